@@ -1,0 +1,4 @@
+from attnseq.cli import main
+import sys
+
+sys.exit(main())

@@ -1,0 +1,198 @@
+"""The ``attnseq`` command. Thin: it parses, calls the library, and prints.
+
+Every user error (bad option, bad data, bad model directory) ends as one line on stderr and
+exit code 2, with nothing overwritten; ``--help`` works on every subcommand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from attnseq import __version__
+from attnseq.errors import AttnseqError
+from attnseq.models import MODELS
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line: ``attnseq train: error: ... (see --help)``."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _add_training_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by ``train`` and ``compare``; defaults are the book's experiment."""
+    p.add_argument("--data", metavar="FILE",
+                   help="train on a book-format ('question_answer') or TSV file instead of "
+                        "generated dates (split 90/10)")
+    p.add_argument("--samples", type=_positive_int, default=50_000,
+                   help="number of generated date pairs (default: 50000, as in the book)")
+    p.add_argument("--data-seed", type=int, default=1984,
+                   help="seed of the generated data and of the train/test split (default: 1984)")
+    p.add_argument("--epochs", type=_positive_int, default=None,
+                   help="passes over the training data")
+    p.add_argument("--batch-size", type=_positive_int, default=128, help="default: 128")
+    p.add_argument("--wordvec-size", type=_positive_int, default=16,
+                   help="embedding width D (default: 16)")
+    p.add_argument("--hidden-size", type=_positive_int, default=256,
+                   help="LSTM width H (default: 256)")
+    p.add_argument("--lr", type=_positive_float, default=1e-3,
+                   help="Adam learning rate (default: 0.001)")
+    p.add_argument("--clip", type=_positive_float, default=5.0,
+                   help="gradient-norm clipping threshold (default: 5.0)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the initial weights and the shuffling (default: 0)")
+    p.add_argument("--no-reverse", action="store_true",
+                   help="do not reverse the input (the book reverses it for every model)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="attnseq", description="Attention seq2seq from scratch in NumPy "
+                     "(chapter 8 of Deep Learning from Scratch 2).")
+    parser.add_argument("--version", action="version", version=f"attnseq {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("train", help="train a model (default: attention on the date task)",
+                       description="Train a seq2seq model and save it. With no options this "
+                       "is the book's experiment: attention seq2seq on 50 000 generated dates, "
+                       "D=16, H=256, batch 128, Adam lr 1e-3, clipping at 5.0, reversed input.")
+    p.add_argument("--model", choices=list(MODELS), default="attention",
+                   help="default: attention")
+    _add_training_options(p)
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help="model directory to write (default: runs/MODEL)")
+    p.set_defaults(func=_cmd_train, epochs_default=10)
+
+    p = sub.add_parser("eval", help="exact-match accuracy of a saved model",
+                       description="Exact-match accuracy of a saved model on its own test "
+                       "split, or on every pair of --data FILE.")
+    p.add_argument("model_dir", metavar="MODEL_DIR")
+    p.add_argument("--data", metavar="FILE", help="evaluate on all pairs of this file")
+    p.set_defaults(func=_cmd_eval)
+
+    p = sub.add_parser("convert", help="convert text with a saved model",
+                       description="Convert each TEXT (or, with none, each line of standard "
+                       "input) and print one output line per input.")
+    p.add_argument("model_dir", metavar="MODEL_DIR")
+    p.add_argument("texts", metavar="TEXT", nargs="*")
+    p.set_defaults(func=_cmd_convert)
+
+    p = sub.add_parser("gradcheck", help="check every layer's and model's gradients",
+                       description="Compare every layer's and model's backward pass with "
+                       "central differences in float64; print the worst relative error of "
+                       "each, and fail if any is above --tol.")
+    p.add_argument("--tol", type=_positive_float, default=1e-6, help="default: 1e-6")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_cmd_gradcheck)
+    return parser
+
+
+def _cmd_train(args) -> int:
+    from attnseq.config import ModelConfig
+    from attnseq.experiment import Task, run
+    from attnseq.train import TrainConfig
+
+    epochs = args.epochs or args.epochs_default
+    train_config = TrainConfig(epochs=epochs, batch_size=args.batch_size, lr=args.lr,
+                               max_grad_norm=args.clip, seed=args.seed)
+    model_config = ModelConfig(model=args.model, wordvec_size=args.wordvec_size,
+                               hidden_size=args.hidden_size, reverse=not args.no_reverse)
+    out = args.out or f"runs/{args.model}"
+    task = Task.from_file(args.data, args.data_seed) if args.data else Task.dates(
+        args.samples, args.data_seed)
+    print(f"training {args.model} on {len(task.train)} pairs, testing on {len(task.test)} "
+          f"({'file ' + args.data if args.data else 'generated dates'}); saving to {out}")
+    run(task, model_config, train_config, out=out, progress=not args.no_progress)
+    print(f"saved the model to {out}")
+    return 0
+
+
+def _cmd_eval(args) -> int:
+    from attnseq.converter import Converter
+    from attnseq.data.files import load_pairs
+    from attnseq.experiment import Task
+
+    conv = Converter.load(args.model_dir)
+    if args.data:
+        pairs, where = load_pairs(args.data), args.data
+    else:
+        pairs, where = Task.from_source(conv.meta.get("data", {})).test, "its test split"
+    correct = conv.correct(pairs)
+    print(f"exact match on {where}: {int(correct.sum())}/{len(pairs)} = "
+          f"{100 * correct.mean():.2f}%")
+    return 0
+
+
+def _cmd_convert(args) -> int:
+    from attnseq.converter import Converter
+
+    conv = Converter.load(args.model_dir)
+    if args.texts:
+        texts = args.texts
+    else:
+        texts = [line.rstrip("\r\n") for line in sys.stdin]
+        if not texts:
+            raise AttnseqError("no input: give TEXT arguments or lines on standard input")
+    for i, text in enumerate(texts, 1):
+        try:
+            conv.encode_questions([text])
+        except AttnseqError as exc:
+            where = f"line {i}" if not args.texts else f"argument {i}"
+            raise AttnseqError(f"{where}: {exc}") from None
+    for out in conv.convert(texts):
+        print(out)
+    return 0
+
+
+def _cmd_gradcheck(args) -> int:
+    from attnseq.gradcheck import all_cases, check
+
+    worst_all = 0.0
+    for case in all_cases(args.seed):
+        errors = check(case)
+        worst = max(errors.values(), default=0.0)
+        worst_all = max(worst_all, worst)
+        status = "ok" if worst < args.tol else "FAIL"
+        print(f"{case.name:<22} worst relative error {worst:.2e}  {status}")
+    print(f"worst overall {worst_all:.2e} (tolerance {args.tol:.0e})")
+    return 0 if worst_all < args.tol else 1
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except AttnseqError as exc:
+        print(f"attnseq {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"attnseq {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

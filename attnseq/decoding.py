@@ -1,0 +1,37 @@
+"""Decoding over any model that exposes ``start(xs) -> state`` and ``step(tokens, state)``.
+
+``step(tokens (N,), state) -> (logits (N, V), state)``; ``state`` is a dict of arrays whose
+first axis is the batch, so a whole batch decodes in one pass. A model with attention puts the
+step's weights (N, Te) in ``state["attention"]``.
+"""
+
+from __future__ import annotations
+
+import numpy
+
+from attnseq.backend import INDEX_DTYPE, to_numpy, xp
+
+
+def greedy(model, xs, start_id: int, length: int, *, return_attention: bool = False):
+    """Pick the most likely token at every step, for the whole batch at once.
+
+    xs: (N, Te) ids. Returns ids (N, length) as a NumPy int array; with ``return_attention``
+    also the attention weights (N, length, Te) of every step.
+    """
+    N = xs.shape[0]
+    state = model.start(xp.asarray(xs))
+    tokens = xp.full(N, start_id, dtype=INDEX_DTYPE)
+    out = xp.empty((N, length), dtype=INDEX_DTYPE)
+    weights = []
+    for t in range(length):
+        logits, state = model.step(tokens, state)
+        tokens = logits.argmax(axis=1).astype(INDEX_DTYPE)
+        out[:, t] = tokens
+        if return_attention:
+            weights.append(state["attention"])
+    ids = to_numpy(out)
+    if not return_attention:
+        return ids
+    if not weights:
+        return ids, numpy.zeros((N, 0, xs.shape[1]))
+    return ids, to_numpy(xp.stack(weights, axis=1))

@@ -1,0 +1,176 @@
+"""LSTM: one step (``LSTM``) and a whole sequence (``TimeLSTM``).
+
+Gate layout. The pre-activation ``A = x @ Wx + h_prev @ Wh + b`` (N, 4H) holds the gates in the
+order forget, input, output (the three sigmoids, side by side) and then the candidate ``g``
+(tanh). The book orders them f, g, i, o; putting the sigmoids together lets one call activate
+all three. The maths is the book's:
+
+    f, i, o = σ(A_f), σ(A_i), σ(A_o);   g = tanh(A_g)
+    c = f·c_prev + i·g;                 h = o·tanh(c)
+
+Both layers share the two cell functions below, so the step maths exists once.
+"""
+
+from __future__ import annotations
+
+from attnseq.backend import xp
+from attnseq.layers.base import Layer
+
+
+def _sigmoid_inplace(x):
+    # σ(x) = (1 + tanh(x/2)) / 2: no overflow for large |x|, and tanh is cheaper than exp here.
+    x *= 0.5
+    xp.tanh(x, out=x)
+    x += 1.0
+    x *= 0.5
+
+
+def lstm_cell(gates, c_prev, c_out, tanh_c_out, h_out):
+    """Activate ``gates`` (N, 4H) in place and write the new cell state, tanh(c) and h.
+
+    gates: pre-activations on entry, activations f, i, o, g on return. c_prev: (N, H).
+    c_out, tanh_c_out, h_out: (N, H) buffers that receive c, tanh(c) and h.
+    """
+    H = c_prev.shape[1]
+    _sigmoid_inplace(gates[:, : 3 * H])
+    xp.tanh(gates[:, 3 * H :], out=gates[:, 3 * H :])
+    f, i, o, g = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+    xp.multiply(f, c_prev, out=c_out)
+    c_out += i * g
+    xp.tanh(c_out, out=tanh_c_out)
+    xp.multiply(o, tanh_c_out, out=h_out)
+
+
+def lstm_cell_backward(gates, c_prev, tanh_c, dh, dc, dA_out):
+    """Backward of ``lstm_cell``: write dA (N, 4H) into ``dA_out`` and return dc_prev (N, H).
+
+    gates: the activations from the forward pass; dh, dc: gradients of the step's h and c
+    (dc includes what flows back from the next step). Nothing passed in is modified.
+    """
+    H = c_prev.shape[1]
+    f, i, o, g = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+    ds = dh * o
+    ds *= 1.0 - tanh_c * tanh_c
+    ds += dc  # total gradient of c
+    xp.multiply(ds * c_prev, f * (1.0 - f), out=dA_out[:, :H])
+    xp.multiply(ds * g, i * (1.0 - i), out=dA_out[:, H : 2 * H])
+    xp.multiply(dh * tanh_c, o * (1.0 - o), out=dA_out[:, 2 * H : 3 * H])
+    xp.multiply(ds * i, 1.0 - g * g, out=dA_out[:, 3 * H :])
+    ds *= f
+    return ds
+
+
+def lstm_step(Wx, Wh, b, x, h_prev, c_prev):
+    """One step from scratch: returns (gates, c, tanh_c, h); see ``lstm_cell`` for the shapes."""
+    gates = x @ Wx + h_prev @ Wh + b  # (N, 4H)
+    c, tanh_c, h = (xp.empty_like(c_prev) for _ in range(3))
+    lstm_cell(gates, c_prev, c, tanh_c, h)
+    return gates, c, tanh_c, h
+
+
+class LSTM(Layer):
+    """One LSTM step. Wx: (D, 4H), Wh: (H, 4H), b: (4H,).
+
+    forward(x (N, D), h_prev (N, H), c_prev (N, H)) -> (h, c), each (N, H).
+    backward(dh, dc) -> (dx, dh_prev, dc_prev).
+    """
+
+    def __init__(self, Wx, Wh, b):
+        super().__init__()
+        self.params = [Wx, Wh, b]
+        self.grads = [xp.zeros_like(Wx), xp.zeros_like(Wh), xp.zeros_like(b)]
+        self.cache = None
+
+    def forward(self, x, h_prev, c_prev):
+        gates, c, tanh_c, h = lstm_step(*self.params, x, h_prev, c_prev)
+        self.cache = (x, h_prev, c_prev, gates, tanh_c)
+        return h, c
+
+    def backward(self, dh, dc):
+        Wx, Wh, _ = self.params
+        dWx, dWh, db = self.grads
+        x, h_prev, c_prev, gates, tanh_c = self.cache
+        dA = xp.empty_like(gates)
+        dc_prev = lstm_cell_backward(gates, c_prev, tanh_c, dh, dc, dA)
+        xp.matmul(x.T, dA, out=dWx)
+        xp.matmul(h_prev.T, dA, out=dWh)
+        db[...] = dA.sum(axis=0)
+        return dA @ Wx.T, dA @ Wh.T, dc_prev
+
+
+class TimeLSTM(Layer):
+    """An LSTM run over T steps. Wx: (D, 4H), Wh: (H, 4H), b: (4H,).
+
+    forward(xs (N, T, D)) -> hs (N, T, H); backward(dhs (N, T, H)) -> dxs (N, T, D).
+
+    Only the recurrence ``h_prev @ Wh`` runs step by step. The input projection of all steps is
+    one matmul before the loop, and the weight gradients are one matmul each after it. Inside,
+    the buffers are time-major, (T, N, ·), so every step reads and writes contiguous blocks.
+
+    ``stateful=True`` starts from the state set by ``set_state`` (or left by the last forward)
+    instead of zeros. After backward, ``dh`` and ``dc`` hold the gradients of the initial state.
+    """
+
+    def __init__(self, Wx, Wh, b, stateful: bool = False):
+        super().__init__()
+        self.params = [Wx, Wh, b]
+        self.grads = [xp.zeros_like(Wx), xp.zeros_like(Wh), xp.zeros_like(b)]
+        self.stateful = stateful
+        self.h = self.c = None
+        self.dh = self.dc = None
+        self.cache = None
+
+    def set_state(self, h, c=None):
+        """Set the initial hidden state h (N, H) and, optionally, the cell state c (N, H)."""
+        self.h, self.c = h, c
+
+    def reset_state(self):
+        self.h = self.c = None
+
+    def forward(self, xs):
+        Wx, Wh, b = self.params
+        N, T, D = xs.shape
+        H = Wh.shape[0]
+        x2 = xp.ascontiguousarray(xs.transpose(1, 0, 2)).reshape(T * N, D)  # (T·N, D)
+        gates = (x2 @ Wx).reshape(T, N, 4 * H)  # all input projections at once
+        gates += b
+        hs = xp.empty((T + 1, N, H), dtype=Wh.dtype)  # hs[t] is the h that step t reads
+        cs = xp.empty((T + 1, N, H), dtype=Wh.dtype)
+        tanh_cs = xp.empty((T, N, H), dtype=Wh.dtype)
+        use_state = self.stateful and self.h is not None
+        hs[0] = self.h if use_state else 0.0
+        cs[0] = self.c if use_state and self.c is not None else 0.0
+        rec = xp.empty((N, 4 * H), dtype=Wh.dtype)
+        for t in range(T):
+            xp.matmul(hs[t], Wh, out=rec)
+            gates[t] += rec
+            lstm_cell(gates[t], cs[t], cs[t + 1], tanh_cs[t], hs[t + 1])
+        self.cache = (x2, gates, hs, cs, tanh_cs)
+        if self.stateful:
+            self.h, self.c = hs[T].copy(), cs[T].copy()
+        return hs[1:].transpose(1, 0, 2).copy()  # (N, T, H)
+
+    def backward(self, dhs):
+        Wx, Wh, _ = self.params
+        dWx, dWh, db = self.grads
+        x2, gates, hs, cs, tanh_cs = self.cache
+        T, N, H4 = gates.shape
+        H = H4 // 4
+        dA = xp.empty_like(gates)  # (T, N, 4H)
+        dh = xp.zeros((N, H), dtype=Wh.dtype)
+        dc = xp.zeros((N, H), dtype=Wh.dtype)
+        for t in reversed(range(T)):
+            dh += dhs[:, t]  # gradient of h_t: from the output and from step t+1
+            dc = lstm_cell_backward(gates[t], cs[t], tanh_cs[t], dh, dc, dA[t])
+            dh = dA[t] @ Wh.T
+        self.dh, self.dc = dh, dc
+        dA2 = dA.reshape(T * N, H4)
+        xp.matmul(x2.T, dA2, out=dWx)
+        xp.matmul(hs[:-1].reshape(T * N, H).T, dA2, out=dWh)
+        db[...] = dA2.sum(axis=0)
+        return (dA2 @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)  # (N, T, D)
+
+    def step(self, x, h, c):
+        """One inference step without caching: x (N, D), h, c (N, H) -> (h, c)."""
+        _, c_new, _, h_new = lstm_step(*self.params, x, h, c)
+        return h_new, c_new

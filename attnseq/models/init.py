@@ -1,0 +1,42 @@
+"""Weight initialisation, as in the book: small random embeddings, Xavier-style matrices.
+
+One ``Initializer`` is created per model from its seed and dtype and handed to every part, so
+that a model is reproducible from ``seed`` alone and no global random state is touched.
+"""
+
+from __future__ import annotations
+
+import numpy
+
+from attnseq.backend import float_dtype, xp
+
+
+class Initializer:
+    """Draws the initial parameters of a model from one ``numpy.random.Generator``."""
+
+    def __init__(self, seed=None, dtype=None):
+        self.rng = numpy.random.default_rng(seed)
+        self.dtype = float_dtype(dtype)
+
+    def normal(self, shape, scale: float):
+        a = self.rng.standard_normal(shape) * scale
+        return xp.asarray(a.astype(self.dtype))
+
+    def zeros(self, shape):
+        return xp.zeros(shape, dtype=self.dtype)
+
+    def embedding(self, V: int, D: int):
+        """W (V, D) ~ N(0, 0.01²): the book's ``randn(V, D) / 100``."""
+        return self.normal((V, D), 0.01)
+
+    def lstm(self, D: int, H: int):
+        """(Wx (D, 4H), Wh (H, 4H), b (4H,)), matrices scaled by 1/√fan-in, bias zero."""
+        return (
+            self.normal((D, 4 * H), 1.0 / numpy.sqrt(D)),
+            self.normal((H, 4 * H), 1.0 / numpy.sqrt(H)),
+            self.zeros(4 * H),
+        )
+
+    def affine(self, I: int, O: int):
+        """(W (I, O), b (O,)), W scaled by 1/√I, bias zero."""
+        return self.normal((I, O), 1.0 / numpy.sqrt(I)), self.zeros(O)

@@ -1,0 +1,119 @@
+"""The encoder, the baseline decoder, and ``Seq2seq``: the model that the others extend.
+
+Every decoder in attnseq has the same shape of interface, so that ``Seq2seq`` holds the
+training and decoding logic once and the peeky and attention models only swap the decoder:
+
+* ``forward(xs (N, Td), enc_hs (N, Te, H), mask) -> scores (N, Td, V)``
+* ``backward(dscores) -> denc_hs (N, Te, H)``
+* ``initial_state(enc_hs, mask) -> state`` and ``step(tokens (N,), state) -> (logits, state)``
+  for decoding; ``state`` is a dict of arrays whose first axis is the batch.
+"""
+
+from __future__ import annotations
+
+from attnseq.backend import xp
+from attnseq.decoding import greedy
+from attnseq.layers import TimeAffine, TimeEmbedding, TimeLSTM, TimeSoftmaxWithLoss, gather
+from attnseq.models.init import Initializer
+
+
+class Encoder:
+    """Embedding + LSTM over the input. forward(xs (N, T)) -> hs (N, T, H), every step's h."""
+
+    def __init__(self, V: int, D: int, H: int, init: Initializer):
+        self.embed = TimeEmbedding(init.embedding(V, D))
+        self.lstm = TimeLSTM(*init.lstm(D, H), stateful=False)
+        self.params, self.grads = gather([self.embed, self.lstm])
+
+    def forward(self, xs):
+        return self.lstm.forward(self.embed.forward(xs))
+
+    def backward(self, dhs):
+        self.embed.backward(self.lstm.backward(dhs))
+
+
+class Decoder:
+    """The baseline decoder: it sees the encoder only through its initial state, enc_hs[:, -1]."""
+
+    def __init__(self, V: int, D: int, H: int, init: Initializer):
+        self.embed = TimeEmbedding(init.embedding(V, D))
+        self.lstm = TimeLSTM(*init.lstm(D, H), stateful=True)
+        self.affine = TimeAffine(*init.affine(H, V))
+        self.params, self.grads = gather([self.embed, self.lstm, self.affine])
+        self.enc_shape = None
+
+    def forward(self, xs, enc_hs, mask=None):
+        self.enc_shape = enc_hs.shape
+        self.lstm.set_state(enc_hs[:, -1])
+        out = self.lstm.forward(self.embed.forward(xs))  # (N, Td, H)
+        return self.affine.forward(out)  # (N, Td, V)
+
+    def backward(self, dscores):
+        dout = self.lstm.backward(self.affine.backward(dscores))
+        self.embed.backward(dout)
+        denc_hs = xp.zeros(self.enc_shape, dtype=dscores.dtype)
+        denc_hs[:, -1] = self.lstm.dh
+        return denc_hs
+
+    def initial_state(self, enc_hs, mask=None):
+        h = enc_hs[:, -1]
+        return {"h": h, "c": xp.zeros_like(h)}
+
+    def step(self, tokens, state):
+        h, c = self.lstm.step(self.embed.forward(tokens), state["h"], state["c"])
+        return self.affine.forward(h), {"h": h, "c": c}
+
+
+class Seq2seq:
+    """The book's baseline seq2seq (chapter 7), the base of the peeky and attention models.
+
+    Seq2seq(vocab_size V, wordvec_size D, hidden_size H, *, dtype, seed, pad_id).
+    ``pad_id``, when given, is the id of padding: it is ignored by the loss and, in the
+    attention model, masked out of the attention weights.
+
+    forward(xs (N, Te) ids, ts (N, 1+Td) ids with the start id in column 0) -> mean loss;
+    the decoder reads ts[:, :-1] and is trained to predict ts[:, 1:] (teacher forcing).
+    """
+
+    decoder_class = Decoder
+
+    def __init__(self, vocab_size, wordvec_size, hidden_size, *, dtype=None, seed=None,
+                 pad_id=None):
+        for name, value in (("vocab_size", vocab_size), ("wordvec_size", wordvec_size),
+                            ("hidden_size", hidden_size)):
+            if int(value) != value or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        init = Initializer(seed, dtype)
+        V, D, H = int(vocab_size), int(wordvec_size), int(hidden_size)
+        self.vocab_size, self.wordvec_size, self.hidden_size = V, D, H
+        self.dtype = init.dtype
+        self.pad_id = pad_id
+        self.encoder = Encoder(V, D, H, init)
+        self.decoder = self.decoder_class(V, D, H, init)
+        self.loss_layer = TimeSoftmaxWithLoss(ignore_id=pad_id)
+        self.params, self.grads = gather([self.encoder, self.decoder])
+
+    def mask(self, xs):
+        """True at the input positions attention may look at (all but padding), or None."""
+        return None if self.pad_id is None else xs != self.pad_id
+
+    def forward(self, xs, ts) -> float:
+        enc_hs = self.encoder.forward(xs)
+        scores = self.decoder.forward(ts[:, :-1], enc_hs, self.mask(xs))
+        return self.loss_layer.forward(scores, ts[:, 1:])
+
+    def backward(self, dout: float = 1.0) -> None:
+        dscores = self.loss_layer.backward(dout)
+        self.encoder.backward(self.decoder.backward(dscores))
+
+    def start(self, xs):
+        """Encode xs (N, Te) and return the decoder's initial state for ``step``."""
+        return self.decoder.initial_state(self.encoder.forward(xs), self.mask(xs))
+
+    def step(self, tokens, state):
+        """One decoding step: tokens (N,) -> (logits (N, V), next state)."""
+        return self.decoder.step(tokens, state)
+
+    def generate(self, xs, start_id: int, length: int):
+        """Greedy decoding of the whole batch: xs (N, Te) -> ids (N, length)."""
+        return greedy(self, xs, start_id, length)

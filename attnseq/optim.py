@@ -1,0 +1,154 @@
+"""Optimisers and gradient clipping over ``(params, grads)`` lists.
+
+Everything here works on the layer protocol's two parallel lists and nothing else: ``params[i]``
+and ``grads[i]`` are arrays of the same shape. The lists are bound to the layers' own arrays, so
+every update is done *in place* (``p -= ...``); rebinding a list entry would silently detach the
+model from its optimiser.
+
+Adam runs hundreds of times per epoch on arrays up to 256x1024, so its update is written with
+``out=`` ufuncs and one preallocated scratch buffer per parameter: after the first step it
+allocates no arrays at all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from attnseq.backend import xp
+
+
+def grad_norm(grads: Sequence) -> float:
+    """Global L2 norm ``sqrt(sum_i ||g_i||^2)`` over all arrays, without squared temporaries."""
+    total = 0.0
+    for g in grads:
+        flat = g.ravel()  # a view for the contiguous arrays layers produce
+        total += float(xp.dot(flat, flat))
+    return math.sqrt(total)
+
+
+def clip_grads(grads: Sequence, max_norm: float) -> float:
+    """Clip the global gradient norm in place and return the norm *before* clipping.
+
+    With ``norm = sqrt(sum_i ||g_i||^2)``: if ``norm > max_norm`` every ``g_i`` is multiplied by
+    ``max_norm / (norm + 1e-6)``, so the clipped norm is (just under) ``max_norm`` and the
+    direction is unchanged; otherwise the gradients are left alone.
+    """
+    if not max_norm > 0:
+        raise ValueError(f"max_norm must be positive, got {max_norm}")
+    norm = grad_norm(grads)
+    if norm > max_norm:
+        rate = max_norm / (norm + 1e-6)
+        for g in grads:
+            g *= rate
+    return norm
+
+
+def _check_lr(lr) -> float:
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (0 < lr < math.inf):
+        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    return float(lr)
+
+
+class _Optimizer:
+    """Shared parts: a validated, settable learning rate (schedules assign ``opt.lr = ...``)."""
+
+    def __init__(self, lr: float):
+        self.lr = lr
+
+    @property
+    def lr(self) -> float:
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = _check_lr(value)
+
+    def _check_lists(self, params: Sequence, grads: Sequence, state: list | None) -> None:
+        if len(params) != len(grads):
+            raise ValueError(f"got {len(params)} params but {len(grads)} grads")
+        if state is not None and len(state) != len(params):
+            raise ValueError(
+                f"optimiser state holds {len(state)} arrays but got {len(params)} params; "
+                "use one optimiser per model"
+            )
+
+
+class SGD(_Optimizer):
+    """Plain stochastic gradient descent: ``p <- p - lr * g``."""
+
+    def __init__(self, lr: float = 0.01):
+        super().__init__(lr)
+        self._buf: list | None = None  # one scratch array per param, so lr * g is not allocated
+
+    def update(self, params: Sequence, grads: Sequence) -> None:
+        self._check_lists(params, grads, self._buf)
+        if self._buf is None:
+            self._buf = [xp.empty_like(p) for p in params]
+        for p, g, s in zip(params, grads, self._buf):
+            xp.multiply(g, self._lr, out=s)
+            p -= s
+
+
+class Adam(_Optimizer):
+    """Adam (Kingma & Ba, 2015) with the bias correction folded into the step size.
+
+    At step ``t = 1, 2, ...``, for every parameter ``p`` with gradient ``g``::
+
+        m   <- beta1 * m + (1 - beta1) * g          # first moment, m_0 = 0
+        v   <- beta2 * v + (1 - beta2) * g**2       # second moment, v_0 = 0
+        lr_t = lr * sqrt(1 - beta2**t) / (1 - beta1**t)
+        p   <- p - lr_t * m / (sqrt(v) + eps)
+
+    This equals the paper's ``lr * m_hat / (sqrt(v_hat) + eps)`` up to where ``eps`` sits (as in
+    the book). ``m`` and ``v`` are allocated on the first ``update`` with each param's dtype.
+    """
+
+    def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8):
+        super().__init__(lr)
+        for name, beta in (("beta1", beta1), ("beta2", beta2)):
+            if not 0 <= beta < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {beta!r}")
+        if not 0 < eps < math.inf:
+            raise ValueError(f"eps must be a positive finite number, got {eps!r}")
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self.t = 0  # steps taken
+        self.m: list | None = None
+        self.v: list | None = None
+        self._buf: list | None = None
+
+    def update(self, params: Sequence, grads: Sequence) -> None:
+        self._check_lists(params, grads, self.m)
+        if self.m is None:
+            self.m = [xp.zeros_like(p) for p in params]
+            self.v = [xp.zeros_like(p) for p in params]
+            self._buf = [xp.empty_like(p) for p in params]
+        self.t += 1
+        b1, b2 = self.beta1, self.beta2
+        lr_t = self._lr * math.sqrt(1.0 - b2 ** self.t) / (1.0 - b1 ** self.t)
+        for p, g, m, v, s in zip(params, grads, self.m, self.v, self._buf):
+            # m += (1 - b1) * (g - m)   is   m = b1*m + (1 - b1)*g
+            xp.subtract(g, m, out=s)
+            s *= 1.0 - b1
+            m += s
+            # v += (1 - b2) * (g*g - v)
+            xp.multiply(g, g, out=s)
+            s -= v
+            s *= 1.0 - b2
+            v += s
+            # p -= lr_t * m / (sqrt(v) + eps)
+            xp.sqrt(v, out=s)
+            s += self.eps
+            xp.divide(m, s, out=s)
+            s *= lr_t
+            p -= s
+
+
+def build_optimizer(name: str, lr: float) -> SGD | Adam:
+    """Return ``Adam(lr)`` for ``"adam"`` or ``SGD(lr)`` for ``"sgd"``."""
+    if name == "adam":
+        return Adam(lr)
+    if name == "sgd":
+        return SGD(lr)
+    raise ValueError(f"optimizer must be 'adam' or 'sgd', got {name!r}")

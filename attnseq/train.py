@@ -1,0 +1,243 @@
+"""Training loop, per-epoch history and exact-match accuracy.
+
+A model is anything with the layer protocol's ``params`` / ``grads`` lists plus
+``forward(xs, ts) -> float`` loss, ``backward()`` and ``generate(xs, start_id, length)``.
+``xs`` is (N, T_in) token ids; ``ts`` is (N, 1 + T_out) with the start token in column 0.
+Models with dropout-like behaviour may offer ``train_mode(flag)``; it is called when present.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm import tqdm
+
+from attnseq.backend import to_numpy
+from attnseq.errors import AttnseqError
+from attnseq.optim import build_optimizer, clip_grads, grad_norm
+
+STOP = "stop"  # what a callback returns to end training after the current epoch
+_RECORD_FIELDS = ("epoch", "loss", "seconds", "examples_seen", "grad_norm")
+
+
+def _positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise AttnseqError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training hyper-parameters; the defaults are the book's date-conversion experiment."""
+
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 1e-3
+    max_grad_norm: float | None = 5.0  # None: no clipping
+    seed: int = 0
+    optimizer: str = "adam"  # "adam" | "sgd"
+
+    def __post_init__(self):
+        _positive_int("epochs", self.epochs)
+        _positive_int("batch_size", self.batch_size)
+        for name in ("lr", "max_grad_norm"):
+            value = getattr(self, name)
+            if value is None and name == "max_grad_norm":
+                continue
+            if (isinstance(value, bool) or not isinstance(value, (int, float))
+                    or not 0 < value < math.inf):
+                raise AttnseqError(f"{name} must be a positive number, got {value!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise AttnseqError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if self.optimizer not in ("adam", "sgd"):
+            raise AttnseqError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
+
+
+class History:
+    """Per-epoch records, each a plain dict (so the whole history is JSON-serialisable).
+
+    Every record has ``epoch`` (1-based), ``loss`` (mean training loss, weighted by batch size),
+    ``seconds`` (wall time of the epoch's training part, evaluation excluded), ``examples_seen``
+    (cumulative over this ``fit``), ``grad_norm`` (mean pre-clip global norm over the batches),
+    plus the keys ``eval_fn`` returned for that epoch. ``stopped_early`` is True when a
+    callback stopped training before the last requested epoch.
+    """
+
+    def __init__(self, records: Iterable[dict] = (), stopped_early: bool = False):
+        self.records: list[dict] = [dict(r) for r in records]
+        self.stopped_early = stopped_early
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, i: int) -> dict:
+        return self.records[i]
+
+    def __iter__(self):
+        return iter(self.records)
+
+    def column(self, key: str) -> list:
+        """The values of one key across epochs, e.g. ``history.column("accuracy")``."""
+        return [r[key] for r in self.records]
+
+    def to_dict(self) -> dict:
+        return {"records": [dict(r) for r in self.records], "stopped_early": self.stopped_early}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> History:
+        return cls(d["records"], d.get("stopped_early", False))
+
+
+def _plain(value):
+    """NumPy scalars to Python numbers, so records stay JSON-serialisable."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _set_mode(model, training: bool) -> None:
+    if hasattr(model, "train_mode"):
+        model.train_mode(training)
+
+
+class Trainer:
+    """Minibatch training: shuffle, forward, backward, clip, update; one History per ``fit``.
+
+    ``rng`` is a ``numpy.random.Generator``, an int seed, or None (fresh OS entropy); it is
+    used only for the per-epoch permutations and keeps its state across ``fit`` calls.
+    ``max_grad_norm=None`` disables clipping (the norm is still measured for the history).
+    """
+
+    def __init__(self, model, optimizer, *, max_grad_norm: float | None = 5.0, rng=None,
+                 epochs: int = 10, batch_size: int = 128):
+        if max_grad_norm is not None and not max_grad_norm > 0:
+            raise AttnseqError(f"max_grad_norm must be a positive number, got {max_grad_norm!r}")
+        self.model = model
+        self.optimizer = optimizer
+        self.max_grad_norm = max_grad_norm
+        self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        self.epochs = _positive_int("epochs", epochs)  # defaults for fit()
+        self.batch_size = _positive_int("batch_size", batch_size)
+        self.history = History()  # the running fit's history, readable after an interrupt
+
+    @classmethod
+    def from_config(cls, model, config: TrainConfig) -> Trainer:
+        return cls(model, build_optimizer(config.optimizer, config.lr),
+                   max_grad_norm=config.max_grad_norm, rng=config.seed,
+                   epochs=config.epochs, batch_size=config.batch_size)
+
+    def fit(self, xs, ts, *, epochs: int | None = None, batch_size: int | None = None,
+            eval_fn: Callable[[int], dict] | None = None,
+            callbacks: Sequence[Callable[[int, dict], str | None]] = (),
+            progress: bool = True) -> History:
+        """Train for ``epochs`` (default: the trainer's) and return the History.
+
+        Each epoch visits every example once in a fresh random order, in batches of
+        ``batch_size`` (the last one may be smaller). After the epoch the model is switched to
+        eval mode, ``eval_fn(epoch)`` may add metrics to the record, and every callback is
+        called as ``cb(epoch, record)``. A callback returning ``"stop"`` ends training after
+        this epoch (the remaining callbacks still run); any return other than None or "stop"
+        is an error. The model is left in eval mode.
+        """
+        epochs = self.epochs if epochs is None else _positive_int("epochs", epochs)
+        batch_size = self.batch_size if batch_size is None else _positive_int("batch_size",
+                                                                              batch_size)
+        n = len(xs)
+        if n == 0 or len(ts) != n:
+            raise AttnseqError(f"need as many targets as inputs (at least one), "
+                               f"got {n} inputs and {len(ts)} targets")
+        model = self.model
+        history = self.history = History()
+        seen = 0
+        n_batches = -(-n // batch_size)
+        for epoch in range(1, epochs + 1):
+            _set_mode(model, True)
+            order = self.rng.permutation(n)
+            loss_sum = norm_sum = 0.0
+            start = time.perf_counter()
+            with tqdm(total=n_batches, desc=f"epoch {epoch}/{epochs}", unit="batch",
+                      file=sys.stderr, disable=not progress, leave=True) as bar:
+                for b, lo in enumerate(range(0, n, batch_size)):
+                    idx = order[lo:lo + batch_size]
+                    loss = float(model.forward(xs[idx], ts[idx]))
+                    if not math.isfinite(loss):
+                        raise AttnseqError(f"training diverged: loss is {loss} at epoch {epoch}, "
+                                           f"batch {b + 1}; try a smaller lr")
+                    model.backward()
+                    if self.max_grad_norm is None:
+                        norm_sum += grad_norm(model.grads)
+                    else:
+                        norm_sum += clip_grads(model.grads, self.max_grad_norm)
+                    self.optimizer.update(model.params, model.grads)
+                    loss_sum += loss * len(idx)
+                    seen += len(idx)
+                    bar.set_postfix(loss=f"{loss_sum / (lo + len(idx)):.4f}", refresh=False)
+                    bar.update()
+            seconds = time.perf_counter() - start
+            _set_mode(model, False)
+            record = {"epoch": epoch, "loss": loss_sum / n, "seconds": seconds,
+                      "examples_seen": seen, "grad_norm": norm_sum / n_batches}
+            if eval_fn is not None:
+                metrics = eval_fn(epoch)
+                clash = sorted(set(metrics) & set(_RECORD_FIELDS))
+                if clash:
+                    raise AttnseqError(f"eval_fn returned reserved keys {clash}")
+                record.update({k: _plain(v) for k, v in metrics.items()})
+            history.records.append(record)
+            stop = False
+            for cb in callbacks:
+                answer = cb(epoch, record)
+                if isinstance(answer, str) and answer == STOP:
+                    stop = True
+                elif answer is not None:
+                    raise AttnseqError(f"a callback must return None or 'stop', got {answer!r}")
+            if stop:
+                history.stopped_early = epoch < epochs
+                break
+        return history
+
+
+def rows_correct(pred, target, end_id: int | None = None, *, pad_id: int | None = None):
+    """Which rows of ``pred`` match ``target`` exactly; both (N, T) int. Returns bool (N,).
+
+    With ``end_id``, only positions up to and including the first ``end_id`` in the target are
+    compared (what the model emits after that is ignored); a target row without it is compared
+    whole. With ``pad_id``, positions where the target is padding are ignored as well.
+    """
+    pred, target = np.asarray(pred), np.asarray(target)
+    if pred.shape != target.shape or target.ndim != 2:
+        raise AttnseqError(f"predictions {pred.shape} and targets {target.shape} "
+                           "must have the same (N, T) shape")
+    ignore = np.zeros(target.shape, dtype=bool)
+    if end_id is not None:
+        is_end = target == end_id
+        first = np.where(is_end.any(axis=1), is_end.argmax(axis=1), target.shape[1])
+        ignore |= np.arange(target.shape[1]) > first[:, None]
+    if pad_id is not None:
+        ignore |= target == pad_id
+    return ((pred == target) | ignore).all(axis=1)
+
+
+def accuracy(model, xs, ts, *, start_id: int, end_id: int | None = None,
+             pad_id: int | None = None, batch_size: int = 1000) -> float:
+    """Exact-match accuracy of greedy decoding: the fraction of rows for which
+    ``model.generate(xs, start_id, T_out)`` equals ``ts[:, 1:]`` (see ``rows_correct``).
+
+    Switches the model to eval mode (when it has modes) and leaves it there.
+    """
+    n = len(xs)
+    if n == 0 or len(ts) != n:
+        raise AttnseqError(f"need as many targets as inputs (at least one), "
+                           f"got {n} inputs and {len(ts)} targets")
+    batch_size = _positive_int("batch_size", batch_size)
+    _set_mode(model, False)
+    length = ts.shape[1] - 1
+    correct = 0
+    for lo in range(0, n, batch_size):
+        pred = to_numpy(model.generate(xs[lo:lo + batch_size], start_id, length))
+        target = to_numpy(ts[lo:lo + batch_size, 1:])
+        correct += int(rows_correct(pred, target, end_id, pad_id=pad_id).sum())
+    return correct / n

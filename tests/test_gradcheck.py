@@ -1,0 +1,161 @@
+"""Every layer's and model's backward against central differences, and the checker itself."""
+
+import numpy as np
+import pytest
+
+from attnseq import gradcheck
+from attnseq import layers as L
+from attnseq.gradcheck import all_cases, check, layer_cases, model_cases, numerical_gradient, relative_error
+from attnseq.models import MODELS
+
+CASES = {case.name: case for case in all_cases()}
+
+# The float inputs each layer's backward returns a gradient for: the cases must check them all.
+EXPECTED_INPUTS = {
+    "Embedding": set(),
+    "TimeEmbedding": set(),
+    "Affine": {"x"},
+    "TimeAffine": {"x"},
+    "Softmax": {"x"},
+    "TimeSoftmaxWithLoss": {"x"},
+    "LSTM": {"x", "h_prev", "c_prev"},
+    "TimeLSTM": {"xs", "h0", "c0"},
+    "AttentionWeight": {"hs", "h"},
+    "WeightSum": {"hs", "a"},
+    "Attention": {"hs", "h"},
+    "TimeAttention": {"hs_enc", "hs_dec"},
+}
+
+
+def test_case_names_are_unique():
+    assert len(CASES) == len(all_cases())
+
+
+def test_every_layer_and_model_has_a_case():
+    layer_classes = {name for name in L.__all__
+                     if isinstance(getattr(L, name), type) and issubclass(getattr(L, name), L.Layer)
+                     and name != "Layer"}
+    assert layer_classes == set(EXPECTED_INPUTS)
+    assert set(CASES) == layer_classes | set(MODELS)
+
+
+@pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
+def test_gradient_check(case):
+    errors = check(case)
+    expected_keys = {f"param{k}" for k in range(len(case.params))} | set(case.inputs)
+    assert set(errors) == expected_keys
+    assert len(errors) == len(case.params) + len(case.inputs)
+    if case.name in EXPECTED_INPUTS:
+        assert set(case.inputs) == EXPECTED_INPUTS[case.name]
+    else:  # a model: every parameter of the model is checked
+        assert len(case.params) > 0
+        assert all(p.dtype == np.float64 for p in case.params)
+    for x in case.inputs.values():
+        assert x.dtype == np.float64
+    worst = max(errors.values())
+    assert worst < 1e-6, errors
+
+
+def test_model_cases_cover_all_model_params():
+    for case in model_cases():
+        model = MODELS[case.name](9, 4, 5)
+        assert len(case.params) == len(model.params)
+        assert [p.shape for p in case.params] == [p.shape for p in model.params]
+
+
+def test_another_seed_passes_too():
+    for case in layer_cases(seed=1):
+        assert max(check(case).values(), default=0.0) < 1e-6, case.name
+
+
+# --------------------------------------------------------------------------- the checker
+
+
+def test_numerical_gradient_of_cube_sum():
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    before = x.copy()
+    grad = numerical_gradient(lambda: float((x ** 3).sum()), x)
+    np.testing.assert_allclose(grad, 3 * before ** 2, rtol=1e-8, atol=1e-9)
+    assert np.array_equal(x, before), "x must be restored exactly"
+    assert grad.shape == x.shape
+
+
+def test_numerical_gradient_sees_each_element_separately():
+    x = np.array([1.0, 2.0, 3.0])
+    weights = np.array([5.0, -1.0, 0.25])
+    grad = numerical_gradient(lambda: float(weights @ x), x)
+    np.testing.assert_allclose(grad, weights, rtol=1e-9)
+
+
+def test_relative_error_basics():
+    a = np.array([1.0, -2.0, 3.0])
+    assert relative_error(a, a) == 0.0
+    assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert relative_error(a, -a) == pytest.approx(1.0)
+    assert relative_error(a, np.zeros(3)) == pytest.approx(1.0)
+    assert relative_error(a, 2 * a) == pytest.approx(1 / 3)
+    assert relative_error(a, 2 * a) == pytest.approx(relative_error(2 * a, a))
+    assert relative_error(1e-9 * a, 1e-9 * 1.01 * a) == pytest.approx(relative_error(a, 1.01 * a))
+    assert isinstance(relative_error(a, a), float)
+
+
+def _case(name):
+    return {case.name: case for case in all_cases()}[name]
+
+
+def test_checker_catches_wrong_input_gradient(monkeypatch):
+    original = L.Affine.backward
+    monkeypatch.setattr(L.Affine, "backward", lambda self, dout: original(self, dout) * 1.01)
+    errors = check(_case("Affine"))
+    assert errors["x"] > 1e-3
+    assert errors["param0"] < 1e-6  # only the input gradient is wrong
+
+
+def test_checker_catches_wrong_parameter_gradient(monkeypatch):
+    original = L.TimeLSTM.backward
+
+    def wrong(self, dhs):
+        dxs = original(self, dhs)
+        self.grads[1] *= 1.01  # dWh
+        return dxs
+
+    monkeypatch.setattr(L.TimeLSTM, "backward", wrong)
+    errors = check(_case("TimeLSTM"))
+    assert errors["param1"] > 1e-3
+    assert errors["param0"] < 1e-6 and errors["xs"] < 1e-6
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_checker_catches_wrong_model_backward(monkeypatch, name):
+    original = L.TimeAffine.backward  # the decoders' output layer; the encoders have none
+    monkeypatch.setattr(L.TimeAffine, "backward", lambda self, d: original(self, d) * 1.01)
+    errors = check(_case(name))
+    assert max(errors.values()) > 1e-3
+
+
+def test_checker_catches_a_small_error_deep_inside_a_model(monkeypatch):
+    original = L.TimeAttention.backward
+
+    def wrong(self, dC):
+        denc, ddec = original(self, dC)
+        return denc, ddec * 1.01
+
+    monkeypatch.setattr(L.TimeAttention, "backward", wrong)
+    # Only a part of each gradient flows through this path, so the error is diluted, but it
+    # still stands far above the pass threshold of 1e-6.
+    assert max(check(_case("attention")).values()) > 1e-5
+    # the baseline has no attention: its check is unaffected
+    assert max(check(_case("baseline")).values()) < 1e-6
+
+
+def test_check_uses_eps(monkeypatch):
+    seen = []
+    original = gradcheck.numerical_gradient
+
+    def spy(loss, x, eps=1e-5):
+        seen.append(eps)
+        return original(loss, x, eps)
+
+    monkeypatch.setattr(gradcheck, "numerical_gradient", spy)
+    check(_case("Affine"), eps=1e-4)
+    assert seen and all(e == 1e-4 for e in seen)
