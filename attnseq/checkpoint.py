@@ -41,6 +41,11 @@ def check_writable(path) -> None:
     p = Path(path)
     if p.exists() and not p.is_dir():
         raise AttnseqError(f"{p} exists and is not a directory")
+    for parent in p.parents:  # the nearest existing ancestor must be a directory to mkdir in
+        if parent.exists():
+            if not parent.is_dir():
+                raise AttnseqError(f"{parent} exists and is not a directory")
+            break
     if p.is_dir() and any(p.iterdir()) and not is_model_dir(p):
         raise AttnseqError(f"{p} is not empty and holds no attnseq model; refusing to overwrite")
 
@@ -73,7 +78,12 @@ def save(path, params, meta: dict) -> None:
         if target.exists():
             old = _sibling(target, "old")
             os.rename(target, old)
-        os.rename(tmp, target)
+        try:
+            os.rename(tmp, target)
+        except BaseException:
+            if old is not None:  # put the previous model back where it was
+                os.rename(old, target)
+            raise
         if old is not None:
             shutil.rmtree(old)
     except BaseException:

@@ -41,6 +41,15 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _model_names(text: str) -> tuple[str, ...]:
+    from attnseq.compare import parse_model_names
+
+    try:
+        return parse_model_names(text)
+    except AttnseqError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _add_training_options(p: argparse.ArgumentParser) -> None:
     """Options shared by ``train`` and ``compare``; defaults are the book's experiment."""
     p.add_argument("--data", metavar="FILE",
@@ -65,6 +74,10 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
                    help="seed of the initial weights and the shuffling (default: 0)")
     p.add_argument("--no-reverse", action="store_true",
                    help="do not reverse the input (the book reverses it for every model)")
+    p.add_argument("--init", choices=["default", "book"], default="default",
+                   help="weight initialisation: 'book' draws embeddings as randn/100 like the "
+                        "book; 'default' (the default) draws them from N(0, 1/D), which "
+                        "converges much faster")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 
 
@@ -100,6 +113,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("texts", metavar="TEXT", nargs="*")
     p.set_defaults(func=_cmd_convert)
 
+    p = sub.add_parser("compare", help="train several models alike and compare them",
+                       description="Train several models on the same data, split and seed "
+                       "(default: baseline, peeky and attention with the book's settings) and "
+                       "write into --out DIR: accuracy.png (the book's Figure 8-26), "
+                       "curves.json, curves.csv, table.md and each trained model in "
+                       "DIR/MODEL.")
+    p.add_argument("--models", type=_model_names, default=("baseline", "peeky", "attention"),
+                   metavar="NAMES", help="comma-separated, from " + ", ".join(MODELS)
+                   + " (default: baseline,peeky,attention)")
+    _add_training_options(p)
+    p.add_argument("--out", metavar="DIR", default="runs/compare",
+                   help="directory to write (default: runs/compare)")
+    p.set_defaults(func=_cmd_compare, epochs_default=10)
+
+    p = sub.add_parser("attention", help="draw an attention model's weights as heatmaps",
+                       description="Convert each TEXT with an attention model and draw its "
+                       "attention weights (the book's Figure 8-27): input characters along x "
+                       "in reading order, output characters along y, one panel per TEXT.")
+    p.add_argument("model_dir", metavar="MODEL_DIR")
+    p.add_argument("texts", metavar="TEXT", nargs="+")
+    p.add_argument("--out", metavar="FILE", required=True,
+                   help="image to write: .png (or .svg, .pdf)")
+    p.set_defaults(func=_cmd_attention)
+
     p = sub.add_parser("gradcheck", help="check every layer's and model's gradients",
                        description="Compare every layer's and model's backward pass with "
                        "central differences in float64; print the worst relative error of "
@@ -110,19 +147,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _cmd_train(args) -> int:
+def _training_setup(args, model: str):
+    """(task, model config, train config) from the options of ``_add_training_options``."""
     from attnseq.config import ModelConfig
-    from attnseq.experiment import Task, run
+    from attnseq.experiment import Task
     from attnseq.train import TrainConfig
 
     epochs = args.epochs or args.epochs_default
     train_config = TrainConfig(epochs=epochs, batch_size=args.batch_size, lr=args.lr,
                                max_grad_norm=args.clip, seed=args.seed)
-    model_config = ModelConfig(model=args.model, wordvec_size=args.wordvec_size,
-                               hidden_size=args.hidden_size, reverse=not args.no_reverse)
-    out = args.out or f"runs/{args.model}"
+    model_config = ModelConfig(model=model, wordvec_size=args.wordvec_size,
+                               hidden_size=args.hidden_size, reverse=not args.no_reverse,
+                               init=args.init)
     task = Task.from_file(args.data, args.data_seed) if args.data else Task.dates(
         args.samples, args.data_seed)
+    return task, model_config, train_config
+
+
+def _cmd_train(args) -> int:
+    from attnseq.experiment import run
+
+    task, model_config, train_config = _training_setup(args, args.model)
+    out = args.out or f"runs/{args.model}"
     print(f"training {args.model} on {len(task.train)} pairs, testing on {len(task.test)} "
           f"({'file ' + args.data if args.data else 'generated dates'}); saving to {out}")
     run(task, model_config, train_config, out=out, progress=not args.no_progress)
@@ -133,6 +179,7 @@ def _cmd_train(args) -> int:
 def _cmd_eval(args) -> int:
     from attnseq.converter import Converter
     from attnseq.data.files import load_pairs
+    from attnseq.evaluate import format_rows, has_formats, per_format
     from attnseq.experiment import Task
 
     conv = Converter.load(args.model_dir)
@@ -140,9 +187,13 @@ def _cmd_eval(args) -> int:
         pairs, where = load_pairs(args.data), args.data
     else:
         pairs, where = Task.from_source(conv.meta.get("data", {})).test, "its test split"
-    correct = conv.correct(pairs)
+    predictions, correct = conv.predict(pairs)
     print(f"exact match on {where}: {int(correct.sum())}/{len(pairs)} = "
           f"{100 * correct.mean():.2f}%")
+    if has_formats(pairs):
+        print("per date format, worst first:")
+        for line in format_rows(per_format(correct, pairs, predictions)):
+            print("  " + line)
     return 0
 
 
@@ -164,6 +215,34 @@ def _cmd_convert(args) -> int:
             raise AttnseqError(f"{where}: {exc}") from None
     for out in conv.convert(texts):
         print(out)
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    from attnseq.compare import compare, results_table
+
+    task, model_config, train_config = _training_setup(args, args.models[0])
+    print(f"comparing {', '.join(args.models)} on {len(task.train)} pairs, testing on "
+          f"{len(task.test)} ({'file ' + args.data if args.data else 'generated dates'}); "
+          f"writing to {args.out}")
+    histories = compare(task, args.models, model_config, train_config, args.out,
+                        progress=not args.no_progress)
+    print(results_table(histories))
+    print(f"wrote accuracy.png, curves.json, curves.csv, table.md and the models to {args.out}")
+    return 0
+
+
+def _cmd_attention(args) -> int:
+    from attnseq.converter import Converter
+    from attnseq.viz import attention_figure, save_figure
+
+    conv = Converter.load(args.model_dir)
+    fig, maps = attention_figure(conv, args.texts)
+    save_figure(fig, args.out)
+    joiner = "" if conv.vocab.level == "char" else " "
+    for text, m in zip(args.texts, maps, strict=True):
+        print(f"{text} -> {joiner.join(m.outputs)}")
+    print(f"wrote {args.out}")
     return 0
 
 

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, fields
 
 from attnseq.errors import AttnseqError
 from attnseq.models import MODELS
+from attnseq.models.init import Initializer
 
 
 def _check_positive(name: str, value) -> None:
@@ -33,12 +34,16 @@ class ModelConfig:
     reverse: bool = True
     question_len: int = 29
     answer_len: int = 10
+    init: str = "default"  # initialisation scheme: "default" or the book's "book"
 
     def __post_init__(self):
         if self.model not in MODELS:
             raise AttnseqError(f"unknown model {self.model!r}; choose from {', '.join(MODELS)}")
         for name in ("wordvec_size", "hidden_size", "question_len", "answer_len"):
             _check_positive(name, getattr(self, name))
+        if self.init not in Initializer.SCHEMES:
+            raise AttnseqError(f"unknown init {self.init!r}; choose from "
+                               f"{', '.join(Initializer.SCHEMES)}")
         if not isinstance(self.reverse, bool):
             raise AttnseqError(f"reverse must be true or false, got {self.reverse!r}")
 
@@ -54,6 +59,9 @@ class ModelConfig:
         unknown = sorted(set(d) - names)
         if unknown:
             raise AttnseqError(f"unknown model config keys: {', '.join(unknown)}")
+        missing = sorted(names - set(d))
+        if missing:
+            raise AttnseqError(f"missing model config keys: {', '.join(missing)}")
         try:
             return cls(**d)
         except TypeError as exc:
@@ -64,4 +72,4 @@ def build_model(config: ModelConfig, vocab_size: int, *, pad_id=None, seed=None,
     """A fresh model of ``config``'s architecture for a vocabulary of ``vocab_size`` tokens."""
     cls = MODELS[config.model]
     return cls(vocab_size, config.wordvec_size, config.hidden_size, dtype=dtype, seed=seed,
-               pad_id=pad_id)
+               pad_id=pad_id, init=config.init)

@@ -94,6 +94,13 @@ class Converter:
         pred = self.generate_ids(xs, batch_size)
         return rows_correct(pred, ts[:, 1:], self.vocab.end_id, pad_id=self.vocab.pad_id)
 
+    def predict(self, pairs: Sequence[Sequence[str]], batch_size: int = 1000):
+        """(answers the model gives, list of str; correct, bool (N,)) from one decoding pass."""
+        xs, ts = self.encode(pairs)
+        pred = self.generate_ids(xs, batch_size)
+        correct = rows_correct(pred, ts[:, 1:], self.vocab.end_id, pad_id=self.vocab.pad_id)
+        return [self.vocab.decode(row) for row in pred], correct
+
     def accuracy(self, pairs: Sequence[Sequence[str]], batch_size: int = 1000) -> float:
         """Exact-match accuracy over ``pairs``."""
         return float(self.correct(pairs, batch_size).mean()) if len(pairs) else 0.0

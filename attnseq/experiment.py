@@ -24,6 +24,11 @@ from attnseq.train import History, Trainer, TrainConfig
 DATA_SEED = 1984  # the default seed of the generated data and of a file's train/test split
 
 
+def _check_seed(seed) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise AttnseqError(f"data seed must be a non-negative integer, got {seed!r}")
+
+
 @dataclass(frozen=True)
 class Task:
     """Train and test pairs, their vocabulary, and where they came from (saved as JSON).
@@ -39,8 +44,9 @@ class Task:
     @classmethod
     def dates(cls, samples: int = 50_000, seed: int = DATA_SEED) -> Task:
         """The book's experiment: ``samples`` generated dates, split 90/10."""
-        if samples < 2:
-            raise AttnseqError(f"samples must be at least 2, got {samples}")
+        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
+            raise AttnseqError(f"samples must be at least 2, got {samples!r}")
+        _check_seed(seed)
         data = date_dataset(samples, seed=seed)
         return cls(data.train, data.test, data.vocab,
                    {"kind": "dates", "samples": samples, "seed": seed})
@@ -48,6 +54,7 @@ class Task:
     @classmethod
     def from_file(cls, path, seed: int = DATA_SEED) -> Task:
         """Pairs from a book-format or TSV file, split 90/10 with ``seed``."""
+        _check_seed(seed)
         pairs = load_pairs(path)
         if len(pairs) < 2:
             raise AttnseqError(f"{path}: need at least 2 pairs to split into train and test")
@@ -59,9 +66,15 @@ class Task:
     @classmethod
     def from_source(cls, source: dict) -> Task:
         """Rebuild the task a saved model was trained on (for ``attnseq eval``)."""
-        if source.get("kind") == "dates":
+        kind = source.get("kind") if isinstance(source, dict) else None
+        kind = kind if isinstance(kind, str) else None
+        keys = {"dates": ("samples", "seed"), "file": ("path", "seed")}.get(kind, ())
+        if any(key not in source for key in keys) or (
+                kind == "file" and not isinstance(source["path"], str)):
+            raise AttnseqError(f"the model directory's data source is corrupt: {source!r}")
+        if kind == "dates":
             return cls.dates(source["samples"], source["seed"])
-        if source.get("kind") == "file":
+        if kind == "file":
             if not Path(source["path"]).is_file():
                 raise AttnseqError(f"the model was trained on {source['path']}, which is gone; "
                                    "pass --data FILE")

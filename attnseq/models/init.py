@@ -1,4 +1,10 @@
-"""Weight initialisation, as in the book: small random embeddings, Xavier-style matrices.
+"""Weight initialisation: Xavier-style matrices, and embeddings at one of two scales.
+
+``scheme="book"`` draws embeddings as the book does, ``randn(V, D) / 100``. At that scale the
+encoder's inputs are so small that, on the date task, the attention model is still at 0% test
+exact match after its first epoch. ``scheme="default"`` draws them from N(0, 1/D), so that an
+embedding has about unit norm, like the LSTM's other inputs; with the book's other settings
+unchanged the same model passes 80% after one epoch (measured: see the README).
 
 One ``Initializer`` is created per model from its seed and dtype and handed to every part, so
 that a model is reproducible from ``seed`` alone and no global random state is touched.
@@ -14,9 +20,14 @@ from attnseq.backend import float_dtype, xp
 class Initializer:
     """Draws the initial parameters of a model from one ``numpy.random.Generator``."""
 
-    def __init__(self, seed=None, dtype=None):
+    SCHEMES = ("default", "book")
+
+    def __init__(self, seed=None, dtype=None, scheme: str = "default"):
+        if scheme not in self.SCHEMES:
+            raise ValueError(f"init scheme must be one of {self.SCHEMES}, got {scheme!r}")
         self.rng = numpy.random.default_rng(seed)
         self.dtype = float_dtype(dtype)
+        self.scheme = scheme
 
     def normal(self, shape, scale: float):
         a = self.rng.standard_normal(shape) * scale
@@ -26,8 +37,8 @@ class Initializer:
         return xp.zeros(shape, dtype=self.dtype)
 
     def embedding(self, V: int, D: int):
-        """W (V, D) ~ N(0, 0.01²): the book's ``randn(V, D) / 100``."""
-        return self.normal((V, D), 0.01)
+        """W (V, D) ~ N(0, 1/D), or N(0, 0.01²) (the book's ``randn(V, D) / 100``)."""
+        return self.normal((V, D), 0.01 if self.scheme == "book" else 1.0 / numpy.sqrt(D))
 
     def lstm(self, D: int, H: int):
         """(Wx (D, 4H), Wh (H, 4H), b (4H,)), matrices scaled by 1/√fan-in, bias zero."""

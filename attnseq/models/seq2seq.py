@@ -67,9 +67,10 @@ class Decoder:
 class Seq2seq:
     """The book's baseline seq2seq (chapter 7), the base of the peeky and attention models.
 
-    Seq2seq(vocab_size V, wordvec_size D, hidden_size H, *, dtype, seed, pad_id).
+    Seq2seq(vocab_size V, wordvec_size D, hidden_size H, *, dtype, seed, pad_id, init).
     ``pad_id``, when given, is the id of padding: it is ignored by the loss and, in the
-    attention model, masked out of the attention weights.
+    attention model, masked out of the attention weights. ``init`` is the initialisation
+    scheme, ``"default"`` or the book's ``"book"`` (see ``attnseq.models.init``).
 
     forward(xs (N, Te) ids, ts (N, 1+Td) ids with the start id in column 0) -> mean loss;
     the decoder reads ts[:, :-1] and is trained to predict ts[:, 1:] (teacher forcing).
@@ -78,18 +79,18 @@ class Seq2seq:
     decoder_class = Decoder
 
     def __init__(self, vocab_size, wordvec_size, hidden_size, *, dtype=None, seed=None,
-                 pad_id=None):
+                 pad_id=None, init="default"):
         for name, value in (("vocab_size", vocab_size), ("wordvec_size", wordvec_size),
                             ("hidden_size", hidden_size)):
             if int(value) != value or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        init = Initializer(seed, dtype)
+        weights = Initializer(seed, dtype, init)
         V, D, H = int(vocab_size), int(wordvec_size), int(hidden_size)
         self.vocab_size, self.wordvec_size, self.hidden_size = V, D, H
-        self.dtype = init.dtype
+        self.dtype = weights.dtype
         self.pad_id = pad_id
-        self.encoder = Encoder(V, D, H, init)
-        self.decoder = self.decoder_class(V, D, H, init)
+        self.encoder = Encoder(V, D, H, weights)
+        self.decoder = self.decoder_class(V, D, H, weights)
         self.loss_layer = TimeSoftmaxWithLoss(ignore_id=pad_id)
         self.params, self.grads = gather([self.encoder, self.decoder])
 

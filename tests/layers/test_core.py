@@ -1,4 +1,5 @@
-"""Embedding, Affine, Softmax and ``gather``: vectorised forms against plain loops, purity, protocol.
+"""Embedding, Affine, Softmax and ``gather``: vectorised forms against plain loops, purity,
+protocol.
 
 The reference implementations below are deliberately naive (Python loops over rows and time
 steps, float64) so that they are obviously right; the layers must agree with them.

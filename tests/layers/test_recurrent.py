@@ -1,4 +1,5 @@
-"""LSTM and TimeLSTM: the step against the written-out formula, the sequence against a loop of steps.
+"""LSTM and TimeLSTM: the step against the written-out formula, the sequence against a
+loop of steps.
 
 The gate order is the one ``attnseq.layers.recurrent`` documents: forget, input, output, then
 the tanh candidate g, each H columns wide.
@@ -84,6 +85,7 @@ def test_lstm_saturated_gates_do_not_overflow():
         h, c = LSTM(Wx, Wh, b).forward(x, np.zeros((N, H)), np.zeros((N, H)))
     assert np.all(np.isfinite(h)) and np.all(np.abs(h) <= 1.0)
     h_ref, c_ref = plain_lstm_step(Wx, Wh, b, x, np.zeros((N, H)), np.zeros((N, H)))
+    np.testing.assert_allclose(h, h_ref, atol=1e-12)
     np.testing.assert_allclose(c, c_ref, atol=1e-12)
 
 

@@ -1,0 +1,103 @@
+"""Accuracy broken down by date format: which ways of writing a date a model gets wrong.
+
+One overall number hides where a model fails. The date generator labels every pair with the
+name of the format its question was written in (``DatePair.fmt``), so a test split can be
+grouped by format and the formats sorted worst first, each failing one with a few of its
+wrong conversions::
+
+    rows = per_format(correct, pairs, predictions)
+    print("\\n".join(format_rows(rows)))
+
+Pairs without a format (plain ``(question, answer)`` tuples, e.g. from a file) cannot be
+grouped; ``has_formats`` says whether a list of pairs can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy
+
+from attnseq.errors import AttnseqError
+
+MAX_EXAMPLES = 3  # wrong conversions kept per format: enough to see the pattern, short to read
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One wrong conversion: the question, the expected answer and what the model said."""
+
+    question: str
+    expected: str
+    predicted: str
+
+
+@dataclass(frozen=True)
+class FormatRow:
+    """The results on one format: ``right`` of ``total`` pairs converted exactly, and up to
+    ``MAX_EXAMPLES`` of the wrong ones, in the order the pairs came.
+    """
+
+    fmt: str
+    total: int
+    right: int
+    mistakes: tuple[Mistake, ...]
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.total
+
+    @property
+    def wrong(self) -> int:
+        return self.total - self.right
+
+
+def has_formats(pairs: Sequence) -> bool:
+    """True when every pair carries a format name (``DatePair``s do; file pairs do not)."""
+    return len(pairs) > 0 and all(isinstance(getattr(p, "fmt", None), str) for p in pairs)
+
+
+def per_format(correct, pairs: Sequence, predictions: Sequence[str], *,
+               max_examples: int = MAX_EXAMPLES) -> list[FormatRow]:
+    """Group exact-match results by the pairs' formats, worst first.
+
+    correct: bool (N,), whether pair n was converted exactly; pairs: N pairs with ``.fmt``
+    (question, answer, format name); predictions: the N answers the model gave.
+    Formats are sorted by accuracy, lowest first; ties by name, so the order is stable.
+    """
+    correct = numpy.asarray(correct, dtype=bool)
+    if not (correct.ndim == 1 and len(correct) == len(pairs) == len(predictions)):
+        raise AttnseqError(f"need one result and one prediction per pair; got {correct.shape} "
+                           f"results, {len(predictions)} predictions and {len(pairs)} pairs")
+    if not has_formats(pairs):
+        raise AttnseqError("these pairs carry no date format to group by")
+    # Dicts keep insertion order, so the mistakes kept are the first ones in the data.
+    totals: dict[str, int] = {}
+    rights: dict[str, int] = {}
+    mistakes: dict[str, list[Mistake]] = {}
+    for ok, pair, guess in zip(correct.tolist(), pairs, predictions, strict=True):
+        fmt = pair.fmt
+        totals[fmt] = totals.get(fmt, 0) + 1
+        rights[fmt] = rights.get(fmt, 0) + int(ok)
+        kept = mistakes.setdefault(fmt, [])
+        if not ok and len(kept) < max_examples:
+            kept.append(Mistake(pair[0], pair[1], guess))
+    rows = [FormatRow(fmt, totals[fmt], rights[fmt], tuple(mistakes[fmt])) for fmt in totals]
+    return sorted(rows, key=lambda r: (r.accuracy, r.fmt))
+
+
+def format_rows(rows: Sequence[FormatRow]) -> list[str]:
+    """The breakdown as text lines: one per format, each failing format followed by its
+    wrong conversions, indented.
+    """
+    if not rows:
+        return []
+    width = max(len("format"), *(len(r.fmt) for r in rows))
+    lines = [f"{'format':<{width}}  {'right':>13}  accuracy"]
+    for r in rows:
+        count = f"{r.right}/{r.total}"
+        lines.append(f"{r.fmt:<{width}}  {count:>13}  {100 * r.accuracy:7.2f}%")
+        for m in r.mistakes:
+            lines.append(f"    {m.question!r} -> {m.predicted!r} (expected {m.expected!r})")
+    return lines

@@ -1,0 +1,211 @@
+"""Converter: encoding as trained, conversion, exact-match scoring, attention weights."""
+
+import numpy as np
+import pytest
+
+from attnseq.config import ModelConfig
+from attnseq.converter import Converter
+from attnseq.data.vocab import SPECIAL_TOKENS, Vocab
+from attnseq.errors import AttnseqError
+from attnseq.models import MODELS
+
+VOCAB = Vocab.from_texts(["0123456789-/ ,abcdefghijklmnopqrstuvwxyz"])
+Q_LEN, A_LEN = 14, 10
+
+
+def make(model="attention", seed=0, reverse=True):
+    config = ModelConfig(model=model, wordvec_size=6, hidden_size=10, reverse=reverse,
+                         question_len=Q_LEN, answer_len=A_LEN)
+    return Converter.create(config, VOCAB, seed=seed)
+
+
+def ids(text):
+    return [VOCAB.token_to_id(c) for c in text]
+
+
+# -- encoding --------------------------------------------------------------------------------
+
+def test_encode_pads_then_reverses():
+    xs, ts = make().encode([("abc", "12")])
+    pad, start, end = VOCAB.pad_id, VOCAB.start_id, VOCAB.end_id
+    assert xs.tolist() == [[pad] * (Q_LEN - 3) + ids("cba")]
+    assert ts.tolist() == [[start] + ids("12") + [end] + [pad] * (A_LEN - 2)]
+
+
+def test_encode_without_reversal():
+    xs, _ = make(reverse=False).encode([("abc", "1")])
+    assert xs.tolist() == [ids("abc") + [VOCAB.pad_id] * (Q_LEN - 3)]
+
+
+def test_encode_questions_has_the_models_width():
+    xs = make().encode_questions(["a", "0123456789abcd"])
+    assert xs.shape == (2, Q_LEN) and xs.dtype == np.int32
+
+
+@pytest.mark.parametrize("texts, n", [([""], 1), (["ab", "   "], 2), (["a", "b", "\t"], 3)])
+def test_empty_input_is_refused(texts, n):
+    with pytest.raises(AttnseqError) as info:
+        make().encode_questions(texts)
+    assert str(info.value) == f"input {n} is empty"
+
+
+def test_unknown_characters_are_named():
+    with pytest.raises(AttnseqError) as info:
+        make().encode_questions(["€ 5, 2001"])
+    assert str(info.value) == "unknown character '€' in input '€ 5, 2001'"
+    with pytest.raises(AttnseqError) as info:
+        make().encode_questions(["ok", "€£€ JUN"])
+    assert str(info.value) == ("unknown characters '€', '£', 'J', 'U', 'N' "
+                               "in input '€£€ JUN'")
+
+
+def test_too_long_input_names_the_limit():
+    text = "1" * (Q_LEN + 1)
+    with pytest.raises(AttnseqError) as info:
+        make().encode_questions([text])
+    assert str(info.value) == (f"input '{text}' is {Q_LEN + 1} characters; "
+                               f"this model accepts at most {Q_LEN}")
+    assert make().encode_questions(["1" * Q_LEN]).shape == (1, Q_LEN)  # the limit itself is ok
+
+
+def test_too_long_answer_names_the_limit():
+    with pytest.raises(AttnseqError) as info:
+        make().encode([("a", "1" * (A_LEN + 1))])
+    assert str(info.value) == (f"answer '{'1' * (A_LEN + 1)}' is {A_LEN + 1} characters; "
+                               f"this model produces at most {A_LEN}")
+
+
+# -- conversion ------------------------------------------------------------------------------
+
+def fake_generate(outputs):
+    """A ``generate`` that answers row n with ``outputs[n % len(outputs)]`` then END/PAD."""
+
+    def generate(xs, start_id, length, return_attention=False):
+        assert start_id == VOCAB.start_id and length == A_LEN + 1
+        rows = []
+        for n in range(len(xs)):
+            row = ids(outputs[n % len(outputs)]) + [VOCAB.end_id]
+            rows.append((row + [VOCAB.pad_id] * length)[:length])
+        return np.array(rows, dtype=np.int32).reshape(len(xs), length)
+
+    return generate
+
+
+def test_convert_decodes_up_to_the_end_token(monkeypatch):
+    conv = make()
+    monkeypatch.setattr(conv.model, "generate", fake_generate(["1984-09-25", "7"]))
+    assert conv.convert(["a", "b", "c"]) == ["1984-09-25", "7", "1984-09-25"]
+
+
+def test_convert_of_nothing_is_nothing():
+    assert make().convert([]) == []
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_batching_does_not_change_the_result(name):
+    conv = make(name, seed=2)
+    texts = ["5/6/07", "jun 17, 2013", "12-25-1999", "1", "sep 9"]
+    xs = conv.encode_questions(texts)
+    whole = conv.generate_ids(xs)
+    assert whole.shape == (len(texts), A_LEN + 1)
+    assert np.array_equal(conv.generate_ids(xs, batch_size=2), whole)
+    assert conv.convert(texts, batch_size=1) == conv.convert(texts)
+
+
+def test_correct_and_accuracy_compare_whole_answers(monkeypatch):
+    conv = make()
+    monkeypatch.setattr(conv.model, "generate", fake_generate(["1984-09-25", "1984-09-2"]))
+    pairs = [("a", "1984-09-25"),   # right
+             ("b", "1984-09-25"),   # a prefix of the answer is wrong
+             ("c", "1984-09-24"),   # one character off
+             ("d", "1984-09-2")]    # right (a short answer)
+    assert conv.correct(pairs).tolist() == [True, False, False, True]
+    assert conv.accuracy(pairs) == 0.5
+    assert conv.accuracy([]) == 0.0
+
+
+def test_correct_ignores_what_follows_the_end_token(monkeypatch):
+    conv = make()
+
+    def generate(xs, start_id, length, return_attention=False):
+        row = ids("42") + [VOCAB.end_id] + ids("99999999")
+        return np.array([row] * len(xs), dtype=np.int32)
+
+    monkeypatch.setattr(conv.model, "generate", generate)
+    assert conv.correct([("a", "42"), ("b", "4")]).tolist() == [True, False]
+
+
+# -- attention -------------------------------------------------------------------------------
+
+def pointing_generate(conv, texts):
+    """A ``generate`` whose step t attends, with weight 1, to the encoder position holding
+    the t-th character of the input (ids are read from xs, so it works either way round)."""
+
+    def generate(xs, start_id, length, return_attention=False):
+        assert return_attention
+        N, T = xs.shape
+        w = np.zeros((N, length, T))
+        for n, text in enumerate(texts):
+            for t, ch in enumerate(text):
+                (pos,) = np.flatnonzero(xs[n] == VOCAB.token_to_id(ch))  # unique chars
+                w[n, t, pos] = 1.0
+        out = np.full((N, length), VOCAB.token_to_id("7"), dtype=np.int32)
+        out[:, 3] = VOCAB.end_id
+        return out, w
+
+    return generate
+
+
+@pytest.mark.parametrize("reverse", [True, False])
+def test_attention_columns_follow_the_input_in_reading_order(monkeypatch, reverse):
+    texts = ["abcd", "xy9"]
+    conv = make(reverse=reverse)
+    monkeypatch.setattr(conv.model, "generate", pointing_generate(conv, texts))
+    results = conv.attention(texts)
+    assert len(results) == 2
+    for text, (in_tokens, out_tokens, w) in zip(texts, results, strict=True):
+        assert in_tokens == list(text)
+        assert out_tokens == ["7", "7", "7"]  # steps up to END
+        expected = np.eye(3, len(text))  # step t looked at input character t
+        assert w.shape == (3, len(text))
+        assert np.array_equal(w, expected)
+
+
+@pytest.mark.parametrize("reverse", [True, False])
+def test_attention_of_a_real_model(reverse):
+    conv = make(seed=7, reverse=reverse)
+    texts = ["5/6/07", "jun 17, 2013", "0123456789abcd"]
+    results = conv.attention(texts)
+    converted = conv.convert(texts)
+    for text, out, (in_tokens, out_tokens, w) in zip(texts, converted, results, strict=True):
+        assert in_tokens == list(text)
+        assert "".join(t for t in out_tokens if t not in SPECIAL_TOKENS[:2]) == out
+        assert w.shape == (len(out_tokens), len(text))
+        # padding gets no weight, so the real characters' weights sum to one at every step
+        np.testing.assert_allclose(w.sum(axis=1), 1.0, rtol=1e-5)
+        assert (w >= 0).all()
+
+
+def test_attention_matches_the_models_raw_weights_reversed():
+    conv = make(seed=9)
+    text = "jun 17"
+    xs = conv.encode_questions([text])
+    raw_ids, raw = conv.model.generate(xs, VOCAB.start_id, A_LEN + 1, return_attention=True)
+    (_, out_tokens, w), = conv.attention([text])
+    steps = len(out_tokens)
+    # encoder position Q_LEN-1-j holds input character j
+    for j in range(len(text)):
+        np.testing.assert_array_equal(w[:, j], raw[0, :steps, Q_LEN - 1 - j])
+
+
+@pytest.mark.parametrize("name", ["baseline", "peeky"])
+def test_models_without_attention_say_so(name):
+    with pytest.raises(AttnseqError) as info:
+        make(name).attention(["5/6/07"])
+    assert str(info.value) == f"a {name!r} model has no attention to show"
+
+
+def test_attention_refuses_bad_input():
+    with pytest.raises(AttnseqError) as info:
+        make().attention(["€"])
+    assert str(info.value) == "unknown character '€' in input '€'"

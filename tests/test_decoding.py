@@ -1,0 +1,97 @@
+"""Greedy decoding over a fake model whose every step is known in advance."""
+
+import numpy as np
+from attnseq.backend import INDEX_DTYPE
+from attnseq.decoding import greedy
+
+V, TE = 10, 4
+
+
+class FakeModel:
+    """A model whose logits are a fixed function of the previous token, the row and the step.
+
+    step t of row n, given token k, puts its largest logit on ``(3k + n + t) % V`` (and smaller,
+    distinct logits everywhere else, so the argmax is unique). Its attention weights at step t
+    are a one-hot on position ``t % TE``. It records what it was called with.
+    """
+
+    def __init__(self):
+        self.started_with = None
+        self.calls = []
+
+    def start(self, xs):
+        self.started_with = np.array(xs, copy=True)
+        return {"t": 0, "rows": np.arange(xs.shape[0])}
+
+    def step(self, tokens, state):
+        self.calls.append(np.array(tokens, copy=True))
+        t, rows = state["t"], state["rows"]
+        best = (3 * tokens + rows + t) % V
+        logits = -((np.arange(V)[None, :] - best[:, None]) % V).astype(np.float64)
+        attention = np.zeros((rows.size, TE))
+        attention[:, t % TE] = 1.0
+        return logits, {"t": t + 1, "rows": rows, "attention": attention}
+
+
+def expected_chain(n_rows, start_id, length):
+    """The argmax chain, computed row by row and step by step."""
+    out = np.zeros((n_rows, length), dtype=np.int64)
+    for n in range(n_rows):
+        token = start_id
+        for t in range(length):
+            token = (3 * token + n + t) % V
+            out[n, t] = token
+    return out
+
+
+def test_greedy_follows_the_argmax_chain():
+    xs = np.arange(12).reshape(3, TE)
+    model = FakeModel()
+    ids = greedy(model, xs, start_id=7, length=6)
+    assert isinstance(ids, np.ndarray) and ids.dtype == INDEX_DTYPE
+    assert np.array_equal(ids, expected_chain(3, 7, 6))
+    assert np.array_equal(model.started_with, xs)
+    # step t was fed the start id, then its own previous output
+    assert len(model.calls) == 6
+    assert np.all(model.calls[0] == 7)
+    for t in range(1, 6):
+        assert np.array_equal(model.calls[t], ids[:, t - 1])
+
+
+def test_greedy_length_zero():
+    xs = np.zeros((2, TE), dtype=np.int64)
+    model = FakeModel()
+    ids = greedy(model, xs, start_id=1, length=0)
+    assert ids.shape == (2, 0) and model.calls == []
+    ids, weights = greedy(FakeModel(), xs, start_id=1, length=0, return_attention=True)
+    assert ids.shape == (2, 0) and weights.shape == (2, 0, TE)
+
+
+def test_greedy_returns_attention_of_every_step():
+    xs = np.ones((5, TE), dtype=np.int64)
+    ids, weights = greedy(FakeModel(), xs, start_id=2, length=7, return_attention=True)
+    assert np.array_equal(ids, expected_chain(5, 2, 7))
+    assert weights.shape == (5, 7, TE)
+    for t in range(7):
+        expected = np.zeros((5, TE))
+        expected[:, t % TE] = 1.0
+        assert np.array_equal(weights[:, t], expected)
+
+
+def test_greedy_does_not_modify_xs():
+    xs = np.arange(8).reshape(2, TE)
+    before = xs.copy()
+    greedy(FakeModel(), xs, start_id=0, length=3)
+    assert np.array_equal(xs, before)
+
+
+def test_greedy_needs_no_attention_unless_asked():
+    class NoAttention(FakeModel):
+        def step(self, tokens, state):
+            logits, new = super().step(tokens, state)
+            del new["attention"]
+            return logits, new
+
+    xs = np.zeros((2, TE), dtype=np.int64)
+    ids = greedy(NoAttention(), xs, start_id=0, length=3)
+    assert np.array_equal(ids, expected_chain(2, 0, 3))

@@ -1,0 +1,102 @@
+"""Per-format accuracy: grouping, worst-first order, counts and the wrong examples kept."""
+
+import numpy as np
+import pytest
+
+from attnseq.config import ModelConfig
+from attnseq.converter import Converter
+from attnseq.data import DatePair, date_vocab, generate_dates
+from attnseq.errors import AttnseqError
+from attnseq.evaluate import FormatRow, Mistake, format_rows, has_formats, per_format
+
+
+def _fake():
+    """Format 'b' is worst (1/4), then 'c' (2/3), then 'a' (3/3); 'b' has 3 mistakes."""
+    rows = [  # (format, question, answer, prediction)
+        ("a", "a1", "2001-01-01", "2001-01-01"),
+        ("b", "b1", "2002-02-01", "2002-02-01"),
+        ("c", "c1", "2003-03-01", "2003-03-09"),
+        ("b", "b2", "2002-02-02", "2002-02-99"),
+        ("a", "a2", "2001-01-02", "2001-01-02"),
+        ("b", "b3", "2002-02-03", "1999-02-03"),
+        ("c", "c2", "2003-03-02", "2003-03-02"),
+        ("b", "b4", "2002-02-04", ""),
+        ("a", "a3", "2001-01-03", "2001-01-03"),
+        ("c", "c3", "2003-03-03", "2003-03-03"),
+    ]
+    pairs = [DatePair(q, a, f) for f, q, a, _ in rows]
+    predictions = [p for *_, p in rows]
+    correct = np.array([p == a for _, _, a, p in rows])
+    return correct, pairs, predictions
+
+
+def test_worst_first_with_counts():
+    rows = per_format(*_fake())
+    assert [r.fmt for r in rows] == ["b", "c", "a"]
+    assert [(r.right, r.total, r.wrong) for r in rows] == [(1, 4, 3), (2, 3, 1), (3, 3, 0)]
+    assert rows[0].accuracy == pytest.approx(0.25)
+    assert rows[2].accuracy == 1.0
+
+
+def test_mistakes_are_the_first_wrong_ones_in_order():
+    rows = {r.fmt: r for r in per_format(*_fake())}
+    assert rows["b"].mistakes == (Mistake("b2", "2002-02-02", "2002-02-99"),
+                                  Mistake("b3", "2002-02-03", "1999-02-03"),
+                                  Mistake("b4", "2002-02-04", ""))
+    assert rows["c"].mistakes == (Mistake("c1", "2003-03-01", "2003-03-09"),)
+    assert rows["a"].mistakes == ()
+    limited = {r.fmt: r for r in per_format(*_fake(), max_examples=2)}
+    assert [m.question for m in limited["b"].mistakes] == ["b2", "b3"]
+
+
+def test_ties_are_broken_by_name():
+    pairs = [DatePair("q", "a", f) for f in ("zz", "aa", "mm")]
+    rows = per_format(np.array([True, True, False]), pairs, ["a", "a", "x"])
+    assert [r.fmt for r in rows] == ["mm", "aa", "zz"]
+
+
+def test_format_rows_shows_examples_under_failing_formats_only():
+    lines = format_rows(per_format(*_fake()))
+    assert lines[0].split() == ["format", "right", "accuracy"]
+    assert lines[1].split() == ["b", "1/4", "25.00%"]
+    assert lines[2].strip() == "'b2' -> '2002-02-99' (expected '2002-02-02')"
+    assert lines[4].strip() == "'b4' -> '' (expected '2002-02-04')"
+    assert lines[5].split() == ["c", "2/3", "66.67%"]
+    assert lines[6].strip().startswith("'c1' -> ")
+    assert lines[7].split() == ["a", "3/3", "100.00%"]
+    assert len(lines) == 8
+    assert format_rows([]) == []
+
+
+def test_has_formats():
+    assert has_formats(generate_dates(5, seed=0))
+    assert not has_formats([("9/8/97", "1997-09-08")])
+    assert not has_formats([])
+    assert not has_formats([DatePair("q", "a", "f"), ("q", "a")])
+
+
+def test_bad_input_is_one_attnseq_error():
+    correct, pairs, predictions = _fake()
+    with pytest.raises(AttnseqError, match="one prediction per pair"):
+        per_format(correct[:-1], pairs, predictions)
+    with pytest.raises(AttnseqError, match="one prediction per pair"):
+        per_format(correct, pairs, predictions[:-1])
+    with pytest.raises(AttnseqError, match="no date format"):
+        per_format(correct, [tuple(p[:2]) for p in pairs], predictions)
+
+
+def test_row_is_frozen():
+    row = FormatRow("a", 2, 1, ())
+    with pytest.raises(AttributeError):
+        row.right = 2
+
+
+def test_converter_predict_matches_convert_and_correct():
+    pairs = generate_dates(30, seed=3)
+    config = ModelConfig(model="attention", wordvec_size=8, hidden_size=8,
+                         question_len=max(len(p.question) for p in pairs), answer_len=10)
+    conv = Converter.create(config, date_vocab(), seed=0)
+    predictions, correct = conv.predict(pairs)
+    assert predictions == conv.convert([p.question for p in pairs])
+    assert np.array_equal(correct, conv.correct(pairs))
+    assert len(predictions) == len(pairs) and correct.dtype == bool

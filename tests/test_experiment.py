@@ -1,0 +1,200 @@
+"""Task (generated dates or a file, and its saved source) and run (train, evaluate, save)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from attnseq.config import ModelConfig
+from attnseq.converter import Converter
+from attnseq.data.dates import generate_dates
+from attnseq.data.files import save_pairs_book, save_pairs_tsv
+from attnseq.errors import AttnseqError
+from attnseq.experiment import Task, run
+from attnseq.train import TrainConfig
+
+TINY = ModelConfig(model="attention", wordvec_size=8, hidden_size=16)
+
+
+def tiny_train(epochs=1, seed=0):
+    return TrainConfig(epochs=epochs, batch_size=64, seed=seed)
+
+
+@pytest.fixture
+def book_file(tmp_path):
+    path = tmp_path / "dates.txt"
+    save_pairs_book(generate_dates(60, seed=3), path)
+    return path
+
+
+# -- Task ------------------------------------------------------------------------------------
+
+def test_dates_split_and_source():
+    task = Task.dates(200, seed=5)
+    assert (len(task.train), len(task.test)) == (180, 20)
+    assert task.source == {"kind": "dates", "samples": 200, "seed": 5}
+    assert all(pair.question and pair.answer for pair in task.train + task.test)
+
+
+def test_dates_round_trip_through_the_saved_source():
+    task = Task.dates(100, seed=11)
+    again = Task.from_source(json.loads(json.dumps(task.source)))
+    assert again.train == task.train and again.test == task.test
+    assert again.vocab == task.vocab
+    assert Task.dates(100, seed=12).test != task.test  # the seed matters
+
+
+@pytest.mark.parametrize("samples", [1, 0, -5, 2.5, True])
+def test_dates_needs_two_samples(samples):
+    with pytest.raises(AttnseqError) as info:
+        Task.dates(samples)
+    assert str(info.value) == f"samples must be at least 2, got {samples!r}"
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "7", None])
+def test_data_seed_must_be_a_non_negative_integer(seed, book_file):
+    with pytest.raises(AttnseqError) as info:
+        Task.dates(10, seed)
+    assert str(info.value) == f"data seed must be a non-negative integer, got {seed!r}"
+    with pytest.raises(AttnseqError) as info:
+        Task.from_file(book_file, seed)
+    assert str(info.value) == f"data seed must be a non-negative integer, got {seed!r}"
+
+
+def test_from_file_book_format(book_file):
+    task = Task.from_file(book_file, seed=4)
+    assert (len(task.train), len(task.test)) == (54, 6)
+    assert task.source == {"kind": "file", "path": str(book_file.resolve()), "seed": 4}
+    expected = {(p.question, p.answer) for p in generate_dates(60, seed=3)}
+    assert set(task.train + task.test) == expected
+    for q, a in task.train + task.test:
+        assert all(ch in task.vocab for ch in q + a)
+
+
+def test_from_file_round_trip_through_the_saved_source(tmp_path, monkeypatch):
+    path = tmp_path / "pairs.tsv"
+    save_pairs_tsv([(f"q{i}", f"a{i % 7}") for i in range(30)], path)
+    monkeypatch.chdir(tmp_path)
+    task = Task.from_file("pairs.tsv", seed=9)  # a relative path is saved resolved
+    assert Path(task.source["path"]).is_absolute()
+    monkeypatch.chdir(tmp_path.parent)
+    again = Task.from_source(json.loads(json.dumps(task.source)))
+    assert again.train == task.train and again.test == task.test
+    assert again.vocab == task.vocab
+
+
+def test_from_file_needs_two_pairs(tmp_path):
+    path = tmp_path / "one.tsv"
+    path.write_text("a\tb\n")
+    with pytest.raises(AttnseqError) as info:
+        Task.from_file(path)
+    assert str(info.value) == f"{path}: need at least 2 pairs to split into train and test"
+
+
+def test_from_file_reports_a_malformed_line(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_text("5/6/07_2007-05-06\nno separator here\n")
+    with pytest.raises(AttnseqError) as info:
+        Task.from_file(path)
+    assert str(info.value) == f"{path}:2: expected 'question_answer' (no '_' found)"
+
+
+def test_from_source_of_a_vanished_file(book_file):
+    source = Task.from_file(book_file).source
+    book_file.unlink()
+    with pytest.raises(AttnseqError) as info:
+        Task.from_source(source)
+    assert str(info.value) == (f"the model was trained on {book_file.resolve()}, which is "
+                               "gone; pass --data FILE")
+
+
+@pytest.mark.parametrize("source", [{}, {"kind": "web"}, {"kind": ["dates"]}, [], None])
+def test_from_source_without_a_known_kind(source):
+    with pytest.raises(AttnseqError) as info:
+        Task.from_source(source)
+    assert str(info.value) == ("the model directory does not say what data it was trained "
+                               "on; pass --data FILE")
+
+
+@pytest.mark.parametrize("source", [
+    {"kind": "dates", "seed": 1},
+    {"kind": "file", "seed": 1},
+    {"kind": "file", "path": 3, "seed": 1},
+])
+def test_from_source_that_is_corrupt(source):
+    with pytest.raises(AttnseqError) as info:
+        Task.from_source(source)
+    assert str(info.value) == f"the model directory's data source is corrupt: {source!r}"
+
+
+def test_lengths_are_the_longest_question_and_answer():
+    task = Task.dates(50, seed=1)
+    pairs = task.train + task.test
+    assert task.lengths() == (max(len(p[0]) for p in pairs), max(len(p[1]) for p in pairs))
+
+
+# -- run -------------------------------------------------------------------------------------
+
+def test_run_records_every_epoch(book_file):
+    task = Task.from_file(book_file)
+    lines = []
+    conv, history = run(task, TINY, tiny_train(epochs=3), progress=False, samples=2,
+                        report=lines.append)
+    assert [r["epoch"] for r in history] == [1, 2, 3]
+    for r in history:
+        assert 0.0 <= r["accuracy"] <= 1.0
+        assert r["loss"] > 0 and r["eval_seconds"] >= 0 and r["wall_seconds"] >= 0
+    assert history[-1]["accuracy"] == conv.accuracy(task.test)
+    assert [line.split(":")[0] for line in lines if not line.startswith("  ")] == [
+        "epoch 1/3", "epoch 2/3", "epoch 3/3"]
+    assert len(lines) == 3 * (1 + 2)  # each epoch: its line and two sample conversions
+    assert lines[0].endswith("s") and f"of {len(task.test)}," in lines[0]
+    q_len, a_len = task.lengths()
+    assert (conv.config.question_len, conv.config.answer_len) == (q_len, a_len)
+    assert (conv.config.hidden_size, conv.config.wordvec_size) == (16, 8)
+
+
+def test_run_saves_after_every_epoch(tmp_path):
+    task = Task.dates(100, seed=2)
+    out = tmp_path / "model"
+    seen_on_disk = []
+
+    def report(line):
+        if line.startswith("epoch "):  # reported before this epoch's save
+            if (out / "config.json").exists():
+                doc = json.loads((out / "config.json").read_text())
+                seen_on_disk.append(len(doc["history"]))
+            else:
+                seen_on_disk.append(0)
+
+    conv, history = run(task, TINY, tiny_train(epochs=3), out=out, progress=False,
+                        report=report)
+    assert seen_on_disk == [0, 1, 2]
+    doc = json.loads((out / "config.json").read_text())
+    assert doc["history"] == json.loads(json.dumps(history.records))
+    assert doc["data"] == task.source
+    assert doc["train"]["epochs"] == 3
+    back = Converter.load(out)
+    assert back.config == conv.config
+    assert back.convert([p[0] for p in task.test]) == conv.convert([p[0] for p in task.test])
+
+
+def test_run_refuses_a_foreign_directory_before_any_work(tmp_path):
+    out = tmp_path / "photos"
+    out.mkdir()
+    (out / "cat.jpg").write_bytes(b"meow")
+    lines = []
+    with pytest.raises(AttnseqError) as info:
+        run(Task.dates(20, seed=1), TINY, tiny_train(), out=out, progress=False,
+            report=lines.append)
+    assert str(info.value) == f"{out} is not empty and holds no attnseq model; " \
+                              "refusing to overwrite"
+    assert lines == []
+    assert [p.name for p in out.iterdir()] == ["cat.jpg"]
+
+
+def test_run_is_reproducible():
+    task = Task.dates(60, seed=8)
+    _, h1 = run(task, TINY, tiny_train(epochs=1, seed=3), progress=False, report=lambda s: None)
+    _, h2 = run(task, TINY, tiny_train(epochs=1, seed=3), progress=False, report=lambda s: None)
+    assert h1[0]["loss"] == h2[0]["loss"]
