@@ -7,6 +7,7 @@ exit code 2, with nothing overwritten; ``--help`` works on every subcommand.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from attnseq import __version__
@@ -48,6 +49,37 @@ def _model_names(text: str) -> tuple[str, ...]:
         return parse_model_names(text)
     except AttnseqError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_variant_options(p: argparse.ArgumentParser) -> None:
+    """The attention model's variants (docs/variants.md); the defaults are the book's model."""
+    g = p.add_argument_group("attention variants (need --model attention)")
+    g.add_argument("--encoder", choices=["uni", "bi"], default="uni",
+                   help="bi: bidirectional bottom encoder layer (default: uni)")
+    g.add_argument("--bi-merge", choices=["concat", "sum"], default="concat",
+                   help="how --encoder bi combines its directions (default: concat; each "
+                        "direction is then H/2 wide)")
+    g.add_argument("--layers", type=_positive_int, default=1, metavar="N",
+                   help="stacked LSTM layers in encoder and decoder (default: 1)")
+    g.add_argument("--residual", action="store_true",
+                   help="skip connections around every layer from the second on")
+    g.add_argument("--dropout", type=float, default=0.0, metavar="P",
+                   help="dropout rate between stacked layers, in [0, 1) (default: 0)")
+    g.add_argument("--score", choices=["dot", "scaled", "general", "additive"], default="dot",
+                   help="attention score function (default: dot, the book's)")
+    g.add_argument("--input-feeding", action="store_true",
+                   help="feed each step's context into the next step's LSTM input (Luong)")
+
+
+def _model_config(args, model: str):
+    """The ``ModelConfig`` that the options of ``train`` (or ``compare``) describe."""
+    from attnseq.config import ModelConfig
+
+    return ModelConfig(model=model, wordvec_size=args.wordvec_size,
+                       hidden_size=args.hidden_size, reverse=not args.no_reverse,
+                       init=args.init, encoder=args.encoder, bi_merge=args.bi_merge,
+                       num_layers=args.layers, residual=args.residual, dropout=args.dropout,
+                       score=args.score, input_feeding=args.input_feeding)
 
 
 def _add_training_options(p: argparse.ArgumentParser) -> None:
@@ -94,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "D=16, H=256, batch 128, Adam lr 1e-3, clipping at 5.0, reversed input.")
     p.add_argument("--model", choices=list(MODELS), default="attention",
                    help="default: attention")
+    _add_variant_options(p)
     _add_training_options(p)
     p.add_argument("--out", metavar="DIR", default=None,
                    help="model directory to write (default: runs/MODEL)")
@@ -122,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", type=_model_names, default=("baseline", "peeky", "attention"),
                    metavar="NAMES", help="comma-separated, from " + ", ".join(MODELS)
                    + " (default: baseline,peeky,attention)")
+    _add_variant_options(p)
     _add_training_options(p)
     p.add_argument("--out", metavar="DIR", default="runs/compare",
                    help="directory to write (default: runs/compare)")
@@ -149,16 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _training_setup(args, model: str):
     """(task, model config, train config) from the options of ``_add_training_options``."""
-    from attnseq.config import ModelConfig
     from attnseq.experiment import Task
     from attnseq.train import TrainConfig
 
     epochs = args.epochs or args.epochs_default
     train_config = TrainConfig(epochs=epochs, batch_size=args.batch_size, lr=args.lr,
                                max_grad_norm=args.clip, seed=args.seed)
-    model_config = ModelConfig(model=model, wordvec_size=args.wordvec_size,
-                               hidden_size=args.hidden_size, reverse=not args.no_reverse,
-                               init=args.init)
+    model_config = _model_config(args, model)
     task = Task.from_file(args.data, args.data_seed) if args.data else Task.dates(
         args.samples, args.data_seed)
     return task, model_config, train_config
@@ -207,11 +238,13 @@ def _cmd_convert(args) -> int:
         texts = [line.rstrip("\r\n") for line in sys.stdin]
         if not texts:
             raise AttnseqError("no input: give TEXT arguments or lines on standard input")
-    for i, text in enumerate(texts, 1):
+    for i, text in enumerate(texts, 1):  # check each, so that an error can say which one
+        where = f"line {i}" if not args.texts else f"argument {i}"
+        if not text.strip():
+            raise AttnseqError(f"{where}: empty input")
         try:
             conv.encode_questions([text])
         except AttnseqError as exc:
-            where = f"line {i}" if not args.texts else f"argument {i}"
             raise AttnseqError(f"{where}: {exc}") from None
     for out in conv.convert(texts):
         print(out)
@@ -271,6 +304,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"attnseq {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``attnseq convert ... | head``): stop quietly, as cat does.
+        # Point stdout at devnull so that the interpreter's final flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -179,7 +179,7 @@ def results_table(histories: Mapping[str, Sequence[Mapping]], target: float = TA
         seconds = sum(r["seconds"] for r in records) / len(records) if records else None
         reached = epochs_to(records, target)
         rows.append([name, *acc, _seconds(seconds), NEVER if reached is None else str(reached)])
-    return (_markdown(header, rows) + f"\n\nTest exact-match accuracy (%) after each epoch; "
+    return (_markdown(header, rows) + "\n\nTest exact-match accuracy (%) after each epoch; "
             "s/epoch: mean training seconds per epoch (evaluation excluded).")
 
 

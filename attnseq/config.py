@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, fields
 from attnseq.errors import AttnseqError
 from attnseq.models import MODELS
 from attnseq.models.init import Initializer
+from attnseq.models.variants import VARIANT_DEFAULTS, check_variant
 
 
 def _check_positive(name: str, value) -> None:
@@ -26,6 +27,10 @@ class ModelConfig:
     ``question_len``/``answer_len`` are the longest question and answer (in tokens) the model
     was trained with: inputs are padded to ``question_len`` and, when ``reverse`` is set,
     reversed; decoding runs ``answer_len + 1`` steps (room for the end token).
+
+    The fields from ``encoder`` on are the attention model's variants (see
+    ``attnseq.models.variants`` and docs/variants.md); their defaults are the book's model,
+    and a saved config without them (written before they existed) loads with the defaults.
     """
 
     model: str = "attention"
@@ -35,6 +40,13 @@ class ModelConfig:
     question_len: int = 29
     answer_len: int = 10
     init: str = "default"  # initialisation scheme: "default" or the book's "book"
+    encoder: str = "uni"  # "bi": bidirectional bottom encoder layer
+    bi_merge: str = "concat"  # how the two directions combine: "concat" or "sum"
+    num_layers: int = 1  # stacked LSTMs in encoder and decoder
+    residual: bool = False  # skip connections around every layer from the second on
+    dropout: float = 0.0  # inverted dropout between stacked layers, in [0, 1)
+    score: str = "dot"  # attention score: "dot", "scaled", "general" or "additive"
+    input_feeding: bool = False  # feed each step's context into the next step's LSTM input
 
     def __post_init__(self):
         if self.model not in MODELS:
@@ -46,20 +58,33 @@ class ModelConfig:
                                f"{', '.join(Initializer.SCHEMES)}")
         if not isinstance(self.reverse, bool):
             raise AttnseqError(f"reverse must be true or false, got {self.reverse!r}")
+        options = self.variant_options()
+        check_variant(self.hidden_size, **options)
+        if self.model != "attention":
+            for name, value in options.items():
+                if value != VARIANT_DEFAULTS[name]:
+                    raise AttnseqError(f"{name}={value!r} needs model 'attention', "
+                                       f"not {self.model!r}")
+
+    def variant_options(self) -> dict:
+        """The attention model's variant options, as ``AttentionSeq2seq`` takes them."""
+        return {name: getattr(self, name) for name in VARIANT_DEFAULTS}
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d) -> ModelConfig:
-        """Rebuild from ``to_dict`` output; unknown or missing keys are an ``AttnseqError``."""
+        """Rebuild from ``to_dict`` output; unknown or missing keys are an ``AttnseqError``,
+        except the variant options, which default to the book's model when absent.
+        """
         if not isinstance(d, dict):
             raise AttnseqError("model config must be a JSON object")
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - names)
         if unknown:
             raise AttnseqError(f"unknown model config keys: {', '.join(unknown)}")
-        missing = sorted(names - set(d))
+        missing = sorted(names - set(d) - set(VARIANT_DEFAULTS))
         if missing:
             raise AttnseqError(f"missing model config keys: {', '.join(missing)}")
         try:
@@ -71,5 +96,6 @@ class ModelConfig:
 def build_model(config: ModelConfig, vocab_size: int, *, pad_id=None, seed=None, dtype=None):
     """A fresh model of ``config``'s architecture for a vocabulary of ``vocab_size`` tokens."""
     cls = MODELS[config.model]
+    options = config.variant_options() if config.model == "attention" else {}
     return cls(vocab_size, config.wordvec_size, config.hidden_size, dtype=dtype, seed=seed,
-               pad_id=pad_id, init=config.init)
+               pad_id=pad_id, init=config.init, **options)

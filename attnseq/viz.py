@@ -23,6 +23,8 @@ from typing import NamedTuple
 
 import numpy
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from attnseq.errors import AttnseqError
@@ -31,6 +33,7 @@ DPI = 100
 PANEL_INCHES = (6.0, 4.5)  # one attention heatmap: room for ~30 labelled input characters
 ACCURACY_INCHES = (12.0, 4.5)  # the two panels of the accuracy figure, side by side
 COLUMNS = 2  # attention panels per row of the grid
+CMAP = "viridis"  # perceptually uniform: equal steps in weight look like equal steps in colour
 SPACE = "\u2423"  # '␣': a blank tick label would hide where the spaces are
 
 
@@ -92,7 +95,6 @@ def heatmap_figure(maps: Sequence[AttentionMap], *, titles: Sequence[str] | None
     rows = math.ceil(len(maps) / cols)
     fig = _new_figure((cols * PANEL_INCHES[0], rows * PANEL_INCHES[1]))
     grid = fig.subplots(rows, cols, squeeze=False)
-    image = None
     for k, ax in enumerate(grid.flat):
         if k >= len(maps):
             ax.remove()  # an unused cell of the last row
@@ -102,29 +104,29 @@ def heatmap_figure(maps: Sequence[AttentionMap], *, titles: Sequence[str] | None
         if weights.shape != (len(m.outputs), len(m.inputs)):
             raise AttnseqError(f"attention map {k + 1}: weights {weights.shape} do not match "
                                f"{len(m.outputs)} outputs x {len(m.inputs)} inputs")
-        image = _draw_heatmap(ax, m, weights)
+        _draw_heatmap(ax, m, weights)
         if titles is not None:
             ax.set_title(titles[k], fontsize=9)
     # Every panel uses the same 0..1 scale, so one colour bar serves them all.
-    fig.colorbar(image, ax=grid.ravel().tolist()[:len(maps)], label="attention weight",
+    scale = ScalarMappable(norm=Normalize(0.0, 1.0), cmap=CMAP)
+    fig.colorbar(scale, ax=grid.ravel().tolist()[:len(maps)], label="attention weight",
                  shrink=0.9)
     return fig
 
 
-def _draw_heatmap(ax, m: AttentionMap, weights: numpy.ndarray):
-    """One panel. Returns the image, for the colour bar."""
-    # An empty output (the model stopped at once) still gets its panel, with no rows.
-    shown = weights if weights.size else numpy.zeros((1, max(1, len(m.inputs))))
-    image = ax.imshow(shown, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto",
-                      interpolation="nearest", alpha=1.0 if weights.size else 0.0)
+def _draw_heatmap(ax, m: AttentionMap, weights: numpy.ndarray) -> None:
+    """One panel: weights (len(m.outputs), len(m.inputs)), input along x, output down y."""
+    if weights.size:
+        ax.imshow(weights, cmap=CMAP, vmin=0.0, vmax=1.0, aspect="auto",
+                  interpolation="nearest")
+    else:  # the model stopped at once: an empty panel that still shows the input
+        ax.set_xlim(-0.5, len(m.inputs) - 0.5)
+        ax.text(0.5, 0.5, "no output", transform=ax.transAxes, ha="center", va="center")
     ax.set_xticks(range(len(m.inputs)), labels=[token_label(t) for t in m.inputs], fontsize=8)
     ax.set_yticks(range(len(m.outputs)), labels=[token_label(t) for t in m.outputs], fontsize=8)
     ax.tick_params(length=0)
     ax.set_xlabel("input (reading order)")
     ax.set_ylabel("output")
-    if not weights.size:
-        ax.text(0.5, 0.5, "no output", transform=ax.transAxes, ha="center", va="center")
-    return image
 
 
 # -- Figure 8-26: accuracy curves -------------------------------------------------------------

@@ -153,6 +153,17 @@ def test_convert_reads_stdin_line_by_line_in_order(date_model):
     assert by_args.stdout == r.stdout
 
 
+def test_convert_into_a_closed_pipe_stops_quietly(date_model):
+    """``attnseq convert ... | head -1``: the reader leaves early; no traceback, exit 141."""
+    proc = subprocess.Popen([sys.executable, "-m", "attnseq", "convert", str(date_model)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=ENV)
+    proc.stdout.close()  # nobody will read the answers
+    _, err = proc.communicate(("5/6/07\n" * 20000).encode(), timeout=120)
+    assert b"Traceback" not in err and err == b""
+    assert proc.returncode == 141
+
+
 # -- train and eval on files -----------------------------------------------------------------
 
 def test_train_on_a_book_format_file(book_model, book_file):
@@ -267,7 +278,7 @@ def test_convert_input_too_long(date_model):
 
 def test_convert_empty_argument(date_model):
     assert_fails(attnseq_cmd("convert", date_model, ""),
-                 "attnseq convert: error: argument 1: input 1 is empty")
+                 "attnseq convert: error: argument 1: empty input")
 
 
 def test_convert_empty_stdin(date_model):
@@ -285,7 +296,7 @@ def test_convert_bad_stdin_line_names_the_line(date_model):
 
 def test_convert_blank_stdin_line_names_the_line(date_model):
     assert_fails(attnseq_cmd("convert", date_model, stdin="5/6/07\n\n9/9/99\n"),
-                 "attnseq convert: error: line 2: input 1 is empty")
+                 "attnseq convert: error: line 2: empty input")
 
 
 # -- bad input: data files -------------------------------------------------------------------

@@ -30,7 +30,9 @@ from attnseq.viz import (
     token_label,
 )
 
-FORMAT = "mon_d_yyyy_title"  # 'Aug 14, 8655': the year is always the last four characters
+# '19970908' and '1997/09/08': the year is the first four characters, and with two lengths
+# the shorter questions are padded, so both the reversal and the padding must be undone.
+FORMATS = ["yyyymmdd", "yyyy_mm_dd_slash"]
 
 
 def png_size(path) -> tuple[int, int]:
@@ -54,9 +56,14 @@ def trained():
 
     Years are drawn from 1000-9999 so that every year digit must be read from the input (with
     the default 1970-2068 the second digit follows from the first, and the model need not
-    look at it).
+    look at it). Why formats that start with the year: the encoder reads the input reversed,
+    so its state at a character has read that character and everything after it. A digit can
+    therefore also be read from the states just before it; for a year at the end ('Aug 14,
+    8655') some seeds learn to look at the space before the year for its first digit. With
+    the year first, every such neighbour is itself a year digit, so the argmax test below is
+    robust across seeds (checked for ten) while still failing if the reversal is not undone.
     """
-    pairs = generate_dates(500, seed=0, formats=[FORMAT], start_year=1000, end_year=9999)
+    pairs = generate_dates(500, seed=0, formats=FORMATS, start_year=1000, end_year=9999)
     config = ModelConfig(model="attention", wordvec_size=16, hidden_size=32,
                          question_len=max(len(p.question) for p in pairs), answer_len=10)
     conv = Converter.create(config, date_vocab(), seed=0)
@@ -74,18 +81,18 @@ def trained():
 def test_year_digits_attend_to_the_year(trained):
     conv, pairs = trained
     texts = [p.question for p in pairs[:20]]
+    assert {len(t) for t in texts} == {8, 10}  # padded and unpadded questions both
     fig, maps = attention_figure(conv, texts)
     for text, m, pair in zip(texts, maps, pairs[:20], strict=True):
         assert m.inputs == list(text)
         assert "".join(m.outputs) == pair.answer
-        year = range(len(text) - 4, len(text))
-        for k in range(4):  # output positions 0-3 are the year's digits
-            assert int(m.weights[k].argmax()) in year, (text, k, m.weights[k].round(2))
+        for k in range(4):  # output positions 0-3 are the year's digits, input positions 0-3
+            assert int(m.weights[k].argmax()) in range(4), (text, k, m.weights[k].round(2))
 
 
 def test_the_figure_draws_the_maps_input_along_x(trained):
     conv, pairs = trained
-    texts = [pairs[0].question, pairs[1].question, pairs[2].question]
+    texts = [pairs[0].question, pairs[1].question, "1997 09 08"]
     fig, maps = attention_figure(conv, texts)
     heatmaps = [ax for ax in fig.axes if ax.images and ax.get_label() != "<colorbar>"]
     assert len(heatmaps) == 3 and len(fig.axes) == 4  # one per text, plus the colour bar
@@ -96,7 +103,7 @@ def test_the_figure_draws_the_maps_input_along_x(trained):
         assert np.allclose(m.weights.sum(axis=1), 1.0, atol=1e-5)
         assert [t.get_text() for t in ax.get_xticklabels()] == [token_label(c) for c in text]
         assert [t.get_text() for t in ax.get_yticklabels()] == m.outputs
-    assert SPACE in [t.get_text() for t in heatmaps[0].get_xticklabels()]
+    assert [t.get_text() for t in heatmaps[2].get_xticklabels()][4] == SPACE
 
 
 def test_attention_png_size_and_not_blank(trained, tmp_path):
@@ -114,14 +121,14 @@ def test_attention_png_size_and_not_blank(trained, tmp_path):
 def test_errors_before_drawing(trained):
     conv, _ = trained
     with pytest.raises(AttnseqError, match="unknown character"):
-        attention_figure(conv, ["Aug 14, 8655", "Aug 14, 86é5"])
+        attention_figure(conv, ["1997/09/08", "1997/09/0é"])
     with pytest.raises(AttnseqError, match="empty"):
         attention_figure(conv, [" "])
     with pytest.raises(AttnseqError, match="no texts"):
         attention_figure(conv, [])
     baseline = Converter.create(replace(conv.config, model="baseline"), conv.vocab, seed=0)
     with pytest.raises(AttnseqError, match="no attention"):
-        attention_figure(baseline, ["Aug 14, 8655"])
+        attention_figure(baseline, ["1997/09/08"])
 
 
 def test_heatmap_figure_from_plain_maps():

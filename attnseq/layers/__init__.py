@@ -2,23 +2,35 @@
 
 from attnseq.layers.attention import Attention, AttentionWeight, TimeAttention, WeightSum
 from attnseq.layers.base import Layer, gather
+from attnseq.layers.bidirectional import TimeBiLSTM
 from attnseq.layers.core import Affine, Embedding, Softmax, TimeAffine, TimeEmbedding, softmax
+from attnseq.layers.dropout import TimeDropout
 from attnseq.layers.losses import TimeSoftmaxWithLoss
 from attnseq.layers.recurrent import LSTM, TimeLSTM
+from attnseq.layers.scores import SCORES, AdditiveScore, DotScore, GeneralScore, ScaledDotScore
+from attnseq.layers.stacked import TimeStackedLSTM
 
 __all__ = [
+    "SCORES",
+    "AdditiveScore",
     "Affine",
     "Attention",
     "AttentionWeight",
+    "DotScore",
     "Embedding",
+    "GeneralScore",
     "Layer",
     "LSTM",
+    "ScaledDotScore",
     "Softmax",
     "TimeAffine",
     "TimeAttention",
+    "TimeBiLSTM",
+    "TimeDropout",
     "TimeEmbedding",
     "TimeLSTM",
     "TimeSoftmaxWithLoss",
+    "TimeStackedLSTM",
     "WeightSum",
     "gather",
     "softmax",

@@ -11,34 +11,40 @@ No recurrence runs through attention (the context of step t does not feed step t
 book's loop over ``Attention`` layers:  S = H_dec @ hs_encᵀ,  A = softmax(S),  C = A @ hs_enc.
 
 ``mask`` (N, T_enc), True at real input positions, keeps padding from receiving weight.
+
+The score s is the book's dot product by default; any layer of ``attnseq.layers.scores`` can
+take its place (scaled dot, general, additive). The layers here then carry the score's
+parameters as their own ``params``/``grads``.
 """
 
 from __future__ import annotations
 
-from attnseq.backend import xp
 from attnseq.layers.base import Layer
 from attnseq.layers.core import softmax, softmax_backward
+from attnseq.layers.scores import DotScore
 
 
 class AttentionWeight(Layer):
-    """forward(hs (N, T, H), h (N, H), mask=None) -> a (N, T); backward(da) -> (dhs, dh)."""
+    """forward(hs (N, T, H), h (N, H), mask=None) -> a (N, T); backward(da) -> (dhs, dh).
 
-    def __init__(self):
+    ``score`` (default: the book's ``DotScore``) scores h against every row of hs.
+    """
+
+    def __init__(self, score=None):
         super().__init__()
-        self.cache = None
+        self.score = DotScore() if score is None else score
+        self.params, self.grads = self.score.params, self.score.grads
+        self.a = None
 
     def forward(self, hs, h, mask=None):
-        s = (hs @ h[:, :, None])[:, :, 0]  # (N, T)
-        a = softmax(s, mask=mask)
-        self.cache = (hs, h, a)
-        return a
+        s = self.score.forward(hs, h[:, None, :])[:, 0]  # one decoder step: (N, T)
+        self.a = softmax(s, mask=mask)
+        return self.a
 
     def backward(self, da):
-        hs, h, a = self.cache
-        ds = softmax_backward(a, da)  # (N, T)
-        dhs = ds[:, :, None] * h[:, None, :]  # (N, T, H)
-        dh = (ds[:, None, :] @ hs)[:, 0]  # (N, H)
-        return dhs, dh
+        ds = softmax_backward(self.a, da)  # (N, T)
+        dhs, dh = self.score.backward(ds[:, None, :])
+        return dhs, dh[:, 0]
 
 
 class WeightSum(Layer):
@@ -66,11 +72,20 @@ class Attention(Layer):
     ``attention_weight`` holds the last forward's weights a (N, T).
     """
 
-    def __init__(self):
+    def __init__(self, score=None):
         super().__init__()
-        self.weight_layer = AttentionWeight()
+        self.weight_layer = AttentionWeight(score)
         self.sum_layer = WeightSum()
+        self.params, self.grads = self.weight_layer.params, self.weight_layer.grads
         self.attention_weight = None
+
+    @property
+    def score(self):
+        return self.weight_layer.score
+
+    def shared(self) -> Attention:
+        """An Attention on the same score parameters, with its own grads and cache."""
+        return Attention(self.score.shared())
 
     def forward(self, hs, h, mask=None):
         a = self.weight_layer.forward(hs, h, mask)
@@ -89,25 +104,27 @@ class TimeAttention(Layer):
     forward(hs_enc (N, Te, H), hs_dec (N, Td, H), mask=None) -> C (N, Td, H).
     backward(dC (N, Td, H)) -> (dhs_enc (N, Te, H), dhs_dec (N, Td, H)).
     ``attention_weights`` holds the last forward's A (N, Td, Te); each row sums to 1.
+    ``score`` (default: the book's ``DotScore``) computes S for all steps at once.
     """
 
-    def __init__(self):
+    def __init__(self, score=None):
         super().__init__()
+        self.score = DotScore() if score is None else score
+        self.params, self.grads = self.score.params, self.score.grads
         self.cache = None
         self.attention_weights = None
 
     def forward(self, hs_enc, hs_dec, mask=None):
-        S = hs_dec @ hs_enc.transpose(0, 2, 1)  # (N, Td, Te)
+        S = self.score.forward(hs_enc, hs_dec)  # (N, Td, Te)
         A = softmax(S, mask=None if mask is None else mask[:, None, :])
-        self.cache = (hs_enc, hs_dec, A)
+        self.cache = (hs_enc, A)
         self.attention_weights = A
         return A @ hs_enc  # (N, Td, H)
 
     def backward(self, dC):
-        hs_enc, hs_dec, A = self.cache
+        hs_enc, A = self.cache
         dA = dC @ hs_enc.transpose(0, 2, 1)  # (N, Td, Te)
         dS = softmax_backward(A, dA)
-        dhs_enc = A.transpose(0, 2, 1) @ dC  # through C = A @ hs_enc
-        dhs_enc += dS.transpose(0, 2, 1) @ hs_dec  # through S = hs_dec @ hs_encᵀ
-        dhs_dec = dS @ hs_enc
+        dhs_enc, dhs_dec = self.score.backward(dS)  # through S = score(hs_enc, hs_dec)
+        dhs_enc += A.transpose(0, 2, 1) @ dC  # through C = A @ hs_enc
         return dhs_enc, dhs_dec

@@ -1,36 +1,67 @@
-"""The attention seq2seq of chapter 8.
+"""The attention seq2seq of chapter 8, and its variants.
 
 The encoder hands over all its states hs (N, Te, H). The decoder runs its LSTM (started from
-hs[:, -1]), lets every step attend over hs (``TimeAttention``), and predicts from the context
-and its own state side by side:
+the encoder's last state), lets every step attend over hs (``TimeAttention``), and predicts
+from the context and its own state side by side:
 
     dec_hs = LSTM(embed(x))                 (N, Td, H)
     C      = TimeAttention(hs, dec_hs)      (N, Td, H)
     scores = Affine([C ; dec_hs])           (N, Td, V)
+
+The chapter's remaining topics are options (``attnseq.models.variants``; docs/variants.md):
+a bidirectional encoder, stacked LSTMs with residual connections and dropout, other score
+functions, and input feeding (``InputFeedingDecoder``). With several layers, decoder layer l
+starts from encoder layer l's last state: the encoder's ``final_h`` (N, L, H) is passed to the
+decoder as ``h0`` and its gradient ``dh0`` handed back.
 """
 
 from __future__ import annotations
 
 from attnseq.backend import xp
 from attnseq.decoding import greedy
-from attnseq.layers import Attention, TimeAffine, TimeAttention, TimeEmbedding, TimeLSTM, gather
+from attnseq.layers import Attention, TimeAffine, TimeAttention, TimeEmbedding, gather
 from attnseq.models.init import Initializer
-from attnseq.models.seq2seq import Seq2seq
+from attnseq.models.input_feeding import InputFeedingDecoder
+from attnseq.models.seq2seq import Encoder, Seq2seq
+from attnseq.models.variants import VARIANT_DEFAULTS, check_variant, lstm_stack, score_layer
+
+
+def initial_h(enc_hs, h0, num_layers: int):
+    """The decoder's initial states (N, L, H): ``h0``, or else (the book's) enc_hs[:, -1]."""
+    if h0 is not None:
+        return h0
+    N, _, H = enc_hs.shape
+    return xp.broadcast_to(enc_hs[:, -1:], (N, num_layers, H))
 
 
 class AttentionDecoder:
-    """The book's AttentionDecoder, with an optional padding mask over the encoder states."""
+    """The book's AttentionDecoder, with a padding mask over the encoder states and options.
 
-    def __init__(self, V: int, D: int, H: int, init: Initializer):
+    AttentionDecoder(V, D, H, init, *, num_layers=1, residual=False, dropout=0.0,
+    score="dot"). forward(xs, enc_hs, mask=None, h0=None) -> scores (N, Td, V), where ``h0``
+    (N, L, H) are the layers' initial states (default: enc_hs[:, -1] for each); backward
+    returns denc_hs and leaves the gradient of a given ``h0`` in ``dh0`` (without one, that
+    gradient is added into denc_hs[:, -1]).
+    """
+
+    def __init__(self, V: int, D: int, H: int, init: Initializer, *, num_layers: int = 1,
+                 residual: bool = False, dropout: float = 0.0, score: str = "dot"):
         self.embed = TimeEmbedding(init.embedding(V, D))
-        self.lstm = TimeLSTM(*init.lstm(D, H), stateful=True)
-        self.attention = TimeAttention()
-        self.step_attention = Attention()  # the one-step form, for decoding
+        self.lstm = lstm_stack(init, D, H, num_layers=num_layers, residual=residual,
+                               dropout=dropout, stateful=True)
+        self.attention = TimeAttention(score_layer(score, H, init))
+        self.step_attention = Attention(self.attention.score.shared())  # for decoding
         self.affine = TimeAffine(*init.affine(2 * H, V))
-        self.params, self.grads = gather([self.embed, self.lstm, self.affine])
+        self.params, self.grads = gather([self.embed, self.lstm, self.attention, self.affine])
+        self.h0_given = False
+        self.dh0 = None
 
-    def forward(self, xs, enc_hs, mask=None):
-        self.lstm.set_state(enc_hs[:, -1])
+    def train_mode(self, flag: bool) -> None:
+        self.lstm.train_mode(flag)
+
+    def forward(self, xs, enc_hs, mask=None, h0=None):
+        self.h0_given = h0 is not None
+        self.lstm.set_state(initial_h(enc_hs, h0, self.lstm.num_layers))
         dec_hs = self.lstm.forward(self.embed.forward(xs))  # (N, Td, H)
         C = self.attention.forward(enc_hs, dec_hs, mask)  # (N, Td, H)
         return self.affine.forward(xp.concatenate([C, dec_hs], axis=2))  # (N, Td, V)
@@ -41,30 +72,87 @@ class AttentionDecoder:
         denc_hs, ddec_hs = self.attention.backward(dout[:, :, :H])
         ddec_hs += dout[:, :, H:]
         self.embed.backward(self.lstm.backward(ddec_hs))
-        denc_hs[:, -1] += self.lstm.dh
+        if self.h0_given:
+            self.dh0 = self.lstm.dh  # (N, L, H)
+        else:
+            self.dh0 = None
+            denc_hs[:, -1] += self.lstm.dh.sum(axis=1)
         return denc_hs
 
-    def initial_state(self, enc_hs, mask=None):
-        h = enc_hs[:, -1]
+    def initial_state(self, enc_hs, mask=None, h0=None):
+        h = xp.array(initial_h(enc_hs, h0, self.lstm.num_layers))  # (N, L, H)
         return {"enc_hs": enc_hs, "mask": mask, "h": h, "c": xp.zeros_like(h)}
 
     def step(self, tokens, state):
         enc_hs, mask = state["enc_hs"], state["mask"]
-        h, c = self.lstm.step(self.embed.forward(tokens), state["h"], state["c"])
-        context = self.step_attention.forward(enc_hs, h, mask)  # (N, H)
-        logits = self.affine.forward(xp.concatenate([context, h], axis=1))
+        out, h, c = self.lstm.step(self.embed.forward(tokens), state["h"], state["c"])
+        context = self.step_attention.forward(enc_hs, out, mask)  # (N, H)
+        logits = self.affine.forward(xp.concatenate([context, out], axis=1))
         weights = self.step_attention.attention_weight  # (N, Te)
         return logits, {"enc_hs": enc_hs, "mask": mask, "h": h, "c": c, "attention": weights}
 
 
 class AttentionSeq2seq(Seq2seq):
-    """Seq2seq with attention. Same constructor as ``Seq2seq``.
+    """Seq2seq with attention: ``Seq2seq``'s constructor plus the variant options.
+
+    AttentionSeq2seq(V, D, H, *, dtype, seed, pad_id, init, encoder="uni", bi_merge="concat",
+    num_layers=1, residual=False, dropout=0.0, score="dot", input_feeding=False); see
+    ``attnseq.models.variants``. The defaults are the book's model, weight for weight.
 
     ``generate(xs, start_id, length, return_attention=True)`` also returns the attention
-    weights of every generated step, (N, length, Te).
+    weights of every generated step, (N, length, Te). ``train_mode(flag)`` switches dropout
+    (``training``, initially True, says which mode is on); decoding (``start``, ``generate``)
+    never drops out, in either mode.
     """
 
     decoder_class = AttentionDecoder
+
+    def __init__(self, vocab_size, wordvec_size, hidden_size, *, dtype=None, seed=None,
+                 pad_id=None, init="default", **options):
+        unknown = sorted(set(options) - set(VARIANT_DEFAULTS))
+        if unknown:
+            raise TypeError(f"unknown AttentionSeq2seq options: {', '.join(unknown)}")
+        self.options = {**VARIANT_DEFAULTS, **options}
+        self.training = True
+        super().__init__(vocab_size, wordvec_size, hidden_size, dtype=dtype, seed=seed,
+                         pad_id=pad_id, init=init)
+
+    def _build_parts(self, V: int, D: int, H: int, init: Initializer):
+        o = self.options
+        check_variant(H, **o)
+        encoder = Encoder(V, D, H, init, num_layers=o["num_layers"],
+                          bidirectional=o["encoder"] == "bi", bi_merge=o["bi_merge"],
+                          residual=o["residual"], dropout=o["dropout"])
+        if o["input_feeding"]:
+            decoder = InputFeedingDecoder(V, D, H, init, score=o["score"])
+        else:
+            decoder = AttentionDecoder(V, D, H, init, num_layers=o["num_layers"],
+                                       residual=o["residual"], dropout=o["dropout"],
+                                       score=o["score"])
+        return encoder, decoder
+
+    def train_mode(self, flag: bool) -> None:
+        self.training = bool(flag)
+        self.encoder.train_mode(flag)
+        self.decoder.train_mode(flag)
+
+    def forward(self, xs, ts) -> float:
+        enc_hs = self.encoder.forward(xs)
+        scores = self.decoder.forward(ts[:, :-1], enc_hs, self.mask(xs), self.encoder.final_h)
+        return self.loss_layer.forward(scores, ts[:, 1:])
+
+    def backward(self, dout: float = 1.0) -> None:
+        denc_hs = self.decoder.backward(self.loss_layer.backward(dout))
+        self.encoder.backward(denc_hs, self.decoder.dh0)
+
+    def start(self, xs):
+        training = self.training
+        self.train_mode(False)  # inference: the encoder's states without dropout
+        try:
+            enc_hs = self.encoder.forward(xs)
+        finally:
+            self.train_mode(training)
+        return self.decoder.initial_state(enc_hs, self.mask(xs), self.encoder.final_h)
 
     def generate(self, xs, start_id: int, length: int, return_attention: bool = False):
         return greedy(self, xs, start_id, length, return_attention=return_attention)

@@ -7,6 +7,11 @@ training and decoding logic once and the peeky and attention models only swap th
 * ``backward(dscores) -> denc_hs (N, Te, H)``
 * ``initial_state(enc_hs, mask) -> state`` and ``step(tokens (N,), state) -> (logits, state)``
   for decoding; ``state`` is a dict of arrays whose first axis is the batch.
+
+The attention decoders also take the initial states of their (possibly stacked) layers,
+``h0`` (N, L, H), as a last argument of ``forward`` and ``initial_state``, and leave its
+gradient in ``dh0`` after backward: ``AttentionSeq2seq`` passes the encoder's ``final_h``.
+Without ``h0`` they start from enc_hs[:, -1], as the book's decoders do.
 """
 
 from __future__ import annotations
@@ -15,21 +20,38 @@ from attnseq.backend import xp
 from attnseq.decoding import greedy
 from attnseq.layers import TimeAffine, TimeEmbedding, TimeLSTM, TimeSoftmaxWithLoss, gather
 from attnseq.models.init import Initializer
+from attnseq.models.variants import lstm_stack
 
 
 class Encoder:
-    """Embedding + LSTM over the input. forward(xs (N, T)) -> hs (N, T, H), every step's h."""
+    """Embedding + LSTM over the input. forward(xs (N, T)) -> hs (N, T, H), every step's h.
 
-    def __init__(self, V: int, D: int, H: int, init: Initializer):
+    The LSTM is a ``TimeStackedLSTM``: one plain layer by default (the book's encoder), or the
+    deep, residual, bidirectional stacks of the attention model's options (see
+    ``attnseq.models.variants``). ``final_h`` (N, L, H) is each layer's last state, where a
+    decoder's layers may start; ``backward(dhs, dh_final=None)`` takes that state's gradient.
+    """
+
+    def __init__(self, V: int, D: int, H: int, init: Initializer, *, num_layers: int = 1,
+                 bidirectional: bool = False, bi_merge: str = "concat", residual: bool = False,
+                 dropout: float = 0.0):
         self.embed = TimeEmbedding(init.embedding(V, D))
-        self.lstm = TimeLSTM(*init.lstm(D, H), stateful=False)
+        self.lstm = lstm_stack(init, D, H, num_layers=num_layers, bidirectional=bidirectional,
+                               bi_merge=bi_merge, residual=residual, dropout=dropout)
         self.params, self.grads = gather([self.embed, self.lstm])
+
+    @property
+    def final_h(self):
+        return self.lstm.final_h
+
+    def train_mode(self, flag: bool) -> None:
+        self.lstm.train_mode(flag)
 
     def forward(self, xs):
         return self.lstm.forward(self.embed.forward(xs))
 
-    def backward(self, dhs):
-        self.embed.backward(self.lstm.backward(dhs))
+    def backward(self, dhs, dh_final=None):
+        self.embed.backward(self.lstm.backward(dhs, dh_final))
 
 
 class Decoder:
@@ -89,10 +111,13 @@ class Seq2seq:
         self.vocab_size, self.wordvec_size, self.hidden_size = V, D, H
         self.dtype = weights.dtype
         self.pad_id = pad_id
-        self.encoder = Encoder(V, D, H, weights)
-        self.decoder = self.decoder_class(V, D, H, weights)
+        self.encoder, self.decoder = self._build_parts(V, D, H, weights)
         self.loss_layer = TimeSoftmaxWithLoss(ignore_id=pad_id)
         self.params, self.grads = gather([self.encoder, self.decoder])
+
+    def _build_parts(self, V: int, D: int, H: int, init: Initializer):
+        """The encoder and the decoder; their weights are drawn from ``init`` in that order."""
+        return Encoder(V, D, H, init), self.decoder_class(V, D, H, init)
 
     def mask(self, xs):
         """True at the input positions attention may look at (all but padding), or None."""

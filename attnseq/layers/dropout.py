@@ -1,0 +1,58 @@
+"""Inverted dropout (Srivastava et al., 2014), with a train/eval switch.
+
+In training every element is kept with probability 1 − rate and the kept ones are scaled by
+1 / (1 − rate):
+
+    y = x · m / (1 − rate),   m ~ Bernoulli(1 − rate) elementwise,   so  E[y] = x.
+
+Scaling at training time ("inverted") rather than at test time means evaluation is the
+identity: a model switched to eval mode needs no rescaling and decodes as if dropout were not
+there. The masks come from a ``numpy.random.Generator`` handed in (or seeded), never from global
+random state, so a run is reproducible from its seed.
+"""
+
+from __future__ import annotations
+
+import numpy
+
+from attnseq.backend import xp
+from attnseq.layers.base import Layer
+
+
+def check_rate(rate) -> float:
+    """``rate`` as a float in [0, 1); anything else is a ValueError."""
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+        raise ValueError(f"dropout must be a number in [0, 1), got {rate!r}")
+    return float(rate)
+
+
+class TimeDropout(Layer):
+    """forward(xs of any shape) -> ys, same shape; backward(dys) -> dxs.
+
+    ``rate`` is the probability of dropping an element; ``rng`` a Generator or a seed.
+    ``training`` (default True) is switched by ``train_mode(flag)``; in eval mode, and when
+    ``rate`` is 0, forward returns its input and backward a copy of ``dout``.
+    ``mask`` holds the last training forward's scaled mask m / (1 − rate) (None otherwise).
+    """
+
+    def __init__(self, rate: float, rng=None):
+        super().__init__()
+        self.rate = check_rate(rate)
+        self.rng = rng if isinstance(rng, numpy.random.Generator) else numpy.random.default_rng(rng)
+        self.training = True
+        self.mask = None
+
+    def train_mode(self, flag: bool) -> None:
+        self.training = bool(flag)
+
+    def forward(self, xs):
+        if not self.training or self.rate == 0.0:
+            self.mask = None
+            return xs
+        keep = self.rng.random(xs.shape) >= self.rate  # drawn on the host: one Generator
+        self.mask = xp.asarray(keep.astype(xs.dtype) / numpy.asarray(1.0 - self.rate, xs.dtype))
+        return xs * self.mask
+
+    def backward(self, dout):
+        # the same scaled mask: a dropped element passes no gradient, a kept one is scaled alike
+        return dout.copy() if self.mask is None else dout * self.mask

@@ -1,0 +1,117 @@
+"""Stacked (deep) LSTMs, with optional residual connections and dropout between layers.
+
+Layer l reads what layer l − 1 wrote. From the second layer on, the input can be dropped out
+(``TimeDropout``) and added back to the layer's output (a residual, or skip, connection; He et
+al., 2016, used for LSTMs in GNMT, Wu et al., 2016):
+
+    x_1 = xs
+    x_l = dropout(y_{l-1})                 l ≥ 2, when dropout > 0
+    y_l = LSTM_l(x_l) (+ x_l  when residual and l ≥ 2)
+    out = y_L
+
+The skip gives every layer an identity path for its gradient, so deep stacks train as easily as
+shallow ones. The first layer has none: its input (the embedding, D wide) need not have the
+LSTM's width. The bottom layer may be a ``TimeBiLSTM`` (as in GNMT's encoder); the others are
+``TimeLSTM``s, all of the same output width.
+
+``final_h`` (N, L, H) holds, per layer, that layer's LSTM state at the last step (without the
+skip: the recurrent state proper), the states a decoder's layers start from.
+"""
+
+from __future__ import annotations
+
+import numpy
+
+from attnseq.backend import xp
+from attnseq.layers.base import Layer, gather
+from attnseq.layers.bidirectional import TimeBiLSTM
+from attnseq.layers.dropout import TimeDropout, check_rate
+from attnseq.layers.recurrent import TimeLSTM
+
+
+class TimeStackedLSTM(Layer):
+    """TimeStackedLSTM(layers, *, residual=False, dropout=0.0, rng=None).
+
+    ``layers``: TimeLSTMs, the first may be a TimeBiLSTM; ``params`` lists each layer's in
+    order. ``dropout`` is the rate of the ``TimeDropout`` in front of every layer but the
+    first (all of them drawing from the one Generator ``rng``, or a seed).
+
+    forward(xs (N, T, D)) -> out (N, T, H); sets ``final_h`` (N, L, H).
+    backward(dout (N, T, H), dh_final=None (N, L, H)) -> dxs (N, T, D).
+
+    A stack of stateful TimeLSTMs (a decoder's) starts from ``set_state(h0 (N, L, H))``, with
+    zero cell states; after backward, ``dh`` (N, L, H) is the gradient of that h0.
+    ``step(x, h, c)`` is one inference step, without dropout or caching.
+    """
+
+    def __init__(self, layers, *, residual: bool = False, dropout: float = 0.0, rng=None):
+        super().__init__()
+        self.layers = list(layers)
+        if not self.layers:
+            raise ValueError("a stack needs at least one layer")
+        if any(not isinstance(layer, TimeLSTM) for layer in self.layers[1:]):
+            raise ValueError("only the bottom layer of a stack may be bidirectional")
+        rate = check_rate(dropout)
+        self.residual = bool(residual)
+        # one Generator for all the dropout layers: one seed, one stream of masks
+        gen = rng if isinstance(rng, numpy.random.Generator) else numpy.random.default_rng(rng)
+        self.dropouts = [TimeDropout(rate, gen) for _ in self.layers[1:]] if rate > 0 else []
+        self.params, self.grads = gather(self.layers)
+        self.final_h = None
+        self.dh = None
+
+    @property
+    def num_layers(self) -> int:
+        return len(self.layers)
+
+    def train_mode(self, flag: bool) -> None:
+        for d in self.dropouts:
+            d.train_mode(flag)
+
+    def set_state(self, h0):
+        """Start every (stateful) layer l from h0[:, l] (N, H) and a zero cell state."""
+        for l, layer in enumerate(self.layers):
+            if not isinstance(layer, TimeLSTM) or not layer.stateful:
+                raise ValueError("set_state needs a stack of stateful TimeLSTMs")
+            layer.set_state(h0[:, l])
+
+    def forward(self, xs):
+        x = xs
+        finals = []
+        for l, layer in enumerate(self.layers):
+            if l > 0 and self.dropouts:
+                x = self.dropouts[l - 1].forward(x)
+            y = layer.forward(x)  # (N, T, H)
+            finals.append(layer.final_h if isinstance(layer, TimeBiLSTM) else y[:, -1])
+            x = y + x if self.residual and l > 0 else y
+        self.final_h = xp.stack(finals, axis=1)  # (N, L, H)
+        return x
+
+    def backward(self, dout, dh_final=None):
+        dy = dout  # gradient of y_l, the current layer's output
+        for l in reversed(range(self.num_layers)):
+            layer = self.layers[l]
+            if isinstance(layer, TimeBiLSTM):
+                dx = layer.backward(dy, None if dh_final is None else dh_final[:, l])
+            elif dh_final is None:
+                dx = layer.backward(dy)
+            else:
+                d_lstm = dy.copy()  # the final state is the LSTM's own h, not y_l: no skip
+                d_lstm[:, -1] += dh_final[:, l]
+                dx = layer.backward(d_lstm)
+            if self.residual and l > 0:
+                dx = dx + dy  # y_l = LSTM_l(x_l) + x_l
+            if l > 0 and self.dropouts:
+                dx = self.dropouts[l - 1].backward(dx)
+            dy = dx
+        if all(isinstance(layer, TimeLSTM) and layer.stateful for layer in self.layers):
+            self.dh = xp.stack([layer.dh for layer in self.layers], axis=1)  # (N, L, H)
+        return dy
+
+    def step(self, x, h, c):
+        """x (N, D), h and c (N, L, H) -> (out (N, H), h, c): one step of every layer."""
+        h_new, c_new = xp.empty_like(h), xp.empty_like(c)
+        for l, layer in enumerate(self.layers):
+            h_new[:, l], c_new[:, l] = layer.step(x, h[:, l], c[:, l])
+            x = h_new[:, l] + x if self.residual and l > 0 else h_new[:, l]
+        return x, h_new, c_new

@@ -1,0 +1,126 @@
+"""Input feeding (Luong et al., 2015): the context of step t − 1 is part of step t's input.
+
+In the book's decoder, attention only reads the LSTM's states: where the decoder attended at one
+step cannot influence what it does at the next, except through the words it emitted. Input
+feeding concatenates the previous context vector to the LSTM's input, so the decoder knows what
+it has already looked at:
+
+    x_t   = [embed(y_{t-1}) ; c_{t-1}]      (N, D + H),  c_0 = 0
+    h_t   = LSTM(x_t, h_{t-1})              h_0 = the encoder's last state
+    c_t   = Attention(hs_enc, h_t)          (N, H)
+    score = Affine([c_t ; h_t])             (N, V)
+
+Attention is now inside the recurrence: c_t needs h_t, and h_{t+1} needs c_t. Nothing can be
+computed for all steps at once, so training runs step by step, with one ``LSTM`` and one
+``Attention`` per step (sharing the decoder's weights, each with its own cache), and backward
+walks the same loop in reverse: the gradient of c_t arrives both from step t's scores and from
+step t + 1's input. The steps' weight gradients are summed afterwards. Only the embedding and
+the output affine, outside the loop, run over all steps at once.
+
+This decoder has one LSTM layer (``check_variant`` refuses more).
+"""
+
+from __future__ import annotations
+
+from attnseq.backend import xp
+from attnseq.layers import LSTM, Attention, TimeAffine, TimeEmbedding, gather
+from attnseq.layers.recurrent import lstm_step
+from attnseq.models.init import Initializer
+from attnseq.models.variants import score_layer
+
+
+def _sum_into(grads, parts) -> None:
+    """grads[k][...] = Σ_p parts[p][k]: the per-step copies' gradients, added up in place."""
+    for k, g in enumerate(grads):
+        g[...] = 0.0
+        for p in parts:
+            g += p[k]
+
+
+class InputFeedingDecoder:
+    """An attention decoder whose LSTM also reads the previous step's context.
+
+    InputFeedingDecoder(V, D, H, init, *, score="dot"): the LSTM's Wx is (D + H, 4H), its
+    rows the embedding's, then the context's. Same interface as ``AttentionDecoder``:
+    forward(xs (N, Td), enc_hs (N, Te, H), mask=None, h0=None (N, 1, H)) -> scores
+    (N, Td, V); backward(dscores) -> denc_hs, with the gradient of a given ``h0`` in ``dh0``.
+    ``attention_weights`` (N, Td, Te) holds the last forward's weights.
+    """
+
+    def __init__(self, V: int, D: int, H: int, init: Initializer, *, score: str = "dot"):
+        self.embed = TimeEmbedding(init.embedding(V, D))
+        self.lstm = LSTM(*init.lstm(D + H, H))  # the weights that every step's LSTM shares
+        self.attention = Attention(score_layer(score, H, init))  # likewise the score's
+        self.affine = TimeAffine(*init.affine(2 * H, V))
+        self.params, self.grads = gather([self.embed, self.lstm, self.attention, self.affine])
+        self.steps = []
+        self.cache = None
+        self.h0_given = False
+        self.dh0 = None
+        self.attention_weights = None
+
+    def train_mode(self, flag: bool) -> None:
+        """Nothing to switch: one layer, so no dropout between layers."""
+
+    def forward(self, xs, enc_hs, mask=None, h0=None):
+        N, T = xs.shape
+        H = enc_hs.shape[2]
+        self.h0_given = h0 is not None
+        h = enc_hs[:, -1] if h0 is None else h0[:, 0]
+        c = xp.zeros_like(h)
+        context = xp.zeros_like(h)  # c_0 = 0: nothing attended yet
+        E = self.embed.forward(xs)  # (N, T, D), all steps at once
+        C = xp.empty((N, T, H), dtype=enc_hs.dtype)
+        Hs = xp.empty((N, T, H), dtype=enc_hs.dtype)
+        self.steps = []
+        for t in range(T):
+            lstm, attention = LSTM(*self.lstm.params), self.attention.shared()
+            h, c = lstm.forward(xp.concatenate([E[:, t], context], axis=1), h, c)
+            context = attention.forward(enc_hs, h, mask)  # (N, H)
+            C[:, t], Hs[:, t] = context, h
+            self.steps.append((lstm, attention))
+        weights = [a.attention_weight for _, a in self.steps]
+        self.attention_weights = (xp.stack(weights, axis=1) if weights
+                                  else xp.zeros((N, 0, enc_hs.shape[1]), dtype=enc_hs.dtype))
+        self.cache = (enc_hs.shape, E.shape)
+        return self.affine.forward(xp.concatenate([C, Hs], axis=2))  # (N, T, V)
+
+    def backward(self, dscores):
+        enc_shape, (N, T, D) = self.cache
+        dout = self.affine.backward(dscores)  # (N, T, 2H)
+        H = enc_shape[2]
+        denc_hs = xp.zeros(enc_shape, dtype=dout.dtype)
+        dE = xp.empty((N, T, D), dtype=dout.dtype)
+        dh = xp.zeros((N, H), dtype=dout.dtype)  # from step t + 1, through h_t
+        dc = xp.zeros((N, H), dtype=dout.dtype)  # ... through the cell state
+        dcontext = xp.zeros((N, H), dtype=dout.dtype)  # ... through its input c_t
+        for t in reversed(range(T)):
+            lstm, attention = self.steps[t]
+            dhs_t, dh_att = attention.backward(dout[:, t, :H] + dcontext)
+            denc_hs += dhs_t
+            dx, dh, dc = lstm.backward(dout[:, t, H:] + dh_att + dh, dc)
+            dE[:, t], dcontext = dx[:, :D], dx[:, D:]
+        # dcontext now belongs to c_0, a constant
+        self.embed.backward(dE)
+        _sum_into(self.lstm.grads, [lstm.grads for lstm, _ in self.steps])
+        _sum_into(self.attention.grads, [a.grads for _, a in self.steps])
+        if self.h0_given:
+            self.dh0 = dh[:, None, :]  # (N, 1, H)
+        else:
+            self.dh0 = None
+            denc_hs[:, -1] += dh
+        return denc_hs
+
+    def initial_state(self, enc_hs, mask=None, h0=None):
+        h = xp.array(enc_hs[:, -1] if h0 is None else h0[:, 0])  # (N, H)
+        return {"enc_hs": enc_hs, "mask": mask, "h": h, "c": xp.zeros_like(h),
+                "context": xp.zeros_like(h)}
+
+    def step(self, tokens, state):
+        enc_hs, mask = state["enc_hs"], state["mask"]
+        x = xp.concatenate([self.embed.forward(tokens), state["context"]], axis=1)
+        _, c, _, h = lstm_step(*self.lstm.params, x, state["h"], state["c"])
+        context = self.attention.forward(enc_hs, h, mask)  # (N, H)
+        logits = self.affine.forward(xp.concatenate([context, h], axis=1))
+        return logits, {"enc_hs": enc_hs, "mask": mask, "h": h, "c": c, "context": context,
+                        "attention": self.attention.attention_weight}

@@ -1,0 +1,117 @@
+"""The attention model's variants: their options, the rules that combine them, their layers.
+
+The chapter's remaining topics, as options of ``AttentionSeq2seq`` (and ``ModelConfig``):
+
+    encoder        "uni" | "bi"         bidirectional bottom encoder layer (``TimeBiLSTM``)
+    bi_merge       "concat" | "sum"     how its two directions combine
+    num_layers     1, 2, …              stacked LSTMs in encoder and decoder
+    residual       bool                 skip connections from the second layer on
+    dropout        [0, 1)               inverted dropout between stacked layers
+    score          dot | scaled | general | additive     the attention score function
+    input_feeding  bool                 the context is fed into the next step's LSTM input
+
+``VARIANT_DEFAULTS`` is the book's model; ``check_variant`` refuses the combinations that mean
+nothing, and ``lstm_stack``/``score_layer`` build the layers an option asks for, drawing their
+weights from the model's ``Initializer``.
+
+Widths. Every encoder state is H wide whatever the options, so that the dot scores compare
+vectors of the same width and the decoder's layers can start from the encoder's states: with
+``bi_merge="concat"`` each direction is H/2 wide (H must be even), with "sum" each is H wide.
+"""
+
+from __future__ import annotations
+
+import math
+from types import MappingProxyType
+
+from attnseq.errors import AttnseqError
+from attnseq.layers import (
+    SCORES,
+    AdditiveScore,
+    GeneralScore,
+    TimeBiLSTM,
+    TimeLSTM,
+    TimeStackedLSTM,
+)
+from attnseq.models.init import Initializer
+
+VARIANT_DEFAULTS = MappingProxyType({
+    "encoder": "uni",
+    "bi_merge": "concat",
+    "num_layers": 1,
+    "residual": False,
+    "dropout": 0.0,
+    "score": "dot",
+    "input_feeding": False,
+})
+ENCODERS = ("uni", "bi")
+BI_MERGES = ("concat", "sum")
+
+
+def _check_bool(name: str, value) -> None:
+    if not isinstance(value, bool):
+        raise AttnseqError(f"{name} must be true or false, got {value!r}")
+
+
+def check_variant(hidden_size: int, *, encoder, bi_merge, num_layers, residual, dropout, score,
+                  input_feeding) -> None:
+    """Raise an ``AttnseqError`` (one line) for a bad option or a meaningless combination."""
+    if encoder not in ENCODERS:
+        raise AttnseqError(f"encoder must be 'uni' or 'bi', got {encoder!r}")
+    if bi_merge not in BI_MERGES:
+        raise AttnseqError(f"bi_merge must be 'concat' or 'sum', got {bi_merge!r}")
+    if isinstance(num_layers, bool) or not isinstance(num_layers, int) or num_layers < 1:
+        raise AttnseqError(f"num_layers must be a positive integer, got {num_layers!r}")
+    _check_bool("residual", residual)
+    if (isinstance(dropout, bool) or not isinstance(dropout, (int, float))
+            or not 0 <= dropout < 1):
+        raise AttnseqError(f"dropout must be a number in [0, 1), got {dropout!r}")
+    if score not in SCORES:
+        raise AttnseqError(f"score must be one of {', '.join(SCORES)}, got {score!r}")
+    _check_bool("input_feeding", input_feeding)
+    if residual and num_layers < 2:
+        raise AttnseqError("residual needs num_layers >= 2 (the skips start at the second "
+                           "layer)")
+    if dropout > 0 and num_layers < 2:
+        raise AttnseqError("dropout needs num_layers >= 2 (it acts between layers)")
+    if bi_merge != "concat" and encoder != "bi":
+        raise AttnseqError(f"bi_merge {bi_merge!r} needs encoder 'bi'")
+    if encoder == "bi" and bi_merge == "concat" and hidden_size % 2:
+        raise AttnseqError(f"encoder 'bi' with bi_merge 'concat' needs an even hidden_size "
+                           f"(each direction is half of it), got {hidden_size}")
+    if input_feeding and num_layers > 1:
+        raise AttnseqError(f"input_feeding works with num_layers 1 only, got {num_layers}")
+
+
+def lstm_stack(init: Initializer, D: int, H: int, *, num_layers: int = 1,
+               bidirectional: bool = False, bi_merge: str = "concat", residual: bool = False,
+               dropout: float = 0.0, stateful: bool = False) -> TimeStackedLSTM:
+    """``num_layers`` LSTMs of width H over D-wide inputs, the bottom one bidirectional if asked.
+
+    Weights are drawn bottom-up (for a bidirectional layer: forward direction first), so a
+    one-layer stack draws exactly what a lone ``TimeLSTM`` would. The dropout masks get their
+    own Generator, spawned from the initializer's: it does not shift the weights' stream.
+    """
+    if bidirectional:
+        Hd = H // 2 if bi_merge == "concat" else H
+        layers = [TimeBiLSTM(init.lstm(D, Hd), init.lstm(D, Hd), merge=bi_merge)]
+    else:
+        layers = [TimeLSTM(*init.lstm(D, H), stateful=stateful)]
+    layers += [TimeLSTM(*init.lstm(H, H), stateful=stateful) for _ in range(num_layers - 1)]
+    rng = init.rng.spawn(1)[0] if dropout > 0 else None
+    return TimeStackedLSTM(layers, residual=residual, dropout=dropout, rng=rng)
+
+
+def score_layer(name: str, H: int, init: Initializer):
+    """The score layer ``name`` for H-wide encoder and decoder states.
+
+    Learned matrices are scaled by 1/√H, like the other weights, so that initial general and
+    additive scores are of the same order as scaled dot scores.
+    """
+    scale = 1.0 / math.sqrt(H)
+    if name == "general":
+        return GeneralScore(init.normal((H, H), scale))
+    if name == "additive":  # the attention width A is H
+        return AdditiveScore(init.normal((H, H), scale), init.normal((H, H), scale),
+                             init.normal((H,), scale))
+    return SCORES[name]()

@@ -1,0 +1,101 @@
+"""Time to accuracy: how long training takes until test exact match first reaches a target.
+
+Two recipes are compared on the book's date task: attnseq's default initialisation
+(``init="default"``, embeddings ~ N(0, 1/D)) and the book's (``init="book"``, randn/100). Both
+train with the book's settings (Adam 1e-3, clipping at 5.0, batch 128) for at most
+``max_epochs`` epochs. Every ``eval_every`` batches, and at the end of every epoch, the model
+decodes the whole test set greedily; the first evaluation at or above ``target_accuracy`` ends
+the run. Reported per run: training wall seconds (evaluation excluded, and reported
+separately), examples seen and batches done when the target was reached, and the accuracy
+curve. Over ``seeds`` runs per recipe the median is taken; a run that never reached the
+target counts as not reached, and the median is then only a lower bound.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+
+import numpy
+
+from attnseq.experiment import Task
+from attnseq.optim import Adam
+from attnseq.train import accuracy
+from benchmarks.workload import Settings, date_workload, train_step
+
+RECIPES = ("default", "book")
+
+
+def run_to_accuracy(task: Task, settings: Settings, *, init: str, seed: int) -> dict:
+    """Train one fresh model with ``init`` until the target accuracy; see the module doc."""
+    work = date_workload(task, settings, init=init, seed=seed)
+    model, vocab = work.model, work.conv.vocab
+    optimizer = Adam(settings.lr)
+    rng = numpy.random.default_rng(seed)
+    n, b = len(work.train_xs), settings.batch
+    train_s = eval_s = 0.0
+    seen = batches = 0
+    curve = []
+
+    def evaluate() -> float:
+        nonlocal eval_s
+        start = time.perf_counter()
+        acc = accuracy(model, work.test_xs, work.test_ts, start_id=vocab.start_id,
+                       end_id=vocab.end_id, pad_id=vocab.pad_id, batch_size=1000)
+        eval_s += time.perf_counter() - start
+        curve.append({"examples": seen, "train_seconds": train_s, "accuracy": acc})
+        return acc
+
+    for epoch in range(1, settings.max_epochs + 1):
+        order = rng.permutation(n)
+        for lo in range(0, n, b):
+            idx = order[lo:lo + b]
+            start = time.perf_counter()
+            train_step(model, optimizer, work.train_xs[idx], work.train_ts[idx],
+                       settings.max_grad_norm)
+            train_s += time.perf_counter() - start
+            seen += len(idx)
+            batches += 1
+            end_of_epoch = lo + b >= n
+            if (batches % settings.eval_every == 0 or end_of_epoch) and \
+                    evaluate() >= settings.target_accuracy:
+                return _outcome(init, seed, True, train_s, eval_s, seen, batches, epoch, curve)
+    return _outcome(init, seed, False, train_s, eval_s, seen, batches, settings.max_epochs,
+                    curve)
+
+
+def _outcome(init, seed, reached, train_s, eval_s, seen, batches, epoch, curve) -> dict:
+    return {"init": init, "seed": seed, "reached": reached, "train_seconds": train_s,
+            "eval_seconds": eval_s, "examples": seen, "batches": batches, "epochs": epoch,
+            "final_accuracy": curve[-1]["accuracy"] if curve else 0.0, "curve": curve}
+
+
+def time_to_accuracy(task: Task, settings: Settings) -> dict:
+    """Both recipes, ``settings.seeds`` runs each (model seeds 0, 1, ...), with medians."""
+    result = {"target_accuracy": settings.target_accuracy, "eval_every": settings.eval_every,
+              "max_epochs": settings.max_epochs, "train_examples": len(task.train)}
+    for init in RECIPES:
+        runs = [run_to_accuracy(task, settings, init=init, seed=s) for s in range(settings.seeds)]
+        result[init] = {"runs": runs, "reached": sum(r["reached"] for r in runs),
+                        **_medians(runs)}
+    return result
+
+
+def _medians(runs: list[dict]) -> dict:
+    """Medians of time, examples and evaluation time over runs.
+
+    The median run reached the target when more than half of the runs did; then the medians
+    are over reached runs' figures (an unreached run sorts last). Otherwise they are over what
+    every run had spent when it stopped, which is only a lower bound of the time to target.
+    """
+    median_reached = 2 * sum(r["reached"] for r in runs) > len(runs)
+
+    def median(key):
+        if median_reached:
+            return statistics.median(r[key] if r["reached"] else math.inf for r in runs)
+        return statistics.median(r[key] for r in runs)
+
+    return {"median_reached": median_reached, "median_train_seconds": median("train_seconds"),
+            "median_examples": median("examples"),
+            "median_eval_seconds": statistics.median(r["eval_seconds"] for r in runs)}

@@ -1,0 +1,194 @@
+"""What every benchmark shares: its settings, the date workload, one training step, timing.
+
+``Settings`` holds every size and count the harness uses; ``Settings.full()`` is the book's
+experiment and ``Settings.quick()`` shrinks everything so that the whole harness runs in
+seconds (the smoke test runs it). ``DateWorkload`` is the book's date task encoded exactly as
+``attnseq.experiment.run`` encodes it, around a freshly initialised model: throughput does not
+depend on what the weights are, so no measurement needs a trained model.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import statistics
+import time
+from dataclasses import asdict, dataclass, replace
+
+import numpy
+
+from attnseq.config import ModelConfig
+from attnseq.converter import Converter
+from attnseq.experiment import Task
+from attnseq.optim import Adam, clip_grads
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Sizes and counts of one harness run. The defaults are the full (book-sized) run."""
+
+    samples: int = 50_000          # generated date pairs, split 90/10 (the book's)
+    data_seed: int = 1984
+    wordvec: int = 16              # D
+    hidden: int = 256              # H
+    batch: int = 128
+    lr: float = 1e-3
+    max_grad_norm: float = 5.0
+    warmup: int = 3                # training steps run before any timing
+    iters: int = 20                # timed training steps (K)
+    full_epoch: bool = False       # also time one real epoch with attnseq's Trainer
+    matmul_size: int = 2048        # the reference float32 matmul is n×n @ n×n
+    matmul_repeats: int = 5
+    decode_batch: int = 1000       # rows per batched greedy-decoding call
+    decode_repeats: int = 3
+    single_limit: int | None = None  # decode only this many one at a time (None: all)
+    seeds: int = 3                 # time-to-accuracy runs per recipe (median reported)
+    target_accuracy: float = 0.999
+    eval_every: int = 50           # batches between test evaluations
+    max_epochs: int = 10
+    memory_batches: int = 50       # training steps of the peak-memory child
+    scaling_lengths: tuple = (16, 32, 64, 128, 256)
+    scaling_batches: tuple = (16, 32, 64, 128, 256, 512)
+    scaling_length_batch: int = 128  # batch size of the length sweep
+    scaling_batch_length: int = 32   # input length of the batch-size sweep
+    scaling_iters: int = 3
+    quick: bool = False
+
+    @classmethod
+    def full(cls, **changes) -> Settings:
+        return replace(cls(), **changes)
+
+    @classmethod
+    def quick_run(cls, **changes) -> Settings:
+        """Tiny sizes and few iterations: the whole harness in seconds, for smoke tests."""
+        tiny = cls(samples=400, wordvec=8, hidden=32, batch=16, warmup=1, iters=3,
+                   matmul_size=128, matmul_repeats=2, decode_batch=20, decode_repeats=1,
+                   single_limit=10, seeds=1, target_accuracy=0.0, eval_every=5, max_epochs=1,
+                   memory_batches=3, scaling_lengths=(4, 8), scaling_batches=(4, 8),
+                   scaling_length_batch=8, scaling_batch_length=6, scaling_iters=1,
+                   quick=True)
+        return replace(tiny, **changes)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["scaling_lengths"] = list(self.scaling_lengths)
+        d["scaling_batches"] = list(self.scaling_batches)
+        return d
+
+
+@dataclass
+class DateWorkload:
+    """The date task encoded for one model: train and test arrays, and the converter."""
+
+    conv: Converter
+    train_xs: numpy.ndarray  # (N_train, Te) ids, reversed and padded
+    train_ts: numpy.ndarray  # (N_train, 1 + Td) ids, START first
+    test_xs: numpy.ndarray
+    test_ts: numpy.ndarray
+
+    @property
+    def model(self):
+        return self.conv.model
+
+    def shape(self, batch: int) -> dict:
+        """The (N, Te, Td, D, H, V) of a training batch, for ``flops.train_step_flops``."""
+        c = self.conv.config
+        return {"N": batch, "Te": self.train_xs.shape[1], "Td": self.train_ts.shape[1] - 1,
+                "D": c.wordvec_size, "H": c.hidden_size, "V": len(self.conv.vocab)}
+
+
+def date_task(settings: Settings) -> Task:
+    """The book's date data (``Task.dates``) at the settings' size."""
+    return Task.dates(settings.samples, settings.data_seed)
+
+
+def date_workload(task: Task, settings: Settings, *, init: str = "default",
+                  seed: int = 0) -> DateWorkload:
+    """Encode ``task`` for a fresh attention model, as ``attnseq.experiment.run`` does."""
+    q_len, a_len = task.lengths()
+    config = ModelConfig(model="attention", wordvec_size=settings.wordvec,
+                         hidden_size=settings.hidden, question_len=q_len, answer_len=a_len,
+                         init=init)
+    conv = Converter.create(config, task.vocab, seed=seed)
+    train_xs, train_ts = conv.encode(task.train)
+    test_xs, test_ts = conv.encode(task.test)
+    return DateWorkload(conv, train_xs, train_ts, test_xs, test_ts)
+
+
+def train_step(model, optimizer, xs, ts, max_grad_norm: float) -> float:
+    """One step of attnseq's training loop: forward, backward, clip, update. Returns the loss."""
+    loss = float(model.forward(xs, ts))
+    model.backward()
+    clip_grads(model.grads, max_grad_norm)
+    optimizer.update(model.params, model.grads)
+    return loss
+
+
+def time_train_steps(model, xs, ts, settings: Settings, *, seed: int = 0) -> list[float]:
+    """Seconds of each of ``settings.iters`` training steps, after ``settings.warmup`` more.
+
+    Batches are drawn as the Trainer draws them, consecutive slices of a random permutation.
+    """
+    optimizer = Adam(settings.lr)
+    order = numpy.random.default_rng(seed).permutation(len(xs))
+    b = settings.batch
+    times = []
+    for i in range(settings.warmup + settings.iters):
+        lo = (i * b) % max(len(xs) - b + 1, 1)
+        idx = order[lo:lo + b]
+        start = time.perf_counter()
+        train_step(model, optimizer, xs[idx], ts[idx], settings.max_grad_norm)
+        if i >= settings.warmup:
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def summarize(times: list[float]) -> dict:
+    """Median, mean, min and count of a list of durations (seconds)."""
+    return {"median": statistics.median(times), "mean": statistics.fmean(times),
+            "min": min(times), "count": len(times)}
+
+
+def numpy_threads() -> tuple[int, str]:
+    """(threads NumPy's BLAS uses, how that was found out).
+
+    Asks threadpoolctl when it is installed, else the OpenBLAS that NumPy loaded (through its
+    own ``*get_num_threads*`` function), else reads the usual environment variables, else
+    assumes one thread per available core (OpenBLAS's default).
+    """
+    try:
+        import threadpoolctl  # noqa: PLC0415 - optional
+    except ImportError:
+        pass
+    else:
+        infos = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+        if infos:
+            return int(infos[0]["num_threads"]), "threadpoolctl"
+    n = _openblas_threads()
+    if n is not None:
+        return n, "openblas"
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        if os.environ.get(var, "").isdigit():
+            return int(os.environ[var]), var
+    return len(os.sched_getaffinity(0)), "cores"
+
+
+def _openblas_threads() -> int | None:
+    """Ask the OpenBLAS library mapped into this process how many threads it uses (Linux)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
+    except OSError:
+        return None
+    names = ("openblas_get_num_threads", "openblas_get_num_threads64_",
+             "scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads")
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in names:
+            fn = getattr(lib, name, None)
+            if fn is not None:
+                return int(fn())
+    return None
