@@ -280,7 +280,8 @@ def _cmd_attention(args) -> int:
 
 
 def _cmd_gradcheck(args) -> int:
-    from attnseq.gradcheck import all_cases, check
+    from attnseq.gradcases import all_cases
+    from attnseq.gradcheck import check
 
     worst_all = 0.0
     for case in all_cases(args.seed):

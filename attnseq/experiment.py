@@ -19,7 +19,7 @@ from attnseq.data.dataset import date_dataset, split_pairs
 from attnseq.data.files import load_pairs
 from attnseq.data.vocab import Vocab
 from attnseq.errors import AttnseqError
-from attnseq.train import History, Trainer, TrainConfig
+from attnseq.train import STOP, History, Trainer, TrainConfig
 
 DATA_SEED = 1984  # the default seed of the generated data and of a file's train/test split
 
@@ -90,13 +90,14 @@ class Task:
 
 
 def run(task: Task, model_config: ModelConfig, train_config: TrainConfig, *, out=None,
-        progress: bool = True, samples: int = 3,
+        progress: bool = True, samples: int = 3, stop_at: float | None = None,
         report: Callable[[str], None] = print) -> tuple[Converter, History]:
     """Train ``model_config`` on ``task``; evaluate on the test pairs after every epoch.
 
     ``model_config``'s ``question_len``/``answer_len`` are set from the task. When ``out`` is
     given the model is saved there after every epoch (so an interrupted run keeps its last
     finished epoch). ``report`` receives one line per epoch and the sample conversions.
+    With ``stop_at``, training ends after the first epoch whose test accuracy reaches it.
     """
     if out is not None:
         check_writable(out)  # before any work: refuse early, overwrite nothing
@@ -115,7 +116,7 @@ def run(task: Task, model_config: ModelConfig, train_config: TrainConfig, *, out
         return {"accuracy": acc, "eval_seconds": time.perf_counter() - t0,
                 "wall_seconds": time.perf_counter() - started}
 
-    def after_epoch(epoch: int, record: dict) -> None:
+    def after_epoch(epoch: int, record: dict) -> str | None:
         report(f"epoch {epoch}/{train_config.epochs}: loss {record['loss']:.4f}, "
                f"test exact match {100 * record['accuracy']:.2f}% of {len(task.test)}, "
                f"{record['seconds']:.1f} s")
@@ -125,6 +126,9 @@ def run(task: Task, model_config: ModelConfig, train_config: TrainConfig, *, out
         if out is not None:
             conv.save(out, train=asdict(train_config), data=task.source,
                       history=trainer.history.records)
+        if stop_at is not None and record["accuracy"] >= stop_at:
+            return STOP
+        return None
 
     history = trainer.fit(xs, ts, eval_fn=evaluate, callbacks=[after_epoch], progress=progress)
     return conv, history

@@ -154,6 +154,18 @@ def test_run_records_every_epoch(book_file):
     assert (conv.config.hidden_size, conv.config.wordvec_size) == (16, 8)
 
 
+def test_run_stops_at_the_first_epoch_that_reaches_stop_at(book_file):
+    task = Task.from_file(book_file)
+    _, full = run(task, TINY, tiny_train(epochs=3), progress=False, report=lambda _: None)
+    # The same seeded run, told to stop as soon as it reaches its own second-epoch accuracy.
+    target = full[1]["accuracy"]
+    first = next(r["epoch"] for r in full if r["accuracy"] >= target)
+    _, stopped = run(task, TINY, tiny_train(epochs=3), progress=False, stop_at=target,
+                     report=lambda _: None)
+    assert [r["epoch"] for r in stopped] == list(range(1, first + 1))
+    assert stopped[-1]["accuracy"] == full[first - 1]["accuracy"]
+
+
 def test_run_saves_after_every_epoch(tmp_path):
     task = Task.dates(100, seed=2)
     out = tmp_path / "model"

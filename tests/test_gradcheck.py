@@ -5,14 +5,8 @@ import pytest
 
 from attnseq import gradcheck
 from attnseq import layers as L
-from attnseq.gradcheck import (
-    all_cases,
-    check,
-    layer_cases,
-    model_cases,
-    numerical_gradient,
-    relative_error,
-)
+from attnseq.gradcases import all_cases, layer_cases, model_cases
+from attnseq.gradcheck import check, numerical_gradient, relative_error
 from attnseq.models import MODELS
 
 CASES = {case.name: case for case in all_cases()}

@@ -98,17 +98,48 @@ class LSTM(Layer):
         return dA @ Wx.T, dA @ Wh.T, dc_prev
 
 
+def _prefix_plan(lead, T: int):
+    """Sort rows by the length of their shared prefix; say how many rows each step computes.
+
+    lead: (N,) ints. Returns (order, counts): ``order`` sorts the rows by ``lead``, and at step
+    t the first ``counts[t]`` sorted rows are computed: every row whose own input has begun
+    (lead <= t) and one more, the *carrier*, still inside the shared prefix.
+    """
+    N = lead.shape[0]
+    order = xp.argsort(lead, kind="stable")
+    begun = xp.searchsorted(lead[order], xp.arange(T), side="right")  # rows with lead <= t
+    return order, [min(int(k) + 1, N) for k in begun.tolist()]
+
+
+def _unsort(a, order):
+    """Undo ``a = b[order]`` along the first axis (a no-op copy when order is None)."""
+    if order is None:
+        return a.copy()
+    out = xp.empty_like(a)
+    out[order] = a
+    return out
+
+
 class TimeLSTM(Layer):
     """An LSTM run over T steps. Wx: (D, 4H), Wh: (H, 4H), b: (4H,).
 
-    forward(xs (N, T, D)) -> hs (N, T, H); backward(dhs (N, T, H)) -> dxs (N, T, D).
+    forward(xs (N, T, D), lead=None) -> hs (N, T, H); backward(dhs (N, T, H)) -> dxs (N, T, D).
 
     Only the recurrence ``h_prev @ Wh`` runs step by step. The input projection of all steps is
     one matmul before the loop, and the weight gradients are one matmul each after it. Inside,
     the buffers are time-major, (T, N, ·), so every step reads and writes contiguous blocks.
 
+    ``lead`` (N,) says that row n's first ``lead[n]`` inputs are one shared prefix, the same
+    vectors in every row: padding, which reversed inputs carry in front. From a zero initial
+    state every row then walks the same states through its prefix, so the layer computes that
+    walk once, on one *carrier* row, and copies it to the others; each step multiplies only
+    the rows whose own input has begun. Outputs and parameter gradients are those of the plain
+    loop. The gradient of the prefix inputs is exact in its sum over rows, which is all an
+    embedding needs: it is returned on the carrier rows, and the other rows' prefix gets 0.
+
     ``stateful=True`` starts from the state set by ``set_state`` (or left by the last forward)
-    instead of zeros. After backward, ``dh`` and ``dc`` hold the gradients of the initial state.
+    instead of zeros (rows then differ from the start, and ``lead`` is ignored). After
+    backward, ``dh`` and ``dc`` hold the gradients of the initial state.
     """
 
     def __init__(self, Wx, Wh, b, stateful: bool = False):
@@ -127,48 +158,73 @@ class TimeLSTM(Layer):
     def reset_state(self):
         self.h = self.c = None
 
-    def forward(self, xs):
+    def forward(self, xs, lead=None):
         Wx, Wh, b = self.params
         N, T, D = xs.shape
         H = Wh.shape[0]
+        use_state = self.stateful and self.h is not None
+        if lead is not None and not use_state:
+            order, counts = _prefix_plan(lead, T)
+            xs = xs[order]
+        else:
+            order, counts = None, [N] * T
         x2 = xp.ascontiguousarray(xs.transpose(1, 0, 2)).reshape(T * N, D)  # (T·N, D)
         gates = (x2 @ Wx).reshape(T, N, 4 * H)  # all input projections at once
         gates += b
         hs = xp.empty((T + 1, N, H), dtype=Wh.dtype)  # hs[t] is the h that step t reads
         cs = xp.empty((T + 1, N, H), dtype=Wh.dtype)
         tanh_cs = xp.empty((T, N, H), dtype=Wh.dtype)
-        use_state = self.stateful and self.h is not None
         hs[0] = self.h if use_state else 0.0
         cs[0] = self.c if use_state and self.c is not None else 0.0
         rec = xp.empty((N, 4 * H), dtype=Wh.dtype)
-        for t in range(T):
-            xp.matmul(hs[t], Wh, out=rec)
-            gates[t] += rec
-            lstm_cell(gates[t], cs[t], cs[t + 1], tanh_cs[t], hs[t + 1])
-        self.cache = (x2, gates, hs, cs, tanh_cs)
+        for t, m in enumerate(counts):
+            xp.matmul(hs[t, :m], Wh, out=rec[:m])
+            gates[t, :m] += rec[:m]
+            lstm_cell(gates[t, :m], cs[t, :m], cs[t + 1, :m], tanh_cs[t, :m], hs[t + 1, :m])
+            if m < N:  # rows still in the shared prefix: the carrier's state (row m-1)
+                hs[t + 1, m:] = hs[t + 1, m - 1]
+                cs[t + 1, m:] = cs[t + 1, m - 1]
+        self.cache = (x2, gates, hs, cs, tanh_cs, order, counts)
         if self.stateful:
-            self.h, self.c = hs[T].copy(), cs[T].copy()
-        return hs[1:].transpose(1, 0, 2).copy()  # (N, T, H)
+            self.h, self.c = _unsort(hs[T], order), _unsort(cs[T], order)
+        return _unsort(hs[1:].transpose(1, 0, 2), order)  # (N, T, H)
 
     def backward(self, dhs):
         Wx, Wh, _ = self.params
         dWx, dWh, db = self.grads
-        x2, gates, hs, cs, tanh_cs = self.cache
+        x2, gates, hs, cs, tanh_cs, order, counts = self.cache
         T, N, H4 = gates.shape
         H = H4 // 4
+        if order is not None:
+            dhs = dhs[order]
         dA = xp.empty_like(gates)  # (T, N, 4H)
         dh = xp.zeros((N, H), dtype=Wh.dtype)
         dc = xp.zeros((N, H), dtype=Wh.dtype)
         for t in reversed(range(T)):
-            dh += dhs[:, t]  # gradient of h_t: from the output and from step t+1
-            dc = lstm_cell_backward(gates[t], cs[t], tanh_cs[t], dh, dc, dA[t])
-            dh = dA[t] @ Wh.T
-        self.dh, self.dc = dh, dc
+            m = counts[t]
+            if m < N:  # rows m.. were copies of the carrier: their gradients are its
+                dh[m - 1] += dhs[m:, t].sum(axis=0) + dh[m:].sum(axis=0)
+                dc[m - 1] += dc[m:].sum(axis=0)
+                dh[m:] = 0.0
+                dc[m:] = 0.0
+                dA[t, m:] = 0.0
+            dh[:m] += dhs[:m, t]  # gradient of h_t: from the output and from step t+1
+            dc[:m] = lstm_cell_backward(gates[t, :m], cs[t, :m], tanh_cs[t, :m], dh[:m],
+                                        dc[:m], dA[t, :m])
+            xp.matmul(dA[t, :m], Wh.T, out=dh[:m])
+        self.dh, self.dc = _unsort(dh, order), _unsort(dc, order)
         dA2 = dA.reshape(T * N, H4)
-        xp.matmul(x2.T, dA2, out=dWx)
-        xp.matmul(hs[:-1].reshape(T * N, H).T, dA2, out=dWh)
+        h_prev = hs[:-1].reshape(T * N, H)
+        if order is None:
+            xp.matmul(x2.T, dA2, out=dWx)
+            xp.matmul(h_prev.T, dA2, out=dWh)
+        else:  # only the computed (step, row) pairs have a nonzero dA: multiply just those
+            rows = xp.concatenate([t * N + xp.arange(m) for t, m in enumerate(counts)])
+            dA_rows = dA2[rows]
+            xp.matmul(x2[rows].T, dA_rows, out=dWx)
+            xp.matmul(h_prev[rows].T, dA_rows, out=dWh)
         db[...] = dA2.sum(axis=0)
-        return (dA2 @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2)  # (N, T, D)
+        return _unsort((dA2 @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2), order)  # (N, T, D)
 
     def step(self, x, h, c):
         """One inference step without caching: x (N, D), h, c (N, H) -> (h, c)."""

@@ -137,8 +137,9 @@ class AttentionSeq2seq(Seq2seq):
         self.decoder.train_mode(flag)
 
     def forward(self, xs, ts) -> float:
-        enc_hs = self.encoder.forward(xs)
-        scores = self.decoder.forward(ts[:, :-1], enc_hs, self.mask(xs), self.encoder.final_h)
+        mask = self.mask(xs)
+        enc_hs = self.encoder.forward(xs, mask)
+        scores = self.decoder.forward(ts[:, :-1], enc_hs, mask, self.encoder.final_h)
         return self.loss_layer.forward(scores, ts[:, 1:])
 
     def backward(self, dout: float = 1.0) -> None:
@@ -147,12 +148,13 @@ class AttentionSeq2seq(Seq2seq):
 
     def start(self, xs):
         training = self.training
+        mask = self.mask(xs)
         self.train_mode(False)  # inference: the encoder's states without dropout
         try:
-            enc_hs = self.encoder.forward(xs)
+            enc_hs = self.encoder.forward(xs, mask)
         finally:
             self.train_mode(training)
-        return self.decoder.initial_state(enc_hs, self.mask(xs), self.encoder.final_h)
+        return self.decoder.initial_state(enc_hs, mask, self.encoder.final_h)
 
     def generate(self, xs, start_id: int, length: int, return_attention: bool = False):
         return greedy(self, xs, start_id, length, return_attention=return_attention)

@@ -47,8 +47,14 @@ class Encoder:
     def train_mode(self, flag: bool) -> None:
         self.lstm.train_mode(flag)
 
-    def forward(self, xs):
-        return self.lstm.forward(self.embed.forward(xs))
+    def forward(self, xs, mask=None):
+        """xs (N, T) ids -> hs (N, T, H). With ``mask`` (N, T), False at padding, the padding
+        in front of each row (where reversed inputs carry it) is run once for all rows.
+        """
+        lead = None
+        if mask is not None:  # the number of leading padding positions of every row
+            lead = xp.where(mask.any(axis=1), mask.argmax(axis=1), mask.shape[1])
+        return self.lstm.forward(self.embed.forward(xs), lead)
 
     def backward(self, dhs, dh_final=None):
         self.embed.backward(self.lstm.backward(dhs, dh_final))
@@ -124,8 +130,9 @@ class Seq2seq:
         return None if self.pad_id is None else xs != self.pad_id
 
     def forward(self, xs, ts) -> float:
-        enc_hs = self.encoder.forward(xs)
-        scores = self.decoder.forward(ts[:, :-1], enc_hs, self.mask(xs))
+        mask = self.mask(xs)
+        enc_hs = self.encoder.forward(xs, mask)
+        scores = self.decoder.forward(ts[:, :-1], enc_hs, mask)
         return self.loss_layer.forward(scores, ts[:, 1:])
 
     def backward(self, dout: float = 1.0) -> None:
@@ -134,7 +141,8 @@ class Seq2seq:
 
     def start(self, xs):
         """Encode xs (N, Te) and return the decoder's initial state for ``step``."""
-        return self.decoder.initial_state(self.encoder.forward(xs), self.mask(xs))
+        mask = self.mask(xs)
+        return self.decoder.initial_state(self.encoder.forward(xs, mask), mask)
 
     def step(self, tokens, state):
         """One decoding step: tokens (N,) -> (logits (N, V), next state)."""

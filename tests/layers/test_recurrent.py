@@ -213,3 +213,47 @@ def test_params_and_grads_match(cls, dtype):
     assert len(layer.params) == len(layer.grads) == 3
     for p, g in zip(layer.params, layer.grads):
         assert p.shape == g.shape and p.dtype == g.dtype == dtype
+
+
+# -- the shared prefix (padding in front) ------------------------------------------------------
+
+@pytest.mark.parametrize("lead", [[3, 0, 5, 7, 2, 3], [0, 0, 0, 0, 0, 0], [7, 7, 7, 7, 7, 7],
+                                  [1, 6, 2, 5, 3, 4]])
+def test_time_lstm_shared_prefix_equals_the_plain_loop(lead):
+    """With ``lead``, outputs and weight gradients are the plain layer's; the prefix inputs'
+    gradient is exact in its sum over the rows that share it, and 0 on every real position's
+    difference."""
+    rng = np.random.default_rng(3)
+    N, T, D, H = 6, 7, 3, 4
+    lead = np.array(lead)
+    weights = [rng.standard_normal(s) for s in [(D, 4 * H), (H, 4 * H), (4 * H,)]]
+    pad = rng.standard_normal(D)
+    xs = rng.standard_normal((N, T, D))
+    for n, p in enumerate(lead):
+        xs[n, :p] = pad
+    plain, shared = (TimeLSTM(*[w.copy() for w in weights]) for _ in range(2))
+    xs_before = xs.copy()
+    np.testing.assert_allclose(shared.forward(xs, lead), plain.forward(xs), rtol=0, atol=1e-13)
+    dhs = rng.standard_normal((N, T, H))
+    d_plain, d_shared = plain.backward(dhs), shared.backward(dhs)
+    for g_plain, g_shared in zip(plain.grads, shared.grads, strict=True):
+        np.testing.assert_allclose(g_shared, g_plain, rtol=0, atol=1e-12)
+    real = np.arange(T)[None, :] >= lead[:, None]
+    np.testing.assert_allclose(d_shared[real], d_plain[real], rtol=0, atol=1e-13)
+    for t in range(T):
+        rows = lead > t
+        np.testing.assert_allclose(d_shared[rows, t].sum(axis=0), d_plain[rows, t].sum(axis=0),
+                                   rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(xs, xs_before)
+
+
+def test_time_lstm_ignores_lead_when_it_starts_from_a_set_state():
+    rng = np.random.default_rng(4)
+    N, T, D, H = 3, 4, 2, 3
+    weights = [rng.standard_normal(s) for s in [(D, 4 * H), (H, 4 * H), (4 * H,)]]
+    xs = np.zeros((N, T, D))  # every row all "prefix": only the initial states tell them apart
+    h0 = rng.standard_normal((N, H))
+    a, b = (TimeLSTM(*[w.copy() for w in weights], stateful=True) for _ in range(2))
+    a.set_state(h0)
+    b.set_state(h0)
+    np.testing.assert_array_equal(a.forward(xs, np.full(N, T)), b.forward(xs))
