@@ -61,3 +61,35 @@ def _backward_twice(layer, forward_args, douts):
 def backward_twice():
     """The checker ``backward_twice(layer, forward_args, douts)``; see ``_backward_twice``."""
     return _backward_twice
+
+
+def _model_backward_twice(model, xs, ts, *, fresh_forward: bool = True):
+    """The protocol for a whole model: forward(xs, ts) and backward() write every element of
+    every gradient in place, leave xs, ts and the parameters untouched, and a second backward
+    from the same cache (and, when ``fresh_forward``, a new forward + backward) gives the same
+    gradients. Models with dropout draw new masks on a new forward: pass fresh_forward=False.
+    """
+    xs_before, ts_before = xs.copy(), ts.copy()
+    params_before = [p.copy() for p in model.params]
+    grad_ids = [id(g) for g in model.grads]
+    for g in model.grads:
+        g[...] = np.nan
+    model.forward(xs, ts)
+    model.backward()
+    assert [id(g) for g in model.grads] == grad_ids, "grads must be written in place"
+    first = [g.copy() for g in model.grads]
+    assert all(np.all(np.isfinite(g)) and np.any(g != 0) for g in first)
+    model.backward()  # again, from the same forward cache
+    assert all(np.array_equal(a, b) for a, b in zip(first, model.grads, strict=True))
+    if fresh_forward:
+        model.forward(xs, ts)
+        model.backward()
+        assert all(np.array_equal(a, b) for a, b in zip(first, model.grads, strict=True))
+    assert np.array_equal(xs, xs_before) and np.array_equal(ts, ts_before)
+    assert all(np.array_equal(p, b) for p, b in zip(model.params, params_before, strict=True))
+
+
+@pytest.fixture
+def model_backward_twice():
+    """The checker ``model_backward_twice(model, xs, ts, fresh_forward=True)``."""
+    return _model_backward_twice
