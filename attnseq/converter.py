@@ -16,6 +16,7 @@ from attnseq import checkpoint
 from attnseq.config import ModelConfig, build_model
 from attnseq.data.dataset import encode_pairs
 from attnseq.data.vocab import Vocab
+from attnseq.decoding import DEFAULT_BATCH
 from attnseq.errors import AttnseqError
 from attnseq.train import rows_correct
 
@@ -50,14 +51,14 @@ class Converter:
         return self.encode([(t, "") for t in texts])[0]
 
     # -- inference --------------------------------------------------------------------------
-    def generate_ids(self, xs, batch_size: int = 1000):
+    def generate_ids(self, xs, batch_size: int = DEFAULT_BATCH):
         """Greedy decoding of xs (N, question_len) in batches -> ids (N, answer_len + 1)."""
         length = self.config.answer_len + 1
         out = [self.model.generate(xs[i:i + batch_size], self.vocab.start_id, length)
                for i in range(0, len(xs), batch_size)]
         return numpy.concatenate(out) if out else numpy.zeros((0, length), dtype=numpy.int32)
 
-    def convert(self, texts: Sequence[str], batch_size: int = 1000) -> list[str]:
+    def convert(self, texts: Sequence[str], batch_size: int = DEFAULT_BATCH) -> list[str]:
         """Convert each text; the output for a text stops at the model's end token."""
         ids = self.generate_ids(self.encode_questions(texts), batch_size)
         return [self.vocab.decode(row) for row in ids]
@@ -88,20 +89,20 @@ class Converter:
                             numpy.ascontiguousarray(cols[: len(steps), : len(in_tokens)])))
         return results
 
-    def correct(self, pairs: Sequence[Sequence[str]], batch_size: int = 1000):
+    def correct(self, pairs: Sequence[Sequence[str]], batch_size: int = DEFAULT_BATCH):
         """A bool array (N,): does the model's answer match each pair's answer exactly?"""
         xs, ts = self.encode(pairs)
         pred = self.generate_ids(xs, batch_size)
         return rows_correct(pred, ts[:, 1:], self.vocab.end_id, pad_id=self.vocab.pad_id)
 
-    def predict(self, pairs: Sequence[Sequence[str]], batch_size: int = 1000):
+    def predict(self, pairs: Sequence[Sequence[str]], batch_size: int = DEFAULT_BATCH):
         """(answers the model gives, list of str; correct, bool (N,)) from one decoding pass."""
         xs, ts = self.encode(pairs)
         pred = self.generate_ids(xs, batch_size)
         correct = rows_correct(pred, ts[:, 1:], self.vocab.end_id, pad_id=self.vocab.pad_id)
         return [self.vocab.decode(row) for row in pred], correct
 
-    def accuracy(self, pairs: Sequence[Sequence[str]], batch_size: int = 1000) -> float:
+    def accuracy(self, pairs: Sequence[Sequence[str]], batch_size: int = DEFAULT_BATCH) -> float:
         """Exact-match accuracy over ``pairs``."""
         return float(self.correct(pairs, batch_size).mean()) if len(pairs) else 0.0
 

@@ -6,6 +6,8 @@ and how ``check`` runs it). The test suite and ``attnseq gradcheck`` both run ``
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import numpy
 
 from attnseq import layers as L
@@ -250,7 +252,7 @@ def model_cases(seed: int = 0) -> list[Case]:
 
 
 # The attention model's variants that ``variant_cases`` checks, by case name.
-VARIANTS = {
+VARIANTS = MappingProxyType({
     "attention[bi]": {"encoder": "bi"},
     "attention[bi,sum]": {"encoder": "bi", "bi_merge": "sum"},
     "attention[layers=3,residual,dropout]": {"num_layers": 3, "residual": True,
@@ -263,7 +265,7 @@ VARIANTS = {
     "attention[input-feeding]": {"input_feeding": True},
     "attention[input-feeding,bi,additive]": {"input_feeding": True, "encoder": "bi",
                                              "score": "additive"},
-}
+})
 
 
 def variant_cases(seed: int = 0) -> list[Case]:

@@ -18,6 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from attnseq.backend import to_numpy
+from attnseq.decoding import DEFAULT_BATCH
 from attnseq.errors import AttnseqError
 from attnseq.optim import build_optimizer, clip_grads, grad_norm
 
@@ -222,7 +223,7 @@ def rows_correct(pred, target, end_id: int | None = None, *, pad_id: int | None 
 
 
 def accuracy(model, xs, ts, *, start_id: int, end_id: int | None = None,
-             pad_id: int | None = None, batch_size: int = 1000) -> float:
+             pad_id: int | None = None, batch_size: int = DEFAULT_BATCH) -> float:
     """Exact-match accuracy of greedy decoding: the fraction of rows for which
     ``model.generate(xs, start_id, T_out)`` equals ``ts[:, 1:]`` (see ``rows_correct``).
 

@@ -42,7 +42,7 @@ def run_to_accuracy(task: Task, settings: Settings, *, init: str, seed: int) -> 
         nonlocal eval_s
         start = time.perf_counter()
         acc = accuracy(model, work.test_xs, work.test_ts, start_id=vocab.start_id,
-                       end_id=vocab.end_id, pad_id=vocab.pad_id, batch_size=1000)
+                       end_id=vocab.end_id, pad_id=vocab.pad_id)
         eval_s += time.perf_counter() - start
         curve.append({"examples": seen, "train_seconds": train_s, "accuracy": acc})
         return acc

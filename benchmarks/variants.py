@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from types import MappingProxyType
 
 from attnseq.compare import epochs_to
 from attnseq.config import ModelConfig
@@ -23,7 +24,7 @@ from attnseq.train import TrainConfig
 
 TARGET = 0.999
 # name -> (the CLI flags that select it, the ModelConfig fields they set)
-VARIANTS = {
+VARIANTS = MappingProxyType({
     "dot (book)": ("", {}),
     "scaled dot": ("--score scaled", {"score": "scaled"}),
     "general": ("--score general", {"score": "general"}),
@@ -34,7 +35,7 @@ VARIANTS = {
     "2 layers residual": ("--layers 2 --residual", {"num_layers": 2, "residual": True}),
     "4 layers residual dropout 0.2": ("--layers 4 --residual --dropout 0.2",
                                       {"num_layers": 4, "residual": True, "dropout": 0.2}),
-}
+})
 
 
 def _slug(name: str) -> str:

@@ -19,6 +19,7 @@ import numpy
 
 from attnseq.config import ModelConfig
 from attnseq.converter import Converter
+from attnseq.decoding import DEFAULT_BATCH
 from attnseq.experiment import Task
 from attnseq.optim import Adam, clip_grads
 
@@ -39,7 +40,7 @@ class Settings:
     full_epoch: bool = False       # also time one real epoch with attnseq's Trainer
     matmul_size: int = 2048        # the reference float32 matmul is n×n @ n×n
     matmul_repeats: int = 5
-    decode_batch: int = 1000       # rows per batched greedy-decoding call
+    decode_batch: int = DEFAULT_BATCH  # rows per batched greedy-decoding call (both peers)
     decode_repeats: int = 3
     single_limit: int | None = None  # decode only this many one at a time (None: all)
     seeds: int = 3                 # time-to-accuracy runs per recipe (median reported)
