@@ -5,7 +5,7 @@
 Each variant is the book's experiment (50 000 generated dates split 90/10, D=16, H=256, batch
 128, Adam lr 1e-3, clipping at 5.0, reversed input, seed 0) with one option changed. It trains
 until the test exact match first reaches 99.9% or ``--epochs`` run out, and the table gives
-the accuracy after every epoch, the epochs to 99.9%, the mean training seconds per epoch and
+the accuracy after every epoch, the epochs to 99.9%, the median training seconds per epoch and
 the parameter count. Results land in DIR/<variant>.json (one file per variant, so variants can
 run in separate processes, one per core) and DIR/table.md is rebuilt from whatever is there.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 from pathlib import Path
 from types import MappingProxyType
 
@@ -33,6 +34,9 @@ VARIANTS = MappingProxyType({
     "bi sum": ("--encoder bi --bi-merge sum", {"encoder": "bi", "bi_merge": "sum"}),
     "input feeding": ("--input-feeding", {"input_feeding": True}),
     "2 layers residual": ("--layers 2 --residual", {"num_layers": 2, "residual": True}),
+    "2 layers residual dropout 0.2": ("--layers 2 --residual --dropout 0.2",
+                                      {"num_layers": 2, "residual": True, "dropout": 0.2}),
+    "4 layers residual": ("--layers 4 --residual", {"num_layers": 4, "residual": True}),
     "4 layers residual dropout 0.2": ("--layers 4 --residual --dropout 0.2",
                                       {"num_layers": 4, "residual": True, "dropout": 0.2}),
 })
@@ -58,7 +62,7 @@ def table(results: list[dict]) -> str:
     for r in results:
         accs = " ".join(f"{100 * e['accuracy']:.2f}" for e in r["history"])
         reached = epochs_to(r["history"], TARGET)
-        secs = sum(e["seconds"] for e in r["history"]) / len(r["history"])
+        secs = statistics.median(e["seconds"] for e in r["history"])
         rows.append(f"| {r['variant']} | `{r['flags'] or '(default)'}` | {r['parameters']:,} "
                     f"| {accs} | {reached if reached else 'not within ' + str(len(r['history']))}"
                     f" | {secs:.1f} |")
