@@ -27,7 +27,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from benchmarks.workload import DateWorkload, Settings, numpy_threads, summarize
+from benchmarks.workload import DateWorkload, Settings, numpy_threads, summarize, timed_steps
 
 
 class TorchAttentionSeq2seq(nn.Module):
@@ -90,20 +90,17 @@ def torch_peer(work: DateWorkload, settings: Settings, *, seed: int = 0) -> dict
     xs = torch.from_numpy(work.train_xs.astype(numpy.int64))
     ts = torch.from_numpy(work.train_ts.astype(numpy.int64))
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
-    order = torch.from_numpy(numpy.random.default_rng(seed).permutation(len(xs)))
-    b = settings.batch
-    times = []
-    for i in range(settings.warmup + settings.iters):
-        lo = (i * b) % max(len(xs) - b + 1, 1)
-        idx = order[lo:lo + b]
-        start = time.perf_counter()
+
+    def step(idx):
+        idx = torch.from_numpy(idx)
         optimizer.zero_grad(set_to_none=True)
         loss = model.loss(xs[idx], ts[idx])
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), settings.max_grad_norm)
         optimizer.step()
-        if i >= settings.warmup:
-            times.append(time.perf_counter() - start)
+
+    times = timed_steps(step, len(xs), settings, seed=seed)
+    b = settings.batch
     step = summarize(times)
     batches = math.ceil(len(xs) / b)
     decode = _decode_rate(model, work, settings)

@@ -125,23 +125,31 @@ def train_step(model, optimizer, xs, ts, max_grad_norm: float) -> float:
     return loss
 
 
-def time_train_steps(model, xs, ts, settings: Settings, *, seed: int = 0) -> list[float]:
-    """Seconds of each of ``settings.iters`` training steps, after ``settings.warmup`` more.
+def timed_steps(step, n: int, settings: Settings, *, seed: int = 0) -> list[float]:
+    """Seconds of each of ``settings.iters`` calls ``step(idx)``, after ``settings.warmup`` more.
 
-    Batches are drawn as the Trainer draws them, consecutive slices of a random permutation.
+    ``idx`` are the batches the Trainer would draw from n examples: consecutive slices of a
+    seeded random permutation. Both peers are timed through this, on the same batches.
     """
-    optimizer = Adam(settings.lr)
-    order = numpy.random.default_rng(seed).permutation(len(xs))
+    order = numpy.random.default_rng(seed).permutation(n)
     b = settings.batch
     times = []
     for i in range(settings.warmup + settings.iters):
-        lo = (i * b) % max(len(xs) - b + 1, 1)
+        lo = (i * b) % max(n - b + 1, 1)
         idx = order[lo:lo + b]
         start = time.perf_counter()
-        train_step(model, optimizer, xs[idx], ts[idx], settings.max_grad_norm)
+        step(idx)
         if i >= settings.warmup:
             times.append(time.perf_counter() - start)
     return times
+
+
+def time_train_steps(model, xs, ts, settings: Settings, *, seed: int = 0) -> list[float]:
+    """Seconds of attnseq's training steps on the batches of ``timed_steps``."""
+    optimizer = Adam(settings.lr)
+    return timed_steps(lambda idx: train_step(model, optimizer, xs[idx], ts[idx],
+                                              settings.max_grad_norm),
+                       len(xs), settings, seed=seed)
 
 
 def summarize(times: list[float]) -> dict:
