@@ -89,17 +89,19 @@ class Converter:
                             numpy.ascontiguousarray(cols[: len(steps), : len(in_tokens)])))
         return results
 
-    def correct(self, pairs: Sequence[Sequence[str]], batch_size: int = DEFAULT_BATCH):
-        """A bool array (N,): does the model's answer match each pair's answer exactly?"""
+    def _decode_and_score(self, pairs: Sequence[Sequence[str]], batch_size: int):
+        """(predicted ids (N, answer_len + 1), bool (N,) exact match) of one decoding pass."""
         xs, ts = self.encode(pairs)
         pred = self.generate_ids(xs, batch_size)
-        return rows_correct(pred, ts[:, 1:], self.vocab.end_id, pad_id=self.vocab.pad_id)
+        return pred, rows_correct(pred, ts[:, 1:], self.vocab.end_id, pad_id=self.vocab.pad_id)
+
+    def correct(self, pairs: Sequence[Sequence[str]], batch_size: int = DEFAULT_BATCH):
+        """A bool array (N,): does the model's answer match each pair's answer exactly?"""
+        return self._decode_and_score(pairs, batch_size)[1]
 
     def predict(self, pairs: Sequence[Sequence[str]], batch_size: int = DEFAULT_BATCH):
         """(answers the model gives, list of str; correct, bool (N,)) from one decoding pass."""
-        xs, ts = self.encode(pairs)
-        pred = self.generate_ids(xs, batch_size)
-        correct = rows_correct(pred, ts[:, 1:], self.vocab.end_id, pad_id=self.vocab.pad_id)
+        pred, correct = self._decode_and_score(pairs, batch_size)
         return [self.vocab.decode(row) for row in pred], correct
 
     def accuracy(self, pairs: Sequence[Sequence[str]], batch_size: int = DEFAULT_BATCH) -> float:
