@@ -238,17 +238,25 @@ def _cmd_convert(args) -> int:
         texts = [line.rstrip("\r\n") for line in sys.stdin]
         if not texts:
             raise AttnseqError("no input: give TEXT arguments or lines on standard input")
-    for i, text in enumerate(texts, 1):  # check each, so that an error can say which one
-        where = f"line {i}" if not args.texts else f"argument {i}"
+    try:
+        outputs = conv.convert(texts)
+    except AttnseqError:
+        _locate_bad_input(conv, texts, "argument" if args.texts else "line")
+        raise
+    for out in outputs:
+        print(out)
+    return 0
+
+
+def _locate_bad_input(conv, texts, kind: str) -> None:
+    """Raise the error of the first text ``conv`` cannot encode, saying which one it is."""
+    for i, text in enumerate(texts, 1):
         if not text.strip():
-            raise AttnseqError(f"{where}: empty input")
+            raise AttnseqError(f"{kind} {i}: empty input")
         try:
             conv.encode_questions([text])
         except AttnseqError as exc:
-            raise AttnseqError(f"{where}: {exc}") from None
-    for out in conv.convert(texts):
-        print(out)
-    return 0
+            raise AttnseqError(f"{kind} {i}: {exc}") from None
 
 
 def _cmd_compare(args) -> int:
