@@ -111,6 +111,14 @@ def _prefix_plan(lead, T: int):
     return order, [min(int(k) + 1, N) for k in begun.tolist()]
 
 
+def _computed_rows(counts, N: int):
+    """Indices into the time-major (T·N) rows of the (step, row) pairs a plan computes, step
+    by step (the first ``counts[t]`` rows of step t); None when every pair is computed."""
+    if all(m == N for m in counts):
+        return None
+    return xp.concatenate([t * N + xp.arange(m) for t, m in enumerate(counts)])
+
+
 def _unsort(a, order):
     """Undo ``a = b[order]`` along the first axis (a no-op copy when order is None)."""
     if order is None:
@@ -127,7 +135,9 @@ class TimeLSTM(Layer):
 
     Only the recurrence ``h_prev @ Wh`` runs step by step. The input projection of all steps is
     one matmul before the loop, and the weight gradients are one matmul each after it. Inside,
-    the buffers are time-major, (T, N, ·), so every step reads and writes contiguous blocks.
+    the buffers are time-major, so every step reads and writes contiguous blocks: states are
+    (T + 1, N, H), and the gates of the (step, row) pairs actually computed (see ``lead``) are
+    packed step after step into (R, 4H), R ≤ T·N, so skipped pairs cost neither FLOPs nor memory.
 
     ``lead`` (N,) says that row n's first ``lead[n]`` inputs are one shared prefix, the same
     vectors in every row: padding, which reversed inputs carry in front. From a zero initial
@@ -169,22 +179,27 @@ class TimeLSTM(Layer):
         else:
             order, counts = None, [N] * T
         x2 = xp.ascontiguousarray(xs.transpose(1, 0, 2)).reshape(T * N, D)  # (T·N, D)
-        gates = (x2 @ Wx).reshape(T, N, 4 * H)  # all input projections at once
+        rows = _computed_rows(counts, N)
+        xr = x2 if rows is None else x2[rows]  # (R, D): the inputs of the computed rows
+        gates = xr @ Wx  # (R, 4H): all input projections at once, step t's rows contiguous
         gates += b
         hs = xp.empty((T + 1, N, H), dtype=Wh.dtype)  # hs[t] is the h that step t reads
         cs = xp.empty((T + 1, N, H), dtype=Wh.dtype)
-        tanh_cs = xp.empty((T, N, H), dtype=Wh.dtype)
+        tanh_cs = xp.empty((gates.shape[0], H), dtype=Wh.dtype)
         hs[0] = self.h if use_state else 0.0
         cs[0] = self.c if use_state and self.c is not None else 0.0
         rec = xp.empty((N, 4 * H), dtype=Wh.dtype)
+        lo = 0
         for t, m in enumerate(counts):
+            g = gates[lo:lo + m]
             xp.matmul(hs[t, :m], Wh, out=rec[:m])
-            gates[t, :m] += rec[:m]
-            lstm_cell(gates[t, :m], cs[t, :m], cs[t + 1, :m], tanh_cs[t, :m], hs[t + 1, :m])
+            g += rec[:m]
+            lstm_cell(g, cs[t, :m], cs[t + 1, :m], tanh_cs[lo:lo + m], hs[t + 1, :m])
             if m < N:  # rows still in the shared prefix: the carrier's state (row m-1)
                 hs[t + 1, m:] = hs[t + 1, m - 1]
                 cs[t + 1, m:] = cs[t + 1, m - 1]
-        self.cache = (x2, gates, hs, cs, tanh_cs, order, counts)
+            lo += m
+        self.cache = (xr, gates, hs, cs, tanh_cs, order, counts, rows)
         if self.stateful:
             self.h, self.c = _unsort(hs[T], order), _unsort(cs[T], order)
         return _unsort(hs[1:].transpose(1, 0, 2), order)  # (N, T, H)
@@ -192,39 +207,39 @@ class TimeLSTM(Layer):
     def backward(self, dhs):
         Wx, Wh, _ = self.params
         dWx, dWh, db = self.grads
-        x2, gates, hs, cs, tanh_cs, order, counts = self.cache
-        T, N, H4 = gates.shape
-        H = H4 // 4
+        xr, gates, hs, cs, tanh_cs, order, counts, rows = self.cache
+        T, N, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
         if order is not None:
             dhs = dhs[order]
-        dA = xp.empty_like(gates)  # (T, N, 4H)
+        dA = xp.empty_like(gates)  # (R, 4H), laid out like gates
         dh = xp.zeros((N, H), dtype=Wh.dtype)
         dc = xp.zeros((N, H), dtype=Wh.dtype)
+        hi = gates.shape[0]
         for t in reversed(range(T)):
             m = counts[t]
+            lo = hi - m
             if m < N:  # rows m.. were copies of the carrier: their gradients are its
                 dh[m - 1] += dhs[m:, t].sum(axis=0) + dh[m:].sum(axis=0)
                 dc[m - 1] += dc[m:].sum(axis=0)
                 dh[m:] = 0.0
                 dc[m:] = 0.0
-                dA[t, m:] = 0.0
             dh[:m] += dhs[:m, t]  # gradient of h_t: from the output and from step t+1
-            dc[:m] = lstm_cell_backward(gates[t, :m], cs[t, :m], tanh_cs[t, :m], dh[:m],
-                                        dc[:m], dA[t, :m])
-            xp.matmul(dA[t, :m], Wh.T, out=dh[:m])
+            dc[:m] = lstm_cell_backward(gates[lo:hi], cs[t, :m], tanh_cs[lo:hi], dh[:m],
+                                        dc[:m], dA[lo:hi])
+            xp.matmul(dA[lo:hi], Wh.T, out=dh[:m])
+            hi = lo
         self.dh, self.dc = _unsort(dh, order), _unsort(dc, order)
-        dA2 = dA.reshape(T * N, H4)
         h_prev = hs[:-1].reshape(T * N, H)
-        if order is None:
-            xp.matmul(x2.T, dA2, out=dWx)
-            xp.matmul(h_prev.T, dA2, out=dWh)
-        else:  # only the computed (step, row) pairs have a nonzero dA: multiply just those
-            rows = xp.concatenate([t * N + xp.arange(m) for t, m in enumerate(counts)])
-            dA_rows = dA2[rows]
-            xp.matmul(x2[rows].T, dA_rows, out=dWx)
-            xp.matmul(h_prev[rows].T, dA_rows, out=dWh)
-        db[...] = dA2.sum(axis=0)
-        return _unsort((dA2 @ Wx.T).reshape(T, N, -1).transpose(1, 0, 2), order)  # (N, T, D)
+        xp.matmul(xr.T, dA, out=dWx)  # each weight gradient: one matmul over the computed rows
+        xp.matmul((h_prev if rows is None else h_prev[rows]).T, dA, out=dWh)
+        db[...] = dA.sum(axis=0)
+        dxr = dA @ Wx.T  # (R, D)
+        if rows is None:
+            dx2 = dxr
+        else:  # rows never computed (inside the shared prefix) get no input gradient
+            dx2 = xp.zeros((T * N, xr.shape[1]), dtype=dxr.dtype)
+            dx2[rows] = dxr
+        return _unsort(dx2.reshape(T, N, -1).transpose(1, 0, 2), order)  # (N, T, D)
 
     def step(self, x, h, c):
         """One inference step without caching: x (N, D), h, c (N, H) -> (h, c)."""
