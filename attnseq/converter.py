@@ -52,11 +52,21 @@ class Converter:
 
     # -- inference --------------------------------------------------------------------------
     def generate_ids(self, xs, batch_size: int = DEFAULT_BATCH):
-        """Greedy decoding of xs (N, question_len) in batches -> ids (N, answer_len + 1)."""
+        """Greedy decoding of xs (N, question_len) in batches -> ids (N, answer_len + 1).
+
+        The rows go into batches in order of their length, so that each batch holds inputs
+        of about one length and attention skips the columns that are padding in all of them
+        (``attnseq.decoding.attended_columns``); the answers come back in the input's order.
+        A row's answer does not depend on the rows decoded beside it.
+        """
         length = self.config.answer_len + 1
-        out = [self.model.generate(xs[i:i + batch_size], self.vocab.start_id, length)
-               for i in range(0, len(xs), batch_size)]
-        return numpy.concatenate(out) if out else numpy.zeros((0, length), dtype=numpy.int32)
+        out = numpy.zeros((len(xs), length), dtype=numpy.int32)
+        order = numpy.argsort((numpy.asarray(xs) == self.vocab.pad_id).sum(axis=1),
+                              kind="stable")
+        for i in range(0, len(xs), batch_size):
+            rows = order[i:i + batch_size]
+            out[rows] = self.model.generate(xs[rows], self.vocab.start_id, length)
+        return out
 
     def convert(self, texts: Sequence[str], batch_size: int = DEFAULT_BATCH) -> list[str]:
         """Convert each text; the output for a text stops at the model's end token."""

@@ -17,6 +17,27 @@ from attnseq.backend import INDEX_DTYPE, to_numpy, xp
 DEFAULT_BATCH = 256
 
 
+def attended_columns(enc_hs, mask):
+    """Drop the encoder columns that no row may attend to: (enc_hs, mask, columns).
+
+    enc_hs: (N, Te, H); mask: (N, Te), False at padding, or None (then nothing is dropped).
+    ``columns`` is the slice of Te kept: from the first to the last column that is real input
+    in some row. Padding gets zero attention weight, so decoding over the kept columns gives
+    the same answers; a batch of inputs of about one length (see ``Converter.generate_ids``)
+    keeps only about that many columns. A state that ``step`` carries keeps ``columns`` under
+    that name, so that ``greedy`` can put the weights back at their input positions.
+    """
+    Te = enc_hs.shape[1]
+    if mask is None:
+        return enc_hs, mask, slice(0, Te)
+    used = xp.flatnonzero(mask.any(axis=0))
+    lo, hi = (int(used[0]), int(used[-1]) + 1) if used.size else (0, Te)
+    if (lo, hi) == (0, Te):
+        return enc_hs, mask, slice(0, Te)
+    return (xp.ascontiguousarray(enc_hs[:, lo:hi]), xp.ascontiguousarray(mask[:, lo:hi]),
+            slice(lo, hi))
+
+
 def greedy(model, xs, start_id: int, length: int, *, return_attention: bool = False):
     """Pick the most likely token at every step, for the whole batch at once.
 
@@ -39,4 +60,7 @@ def greedy(model, xs, start_id: int, length: int, *, return_attention: bool = Fa
         return ids
     if not weights:
         return ids, numpy.zeros((N, 0, xs.shape[1]))
-    return ids, to_numpy(xp.stack(weights, axis=1))
+    kept = to_numpy(xp.stack(weights, axis=1))  # over state["columns"] of the input only
+    full = numpy.zeros((N, length, xs.shape[1]), dtype=kept.dtype)
+    full[:, :, state.get("columns", slice(None))] = kept
+    return ids, full

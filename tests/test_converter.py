@@ -112,6 +112,29 @@ def test_batching_does_not_change_the_result(name):
     assert conv.convert(texts, batch_size=1) == conv.convert(texts)
 
 
+def test_rows_are_batched_by_length_and_answered_in_input_order(monkeypatch):
+    conv = make(seed=3)
+    texts = ["jun 17, 2013", "1", "sep 25, 84", "9/8/97", "sep 9", "12-25-1999"]
+    xs = conv.encode_questions(texts)
+    seen = []
+    generate = conv.model.generate
+    monkeypatch.setattr(conv.model, "generate",
+                        lambda batch, *args: seen.append(batch.copy()) or generate(batch, *args))
+    ids = conv.generate_ids(xs, batch_size=2)
+    lengths = [len(t) for t in texts]  # one character per token, padding the rest
+    batches = sorted(sorted(len(t) for t in conv_texts(conv, b)) for b in seen)
+    assert batches == [sorted(lengths)[i:i + 2] for i in (0, 2, 4)]  # like lengths together
+    one_by_one = np.concatenate([generate(xs[i:i + 1], conv.vocab.start_id, A_LEN + 1)
+                                 for i in range(len(texts))])
+    assert np.array_equal(ids, one_by_one)
+
+
+def conv_texts(conv, xs):
+    """The questions that encoded rows ``xs`` hold (padding dropped, reversal undone)."""
+    return ["".join(conv.vocab.id_to_token(i) for i in row[::-1] if i != conv.vocab.pad_id)
+            for row in xs]
+
+
 def test_correct_and_accuracy_compare_whole_answers(monkeypatch):
     conv = make()
     monkeypatch.setattr(conv.model, "generate", fake_generate(["1984-09-25", "1984-09-2"]))

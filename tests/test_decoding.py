@@ -2,7 +2,7 @@
 
 import numpy as np
 from attnseq.backend import INDEX_DTYPE
-from attnseq.decoding import greedy
+from attnseq.decoding import attended_columns, greedy
 
 V, TE = 10, 4
 
@@ -95,3 +95,29 @@ def test_greedy_needs_no_attention_unless_asked():
     xs = np.zeros((2, TE), dtype=np.int64)
     ids = greedy(NoAttention(), xs, start_id=0, length=3)
     assert np.array_equal(ids, expected_chain(2, 0, 3))
+
+
+def test_greedy_puts_weights_over_kept_columns_back_in_place():
+    class Trimmed(FakeModel):  # attends over input columns 1..2 only, as a trimmed state says
+        def step(self, tokens, state):
+            logits, new = super().step(tokens, state)
+            new["attention"] = np.tile([0.25, 0.75], (new["rows"].size, 1))
+            new["columns"] = slice(1, 3)
+            return logits, new
+
+    xs = np.ones((3, TE), dtype=np.int64)
+    _, weights = greedy(Trimmed(), xs, start_id=0, length=2, return_attention=True)
+    assert weights.shape == (3, 2, TE)
+    assert np.array_equal(weights, np.tile([0.0, 0.25, 0.75, 0.0], (3, 2, 1)))
+
+
+def test_attended_columns_keeps_the_span_some_row_may_attend_to():
+    enc_hs = np.arange(2 * 6 * 3, dtype=np.float64).reshape(2, 6, 3)
+    mask = np.array([[0, 0, 1, 1, 0, 0], [0, 0, 0, 1, 1, 0]], dtype=bool)
+    kept, kept_mask, columns = attended_columns(enc_hs, mask)
+    assert columns == slice(2, 5)
+    assert np.array_equal(kept, enc_hs[:, 2:5]) and kept.flags.c_contiguous
+    assert np.array_equal(kept_mask, mask[:, 2:5])
+    for full_mask in (None, np.ones((2, 6), dtype=bool), np.zeros((2, 6), dtype=bool)):
+        same, same_mask, columns = attended_columns(enc_hs, full_mask)
+        assert same is enc_hs and same_mask is full_mask and columns == slice(0, 6)

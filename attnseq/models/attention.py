@@ -18,7 +18,7 @@ decoder as ``h0`` and its gradient ``dh0`` handed back.
 from __future__ import annotations
 
 from attnseq.backend import xp
-from attnseq.decoding import greedy
+from attnseq.decoding import attended_columns, greedy
 from attnseq.layers import Attention, TimeAffine, TimeAttention, TimeEmbedding, gather
 from attnseq.models.init import Initializer
 from attnseq.models.input_feeding import InputFeedingDecoder
@@ -81,15 +81,17 @@ class AttentionDecoder:
 
     def initial_state(self, enc_hs, mask=None, h0=None):
         h = xp.array(initial_h(enc_hs, h0, self.lstm.num_layers))  # (N, L, H)
-        return {"enc_hs": enc_hs, "mask": mask, "h": h, "c": xp.zeros_like(h)}
+        enc_hs, mask, columns = attended_columns(enc_hs, mask)
+        return {"enc_hs": enc_hs, "mask": mask, "columns": columns, "h": h,
+                "c": xp.zeros_like(h)}
 
     def step(self, tokens, state):
         enc_hs, mask = state["enc_hs"], state["mask"]
         out, h, c = self.lstm.step(self.embed.forward(tokens), state["h"], state["c"])
         context = self.step_attention.forward(enc_hs, out, mask)  # (N, H)
         logits = self.affine.forward(xp.concatenate([context, out], axis=1))
-        weights = self.step_attention.attention_weight  # (N, Te)
-        return logits, {"enc_hs": enc_hs, "mask": mask, "h": h, "c": c, "attention": weights}
+        weights = self.step_attention.attention_weight  # (N, kept columns)
+        return logits, {**state, "h": h, "c": c, "attention": weights}
 
 
 class AttentionSeq2seq(Seq2seq):

@@ -23,6 +23,7 @@ This decoder has one LSTM layer (``check_variant`` refuses more).
 from __future__ import annotations
 
 from attnseq.backend import xp
+from attnseq.decoding import attended_columns
 from attnseq.layers import LSTM, Attention, TimeAffine, TimeEmbedding, gather
 from attnseq.layers.recurrent import lstm_step
 from attnseq.models.init import Initializer
@@ -113,8 +114,9 @@ class InputFeedingDecoder:
 
     def initial_state(self, enc_hs, mask=None, h0=None):
         h = xp.array(enc_hs[:, -1] if h0 is None else h0[:, 0])  # (N, H)
-        return {"enc_hs": enc_hs, "mask": mask, "h": h, "c": xp.zeros_like(h),
-                "context": xp.zeros_like(h)}
+        enc_hs, mask, columns = attended_columns(enc_hs, mask)
+        return {"enc_hs": enc_hs, "mask": mask, "columns": columns, "h": h,
+                "c": xp.zeros_like(h), "context": xp.zeros_like(h)}
 
     def step(self, tokens, state):
         enc_hs, mask = state["enc_hs"], state["mask"]
@@ -122,5 +124,5 @@ class InputFeedingDecoder:
         _, c, _, h = lstm_step(*self.lstm.params, x, state["h"], state["c"])
         context = self.attention.forward(enc_hs, h, mask)  # (N, H)
         logits = self.affine.forward(xp.concatenate([context, h], axis=1))
-        return logits, {"enc_hs": enc_hs, "mask": mask, "h": h, "c": c, "context": context,
+        return logits, {**state, "h": h, "c": c, "context": context,
                         "attention": self.attention.attention_weight}

@@ -202,6 +202,26 @@ def test_attention_weights_from_generate(random_params):
                                rtol=1e-10, atol=1e-14)
 
 
+@pytest.mark.parametrize("options", [{}, {"input_feeding": True}, {"score": "additive"}],
+                         ids=["book", "input-feeding", "additive"])
+def test_decoding_short_rows_alone_skips_shared_padding_without_changing_anything(options):
+    xs, _ = reverse_task(seed=4, n=40)
+    lengths = (xs != PAD).sum(axis=1)
+    short, full = xs[lengths <= 6][:5], xs[lengths == TE][:1]
+    assert len(short) == 5 and len(full) == 1
+    model = randomised(AttentionSeq2seq(V, 6, 8, dtype=np.float64, seed=1, pad_id=PAD,
+                                        **options), seed=2, scale=0.5)
+    state = model.start(short)  # reversed rows: their padding leads, 2+ columns in all rows
+    assert state["columns"] == slice(2, TE) and state["enc_hs"].shape[1] == TE - 2
+    ids, weights = model.generate(short, START, TD, return_attention=True)
+    # beside a full-length row no column can be dropped: the reference, row for row
+    ref_ids, ref_weights = model.generate(np.concatenate([short, full]), START, TD,
+                                          return_attention=True)
+    assert np.array_equal(ids, ref_ids[:5])
+    np.testing.assert_allclose(weights, ref_weights[:5], rtol=1e-12, atol=1e-15)
+    assert np.all(weights[:, :, :2] == 0.0)
+
+
 def test_trained_attention_weights_match_teacher_forcing():
     model = AttentionSeq2seq(V, 16, 32, seed=0, pad_id=PAD)  # float32
     xs, ts = reverse_task(seed=0, n=8)
