@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 
 from attnseq import __version__
 from attnseq.errors import AttnseqError
@@ -77,13 +78,20 @@ def _model_config(args, model: str):
 
     return ModelConfig(model=model, wordvec_size=args.wordvec_size,
                        hidden_size=args.hidden_size, reverse=not args.no_reverse,
-                       init=args.init, encoder=args.encoder, bi_merge=args.bi_merge,
+                       encoder=args.encoder, bi_merge=args.bi_merge,
                        num_layers=args.layers, residual=args.residual, dropout=args.dropout,
                        score=args.score, input_feeding=args.input_feeding)
 
 
-def _add_training_options(p: argparse.ArgumentParser) -> None:
-    """Options shared by ``train`` and ``compare``; defaults are the book's experiment."""
+def _add_training_options(p: argparse.ArgumentParser, recipe: str) -> None:
+    """Options shared by ``train`` and ``compare``; ``recipe`` is the default ``--recipe``,
+    and the options left at None take their values from the chosen recipe."""
+    from attnseq.recipes import RECIPES
+
+    p.add_argument("--recipe", choices=list(RECIPES), default=recipe,
+                   help=f"initialisation and training settings (default: {recipe}); "
+                   + "; ".join(f"{r.name}: {r.summary}" for r in RECIPES.values())
+                   + ". The options below override single settings of the recipe")
     p.add_argument("--data", metavar="FILE",
                    help="train on a book-format ('question_answer') or TSV file instead of "
                         "generated dates (split 90/10)")
@@ -92,24 +100,30 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-seed", type=int, default=1984,
                    help="seed of the generated data and of the train/test split (default: 1984)")
     p.add_argument("--epochs", type=_positive_int, default=None,
-                   help="passes over the training data")
-    p.add_argument("--batch-size", type=_positive_int, default=128, help="default: 128")
+                   help="passes over the training data (default: the recipe's)")
+    p.add_argument("--batch-size", type=_positive_int, default=None,
+                   help="default: the recipe's")
     p.add_argument("--wordvec-size", type=_positive_int, default=16,
                    help="embedding width D (default: 16)")
     p.add_argument("--hidden-size", type=_positive_int, default=256,
                    help="LSTM width H (default: 256)")
-    p.add_argument("--lr", type=_positive_float, default=1e-3,
-                   help="Adam learning rate (default: 0.001)")
-    p.add_argument("--clip", type=_positive_float, default=5.0,
-                   help="gradient-norm clipping threshold (default: 5.0)")
+    p.add_argument("--lr", type=_positive_float, default=None,
+                   help="Adam's (initial) learning rate (default: the recipe's)")
+    p.add_argument("--final-lr", type=_positive_float, default=None,
+                   help="let the rate fall linearly from --lr to this over the recipe's "
+                        "decay span (default: the recipe's; equal to --lr for a constant "
+                        "rate)")
+    p.add_argument("--clip", type=_positive_float, default=None,
+                   help="gradient-norm clipping threshold (default: the recipe's, 5.0)")
     p.add_argument("--seed", type=int, default=0,
                    help="seed of the initial weights and the shuffling (default: 0)")
     p.add_argument("--no-reverse", action="store_true",
                    help="do not reverse the input (the book reverses it for every model)")
-    p.add_argument("--init", choices=["default", "book"], default="default",
-                   help="weight initialisation: 'book' draws embeddings as randn/100 like the "
-                        "book; 'default' (the default) draws them from N(0, 1/D), which "
-                        "converges much faster")
+    p.add_argument("--init", choices=["default", "scaled", "book"], default=None,
+                   help="weight initialisation (default: the recipe's): 'book' draws "
+                        "embeddings as randn/100 like the book; 'scaled' draws them from "
+                        "N(0, 1/D), which converges much faster; 'default' is 'scaled' with "
+                        "the LSTMs' forget-gate bias at 1")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 
 
@@ -121,16 +135,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     p = sub.add_parser("train", help="train a model (default: attention on the date task)",
-                       description="Train a seq2seq model and save it. With no options this "
-                       "is the book's experiment: attention seq2seq on 50 000 generated dates, "
-                       "D=16, H=256, batch 128, Adam lr 1e-3, clipping at 5.0, reversed input.")
+                       description="Train a seq2seq model and save it. With no options: "
+                       "the book's attention seq2seq (D=16, H=256, reversed input) on its "
+                       "50 000 generated dates, trained with the default recipe, which reaches "
+                       "99.9% test exact match within about one epoch; --recipe book trains "
+                       "as the book does.")
     p.add_argument("--model", choices=list(MODELS), default="attention",
                    help="default: attention")
     _add_variant_options(p)
-    _add_training_options(p)
+    _add_training_options(p, "default")
     p.add_argument("--out", metavar="DIR", default=None,
                    help="model directory to write (default: runs/MODEL)")
-    p.set_defaults(func=_cmd_train, epochs_default=10)
+    p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("eval", help="exact-match accuracy of a saved model",
                        description="Exact-match accuracy of a saved model on its own test "
@@ -156,10 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="NAMES", help="comma-separated, from " + ", ".join(MODELS)
                    + " (default: baseline,peeky,attention)")
     _add_variant_options(p)
-    _add_training_options(p)
+    _add_training_options(p, "book")
     p.add_argument("--out", metavar="DIR", default="runs/compare",
                    help="directory to write (default: runs/compare)")
-    p.set_defaults(func=_cmd_compare, epochs_default=10)
+    p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("attention", help="draw an attention model's weights as heatmaps",
                        description="Convert each TEXT with an attention model and draw its "
@@ -184,12 +200,17 @@ def build_parser() -> argparse.ArgumentParser:
 def _training_setup(args, model: str):
     """(task, model config, train config) from the options of ``_add_training_options``."""
     from attnseq.experiment import Task
-    from attnseq.train import TrainConfig
+    from attnseq.recipes import get_recipe
 
-    epochs = args.epochs or args.epochs_default
-    train_config = TrainConfig(epochs=epochs, batch_size=args.batch_size, lr=args.lr,
-                               max_grad_norm=args.clip, seed=args.seed)
-    model_config = _model_config(args, model)
+    changes = {"seed": args.seed}
+    for option, field in (("epochs", "epochs"), ("batch_size", "batch_size"), ("lr", "lr"),
+                          ("final_lr", "final_lr"), ("clip", "max_grad_norm")):
+        if getattr(args, option) is not None:
+            changes[field] = getattr(args, option)
+    model_config, train_config = get_recipe(args.recipe).apply(_model_config(args, model),
+                                                               **changes)
+    if args.init is not None:
+        model_config = replace(model_config, init=args.init)
     task = Task.from_file(args.data, args.data_seed) if args.data else Task.dates(
         args.samples, args.data_seed)
     return task, model_config, train_config

@@ -39,7 +39,7 @@ class ModelConfig:
     reverse: bool = True
     question_len: int = 29
     answer_len: int = 10
-    init: str = "default"  # initialisation scheme: "default" or the book's "book"
+    init: str = "default"  # initialisation scheme: "default", "scaled" or the book's "book"
     encoder: str = "uni"  # "bi": bidirectional bottom encoder layer
     bi_merge: str = "concat"  # how the two directions combine: "concat" or "sum"
     num_layers: int = 1  # stacked LSTMs in encoder and decoder

@@ -145,6 +145,25 @@ class Adam(_Optimizer):
             p -= s
 
 
+class LinearDecay:
+    """A learning-rate schedule: ``lr`` falls linearly to ``final_lr`` over ``span`` examples.
+
+    ``schedule(seen)`` is the rate for the batch that starts after ``seen`` training examples:
+    ``lr`` at 0, ``final_lr`` from ``span`` on (and constant after that). Counting examples
+    rather than steps keeps the schedule the same when the batch size changes.
+    """
+
+    def __init__(self, lr: float, final_lr: float, span: int):
+        self.lr, self.final_lr = _check_lr(lr), _check_lr(final_lr)
+        if isinstance(span, bool) or not isinstance(span, int) or span < 1:
+            raise ValueError(f"span must be a positive integer, got {span!r}")
+        self.span = span
+
+    def __call__(self, seen: int) -> float:
+        fraction = min(seen / self.span, 1.0)
+        return self.lr + (self.final_lr - self.lr) * fraction
+
+
 def build_optimizer(name: str, lr: float) -> SGD | Adam:
     """Return ``Adam(lr)`` for ``"adam"`` or ``SGD(lr)`` for ``"sgd"``."""
     if name == "adam":

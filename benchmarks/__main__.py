@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-epochs", type=_positive_int,
                    help="cap of a time-to-accuracy run, in epochs (default 10)")
     p.add_argument("--eval-every", type=_positive_int,
-                   help="batches between test evaluations in time to accuracy (default 50)")
+                   help="training examples between test evaluations in time to accuracy "
+                        "(default 3200)")
     p.add_argument("--single-limit", type=_positive_int, metavar="N",
                    help="decode only N test pairs one at a time (default: all of them)")
     return p

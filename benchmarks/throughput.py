@@ -78,7 +78,7 @@ def training_throughput(work: DateWorkload, settings: Settings, *, seed: int = 0
 def real_epoch_seconds(work: DateWorkload, settings: Settings, *, seed: int = 0) -> float:
     """Wall seconds of one whole epoch of attnseq's own ``Trainer`` (no evaluation)."""
     config = TrainConfig(epochs=1, batch_size=settings.batch, lr=settings.lr,
-                         max_grad_norm=settings.max_grad_norm, seed=seed)
+                         max_grad_norm=settings.max_grad_norm, seed=seed, final_lr=None)
     trainer = Trainer.from_config(work.model, config)
     history = trainer.fit(work.train_xs, work.train_ts, progress=False)
     return float(history[0]["seconds"])

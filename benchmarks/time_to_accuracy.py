@@ -1,11 +1,12 @@
 """Time to accuracy: how long training takes until test exact match first reaches a target.
 
-Two recipes are compared on the book's date task: attnseq's default initialisation
-(``init="default"``, embeddings ~ N(0, 1/D)) and the book's (``init="book"``, randn/100). Both
-train with the book's settings (Adam 1e-3, clipping at 5.0, batch 128) for at most
-``max_epochs`` epochs. Every ``eval_every`` batches, and at the end of every epoch, the model
-decodes the whole test set greedily; the first evaluation at or above ``target_accuracy`` ends
-the run. Reported per run: training wall seconds (evaluation excluded, and reported
+The two recipes of ``attnseq.recipes`` are compared on the book's date task: the default
+one and the book's, each with its own initialisation, batch size, learning rate (and
+schedule) and clipping, for at most ``max_epochs`` epochs. Every ``eval_every`` training
+examples (at the first batch boundary past each multiple), and at the end of every epoch, the
+model decodes the whole test set greedily; the first evaluation at or above
+``target_accuracy`` ends the run. Evaluating by examples rather than batches gives both
+recipes the same resolution whatever their batch sizes. Reported per run: training wall seconds (evaluation excluded, and reported
 separately), examples seen and batches done when the target was reached, and the accuracy
 curve. Over ``seeds`` runs per recipe the median is taken; a run that never reached the
 target counts as not reached, and the median is then only a lower bound.
@@ -20,20 +21,26 @@ import time
 import numpy
 
 from attnseq.experiment import Task
-from attnseq.optim import Adam
+from attnseq.optim import LinearDecay, build_optimizer
+from attnseq.recipes import RECIPES, Recipe
 from attnseq.train import accuracy
 from benchmarks.workload import Settings, date_workload, train_step
 
-RECIPES = ("default", "book")
 
+def run_to_accuracy(task: Task, settings: Settings, *, recipe: Recipe, seed: int) -> dict:
+    """Train one fresh model with ``recipe`` until the target accuracy; see the module doc.
 
-def run_to_accuracy(task: Task, settings: Settings, *, init: str, seed: int) -> dict:
-    """Train one fresh model with ``init`` until the target accuracy; see the module doc."""
-    work = date_workload(task, settings, init=init, seed=seed)
+    The loop is the Trainer's (``attnseq.train``) step for step, with the evaluations woven
+    in: the same permutations, schedule, clipping and update.
+    """
+    cfg = recipe.train
+    work = date_workload(task, settings, init=recipe.init, seed=seed)
     model, vocab = work.model, work.conv.vocab
-    optimizer = Adam(settings.lr)
+    optimizer = build_optimizer(cfg.optimizer, cfg.lr)
     rng = numpy.random.default_rng(seed)
-    n, b = len(work.train_xs), settings.batch
+    n, b = len(work.train_xs), cfg.batch_size
+    schedule = (None if cfg.final_lr is None
+                else LinearDecay(cfg.lr, cfg.final_lr, max(1, round(cfg.decay_epochs * n))))
     train_s = eval_s = 0.0
     seen = batches = 0
     curve = []
@@ -52,21 +59,24 @@ def run_to_accuracy(task: Task, settings: Settings, *, init: str, seed: int) -> 
         for lo in range(0, n, b):
             idx = order[lo:lo + b]
             start = time.perf_counter()
+            if schedule is not None:
+                optimizer.lr = schedule(seen)
             train_step(model, optimizer, work.train_xs[idx], work.train_ts[idx],
-                       settings.max_grad_norm)
+                       cfg.max_grad_norm)
             train_s += time.perf_counter() - start
+            due = (seen + len(idx)) // settings.eval_every > seen // settings.eval_every
             seen += len(idx)
             batches += 1
             end_of_epoch = lo + b >= n
-            if (batches % settings.eval_every == 0 or end_of_epoch) and \
-                    evaluate() >= settings.target_accuracy:
-                return _outcome(init, seed, True, train_s, eval_s, seen, batches, epoch, curve)
-    return _outcome(init, seed, False, train_s, eval_s, seen, batches, settings.max_epochs,
+            if (due or end_of_epoch) and evaluate() >= settings.target_accuracy:
+                return _outcome(recipe.name, seed, True, train_s, eval_s, seen, batches, epoch,
+                                curve)
+    return _outcome(recipe.name, seed, False, train_s, eval_s, seen, batches, settings.max_epochs,
                     curve)
 
 
-def _outcome(init, seed, reached, train_s, eval_s, seen, batches, epoch, curve) -> dict:
-    return {"init": init, "seed": seed, "reached": reached, "train_seconds": train_s,
+def _outcome(recipe, seed, reached, train_s, eval_s, seen, batches, epoch, curve) -> dict:
+    return {"recipe": recipe, "seed": seed, "reached": reached, "train_seconds": train_s,
             "eval_seconds": eval_s, "examples": seen, "batches": batches, "epochs": epoch,
             "final_accuracy": curve[-1]["accuracy"] if curve else 0.0, "curve": curve}
 
@@ -75,14 +85,15 @@ def time_to_accuracy(task: Task, settings: Settings) -> dict:
     """Both recipes, ``settings.seeds`` runs each (model seeds 0, 1, ...), with medians."""
     result = {"target_accuracy": settings.target_accuracy, "eval_every": settings.eval_every,
               "max_epochs": settings.max_epochs, "train_examples": len(task.train)}
-    for init in RECIPES:
-        runs = [run_to_accuracy(task, settings, init=init, seed=s) for s in range(settings.seeds)]
-        result[init] = {"runs": runs, "reached": sum(r["reached"] for r in runs),
-                        **_medians(runs)}
+    for name in RECIPES:
+        runs = [run_to_accuracy(task, settings, recipe=RECIPES[name], seed=s)
+                for s in range(settings.seeds)]
+        result[name] = {"summary": RECIPES[name].summary, "runs": runs,
+                        "reached": sum(r["reached"] for r in runs), **medians(runs)}
     return result
 
 
-def _medians(runs: list[dict]) -> dict:
+def medians(runs: list[dict]) -> dict:
     """Medians of time, examples and evaluation time over runs.
 
     The median run reached the target when more than half of the runs did; then the medians

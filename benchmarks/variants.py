@@ -3,7 +3,9 @@
 ``python -m benchmarks.variants [--only NAME,...] [--epochs N] [--out DIR]``
 
 Each variant is the book's experiment (50 000 generated dates split 90/10, D=16, H=256, batch
-128, Adam lr 1e-3, clipping at 5.0, reversed input, seed 0) with one option changed. It trains
+128, Adam lr 1e-3, clipping at 5.0, reversed input, seed 0: the book's recipe, with attnseq's
+``"scaled"`` initialisation, ``attnseq train --recipe book --init scaled``) with one
+option changed. It trains
 until the test exact match first reaches 99.9% or ``--epochs`` run out, and the table gives
 the accuracy after every epoch, the epochs to 99.9%, the median training seconds per epoch and
 the parameter count. Results land in DIR/<variant>.json (one file per variant, so variants can
@@ -15,13 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 
 from attnseq.compare import epochs_to
 from attnseq.config import ModelConfig
 from attnseq.experiment import Task, run
-from attnseq.train import TrainConfig
+from attnseq.recipes import BOOK_TRAIN
 
 TARGET = 0.999
 # name -> (the CLI flags that select it, the ModelConfig fields they set)
@@ -48,7 +51,8 @@ def _slug(name: str) -> str:
 
 def measure(name: str, epochs: int, task: Task) -> dict:
     flags, options = VARIANTS[name]
-    conv, history = run(task, ModelConfig(**options), TrainConfig(epochs=epochs),
+    conv, history = run(task, ModelConfig(init="scaled", **options),
+                        replace(BOOK_TRAIN, epochs=epochs),
                         progress=False, stop_at=TARGET, samples=0,
                         report=lambda line: print(f"[{name}] {line}", flush=True))
     return {"variant": name, "flags": flags, "options": options,

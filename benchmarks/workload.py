@@ -45,7 +45,7 @@ class Settings:
     single_limit: int | None = None  # decode only this many one at a time (None: all)
     seeds: int = 3                 # time-to-accuracy runs per recipe (median reported)
     target_accuracy: float = 0.999
-    eval_every: int = 50           # batches between test evaluations
+    eval_every: int = 3200         # training examples between test evaluations
     max_epochs: int = 10
     memory_batches: int = 50       # training steps of the peak-memory child
     scaling_lengths: tuple = (16, 32, 64, 128, 256)
@@ -64,7 +64,7 @@ class Settings:
         """Tiny sizes and few iterations: the whole harness in seconds, for smoke tests."""
         tiny = cls(samples=400, wordvec=8, hidden=32, batch=16, warmup=1, iters=3,
                    matmul_size=128, matmul_repeats=2, decode_batch=20, decode_repeats=1,
-                   single_limit=10, seeds=1, target_accuracy=0.0, eval_every=5, max_epochs=1,
+                   single_limit=10, seeds=1, target_accuracy=0.0, eval_every=80, max_epochs=1,
                    memory_batches=3, scaling_lengths=(4, 8), scaling_batches=(4, 8),
                    scaling_length_batch=8, scaling_batch_length=6, scaling_iters=1,
                    quick=True)

@@ -132,3 +132,24 @@ def test_torch_peer_has_the_same_architecture():
     peer = TorchAttentionSeq2seq(V, D, H, pad_id=0)
     # The same weights, except that each torch LSTM carries a second bias vector (4H).
     assert sum(p.numel() for p in peer.parameters()) == sum(p.size for p in ours.params) + 8 * H
+
+
+def test_recipe_probe_runs_each_seed_with_the_settings_asked_for(tmp_path, capsys):
+    from benchmarks.recipes import main as probe
+
+    out = tmp_path / "probe.json"
+    assert probe(["--quick", "--recipe", "book", "--lr", "0.01", "--final-lr", "0.001",
+                  "--batch-size", "32", "--seeds", "0,2", "--max-epochs", "1",
+                  "--eval-every", "40", "--out", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["recipe"]["init"] == "book"
+    train = doc["recipe"]["train"]
+    assert (train["lr"], train["final_lr"], train["batch_size"]) == (0.01, 0.001, 32)
+    assert [r["seed"] for r in doc["runs"]] == [0, 2]
+    for run in doc["runs"]:  # the quick target is 0%: reached at the first evaluation,
+        assert run["reached"] and run["examples"] == 64  # the first batch past 40 examples
+    assert doc["median_examples"] == 64 and doc["median_reached"]
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("recipe: init book, batch 32, Adam lr 0.01 -> 0.001 over 1 epoch")
+    assert [line.split(":")[0] for line in lines[1:3]] == ["seed 0", "seed 2"]
+    assert lines[-1].startswith("median: 64 examples")

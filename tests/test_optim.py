@@ -6,7 +6,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from attnseq.optim import SGD, Adam, build_optimizer, clip_grads, grad_norm
+from attnseq.optim import SGD, Adam, LinearDecay, build_optimizer, clip_grads, grad_norm
 
 
 def make_lists(rng, dtype=np.float64):
@@ -143,3 +143,26 @@ def test_lr_setter_validates_and_mismatched_lists_raise():
     opt.update([np.ones(2)], [np.ones(2)])
     with pytest.raises(ValueError):
         opt.update([np.ones(2), np.ones(3)], [np.ones(2), np.ones(3)])
+
+
+def test_linear_decay_falls_by_examples_then_holds():
+    schedule = LinearDecay(0.5, 0.1, span=100)
+    assert schedule(0) == 0.5
+    assert schedule(25) == pytest.approx(0.4)
+    assert schedule(50) == pytest.approx(0.3)
+    assert schedule(100) == pytest.approx(0.1)
+    assert schedule(10_000) == pytest.approx(0.1)
+    rising = LinearDecay(0.1, 0.3, span=4)  # a "decay" upward is allowed: the formula holds
+    assert [rising(k) for k in range(6)] == pytest.approx([0.1, 0.15, 0.2, 0.25, 0.3, 0.3])
+
+
+@pytest.mark.parametrize("args,message", [
+    ((0.0, 0.1, 10), "lr must be a positive finite number, got 0.0"),
+    ((0.1, -1.0, 10), "lr must be a positive finite number, got -1.0"),
+    ((0.1, 0.01, 0), "span must be a positive integer, got 0"),
+    ((0.1, 0.01, 2.5), "span must be a positive integer, got 2.5"),
+])
+def test_linear_decay_bad_arguments(args, message):
+    with pytest.raises(ValueError) as info:
+        LinearDecay(*args)
+    assert str(info.value) == message

@@ -73,7 +73,7 @@ def test_loss_decreases_and_history_has_one_record_per_epoch():
     assert len(hist) == 5
     assert [r["epoch"] for r in hist] == [1, 2, 3, 4, 5]
     for r in hist:
-        assert set(r) == {"epoch", "loss", "seconds", "examples_seen", "grad_norm"}
+        assert set(r) == {"epoch", "loss", "seconds", "examples_seen", "grad_norm", "lr"}
         assert r["seconds"] >= 0 and r["grad_norm"] > 0
     losses = hist.column("loss")
     assert losses[-1] < 0.5 * losses[0]
@@ -220,8 +220,49 @@ def test_from_config_uses_its_fields():
     assert isinstance(Trainer.from_config(model, TrainConfig()).optimizer, Adam)
 
 
+class RecordingSGD(SGD):
+    """SGD that remembers the learning rate of every update."""
+
+    def __init__(self, lr):
+        super().__init__(lr)
+        self.rates = []
+
+    def update(self, params, grads):
+        self.rates.append(self.lr)
+        super().update(params, grads)
+
+
+def test_linear_decay_over_a_fraction_of_an_epoch_restarts_with_each_fit():
+    xs, ts = toy_data(n=50)
+    opt = RecordingSGD(0.4)
+    trainer = Trainer(BagClassifier(), opt, rng=0, batch_size=10, final_lr=0.1,
+                      decay_epochs=0.5)  # over 25 examples
+    hist = trainer.fit(xs, ts, epochs=2, progress=False)
+    falling = [0.4, 0.4 - 0.3 * 10 / 25, 0.4 - 0.3 * 20 / 25, 0.1, 0.1]
+    assert opt.rates == pytest.approx(falling + [0.1] * 5)
+    assert hist.column("lr") == pytest.approx([0.1, 0.1])
+    trainer.fit(xs, ts, epochs=1, progress=False)  # a new fit starts from the peak again
+    assert opt.rates[10:] == pytest.approx(falling)
+
+
+def test_constant_rate_without_final_lr_and_config_carries_the_schedule():
+    xs, ts = toy_data(n=30)
+    opt = RecordingSGD(0.2)
+    Trainer(BagClassifier(), opt, rng=0, batch_size=10).fit(xs, ts, epochs=1, progress=False)
+    assert opt.rates == [0.2, 0.2, 0.2]
+    cfg = TrainConfig(epochs=1, batch_size=10, lr=0.3, final_lr=0.1, decay_epochs=2.0)
+    trainer = Trainer.from_config(BagClassifier(), cfg)
+    hist = trainer.fit(xs, ts, progress=False)  # span 60 examples: at 20 of them, 1/3 down
+    assert trainer.optimizer.lr == pytest.approx(0.3 - 0.2 * 20 / 60)
+    assert hist[0]["lr"] == trainer.optimizer.lr
+    with pytest.raises(AttnseqError, match="decay_epochs must be a positive number, got 0"):
+        Trainer(BagClassifier(), SGD(0.1), decay_epochs=0)
+
+
 @pytest.mark.parametrize("kwargs,message", [
     ({"epochs": 0}, "epochs must be a positive integer, got 0"),
+    ({"final_lr": 0.0}, "final_lr must be a positive number, got 0.0"),
+    ({"decay_epochs": -1}, "decay_epochs must be a positive number, got -1"),
     ({"batch_size": 2.5}, "batch_size must be a positive integer, got 2.5"),
     ({"epochs": True}, "epochs must be a positive integer, got True"),
     ({"lr": 0}, "lr must be a positive number, got 0"),

@@ -68,7 +68,8 @@ def trained():
                          question_len=max(len(p.question) for p in pairs), answer_len=10)
     conv = Converter.create(config, date_vocab(), seed=0)
     xs, ts = conv.encode(pairs)
-    trainer = Trainer.from_config(conv.model, TrainConfig(epochs=80, batch_size=32, lr=0.01))
+    trainer = Trainer.from_config(conv.model, TrainConfig(epochs=80, batch_size=32, lr=0.01,
+                                                                final_lr=None))
     trainer.fit(xs, ts, eval_fn=lambda epoch: {"accuracy": conv.accuracy(pairs)},
                 callbacks=[lambda epoch, r: STOP if r["accuracy"] == 1.0 else None],
                 progress=False)

@@ -1,10 +1,18 @@
-"""Weight initialisation: Xavier-style matrices, and embeddings at one of two scales.
+"""Weight initialisation: Xavier-style matrices, embeddings at one of two scales, LSTM biases.
 
-``scheme="book"`` draws embeddings as the book does, ``randn(V, D) / 100``. At that scale the
-encoder's inputs are so small that, on the date task, the attention model is still at 0% test
-exact match after its first epoch. ``scheme="default"`` draws them from N(0, 1/D), so that an
-embedding has about unit norm, like the LSTM's other inputs; with the book's other settings
-unchanged the same model passes 80% after one epoch (measured: see the README).
+Three schemes:
+
+* ``"book"`` draws embeddings as the book does, ``randn(V, D) / 100``, and zero biases. At that
+  scale the encoder's inputs are so small that, on the date task, the attention model is still
+  at 0% test exact match after its first epoch.
+* ``"scaled"`` draws embeddings from N(0, 1/D), so that an embedding has about unit norm like
+  the LSTM's other inputs; with the book's other settings unchanged the same model passes 80%
+  after one epoch (measured: see the README).
+* ``"default"`` is ``"scaled"`` with every LSTM's forget-gate bias at 1 (Gers et al., 2000;
+  Jozefowicz et al., 2015): a fresh cell then keeps about 3/4 of its state per step instead of
+  1/2, so gradients reach the early steps from the start. Part of the default recipe
+  (``attnseq.recipes``), where it made more seeds reach 99.9% within one epoch
+  (docs/performance.md).
 
 One ``Initializer`` is created per model from its seed and dtype and handed to every part, so
 that a model is reproducible from ``seed`` alone and no global random state is touched.
@@ -20,7 +28,7 @@ from attnseq.backend import float_dtype, xp
 class Initializer:
     """Draws the initial parameters of a model from one ``numpy.random.Generator``."""
 
-    SCHEMES = ("default", "book")
+    SCHEMES = ("default", "scaled", "book")
 
     def __init__(self, seed=None, dtype=None, scheme: str = "default"):
         if scheme not in self.SCHEMES:
@@ -41,12 +49,15 @@ class Initializer:
         return self.normal((V, D), 0.01 if self.scheme == "book" else 1.0 / numpy.sqrt(D))
 
     def lstm(self, D: int, H: int):
-        """(Wx (D, 4H), Wh (H, 4H), b (4H,)), matrices scaled by 1/√fan-in, bias zero."""
-        return (
-            self.normal((D, 4 * H), 1.0 / numpy.sqrt(D)),
-            self.normal((H, 4 * H), 1.0 / numpy.sqrt(H)),
-            self.zeros(4 * H),
-        )
+        """(Wx (D, 4H), Wh (H, 4H), b (4H,)), matrices scaled by 1/√fan-in; the bias is zero,
+        but for the forget gate's block (the first H, see ``attnseq.layers.recurrent``) at 1
+        under ``scheme="default"``."""
+        Wx = self.normal((D, 4 * H), 1.0 / numpy.sqrt(D))
+        Wh = self.normal((H, 4 * H), 1.0 / numpy.sqrt(H))
+        b = self.zeros(4 * H)
+        if self.scheme == "default":
+            b[:H] = 1.0
+        return Wx, Wh, b
 
     def affine(self, I: int, O: int):
         """(W (I, O), b (O,)), W scaled by 1/√I, bias zero."""

@@ -98,7 +98,7 @@ class Seq2seq:
     Seq2seq(vocab_size V, wordvec_size D, hidden_size H, *, dtype, seed, pad_id, init).
     ``pad_id``, when given, is the id of padding: it is ignored by the loss and, in the
     attention model, masked out of the attention weights. ``init`` is the initialisation
-    scheme, ``"default"`` or the book's ``"book"`` (see ``attnseq.models.init``).
+    scheme, ``"default"``, ``"scaled"`` or the book's ``"book"`` (see ``attnseq.models.init``).
 
     forward(xs (N, Te) ids, ts (N, 1+Td) ids with the start id in column 0) -> mean loss;
     the decoder reads ts[:, :-1] and is trained to predict ts[:, 1:] (teacher forcing).
