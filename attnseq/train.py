@@ -38,7 +38,7 @@ class TrainConfig:
     fastest on the date task; ``attnseq.recipes.BOOK_TRAIN`` holds the book's.
     """
 
-    epochs: int = 2
+    epochs: int = 4
     batch_size: int = 64
     lr: float = 5e-3
     max_grad_norm: float | None = 5.0  # None: no clipping
