@@ -11,11 +11,13 @@ it has already looked at:
     score = Affine([c_t ; h_t])             (N, V)
 
 Attention is now inside the recurrence: c_t needs h_t, and h_{t+1} needs c_t. Nothing can be
-computed for all steps at once, so training runs step by step, with one ``LSTM`` and one
-``Attention`` per step (sharing the decoder's weights, each with its own cache), and backward
-walks the same loop in reverse: the gradient of c_t arrives both from step t's scores and from
-step t + 1's input. The steps' weight gradients are summed afterwards. Only the embedding and
-the output affine, outside the loop, run over all steps at once.
+computed for all steps at once, so training runs step by step, and backward walks the same
+loop in reverse: the gradient of c_t arrives both from step t's scores and from step t + 1's
+input. As in ``TimeLSTM``, the LSTM's inputs, gates and states live in time-major buffers
+made once per call, and its weight gradients are one matmul each after the loop; attention
+runs through one ``Attention`` per step (on the shared score weights, kept between calls,
+each holding its step's cache), whose score gradients are summed afterwards. Only the
+embedding and the output affine, outside the loop, run over all steps at once.
 
 This decoder has one LSTM layer (``check_variant`` refuses more).
 """
@@ -25,7 +27,7 @@ from __future__ import annotations
 from attnseq.backend import xp
 from attnseq.decoding import attended_columns
 from attnseq.layers import LSTM, Attention, TimeAffine, TimeEmbedding, gather
-from attnseq.layers.recurrent import lstm_step
+from attnseq.layers.recurrent import lstm_cell, lstm_cell_backward, lstm_step
 from attnseq.models.init import Initializer
 from attnseq.models.variants import score_layer
 
@@ -54,7 +56,7 @@ class InputFeedingDecoder:
         self.attention = Attention(score_layer(score, H, init))  # likewise the score's
         self.affine = TimeAffine(*init.affine(2 * H, V))
         self.params, self.grads = gather([self.embed, self.lstm, self.attention, self.affine])
-        self.steps = []
+        self._attentions = []  # one per step: see _step_attentions
         self.cache = None
         self.h0_given = False
         self.dh0 = None
@@ -63,48 +65,81 @@ class InputFeedingDecoder:
     def train_mode(self, flag: bool) -> None:
         """Nothing to switch: one layer, so no dropout between layers."""
 
+    def _step_attentions(self, T: int) -> list:
+        """T attention layers on the shared score weights, one per step, kept between calls
+        (each holds its step's cache); made when a longer sequence first needs them."""
+        while len(self._attentions) < T:
+            self._attentions.append(Attention(self.attention.score.shared()))
+        return self._attentions[:T]
+
     def forward(self, xs, enc_hs, mask=None, h0=None):
         N, T = xs.shape
         H = enc_hs.shape[2]
+        Wx, Wh, b = self.lstm.params
+        D = Wx.shape[0] - H
         self.h0_given = h0 is not None
-        h = enc_hs[:, -1] if h0 is None else h0[:, 0]
-        c = xp.zeros_like(h)
-        context = xp.zeros_like(h)  # c_0 = 0: nothing attended yet
         E = self.embed.forward(xs)  # (N, T, D), all steps at once
+        # time-major buffers for the whole loop: step t reads X[t], hs[t], cs[t] and writes
+        # gates[t], hs[t + 1], cs[t + 1]; backward finds everything it needs in them
+        X = xp.empty((T, N, D + H), dtype=enc_hs.dtype)  # x_t = [embed(y_{t-1}) ; c_{t-1}]
+        X[:, :, :D] = E.transpose(1, 0, 2)
+        hs = xp.empty((T + 1, N, H), dtype=enc_hs.dtype)
+        cs = xp.empty((T + 1, N, H), dtype=enc_hs.dtype)
+        gates = xp.empty((T, N, 4 * H), dtype=enc_hs.dtype)
+        tanh_cs = xp.empty((T, N, H), dtype=enc_hs.dtype)
+        rec = xp.empty((N, 4 * H), dtype=enc_hs.dtype)
         C = xp.empty((N, T, H), dtype=enc_hs.dtype)
-        Hs = xp.empty((N, T, H), dtype=enc_hs.dtype)
-        self.steps = []
+        hs[0] = enc_hs[:, -1] if h0 is None else h0[:, 0]
+        cs[0] = 0.0
+        context = xp.zeros((N, H), dtype=enc_hs.dtype)  # c_0 = 0: nothing attended yet
+        attentions = self._step_attentions(T)
         for t in range(T):
-            lstm, attention = LSTM(*self.lstm.params), self.attention.shared()
-            h, c = lstm.forward(xp.concatenate([E[:, t], context], axis=1), h, c)
-            context = attention.forward(enc_hs, h, mask)  # (N, H)
-            C[:, t], Hs[:, t] = context, h
-            self.steps.append((lstm, attention))
-        weights = [a.attention_weight for _, a in self.steps]
+            X[t, :, D:] = context
+            xp.matmul(X[t], Wx, out=gates[t])
+            xp.matmul(hs[t], Wh, out=rec)
+            gates[t] += rec
+            gates[t] += b
+            lstm_cell(gates[t], cs[t], cs[t + 1], tanh_cs[t], hs[t + 1])
+            context = attentions[t].forward(enc_hs, hs[t + 1], mask)  # (N, H)
+            C[:, t] = context
+        weights = [a.attention_weight for a in attentions]
         self.attention_weights = (xp.stack(weights, axis=1) if weights
                                   else xp.zeros((N, 0, enc_hs.shape[1]), dtype=enc_hs.dtype))
-        self.cache = (enc_hs.shape, E.shape)
+        self.cache = (enc_hs.shape, X, hs, cs, gates, tanh_cs)
+        Hs = hs[1:].transpose(1, 0, 2)  # (N, T, H)
         return self.affine.forward(xp.concatenate([C, Hs], axis=2))  # (N, T, V)
 
     def backward(self, dscores):
-        enc_shape, (N, T, D) = self.cache
+        enc_shape, X, hs, cs, gates, tanh_cs = self.cache
+        Wx, Wh, _ = self.lstm.params
+        dWx, dWh, db = self.lstm.grads
+        T, N, H4 = gates.shape
+        H = H4 // 4
+        D = X.shape[2] - H
         dout = self.affine.backward(dscores)  # (N, T, 2H)
-        H = enc_shape[2]
         denc_hs = xp.zeros(enc_shape, dtype=dout.dtype)
+        dA = xp.empty_like(gates)  # (T, N, 4H)
         dE = xp.empty((N, T, D), dtype=dout.dtype)
         dh = xp.zeros((N, H), dtype=dout.dtype)  # from step t + 1, through h_t
         dc = xp.zeros((N, H), dtype=dout.dtype)  # ... through the cell state
         dcontext = xp.zeros((N, H), dtype=dout.dtype)  # ... through its input c_t
+        attentions = self._attentions[:T]
         for t in reversed(range(T)):
-            lstm, attention = self.steps[t]
-            dhs_t, dh_att = attention.backward(dout[:, t, :H] + dcontext)
+            dhs_t, dh_att = attentions[t].backward(dout[:, t, :H] + dcontext)
             denc_hs += dhs_t
-            dx, dh, dc = lstm.backward(dout[:, t, H:] + dh_att + dh, dc)
+            dh += dout[:, t, H:]
+            dh += dh_att
+            dc = lstm_cell_backward(gates[t], cs[t], tanh_cs[t], dh, dc, dA[t])
+            dx = dA[t] @ Wx.T  # (N, D + H)
+            xp.matmul(dA[t], Wh.T, out=dh)
             dE[:, t], dcontext = dx[:, :D], dx[:, D:]
         # dcontext now belongs to c_0, a constant
         self.embed.backward(dE)
-        _sum_into(self.lstm.grads, [lstm.grads for lstm, _ in self.steps])
-        _sum_into(self.attention.grads, [a.grads for _, a in self.steps])
+        dA2 = dA.reshape(T * N, H4)  # the weight gradients of all steps: one matmul each
+        xp.matmul(X.reshape(T * N, D + H).T, dA2, out=dWx)
+        xp.matmul(hs[:-1].reshape(T * N, H).T, dA2, out=dWh)
+        db[...] = dA2.sum(axis=0)
+        _sum_into(self.attention.grads, [a.grads for a in attentions])
         if self.h0_given:
             self.dh0 = dh[:, None, :]  # (N, 1, H)
         else:
