@@ -7,7 +7,7 @@ hyper-parameters (``TrainConfig``). Two are offered:
 * ``"default"`` converges fastest in wall time on the book's date task (the measurements that
   chose it are in docs/performance.md): embeddings drawn from N(0, 1/D) and the LSTMs'
   forget-gate bias at 1 (``init="default"``), batch 64, Adam whose rate falls linearly from
-  5e-3 to 5e-4 over the first epoch, clipping at 5.0, four epochs;
+  5e-3 to 1e-3 over the first epoch, clipping at 5.0, four epochs;
 * ``"book"`` is the book's experiment: embeddings drawn as randn/100, batch 128, Adam at a
   constant 1e-3, clipping at 5.0, ten epochs.
 

@@ -44,7 +44,7 @@ class TrainConfig:
     max_grad_norm: float | None = 5.0  # None: no clipping
     seed: int = 0
     optimizer: str = "adam"  # "adam" | "sgd"
-    final_lr: float | None = 5e-4  # None: constant lr; else lr falls linearly to this ...
+    final_lr: float | None = 1e-3  # None: constant lr; else lr falls linearly to this ...
     decay_epochs: float = 1.0  # ... over this many epochs' worth of examples (see Trainer)
 
     def __post_init__(self):
