@@ -38,7 +38,7 @@ FORMAT = "attnseq-compare"
 FORMAT_VERSION = 1
 CURVES_JSON, CURVES_CSV, TABLE, FIGURE = "curves.json", "curves.csv", "table.md", "accuracy.png"
 CSV_FIELDS = ("model", "epoch", "accuracy", "loss", "seconds", "eval_seconds", "wall_seconds",
-              "grad_norm", "examples_seen")
+              "grad_norm", "examples_seen", "lr")
 NEVER = "\u2014"  # '—' in the table: the model never reached the target
 
 

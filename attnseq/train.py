@@ -69,8 +69,9 @@ class History:
     Every record has ``epoch`` (1-based), ``loss`` (mean training loss, weighted by batch size),
     ``seconds`` (wall time of the epoch's training part, evaluation excluded), ``examples_seen``
     (cumulative over this ``fit``), ``grad_norm`` (mean pre-clip global norm over the batches),
-    ``lr`` (the learning rate of the epoch's last batch), plus the keys ``eval_fn`` returned for that epoch. ``stopped_early`` is True when a
-    callback stopped training before the last requested epoch.
+    ``lr`` (the learning rate of the epoch's last batch), plus the keys ``eval_fn`` returned for
+    that epoch. ``stopped_early`` is True when a callback stopped training before the last
+    requested epoch.
     """
 
     def __init__(self, records: Iterable[dict] = (), stopped_early: bool = False):
@@ -124,8 +125,9 @@ class Trainer:
                  decay_epochs: float = 1.0):
         if max_grad_norm is not None and not max_grad_norm > 0:
             raise AttnseqError(f"max_grad_norm must be a positive number, got {max_grad_norm!r}")
-        if not 0 < decay_epochs < math.inf:
-            raise AttnseqError(f"decay_epochs must be a positive number, got {decay_epochs!r}")
+        for name, value in (("final_lr", final_lr), ("decay_epochs", decay_epochs)):
+            if value is not None and not 0 < value < math.inf:
+                raise AttnseqError(f"{name} must be a positive number, got {value!r}")
         self.model = model
         self.optimizer = optimizer
         self.peak_lr = optimizer.lr

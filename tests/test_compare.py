@@ -113,7 +113,7 @@ def test_results_table_columns():
 def test_curves_csv_ignores_extra_keys():
     text = curves_csv({"m": [{"epoch": 1, "accuracy": 0.5, "loss": 1.0, "seconds": 1.0,
                               "something_else": 3}]})
-    assert text.splitlines()[1] == "m,1,0.5,1.0,1.0,,,,"
+    assert text.splitlines()[1] == "m,1,0.5,1.0,1.0,,,,,"
 
 
 def test_parse_model_names():

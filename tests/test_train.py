@@ -255,8 +255,10 @@ def test_constant_rate_without_final_lr_and_config_carries_the_schedule():
     hist = trainer.fit(xs, ts, progress=False)  # span 60 examples: at 20 of them, 1/3 down
     assert trainer.optimizer.lr == pytest.approx(0.3 - 0.2 * 20 / 60)
     assert hist[0]["lr"] == trainer.optimizer.lr
-    with pytest.raises(AttnseqError, match="decay_epochs must be a positive number, got 0"):
+    with pytest.raises(AttnseqError, match="^decay_epochs must be a positive number, got 0$"):
         Trainer(BagClassifier(), SGD(0.1), decay_epochs=0)
+    with pytest.raises(AttnseqError, match="^final_lr must be a positive number, got -0.1$"):
+        Trainer(BagClassifier(), SGD(0.1), final_lr=-0.1)
 
 
 @pytest.mark.parametrize("kwargs,message", [
