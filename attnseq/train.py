@@ -63,6 +63,19 @@ class TrainConfig:
             raise AttnseqError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
 
 
+def decay_schedule(lr: float, final_lr: float | None, decay_epochs: float,
+                   n: int) -> LinearDecay | None:
+    """The rate schedule a ``fit`` over ``n`` examples follows: from ``lr`` linearly down to
+    ``final_lr`` over ``decay_epochs`` epochs' worth of examples, or None (a constant rate)
+    when ``final_lr`` is None."""
+    if final_lr is None:
+        return None
+    try:
+        return LinearDecay(lr, final_lr, max(1, round(decay_epochs * n)))
+    except ValueError as exc:
+        raise AttnseqError(str(exc)) from None
+
+
 class History:
     """Per-epoch records, each a plain dict (so the whole history is JSON-serialisable).
 
@@ -170,13 +183,7 @@ class Trainer:
         history = self.history = History()
         seen = 0
         n_batches = -(-n // batch_size)
-        schedule = None
-        if self.final_lr is not None:
-            try:
-                schedule = LinearDecay(self.peak_lr, self.final_lr,
-                                       max(1, round(self.decay_epochs * n)))
-            except ValueError as exc:
-                raise AttnseqError(str(exc)) from None
+        schedule = decay_schedule(self.peak_lr, self.final_lr, self.decay_epochs, n)
         for epoch in range(1, epochs + 1):
             _set_mode(model, True)
             order = self.rng.permutation(n)

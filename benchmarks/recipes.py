@@ -21,10 +21,11 @@ import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from attnseq.errors import AttnseqError
 from attnseq.models.init import Initializer
 from attnseq.recipes import RECIPES, Recipe
 from benchmarks.time_to_accuracy import medians, run_to_accuracy
-from benchmarks.workload import Settings, date_task
+from benchmarks.workload import Settings, date_task, positive_int
 
 
 def _seeds(text: str) -> list[int]:
@@ -47,11 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--final-lr", type=float, help="rate at the end of the linear decay")
     g.add_argument("--constant-lr", action="store_true", help="no decay")
     p.add_argument("--decay-epochs", type=float, help="length of the decay, in epochs")
-    p.add_argument("--batch-size", type=int)
+    p.add_argument("--batch-size", type=positive_int)
     p.add_argument("--init", choices=list(Initializer.SCHEMES))
     p.add_argument("--seeds", type=_seeds, default=[0, 1, 2], help="default: 0,1,2")
-    p.add_argument("--max-epochs", type=int, default=2, help="cap per run (default: 2)")
-    p.add_argument("--eval-every", type=int, default=Settings.eval_every,
+    p.add_argument("--max-epochs", type=positive_int, default=2, help="cap per run (default: 2)")
+    p.add_argument("--eval-every", type=positive_int, default=Settings.eval_every,
                    help=f"training examples between evaluations (default: "
                         f"{Settings.eval_every})")
     p.add_argument("--out", type=Path, metavar="FILE", help="write the results as JSON")
@@ -79,8 +80,12 @@ def probe_recipe(args: argparse.Namespace) -> Recipe:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
-    recipe = probe_recipe(args)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        recipe = probe_recipe(args)
+    except AttnseqError as exc:  # a setting TrainConfig refuses, e.g. --lr 0
+        parser.error(str(exc))
     make = Settings.quick_run if args.quick else Settings.full
     settings = make(max_epochs=args.max_epochs, eval_every=args.eval_every)
     task = date_task(settings)

@@ -21,9 +21,9 @@ import time
 import numpy
 
 from attnseq.experiment import Task
-from attnseq.optim import LinearDecay, build_optimizer
+from attnseq.optim import build_optimizer
 from attnseq.recipes import RECIPES, Recipe
-from attnseq.train import accuracy
+from attnseq.train import accuracy, decay_schedule
 from benchmarks.workload import Settings, date_workload, train_step
 
 
@@ -39,8 +39,7 @@ def run_to_accuracy(task: Task, settings: Settings, *, recipe: Recipe, seed: int
     optimizer = build_optimizer(cfg.optimizer, cfg.lr)
     rng = numpy.random.default_rng(seed)
     n, b = len(work.train_xs), cfg.batch_size
-    schedule = (None if cfg.final_lr is None
-                else LinearDecay(cfg.lr, cfg.final_lr, max(1, round(cfg.decay_epochs * n))))
+    schedule = decay_schedule(cfg.lr, cfg.final_lr, cfg.decay_epochs, n)
     train_s = eval_s = 0.0
     seen = batches = 0
     curve = []
