@@ -14,6 +14,7 @@ from dataclasses import replace
 from attnseq import __version__
 from attnseq.errors import AttnseqError
 from attnseq.models import MODELS
+from attnseq.models.init import Initializer
 
 
 class _Parser(argparse.ArgumentParser):
@@ -119,7 +120,7 @@ def _add_training_options(p: argparse.ArgumentParser, recipe: str) -> None:
                    help="seed of the initial weights and the shuffling (default: 0)")
     p.add_argument("--no-reverse", action="store_true",
                    help="do not reverse the input (the book reverses it for every model)")
-    p.add_argument("--init", choices=["default", "scaled", "book"], default=None,
+    p.add_argument("--init", choices=list(Initializer.SCHEMES), default=None,
                    help="weight initialisation (default: the recipe's): 'book' draws "
                         "embeddings as randn/100 like the book; 'scaled' draws them from "
                         "N(0, 1/D), which converges much faster; 'default' is 'scaled' with "

@@ -16,7 +16,7 @@ from attnseq import checkpoint
 from attnseq.config import ModelConfig, build_model
 from attnseq.data.dataset import encode_pairs
 from attnseq.data.vocab import Vocab
-from attnseq.decoding import DEFAULT_BATCH
+from attnseq.decoding import DEFAULT_BATCH, decode_in_batches
 from attnseq.errors import AttnseqError
 from attnseq.train import rows_correct
 
@@ -52,21 +52,10 @@ class Converter:
 
     # -- inference --------------------------------------------------------------------------
     def generate_ids(self, xs, batch_size: int = DEFAULT_BATCH):
-        """Greedy decoding of xs (N, question_len) in batches -> ids (N, answer_len + 1).
-
-        The rows go into batches in order of their length, so that each batch holds inputs
-        of about one length and attention skips the columns that are padding in all of them
-        (``attnseq.decoding.attended_columns``); the answers come back in the input's order.
-        A row's answer does not depend on the rows decoded beside it.
-        """
-        length = self.config.answer_len + 1
-        out = numpy.zeros((len(xs), length), dtype=numpy.int32)
-        order = numpy.argsort((numpy.asarray(xs) == self.vocab.pad_id).sum(axis=1),
-                              kind="stable")
-        for i in range(0, len(xs), batch_size):
-            rows = order[i:i + batch_size]
-            out[rows] = self.model.generate(xs[rows], self.vocab.start_id, length)
-        return out
+        """Greedy decoding of xs (N, question_len) in batches of inputs of like length
+        (``attnseq.decoding.decode_in_batches``) -> ids (N, answer_len + 1)."""
+        return decode_in_batches(self.model, xs, self.vocab.start_id,
+                                 self.config.answer_len + 1, batch_size)
 
     def convert(self, texts: Sequence[str], batch_size: int = DEFAULT_BATCH) -> list[str]:
         """Convert each text; the output for a text stops at the model's end token."""

@@ -23,8 +23,8 @@ def attended_columns(enc_hs, mask):
     enc_hs: (N, Te, H); mask: (N, Te), False at padding, or None (then nothing is dropped).
     ``columns`` is the slice of Te kept: from the first to the last column that is real input
     in some row. Padding gets zero attention weight, so decoding over the kept columns gives
-    the same answers; a batch of inputs of about one length (see ``Converter.generate_ids``)
-    keeps only about that many columns. A state that ``step`` carries keeps ``columns`` under
+    the same answers; a batch of inputs of about one length (see ``decode_in_batches``) keeps
+    only about that many columns. A state that ``step`` carries keeps ``columns`` under
     that name, so that ``greedy`` can put the weights back at their input positions.
     """
     Te = enc_hs.shape[1]
@@ -36,6 +36,27 @@ def attended_columns(enc_hs, mask):
         return enc_hs, mask, slice(0, Te)
     return (xp.ascontiguousarray(enc_hs[:, lo:hi]), xp.ascontiguousarray(mask[:, lo:hi]),
             slice(lo, hi))
+
+
+def decode_in_batches(model, xs, start_id: int, length: int,
+                      batch_size: int = DEFAULT_BATCH):
+    """``model.generate`` over xs (N, Te) in batches of ``batch_size`` -> ids (N, length).
+
+    When the model knows its padding id (``model.pad_id``), the rows go into batches in order
+    of their length, so that each batch holds inputs of about one length and attention skips
+    the columns that are padding in all of them (``attended_columns``); the answers come back
+    in the input's order. A row's answer does not depend on the rows decoded beside it.
+    """
+    out = numpy.zeros((len(xs), length), dtype=numpy.int32)
+    pad_id = getattr(model, "pad_id", None)
+    if pad_id is None:
+        order = numpy.arange(len(xs))
+    else:
+        order = numpy.argsort((to_numpy(xs) == pad_id).sum(axis=1), kind="stable")
+    for i in range(0, len(xs), batch_size):
+        rows = order[i:i + batch_size]
+        out[rows] = to_numpy(model.generate(xs[rows], start_id, length))
+    return out
 
 
 def greedy(model, xs, start_id: int, length: int, *, return_attention: bool = False):

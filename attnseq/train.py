@@ -18,7 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from attnseq.backend import to_numpy
-from attnseq.decoding import DEFAULT_BATCH
+from attnseq.decoding import DEFAULT_BATCH, decode_in_batches
 from attnseq.errors import AttnseqError
 from attnseq.optim import LinearDecay, build_optimizer, clip_grads, grad_norm
 
@@ -260,7 +260,8 @@ def accuracy(model, xs, ts, *, start_id: int, end_id: int | None = None,
     """Exact-match accuracy of greedy decoding: the fraction of rows for which
     ``model.generate(xs, start_id, T_out)`` equals ``ts[:, 1:]`` (see ``rows_correct``).
 
-    Switches the model to eval mode (when it has modes) and leaves it there.
+    Decodes in batches through ``attnseq.decoding.decode_in_batches``. Switches the model to
+    eval mode (when it has modes) and leaves it there.
     """
     n = len(xs)
     if n == 0 or len(ts) != n:
@@ -268,10 +269,5 @@ def accuracy(model, xs, ts, *, start_id: int, end_id: int | None = None,
                            f"got {n} inputs and {len(ts)} targets")
     batch_size = _positive_int("batch_size", batch_size)
     _set_mode(model, False)
-    length = ts.shape[1] - 1
-    correct = 0
-    for lo in range(0, n, batch_size):
-        pred = to_numpy(model.generate(xs[lo:lo + batch_size], start_id, length))
-        target = to_numpy(ts[lo:lo + batch_size, 1:])
-        correct += int(rows_correct(pred, target, end_id, pad_id=pad_id).sum())
-    return correct / n
+    pred = decode_in_batches(model, xs, start_id, ts.shape[1] - 1, batch_size)
+    return float(rows_correct(pred, to_numpy(ts[:, 1:]), end_id, pad_id=pad_id).mean())
