@@ -51,11 +51,11 @@ class Converter:
         return self.encode([(t, "") for t in texts])[0]
 
     # -- inference --------------------------------------------------------------------------
-    def generate_ids(self, xs, batch_size: int = DEFAULT_BATCH):
-        """Greedy decoding of xs (N, question_len) in batches of inputs of like length
-        (``attnseq.decoding.decode_in_batches``) -> ids (N, answer_len + 1)."""
+    def generate_ids(self, xs, batch_size: int = DEFAULT_BATCH, workers: int | None = None):
+        """Greedy decoding of xs (N, question_len) in batches of like inputs, on ``workers``
+        threads (``attnseq.decoding.decode_in_batches``) -> ids (N, answer_len + 1)."""
         return decode_in_batches(self.model, xs, self.vocab.start_id,
-                                 self.config.answer_len + 1, batch_size)
+                                 self.config.answer_len + 1, batch_size, workers)
 
     def convert(self, texts: Sequence[str], batch_size: int = DEFAULT_BATCH) -> list[str]:
         """Convert each text; the output for a text stops at the model's end token."""

@@ -256,12 +256,13 @@ def rows_correct(pred, target, end_id: int | None = None, *, pad_id: int | None 
 
 
 def accuracy(model, xs, ts, *, start_id: int, end_id: int | None = None,
-             pad_id: int | None = None, batch_size: int = DEFAULT_BATCH) -> float:
+             pad_id: int | None = None, batch_size: int = DEFAULT_BATCH,
+             workers: int | None = None) -> float:
     """Exact-match accuracy of greedy decoding: the fraction of rows for which
     ``model.generate(xs, start_id, T_out)`` equals ``ts[:, 1:]`` (see ``rows_correct``).
 
-    Decodes in batches through ``attnseq.decoding.decode_in_batches``. Switches the model to
-    eval mode (when it has modes) and leaves it there.
+    Decodes in batches, on ``workers`` threads, through ``attnseq.decoding.decode_in_batches``.
+    Switches the model to eval mode (when it has modes) and leaves it there.
     """
     n = len(xs)
     if n == 0 or len(ts) != n:
@@ -269,5 +270,5 @@ def accuracy(model, xs, ts, *, start_id: int, end_id: int | None = None,
                            f"got {n} inputs and {len(ts)} targets")
     batch_size = _positive_int("batch_size", batch_size)
     _set_mode(model, False)
-    pred = decode_in_batches(model, xs, start_id, ts.shape[1] - 1, batch_size)
+    pred = decode_in_batches(model, xs, start_id, ts.shape[1] - 1, batch_size, workers)
     return float(rows_correct(pred, to_numpy(ts[:, 1:]), end_id, pad_id=pad_id).mean())

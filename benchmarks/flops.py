@@ -177,7 +177,11 @@ class _CountingModule:
         def counted(*args, **kwargs):
             return counter.wrap(attr(*args, **kwargs))
 
-        counted.at = getattr(attr, "at", None)  # ``xp.add.at`` scatters in place
+        for method in ("at", "accumulate", "reduce", "reduceat"):  # a ufunc's own methods
+            fn = getattr(attr, method, None)
+            if fn is not None:
+                setattr(counted, method,
+                        lambda *a, _fn=fn, **k: counter.wrap(_fn(*a, **k)))
         return counted
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy
 
-from benchmarks.workload import numpy_threads
+from attnseq.threads import blas_threads
 
 MET, MISSED, NA, INFO, UNKNOWN = "met", "missed", "n/a", "", "inconclusive"
 
@@ -156,11 +156,11 @@ def format_table(table: list[dict]) -> str:
 
 def environment() -> dict:
     """The machine and library versions a result was measured with."""
-    threads, how = numpy_threads()
+    threads = blas_threads()
     env = {"python": sys.version.split()[0], "numpy": numpy.__version__,
            "platform": platform.platform(), "cpu": _cpu_name(),
            "cores_available": len(os.sched_getaffinity(0)),
-           "numpy_threads": threads, "numpy_threads_from": how,
+           "numpy_threads": threads,
            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     if "torch" in sys.modules:
         env["torch"] = sys.modules["torch"].__version__

@@ -27,7 +27,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from benchmarks.workload import DateWorkload, Settings, numpy_threads, summarize, timed_steps
+from attnseq.threads import blas_threads
+from benchmarks.workload import DateWorkload, Settings, summarize, timed_steps
 
 
 class TorchAttentionSeq2seq(nn.Module):
@@ -84,7 +85,7 @@ def _build(work: DateWorkload, settings: Settings, seed: int) -> TorchAttentionS
 
 def torch_peer(work: DateWorkload, settings: Settings, *, seed: int = 0) -> dict:
     """Seconds per epoch (K-step extrapolation, as for attnseq) and batched decoding rate."""
-    threads, how = numpy_threads()
+    threads = blas_threads()
     torch.set_num_threads(threads)
     model = _build(work, settings, seed)
     xs = torch.from_numpy(work.train_xs.astype(numpy.int64))
@@ -106,7 +107,7 @@ def torch_peer(work: DateWorkload, settings: Settings, *, seed: int = 0) -> dict
     decode = _decode_rate(model, work, settings)
     return {
         "torch_version": torch.__version__, "threads": torch.get_num_threads(),
-        "numpy_threads": threads, "numpy_threads_from": how,
+        "numpy_threads": threads,
         "parameters": sum(p.numel() for p in model.parameters()),
         "step_seconds": step, "samples_per_second": b / step["median"],
         "seconds_per_epoch": step["median"] * batches, "batches_per_epoch": batches,

@@ -10,8 +10,6 @@ depend on what the weights are, so no measurement needs a trained model.
 from __future__ import annotations
 
 import argparse
-import ctypes
-import os
 import statistics
 import time
 from dataclasses import asdict, dataclass, replace
@@ -165,48 +163,3 @@ def summarize(times: list[float]) -> dict:
     """Median, mean, min and count of a list of durations (seconds)."""
     return {"median": statistics.median(times), "mean": statistics.fmean(times),
             "min": min(times), "count": len(times)}
-
-
-def numpy_threads() -> tuple[int, str]:
-    """(threads NumPy's BLAS uses, how that was found out).
-
-    Asks threadpoolctl when it is installed, else the OpenBLAS that NumPy loaded (through its
-    own ``*get_num_threads*`` function), else reads the usual environment variables, else
-    assumes one thread per available core (OpenBLAS's default).
-    """
-    try:
-        import threadpoolctl  # noqa: PLC0415 - optional
-    except ImportError:
-        pass
-    else:
-        infos = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
-        if infos:
-            return int(infos[0]["num_threads"]), "threadpoolctl"
-    n = _openblas_threads()
-    if n is not None:
-        return n, "openblas"
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        if os.environ.get(var, "").isdigit():
-            return int(os.environ[var]), var
-    return len(os.sched_getaffinity(0)), "cores"
-
-
-def _openblas_threads() -> int | None:
-    """Ask the OpenBLAS library mapped into this process how many threads it uses (Linux)."""
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
-    except OSError:
-        return None
-    names = ("openblas_get_num_threads", "openblas_get_num_threads64_",
-             "scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads")
-    for path in sorted(paths):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in names:
-            fn = getattr(lib, name, None)
-            if fn is not None:
-                return int(fn())
-    return None

@@ -123,7 +123,7 @@ def test_attended_columns_keeps_the_span_some_row_may_attend_to():
         assert same is enc_hs and same_mask is full_mask and columns == slice(0, 6)
 
 
-def test_decode_in_batches_groups_like_lengths_when_the_model_knows_its_padding():
+def test_decode_in_batches_groups_like_inputs_and_lengths():
     class Echo:  # answers each row with its own first token, and records every batch
         def __init__(self, pad_id):
             self.pad_id, self.batches = pad_id, []
@@ -133,11 +133,11 @@ def test_decode_in_batches_groups_like_lengths_when_the_model_knows_its_padding(
             return np.repeat(xs[:, :1], length, axis=1)
 
     PAD = 0
-    xs = np.array([[1, 7, 7], [2, PAD, PAD], [3, 7, PAD], [4, PAD, PAD], [5, 7, 7]])
+    xs = np.array([[5, 7, 7], [4, PAD, PAD], [3, 7, PAD], [2, PAD, PAD], [1, 7, 7]])
     padded = Echo(PAD)
-    ids = decode_in_batches(padded, xs, start_id=9, length=2, batch_size=2)
-    assert ids.tolist() == [[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]  # in the input's order
-    assert padded.batches == [[1, 5], [3, 2], [4]]  # by padding count, ties in input order
+    ids = decode_in_batches(padded, xs, start_id=9, length=2, batch_size=2, workers=1)
+    assert ids.tolist() == [[5, 5], [4, 4], [3, 3], [2, 2], [1, 1]]  # in the input's order
+    assert padded.batches == [[1, 5], [3, 2], [4]]  # by padding count, then by the ids
     plain = Echo(None)
-    assert np.array_equal(decode_in_batches(plain, xs, 9, 2, batch_size=2), ids)
-    assert plain.batches == [[1, 2], [3, 4], [5]]
+    assert np.array_equal(decode_in_batches(plain, xs, 9, 2, batch_size=2, workers=1), ids)
+    assert plain.batches == [[1, 2], [3, 4], [5]]  # by the ids, column by column

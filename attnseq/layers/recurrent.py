@@ -17,14 +17,6 @@ from attnseq.backend import xp
 from attnseq.layers.base import Layer
 
 
-def _sigmoid_inplace(x):
-    # σ(x) = (1 + tanh(x/2)) / 2: no overflow for large |x|, and tanh is cheaper than exp here.
-    x *= 0.5
-    xp.tanh(x, out=x)
-    x += 1.0
-    x *= 0.5
-
-
 def lstm_cell(gates, c_prev, c_out, tanh_c_out, h_out):
     """Activate ``gates`` (N, 4H) in place and write the new cell state, tanh(c) and h.
 
@@ -32,11 +24,17 @@ def lstm_cell(gates, c_prev, c_out, tanh_c_out, h_out):
     c_out, tanh_c_out, h_out: (N, H) buffers that receive c, tanh(c) and h.
     """
     H = c_prev.shape[1]
-    _sigmoid_inplace(gates[:, : 3 * H])
-    xp.tanh(gates[:, 3 * H :], out=gates[:, 3 * H :])
+    sig = gates[:, : 3 * H]
+    # σ(x) = (1 + tanh(x/2)) / 2: no overflow for large |x|, and it lets one tanh over the
+    # whole contiguous block activate all four gates (a strided slice is slower to walk).
+    sig *= 0.5
+    xp.tanh(gates, out=gates)
+    sig *= 0.5
+    sig += 0.5
     f, i, o, g = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
     xp.multiply(f, c_prev, out=c_out)
-    c_out += i * g
+    xp.multiply(i, g, out=tanh_c_out)  # i·g, in a buffer that is free until tanh(c)
+    c_out += tanh_c_out
     xp.tanh(c_out, out=tanh_c_out)
     xp.multiply(o, tanh_c_out, out=h_out)
 
@@ -62,7 +60,9 @@ def lstm_cell_backward(gates, c_prev, tanh_c, dh, dc, dA_out):
 
 def lstm_step(Wx, Wh, b, x, h_prev, c_prev):
     """One step from scratch: returns (gates, c, tanh_c, h); see ``lstm_cell`` for the shapes."""
-    gates = x @ Wx + h_prev @ Wh + b  # (N, 4H)
+    gates = h_prev @ Wh  # (N, 4H), added to in place: fewer temporaries
+    gates += x @ Wx
+    gates += b
     c, tanh_c, h = (xp.empty_like(c_prev) for _ in range(3))
     lstm_cell(gates, c_prev, c, tanh_c, h)
     return gates, c, tanh_c, h
@@ -98,25 +98,36 @@ class LSTM(Layer):
         return dA @ Wx.T, dA @ Wh.T, dc_prev
 
 
-def _prefix_plan(lead, T: int):
-    """Sort rows by the length of their shared prefix; say how many rows each step computes.
+def _prefix_plan(keys):
+    """Sort the rows so that rows with a common prefix are neighbours, and find what each step
+    computes.
 
-    lead: (N,) ints. Returns (order, counts): ``order`` sorts the rows by ``lead``, and at step
-    t the first ``counts[t]`` sorted rows are computed: every row whose own input has begun
-    (lead <= t) and one more, the *carrier*, still inside the shared prefix.
+    keys: (N, T) ints, equal where two rows' inputs are equal (token ids). Returns
+    (order, starts, runs): ``order`` sorts the rows lexicographically by their keys, so that at
+    every step t the rows that agree on keys[:, :t+1] form contiguous *runs* of sorted rows;
+    step t computes one row of each run, its first: ``starts[t]`` (m,) ascending, and
+    ``runs[t]`` (N,) says which run every sorted row is in. Both are None at a step whose runs
+    are all single rows (all N computed).
     """
-    N = lead.shape[0]
-    order = xp.argsort(lead, kind="stable")
-    begun = xp.searchsorted(lead[order], xp.arange(T), side="right")  # rows with lead <= t
-    return order, [min(int(k) + 1, N) for k in begun.tolist()]
+    N, T = keys.shape
+    order = xp.lexsort(keys.T[::-1])  # the last key is the primary one: column 0 first
+    k = keys[order]
+    first = xp.ones((N, T), dtype=bool)  # first[n, t]: sorted row n begins a run at step t
+    if N > 1:
+        xp.logical_or.accumulate(k[1:] != k[:-1], axis=1, out=first[1:])
+    counts = first.sum(axis=0).tolist()
+    starts = [None if m == N else xp.flatnonzero(first[:, t]) for t, m in enumerate(counts)]
+    runs = [None if m == N else xp.cumsum(first[:, t]) - 1 for t, m in enumerate(counts)]
+    return order, starts, runs
 
 
-def _computed_rows(counts, N: int):
+def _computed_rows(starts, N: int):
     """Indices into the time-major (T·N) rows of the (step, row) pairs a plan computes, step
-    by step (the first ``counts[t]`` rows of step t); None when every pair is computed."""
-    if all(m == N for m in counts):
+    by step (``starts[t]`` at step t, all N rows where it is None); None when all are."""
+    if all(s is None for s in starts):
         return None
-    return xp.concatenate([t * N + xp.arange(m) for t, m in enumerate(counts)])
+    return xp.concatenate([t * N + (xp.arange(N) if s is None else s)
+                           for t, s in enumerate(starts)])
 
 
 def _unsort(a, order):
@@ -131,24 +142,25 @@ def _unsort(a, order):
 class TimeLSTM(Layer):
     """An LSTM run over T steps. Wx: (D, 4H), Wh: (H, 4H), b: (4H,).
 
-    forward(xs (N, T, D), lead=None) -> hs (N, T, H); backward(dhs (N, T, H)) -> dxs (N, T, D).
+    forward(xs (N, T, D), keys=None) -> hs (N, T, H); backward(dhs (N, T, H)) -> dxs (N, T, D).
 
     Only the recurrence ``h_prev @ Wh`` runs step by step. The input projection of all steps is
     one matmul before the loop, and the weight gradients are one matmul each after it. Inside,
     the buffers are time-major, so every step reads and writes contiguous blocks: states are
-    (T + 1, N, H), and the gates of the (step, row) pairs actually computed (see ``lead``) are
+    (T + 1, N, H), and the gates of the (step, row) pairs actually computed (see ``keys``) are
     packed step after step into (R, 4H), R ≤ T·N, so skipped pairs cost neither FLOPs nor memory.
 
-    ``lead`` (N,) says that row n's first ``lead[n]`` inputs are one shared prefix, the same
-    vectors in every row: padding, which reversed inputs carry in front. From a zero initial
-    state every row then walks the same states through its prefix, so the layer computes that
-    walk once, on one *carrier* row, and copies it to the others; each step multiplies only
-    the rows whose own input has begun. Outputs and parameter gradients are those of the plain
-    loop. The gradient of the prefix inputs is exact in its sum over rows, which is all an
-    embedding needs: it is returned on the carrier rows, and the other rows' prefix gets 0.
+    ``keys`` (N, T) ints (the token ids behind xs) say which inputs are equal: rows whose first
+    t + 1 keys agree have, from a zero initial state, walked the same states up to step t, so
+    the layer computes that walk once, on the first row of the group, and copies it to the
+    others. Every row shares the padding that reversed inputs carry in front, and in a batch of
+    like inputs (sorted, as ``attnseq.decoding`` sorts them) many also share the first real
+    characters. Outputs and parameter gradients are those of the plain loop. The input gradient
+    of a shared step is exact in its sum over the group (all an embedding needs, since the group
+    has one token there): it is returned on the computed row, and the others get 0.
 
     ``stateful=True`` starts from the state set by ``set_state`` (or left by the last forward)
-    instead of zeros (rows then differ from the start, and ``lead`` is ignored). After
+    instead of zeros (rows then differ from the start, and ``keys`` is ignored). After
     backward, ``dh`` and ``dc`` hold the gradients of the initial state.
     """
 
@@ -168,18 +180,18 @@ class TimeLSTM(Layer):
     def reset_state(self):
         self.h = self.c = None
 
-    def forward(self, xs, lead=None):
+    def forward(self, xs, keys=None):
         Wx, Wh, b = self.params
         N, T, D = xs.shape
         H = Wh.shape[0]
         use_state = self.stateful and self.h is not None
-        if lead is not None and not use_state:
-            order, counts = _prefix_plan(lead, T)
+        if keys is not None and not use_state:
+            order, starts, runs = _prefix_plan(keys)
             xs = xs[order]
         else:
-            order, counts = None, [N] * T
+            order, starts, runs = None, [None] * T, [None] * T
         x2 = xp.ascontiguousarray(xs.transpose(1, 0, 2)).reshape(T * N, D)  # (T·N, D)
-        rows = _computed_rows(counts, N)
+        rows = _computed_rows(starts, N)
         xr = x2 if rows is None else x2[rows]  # (R, D): the inputs of the computed rows
         gates = xr @ Wx  # (R, 4H): all input projections at once, step t's rows contiguous
         gates += b
@@ -189,17 +201,25 @@ class TimeLSTM(Layer):
         hs[0] = self.h if use_state else 0.0
         cs[0] = self.c if use_state and self.c is not None else 0.0
         rec = xp.empty((N, 4 * H), dtype=Wh.dtype)
+        h_run, c_run = xp.empty((N, H), dtype=Wh.dtype), xp.empty((N, H), dtype=Wh.dtype)
         lo = 0
-        for t, m in enumerate(counts):
+        for t, (first, run) in enumerate(zip(starts, runs)):
+            if first is None:  # every row computed, in place
+                g = gates[lo:lo + N]
+                xp.matmul(hs[t], Wh, out=rec)
+                g += rec
+                lstm_cell(g, cs[t], cs[t + 1], tanh_cs[lo:lo + N], hs[t + 1])
+                lo += N
+                continue
+            m = first.shape[0]  # one row per run; the run's other rows copy its new state
             g = gates[lo:lo + m]
-            xp.matmul(hs[t, :m], Wh, out=rec[:m])
+            xp.matmul(hs[t, first], Wh, out=rec[:m])
             g += rec[:m]
-            lstm_cell(g, cs[t, :m], cs[t + 1, :m], tanh_cs[lo:lo + m], hs[t + 1, :m])
-            if m < N:  # rows still in the shared prefix: the carrier's state (row m-1)
-                hs[t + 1, m:] = hs[t + 1, m - 1]
-                cs[t + 1, m:] = cs[t + 1, m - 1]
+            lstm_cell(g, cs[t, first], c_run[:m], tanh_cs[lo:lo + m], h_run[:m])
+            xp.take(h_run[:m], run, axis=0, out=hs[t + 1])
+            xp.take(c_run[:m], run, axis=0, out=cs[t + 1])
             lo += m
-        self.cache = (xr, gates, hs, cs, tanh_cs, order, counts, rows)
+        self.cache = (xr, gates, hs, cs, tanh_cs, order, starts, rows)
         if self.stateful:
             self.h, self.c = _unsort(hs[T], order), _unsort(cs[T], order)
         return _unsort(hs[1:].transpose(1, 0, 2), order)  # (N, T, H)
@@ -207,26 +227,34 @@ class TimeLSTM(Layer):
     def backward(self, dhs):
         Wx, Wh, _ = self.params
         dWx, dWh, db = self.grads
-        xr, gates, hs, cs, tanh_cs, order, counts, rows = self.cache
+        xr, gates, hs, cs, tanh_cs, order, starts, rows = self.cache
         T, N, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
         if order is not None:
             dhs = dhs[order]
         dA = xp.empty_like(gates)  # (R, 4H), laid out like gates
-        dh = xp.zeros((N, H), dtype=Wh.dtype)
+        dh = xp.zeros((N, H), dtype=Wh.dtype)  # gradients of every row's h and c after step t
         dc = xp.zeros((N, H), dtype=Wh.dtype)
         hi = gates.shape[0]
         for t in reversed(range(T)):
-            m = counts[t]
-            lo = hi - m
-            if m < N:  # rows m.. were copies of the carrier: their gradients are its
-                dh[m - 1] += dhs[m:, t].sum(axis=0) + dh[m:].sum(axis=0)
-                dc[m - 1] += dc[m:].sum(axis=0)
-                dh[m:] = 0.0
-                dc[m:] = 0.0
-            dh[:m] += dhs[:m, t]  # gradient of h_t: from the output and from step t+1
-            dc[:m] = lstm_cell_backward(gates[lo:hi], cs[t, :m], tanh_cs[lo:hi], dh[:m],
-                                        dc[:m], dA[lo:hi])
-            xp.matmul(dA[lo:hi], Wh.T, out=dh[:m])
+            first = starts[t]
+            dh += dhs[:, t]  # gradient of h_t: from the output and from step t+1
+            if first is None:
+                lo = hi - N
+                dc[...] = lstm_cell_backward(gates[lo:hi], cs[t], tanh_cs[lo:hi], dh, dc,
+                                             dA[lo:hi])
+                xp.matmul(dA[lo:hi], Wh.T, out=dh)
+                hi = lo
+                continue
+            lo = hi - first.shape[0]
+            # a run's rows were copies of its first row's state: their gradients add up there
+            dh_run = xp.add.reduceat(dh, first, axis=0)
+            dc_run = xp.add.reduceat(dc, first, axis=0)
+            dc_prev = lstm_cell_backward(gates[lo:hi], cs[t, first], tanh_cs[lo:hi], dh_run,
+                                         dc_run, dA[lo:hi])
+            dh[...] = 0.0
+            dc[...] = 0.0
+            dh[first] = dA[lo:hi] @ Wh.T
+            dc[first] = dc_prev
             hi = lo
         self.dh, self.dc = _unsort(dh, order), _unsort(dc, order)
         h_prev = hs[:-1].reshape(T * N, H)
@@ -236,7 +264,7 @@ class TimeLSTM(Layer):
         dxr = dA @ Wx.T  # (R, D)
         if rows is None:
             dx2 = dxr
-        else:  # rows never computed (inside the shared prefix) get no input gradient
+        else:  # rows that only copied a shared state get no input gradient
             dx2 = xp.zeros((T * N, xr.shape[1]), dtype=dxr.dtype)
             dx2[rows] = dxr
         return _unsort(dx2.reshape(T, N, -1).transpose(1, 0, 2), order)  # (N, T, D)

@@ -140,7 +140,7 @@ class AttentionSeq2seq(Seq2seq):
 
     def forward(self, xs, ts) -> float:
         mask = self.mask(xs)
-        enc_hs = self.encoder.forward(xs, mask)
+        enc_hs = self.encoder.forward(xs)
         scores = self.decoder.forward(ts[:, :-1], enc_hs, mask, self.encoder.final_h)
         return self.loss_layer.forward(scores, ts[:, 1:])
 
@@ -153,7 +153,7 @@ class AttentionSeq2seq(Seq2seq):
         mask = self.mask(xs)
         self.train_mode(False)  # inference: the encoder's states without dropout
         try:
-            enc_hs = self.encoder.forward(xs, mask)
+            enc_hs = self.encoder.forward(xs)
         finally:
             self.train_mode(training)
         return self.decoder.initial_state(enc_hs, mask, self.encoder.final_h)

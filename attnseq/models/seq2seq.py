@@ -47,14 +47,11 @@ class Encoder:
     def train_mode(self, flag: bool) -> None:
         self.lstm.train_mode(flag)
 
-    def forward(self, xs, mask=None):
-        """xs (N, T) ids -> hs (N, T, H). With ``mask`` (N, T), False at padding, the padding
-        in front of each row (where reversed inputs carry it) is run once for all rows.
+    def forward(self, xs):
+        """xs (N, T) ids -> hs (N, T, H). The LSTM runs a prefix that rows share (the padding
+        in front of reversed inputs, and any first characters in common) once for all of them.
         """
-        lead = None
-        if mask is not None:  # the number of leading padding positions of every row
-            lead = xp.where(mask.any(axis=1), mask.argmax(axis=1), mask.shape[1])
-        return self.lstm.forward(self.embed.forward(xs), lead)
+        return self.lstm.forward(self.embed.forward(xs), xs)
 
     def backward(self, dhs, dh_final=None):
         self.embed.backward(self.lstm.backward(dhs, dh_final))
@@ -131,7 +128,7 @@ class Seq2seq:
 
     def forward(self, xs, ts) -> float:
         mask = self.mask(xs)
-        enc_hs = self.encoder.forward(xs, mask)
+        enc_hs = self.encoder.forward(xs)
         scores = self.decoder.forward(ts[:, :-1], enc_hs, mask)
         return self.loss_layer.forward(scores, ts[:, 1:])
 
@@ -142,7 +139,7 @@ class Seq2seq:
     def start(self, xs):
         """Encode xs (N, Te) and return the decoder's initial state for ``step``."""
         mask = self.mask(xs)
-        return self.decoder.initial_state(self.encoder.forward(xs, mask), mask)
+        return self.decoder.initial_state(self.encoder.forward(xs), mask)
 
     def step(self, tokens, state):
         """One decoding step: tokens (N,) -> (logits (N, V), next state)."""

@@ -9,8 +9,11 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from attnseq.layers import LSTM, TimeLSTM
+from attnseq.layers.recurrent import _prefix_plan
 
 N, T, D, H = 3, 5, 4, 6
 
@@ -215,45 +218,88 @@ def test_params_and_grads_match(cls, dtype):
         assert p.shape == g.shape and p.dtype == g.dtype == dtype
 
 
-# -- the shared prefix (padding in front) ------------------------------------------------------
+# -- shared prefixes ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("lead", [[3, 0, 5, 7, 2, 3], [0, 0, 0, 0, 0, 0], [7, 7, 7, 7, 7, 7],
-                                  [1, 6, 2, 5, 3, 4]])
-def test_time_lstm_shared_prefix_equals_the_plain_loop(lead):
-    """With ``lead``, outputs and weight gradients are the plain layer's; the prefix inputs'
-    gradient is exact in its sum over the rows that share it, and 0 on every real position's
-    difference."""
-    rng = np.random.default_rng(3)
-    N, T, D, H = 6, 7, 3, 4
-    lead = np.array(lead)
-    weights = [rng.standard_normal(s) for s in [(D, 4 * H), (H, 4 * H), (4 * H,)]]
-    pad = rng.standard_normal(D)
-    xs = rng.standard_normal((N, T, D))
-    for n, p in enumerate(lead):
-        xs[n, :p] = pad
+def _check_shared_prefixes(keys, seed=3):
+    """With ``keys``, outputs and weight gradients are the plain layer's, and the input gradient
+    of every step is exact in its sum over each group of rows that share their keys so far."""
+    rng = np.random.default_rng(seed)
+    keys = np.asarray(keys)
+    n, t_len = keys.shape
+    d, h = 3, 4
+    weights = [rng.standard_normal(s) for s in [(d, 4 * h), (h, 4 * h), (4 * h,)]]
+    xs = rng.standard_normal((keys.max() + 1, d))[keys]  # equal keys, equal input vectors
     plain, shared = (TimeLSTM(*[w.copy() for w in weights]) for _ in range(2))
-    xs_before = xs.copy()
-    np.testing.assert_allclose(shared.forward(xs, lead), plain.forward(xs), rtol=0, atol=1e-13)
-    dhs = rng.standard_normal((N, T, H))
+    xs_before, keys_before = xs.copy(), keys.copy()
+    np.testing.assert_allclose(shared.forward(xs, keys), plain.forward(xs), rtol=0, atol=1e-13)
+    dhs = rng.standard_normal((n, t_len, h))
     d_plain, d_shared = plain.backward(dhs), shared.backward(dhs)
     for g_plain, g_shared in zip(plain.grads, shared.grads, strict=True):
         np.testing.assert_allclose(g_shared, g_plain, rtol=0, atol=1e-12)
-    real = np.arange(T)[None, :] >= lead[:, None]
-    np.testing.assert_allclose(d_shared[real], d_plain[real], rtol=0, atol=1e-13)
-    for t in range(T):
-        rows = lead > t
-        np.testing.assert_allclose(d_shared[rows, t].sum(axis=0), d_plain[rows, t].sum(axis=0),
-                                   rtol=0, atol=1e-12)
+    for t in range(t_len):
+        for prefix in {tuple(row) for row in keys[:, :t + 1]}:
+            group = (keys[:, :t + 1] == prefix).all(axis=1)
+            np.testing.assert_allclose(d_shared[group, t].sum(axis=0),
+                                       d_plain[group, t].sum(axis=0), rtol=0, atol=1e-12)
     np.testing.assert_array_equal(xs, xs_before)
+    np.testing.assert_array_equal(keys, keys_before)
+    return shared
 
 
-def test_time_lstm_ignores_lead_when_it_starts_from_a_set_state():
+@pytest.mark.parametrize("lead", [[3, 0, 5, 7, 2, 3], [0, 0, 0, 0, 0, 0], [7, 7, 7, 7, 7, 7],
+                                  [1, 6, 2, 5, 3, 4]])
+def test_time_lstm_shared_padding_equals_the_plain_loop(lead):
+    """Reversed inputs: padding (key 0) in front of each row, distinct real inputs after."""
+    lead = np.array(lead)
+    keys = 1 + np.arange(6 * 7).reshape(6, 7)  # every real input distinct
+    keys[np.arange(7)[None, :] < lead[:, None]] = 0
+    _check_shared_prefixes(keys)
+
+
+def test_time_lstm_shares_common_first_inputs_too():
+    keys = [[0, 0, 1, 2, 3],
+            [0, 0, 1, 2, 4],
+            [0, 1, 1, 2, 3],
+            [0, 0, 1, 5, 3],
+            [0, 0, 1, 2, 3],  # the same as row 0: shares every step
+            [6, 0, 1, 2, 3]]
+    _check_shared_prefixes(keys)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6).flatmap(lambda n: st.integers(1, 6).flatmap(
+    lambda t: st.lists(st.lists(st.integers(0, 2), min_size=t, max_size=t),
+                       min_size=n, max_size=n))))
+def test_time_lstm_with_any_keys_equals_the_plain_loop(keys):
+    _check_shared_prefixes(keys)
+
+
+@given(st.integers(1, 7).flatmap(lambda n: st.integers(1, 6).flatmap(
+    lambda t: st.lists(st.lists(st.integers(0, 2), min_size=t, max_size=t),
+                       min_size=n, max_size=n))))
+def test_prefix_plan_computes_one_row_per_distinct_prefix(keys):
+    keys = np.array(keys)
+    n, t_len = keys.shape
+    order, starts, runs = _prefix_plan(keys)
+    assert sorted(order.tolist()) == list(range(n))
+    sorted_keys = keys[order]
+    for t in range(t_len):
+        distinct = {tuple(row) for row in keys[:, :t + 1]}
+        first = np.arange(n) if starts[t] is None else starts[t]
+        assert len(first) == len(distinct)
+        assert {tuple(row) for row in sorted_keys[first, :t + 1]} == distinct
+        run = np.arange(n) if runs[t] is None else runs[t]
+        # every sorted row is in the run of a row with the same prefix
+        np.testing.assert_array_equal(sorted_keys[first[run], :t + 1], sorted_keys[:, :t + 1])
+
+
+def test_time_lstm_ignores_keys_when_it_starts_from_a_set_state():
     rng = np.random.default_rng(4)
     N, T, D, H = 3, 4, 2, 3
     weights = [rng.standard_normal(s) for s in [(D, 4 * H), (H, 4 * H), (4 * H,)]]
-    xs = np.zeros((N, T, D))  # every row all "prefix": only the initial states tell them apart
+    xs = np.zeros((N, T, D))  # every row the same input: only the initial states tell them apart
     h0 = rng.standard_normal((N, H))
     a, b = (TimeLSTM(*[w.copy() for w in weights], stateful=True) for _ in range(2))
     a.set_state(h0)
     b.set_state(h0)
-    np.testing.assert_array_equal(a.forward(xs, np.full(N, T)), b.forward(xs))
+    np.testing.assert_array_equal(a.forward(xs, np.zeros((N, T), dtype=int)), b.forward(xs))
