@@ -7,6 +7,11 @@ test runs both on tiny models and demands that they agree exactly, so the formul
 silently drift from what the layers do. The formulas are for the default model (one LSTM layer
 each side, dot score, no input feeding); the brute-force counter works on any model.
 
+The formulas count the dense work, every row at every step. On real batches the layers do less:
+``TimeLSTM`` runs a prefix that rows share once and projects each distinct token once (its
+``keys``), so the smoke test compares the two on inputs where nothing is shared, and a GFLOP/s
+computed from these counts is an *effective* rate: the dense work done per second.
+
 Convention: a matmul of (m, k) by (k, n) costs 2·m·k·n FLOPs (one multiply and one add per
 term); a batched matmul multiplies that by the batch size. Only matmuls are counted: they are
 nearly all of the arithmetic, and they are what a BLAS-bound peak (``reference_matmul``) is

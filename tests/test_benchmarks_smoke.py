@@ -27,18 +27,32 @@ from benchmarks.harness import NAMES, parse_only
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 
 
-@pytest.mark.parametrize("N,Te,Td,D,H,V", [(3, 5, 4, 3, 4, 7), (2, 1, 1, 1, 1, 5),
-                                           (4, 9, 3, 5, 6, 11)])
+@pytest.mark.parametrize("N,Te,Td,D,H,V", [(3, 5, 4, 3, 4, 40), (2, 1, 1, 1, 1, 9),
+                                           (4, 9, 3, 5, 6, 70)])
 def test_flop_formula_equals_brute_force_count(N, Te, Td, D, H, V):
+    """On inputs where no token repeats and no prefix is shared, the layers do the dense work
+    the formulas count."""
     rng = np.random.default_rng(0)
     model = AttentionSeq2seq(V, D, H, seed=0, pad_id=0)
-    xs = rng.integers(1, V, size=(N, Te), dtype=np.int32)
-    xs[0, : Te // 2] = 0  # some padding: masked, but the matmuls are the same size
-    ts = rng.integers(1, V, size=(N, Td + 1), dtype=np.int32)
+    xs = rng.permutation(np.arange(1, V, dtype=np.int32))[:N * Te].reshape(N, Te)
+    xs[0, : Te // 2] = 0  # some padding in one row: masked, but the matmuls are the same size
+    ts = rng.permutation(np.arange(1, V, dtype=np.int32))[:N * (Td + 1)].reshape(N, Td + 1)
     counted = brute_force_step_flops(model, xs, ts)
     assert counted == train_step_flops(N, Te, Td, D, H, V).total
     fresh = AttentionSeq2seq(V, D, H, seed=0, pad_id=0)
-    assert brute_force_decode_flops(fresh, xs, 1, Td) == decode_flops(N, Te, Td, D, H, V)
+    # one row: its steps' tokens cannot repeat across rows
+    assert brute_force_decode_flops(fresh, xs[1:2], 1, Td) == decode_flops(1, Te, Td, D, H, V)
+
+
+def test_shared_prefixes_and_repeated_tokens_cost_less_than_the_formula():
+    N, Te, Td, D, H, V = 6, 5, 3, 3, 4, 9
+    xs = np.tile(np.array([[0, 0, 3, 4, 5]], dtype=np.int32), (N, 1))  # six equal rows
+    ts = np.tile(np.array([[1, 2, 2, 2]], dtype=np.int32), (N, 1))
+    counted = brute_force_step_flops(AttentionSeq2seq(V, D, H, seed=0, pad_id=0), xs, ts)
+    dense = train_step_flops(N, Te, Td, D, H, V)
+    assert counted < dense.total
+    # the encoder runs one row: its share of the dense count falls by about N
+    assert counted < dense.total - dense.encoder_lstm * (N - 1) / N * 0.9
 
 
 def test_counting_does_not_change_the_gradients():

@@ -58,14 +58,33 @@ def lstm_cell_backward(gates, c_prev, tanh_c, dh, dc, dA_out):
     return ds
 
 
-def lstm_step(Wx, Wh, b, x, h_prev, c_prev):
-    """One step from scratch: returns (gates, c, tanh_c, h); see ``lstm_cell`` for the shapes."""
-    gates = h_prev @ Wh  # (N, 4H), added to in place: fewer temporaries
-    gates += x @ Wx
-    gates += b
+def lstm_step(Wx, Wh, b, x, h_prev, c_prev, keys=None):
+    """One step from scratch: returns (gates, c, tanh_c, h); see ``lstm_cell`` for the shapes.
+    ``keys`` (N,), when given, say which inputs are equal (see ``input_projection``)."""
+    gates = input_projection(x, Wx, b, keys)  # (N, 4H), added to in place
+    gates += h_prev @ Wh
     c, tanh_c, h = (xp.empty_like(c_prev) for _ in range(3))
     lstm_cell(gates, c_prev, c, tanh_c, h)
     return gates, c, tanh_c, h
+
+
+def input_projection(x, Wx, b, keys=None):
+    """``x @ Wx + b`` for x (R, D) -> (R, 4H), each distinct input projected once.
+
+    keys (R,) ints, when given, are equal where rows of x are equal (token ids of embedded
+    inputs). A vocabulary has far fewer distinct tokens than a batch has rows, and a matmul
+    with only D = 16 columns to sum over runs far below the BLAS's peak, so projecting each
+    distinct row and copying the results out is cheaper than projecting every row.
+    """
+    if keys is not None and keys.shape[0] >= 32:  # a few rows: not worth finding the repeats
+        uniq, first, inverse = xp.unique(keys, return_index=True, return_inverse=True)
+        if 2 * uniq.shape[0] <= keys.shape[0]:  # enough repetition to pay for the lookup
+            table = x[first] @ Wx  # (U, 4H)
+            table += b
+            return xp.take(table, inverse.reshape(-1), axis=0)
+    out = x @ Wx
+    out += b
+    return out
 
 
 class LSTM(Layer):
@@ -150,18 +169,19 @@ class TimeLSTM(Layer):
     (T + 1, N, H), and the gates of the (step, row) pairs actually computed (see ``keys``) are
     packed step after step into (R, 4H), R ≤ T·N, so skipped pairs cost neither FLOPs nor memory.
 
-    ``keys`` (N, T) ints (the token ids behind xs) say which inputs are equal: rows whose first
-    t + 1 keys agree have, from a zero initial state, walked the same states up to step t, so
-    the layer computes that walk once, on the first row of the group, and copies it to the
-    others. Every row shares the padding that reversed inputs carry in front, and in a batch of
-    like inputs (sorted, as ``attnseq.decoding`` sorts them) many also share the first real
-    characters. Outputs and parameter gradients are those of the plain loop. The input gradient
-    of a shared step is exact in its sum over the group (all an embedding needs, since the group
+    ``keys`` (N, T) ints (the token ids behind xs) say which inputs are equal. Each distinct
+    input is projected once (``input_projection``). And rows whose first t + 1 keys agree
+    have, from a zero initial state, walked the same states up to step t, so the layer computes
+    that walk once, on the first row of the group, and copies it to the others. Every row
+    shares the padding that reversed inputs carry in front, and in a batch of like inputs
+    (sorted, as ``attnseq.decoding`` sorts them) many also share the first real characters.
+    Outputs and parameter gradients are those of the plain loop. The input gradient of a
+    shared step is exact in its sum over the group (all an embedding needs, since the group
     has one token there): it is returned on the computed row, and the others get 0.
 
     ``stateful=True`` starts from the state set by ``set_state`` (or left by the last forward)
-    instead of zeros (rows then differ from the start, and ``keys`` is ignored). After
-    backward, ``dh`` and ``dc`` hold the gradients of the initial state.
+    instead of zeros: rows then differ from the start, and ``keys`` serve the projection only.
+    After backward, ``dh`` and ``dc`` hold the gradients of the initial state.
     """
 
     def __init__(self, Wx, Wh, b, stateful: bool = False):
@@ -187,14 +207,18 @@ class TimeLSTM(Layer):
         use_state = self.stateful and self.h is not None
         if keys is not None and not use_state:
             order, starts, runs = _prefix_plan(keys)
-            xs = xs[order]
+            xs, keys = xs[order], keys[order]
         else:
             order, starts, runs = None, [None] * T, [None] * T
         x2 = xp.ascontiguousarray(xs.transpose(1, 0, 2)).reshape(T * N, D)  # (T·N, D)
         rows = _computed_rows(starts, N)
         xr = x2 if rows is None else x2[rows]  # (R, D): the inputs of the computed rows
-        gates = xr @ Wx  # (R, 4H): all input projections at once, step t's rows contiguous
-        gates += b
+        kr = None
+        if keys is not None:  # the computed rows' keys, laid out like xr
+            kr = xp.ascontiguousarray(keys.T).reshape(T * N)
+            kr = kr if rows is None else kr[rows]
+        # (R, 4H): all input projections at once, step t's rows contiguous
+        gates = input_projection(xr, Wx, b, kr)
         hs = xp.empty((T + 1, N, H), dtype=Wh.dtype)  # hs[t] is the h that step t reads
         cs = xp.empty((T + 1, N, H), dtype=Wh.dtype)
         tanh_cs = xp.empty((gates.shape[0], H), dtype=Wh.dtype)
@@ -269,7 +293,8 @@ class TimeLSTM(Layer):
             dx2[rows] = dxr
         return _unsort(dx2.reshape(T, N, -1).transpose(1, 0, 2), order)  # (N, T, D)
 
-    def step(self, x, h, c):
-        """One inference step without caching: x (N, D), h, c (N, H) -> (h, c)."""
-        _, c_new, _, h_new = lstm_step(*self.params, x, h, c)
+    def step(self, x, h, c, keys=None):
+        """One inference step without caching: x (N, D), h, c (N, H) -> (h, c); ``keys`` (N,)
+        say which inputs are equal, as in ``forward``."""
+        _, c_new, _, h_new = lstm_step(*self.params, x, h, c, keys)
         return h_new, c_new

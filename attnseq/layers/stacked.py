@@ -113,10 +113,11 @@ class TimeStackedLSTM(Layer):
             self.dh = xp.stack([layer.dh for layer in self.layers], axis=1)  # (N, L, H)
         return dy
 
-    def step(self, x, h, c):
-        """x (N, D), h and c (N, L, H) -> (out (N, H), h, c): one step of every layer."""
+    def step(self, x, h, c, keys=None):
+        """x (N, D), h and c (N, L, H) -> (out (N, H), h, c): one step of every layer.
+        ``keys`` (N,), the ids behind x, go to the bottom layer (see ``TimeLSTM.step``)."""
         h_new, c_new = xp.empty_like(h), xp.empty_like(c)
         for l, layer in enumerate(self.layers):
-            h_new[:, l], c_new[:, l] = layer.step(x, h[:, l], c[:, l])
+            h_new[:, l], c_new[:, l] = layer.step(x, h[:, l], c[:, l], keys if l == 0 else None)
             x = h_new[:, l] + x if self.residual and l > 0 else h_new[:, l]
         return x, h_new, c_new

@@ -62,7 +62,7 @@ class AttentionDecoder:
     def forward(self, xs, enc_hs, mask=None, h0=None):
         self.h0_given = h0 is not None
         self.lstm.set_state(initial_h(enc_hs, h0, self.lstm.num_layers))
-        dec_hs = self.lstm.forward(self.embed.forward(xs))  # (N, Td, H)
+        dec_hs = self.lstm.forward(self.embed.forward(xs), xs)  # (N, Td, H)
         C = self.attention.forward(enc_hs, dec_hs, mask)  # (N, Td, H)
         return self.affine.forward(xp.concatenate([C, dec_hs], axis=2))  # (N, Td, V)
 
@@ -87,7 +87,7 @@ class AttentionDecoder:
 
     def step(self, tokens, state):
         enc_hs, mask = state["enc_hs"], state["mask"]
-        out, h, c = self.lstm.step(self.embed.forward(tokens), state["h"], state["c"])
+        out, h, c = self.lstm.step(self.embed.forward(tokens), state["h"], state["c"], tokens)
         context = self.step_attention.forward(enc_hs, out, mask)  # (N, H)
         logits = self.affine.forward(xp.concatenate([context, out], axis=1))
         weights = self.step_attention.attention_weight  # (N, kept columns)

@@ -70,7 +70,7 @@ class Decoder:
     def forward(self, xs, enc_hs, mask=None):
         self.enc_shape = enc_hs.shape
         self.lstm.set_state(enc_hs[:, -1])
-        out = self.lstm.forward(self.embed.forward(xs))  # (N, Td, H)
+        out = self.lstm.forward(self.embed.forward(xs), xs)  # (N, Td, H)
         return self.affine.forward(out)  # (N, Td, V)
 
     def backward(self, dscores):
@@ -85,7 +85,7 @@ class Decoder:
         return {"h": h, "c": xp.zeros_like(h)}
 
     def step(self, tokens, state):
-        h, c = self.lstm.step(self.embed.forward(tokens), state["h"], state["c"])
+        h, c = self.lstm.step(self.embed.forward(tokens), state["h"], state["c"], tokens)
         return self.affine.forward(h), {"h": h, "c": c}
 
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attnseq.layers import LSTM, TimeLSTM
-from attnseq.layers.recurrent import _prefix_plan
+from attnseq.layers.recurrent import _prefix_plan, input_projection
 
 N, T, D, H = 3, 5, 4, 6
 
@@ -303,3 +303,44 @@ def test_time_lstm_ignores_keys_when_it_starts_from_a_set_state():
     a.set_state(h0)
     b.set_state(h0)
     np.testing.assert_array_equal(a.forward(xs, np.zeros((N, T), dtype=int)), b.forward(xs))
+
+
+# -- projecting each distinct input once ------------------------------------------------------
+
+@given(st.lists(st.integers(0, 4), min_size=1, max_size=12))
+def test_input_projection_with_keys_equals_the_plain_product(keys):
+    rng = np.random.default_rng(len(keys))
+    keys = np.array(keys)
+    vectors = rng.standard_normal((5, D))
+    x = vectors[keys]  # equal keys, equal rows
+    Wx, _, b = weights(rng)
+    expected = x @ Wx + b
+    np.testing.assert_allclose(input_projection(x, Wx, b, keys), expected, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(input_projection(x, Wx, b), expected, rtol=0, atol=1e-13)
+
+
+def test_input_projection_projects_only_the_distinct_rows(monkeypatch):
+    rng = np.random.default_rng(5)
+    Wx, _, b = weights(rng)
+    keys = np.array([0, 1, 0, 0, 2, 1, 1, 0] * 5)  # 40 rows, 3 distinct
+    x = rng.standard_normal((3, D))[keys]
+    rows = []
+
+    class Spy(np.ndarray):
+        def __matmul__(self, other):
+            rows.append(self.shape[0])
+            return np.asarray(self) @ other
+
+    np.testing.assert_allclose(input_projection(x.view(Spy), Wx, b, keys), x @ Wx + b,
+                               rtol=0, atol=1e-13)
+    assert rows == [3]
+
+
+def test_step_with_keys_equals_step_without():
+    rng = np.random.default_rng(6)
+    layer = TimeLSTM(*weights(rng))
+    tokens = np.array([2, 0, 2, 2, 1, 0])
+    x = rng.standard_normal((3, D))[tokens]
+    h, c = rng.standard_normal((6, H)), rng.standard_normal((6, H))
+    for a, b in zip(layer.step(x, h, c, tokens), layer.step(x, h, c), strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-13)
