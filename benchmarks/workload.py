@@ -48,7 +48,7 @@ class Settings:
     matmul_size: int = 2048        # the reference float32 matmul is n×n @ n×n
     matmul_repeats: int = 5
     decode_batch: int = DEFAULT_BATCH  # rows per batched greedy-decoding call (both peers)
-    decode_repeats: int = 3
+    decode_repeats: int = 5
     single_limit: int | None = None  # decode only this many one at a time (None: all)
     seeds: int = 3                 # time-to-accuracy runs per recipe (median reported)
     target_accuracy: float = 0.999

@@ -132,7 +132,11 @@ def test_quick_run_writes_consistent_json(tmp_path, capsys):
     if HAS_TORCH:
         th = res["torch"]
         assert th["seconds_per_epoch"] > 0 and th["decode_per_second"] > 0
+        assert th["attnseq_decode_per_second"] > 0
         assert th["threads"] == doc["environment"]["numpy_threads"]
+        ratios = {row["measurement"]: row["ratio"] for row in doc["rows"]}
+        assert ratios["attnseq ÷ torch decode rate"] == pytest.approx(
+            th["attnseq_decode_per_second"] / th["decode_per_second"])
     else:
         assert "torch" in doc["skipped"]
 

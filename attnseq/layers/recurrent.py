@@ -117,35 +117,59 @@ class LSTM(Layer):
         return dA @ Wx.T, dA @ Wh.T, dc_prev
 
 
+# A step gathers the first rows of scattered runs only when that computes at most this share of
+# the rows that the contiguous plan would (see ``_prefix_plan``).
+SHARE_AT_MOST = 0.9
+
+
 def _prefix_plan(keys):
     """Sort the rows so that rows with a common prefix are neighbours, and find what each step
     computes.
 
     keys: (N, T) ints, equal where two rows' inputs are equal (token ids). Returns
-    (order, starts, runs): ``order`` sorts the rows lexicographically by their keys, so that at
-    every step t the rows that agree on keys[:, :t+1] form contiguous *runs* of sorted rows;
-    step t computes one row of each run, its first: ``starts[t]`` (m,) ascending, and
-    ``runs[t]`` (N,) says which run every sorted row is in. Both are None at a step whose runs
-    are all single rows (all N computed).
+    (order, starts, runs): ``order`` sorts the rows by their keys (lexicographically, largest
+    first), so that at every step t the rows that agree on keys[:, :t+1] form contiguous *runs*
+    of sorted rows, and step t computes one row of each run, its first. ``starts[t]`` says
+    which rows those are:
+
+    * None: every run is one row, all N are computed;
+    * an int m: rows :m, each on its own, and row m-1 carries its state to the rows after it,
+      which share its prefix: padding, which sorts last when its id is the smallest, as in
+      attnseq's vocabularies (rows :m may share prefixes too, when gathering them would not
+      save enough, see ``SHARE_AT_MOST``);
+    * else an ascending index array, the first row of each run, with ``runs[t]`` (N,) the run
+      of every sorted row.
+
+    ``runs[t]`` is None in the first two cases.
     """
     N, T = keys.shape
-    order = xp.lexsort(keys.T[::-1])  # the last key is the primary one: column 0 first
+    order = xp.lexsort(keys.T[::-1])[::-1]  # lexsort's last key is the primary: column 0
     k = keys[order]
     first = xp.ones((N, T), dtype=bool)  # first[n, t]: sorted row n begins a run at step t
     if N > 1:
         xp.logical_or.accumulate(k[1:] != k[:-1], axis=1, out=first[1:])
-    counts = first.sum(axis=0).tolist()
-    starts = [None if m == N else xp.flatnonzero(first[:, t]) for t, m in enumerate(counts)]
-    runs = [None if m == N else xp.cumsum(first[:, t]) - 1 for t, m in enumerate(counts)]
+    starts, runs = [], []
+    for t, m in enumerate(first.sum(axis=0).tolist()):
+        rows = None if m == N else xp.flatnonzero(first[:, t])
+        # Computing rows :last + 1 (every row but the last run's copies) is also exact: a row
+        # of a shared run that is computed on its own gets the same state as the run's first.
+        # Where the runs before the last save few rows, that cheaper plan wins over gathering
+        # the scattered rows (measured in training on random batches of dates).
+        if rows is not None and m >= SHARE_AT_MOST * (int(rows[-1]) + 1):
+            rows = int(rows[-1]) + 1
+        starts.append(rows)
+        runs.append(None if rows is None or isinstance(rows, int)
+                    else xp.cumsum(first[:, t]) - 1)
     return order, starts, runs
 
 
 def _computed_rows(starts, N: int):
     """Indices into the time-major (T·N) rows of the (step, row) pairs a plan computes, step
-    by step (``starts[t]`` at step t, all N rows where it is None); None when all are."""
+    by step (see ``_prefix_plan``); None when all are."""
     if all(s is None for s in starts):
         return None
-    return xp.concatenate([t * N + (xp.arange(N) if s is None else s)
+    return xp.concatenate([t * N + (xp.arange(N) if s is None else
+                                    xp.arange(s) if isinstance(s, int) else s)
                            for t, s in enumerate(starts)])
 
 
@@ -234,15 +258,24 @@ class TimeLSTM(Layer):
                 g += rec
                 lstm_cell(g, cs[t], cs[t + 1], tanh_cs[lo:lo + N], hs[t + 1])
                 lo += N
-                continue
-            m = first.shape[0]  # one row per run; the run's other rows copy its new state
-            g = gates[lo:lo + m]
-            xp.matmul(hs[t, first], Wh, out=rec[:m])
-            g += rec[:m]
-            lstm_cell(g, cs[t, first], c_run[:m], tanh_cs[lo:lo + m], h_run[:m])
-            xp.take(h_run[:m], run, axis=0, out=hs[t + 1])
-            xp.take(c_run[:m], run, axis=0, out=cs[t + 1])
-            lo += m
+            elif isinstance(first, int):  # rows :m computed in place; row m-1 carries the rest
+                m = first
+                g = gates[lo:lo + m]
+                xp.matmul(hs[t, :m], Wh, out=rec[:m])
+                g += rec[:m]
+                lstm_cell(g, cs[t, :m], cs[t + 1, :m], tanh_cs[lo:lo + m], hs[t + 1, :m])
+                hs[t + 1, m:] = hs[t + 1, m - 1]
+                cs[t + 1, m:] = cs[t + 1, m - 1]
+                lo += m
+            else:  # one row per run; the run's other rows copy its new state
+                m = first.shape[0]
+                g = gates[lo:lo + m]
+                xp.matmul(hs[t, first], Wh, out=rec[:m])
+                g += rec[:m]
+                lstm_cell(g, cs[t, first], c_run[:m], tanh_cs[lo:lo + m], h_run[:m])
+                xp.take(h_run[:m], run, axis=0, out=hs[t + 1])
+                xp.take(c_run[:m], run, axis=0, out=cs[t + 1])
+                lo += m
         self.cache = (xr, gates, hs, cs, tanh_cs, order, starts, rows)
         if self.stateful:
             self.h, self.c = _unsort(hs[T], order), _unsort(cs[T], order)
@@ -267,18 +300,26 @@ class TimeLSTM(Layer):
                 dc[...] = lstm_cell_backward(gates[lo:hi], cs[t], tanh_cs[lo:hi], dh, dc,
                                              dA[lo:hi])
                 xp.matmul(dA[lo:hi], Wh.T, out=dh)
-                hi = lo
-                continue
-            lo = hi - first.shape[0]
-            # a run's rows were copies of its first row's state: their gradients add up there
-            dh_run = xp.add.reduceat(dh, first, axis=0)
-            dc_run = xp.add.reduceat(dc, first, axis=0)
-            dc_prev = lstm_cell_backward(gates[lo:hi], cs[t, first], tanh_cs[lo:hi], dh_run,
-                                         dc_run, dA[lo:hi])
-            dh[...] = 0.0
-            dc[...] = 0.0
-            dh[first] = dA[lo:hi] @ Wh.T
-            dc[first] = dc_prev
+            elif isinstance(first, int):  # rows m.. were copies of row m-1: their gradients
+                m = first                 # add up there
+                lo = hi - m
+                dh[m - 1] += dh[m:].sum(axis=0)
+                dc[m - 1] += dc[m:].sum(axis=0)
+                dc[:m] = lstm_cell_backward(gates[lo:hi], cs[t, :m], tanh_cs[lo:hi], dh[:m],
+                                            dc[:m], dA[lo:hi])
+                xp.matmul(dA[lo:hi], Wh.T, out=dh[:m])
+                dh[m:] = 0.0
+                dc[m:] = 0.0
+            else:  # a run's rows were copies of its first row's state: gradients add up there
+                lo = hi - first.shape[0]
+                dh_run = xp.add.reduceat(dh, first, axis=0)
+                dc_run = xp.add.reduceat(dc, first, axis=0)
+                dc_prev = lstm_cell_backward(gates[lo:hi], cs[t, first], tanh_cs[lo:hi],
+                                             dh_run, dc_run, dA[lo:hi])
+                dh[...] = 0.0
+                dc[...] = 0.0
+                dh[first] = dA[lo:hi] @ Wh.T
+                dc[first] = dc_prev
             hi = lo
         self.dh, self.dc = _unsort(dh, order), _unsort(dc, order)
         h_prev = hs[:-1].reshape(T * N, H)

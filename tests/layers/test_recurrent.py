@@ -262,7 +262,12 @@ def test_time_lstm_shares_common_first_inputs_too():
             [0, 1, 1, 2, 3],
             [0, 0, 1, 5, 3],
             [0, 0, 1, 2, 3],  # the same as row 0: shares every step
-            [6, 0, 1, 2, 3]]
+            [6, 0, 1, 2, 3],
+            [7, 7, 1, 2, 3],  # a shared run that is not the last: the general plan
+            [7, 7, 1, 2, 9]]
+    plan = _prefix_plan(np.array(keys))[1]
+    assert any(s is not None and not isinstance(s, int) for s in plan)
+    assert any(isinstance(s, int) for s in plan)
     _check_shared_prefixes(keys)
 
 
@@ -277,7 +282,7 @@ def test_time_lstm_with_any_keys_equals_the_plain_loop(keys):
 @given(st.integers(1, 7).flatmap(lambda n: st.integers(1, 6).flatmap(
     lambda t: st.lists(st.lists(st.integers(0, 2), min_size=t, max_size=t),
                        min_size=n, max_size=n))))
-def test_prefix_plan_computes_one_row_per_distinct_prefix(keys):
+def test_prefix_plan_computes_every_distinct_prefix(keys):
     keys = np.array(keys)
     n, t_len = keys.shape
     order, starts, runs = _prefix_plan(keys)
@@ -285,10 +290,17 @@ def test_prefix_plan_computes_one_row_per_distinct_prefix(keys):
     sorted_keys = keys[order]
     for t in range(t_len):
         distinct = {tuple(row) for row in keys[:, :t + 1]}
-        first = np.arange(n) if starts[t] is None else starts[t]
-        assert len(first) == len(distinct)
+        if starts[t] is None:  # all rows, each on its own
+            first, run = np.arange(n), np.arange(n)
+        elif isinstance(starts[t], int):  # rows :m; row m-1 carries the rest
+            m = starts[t]
+            first, run = np.arange(m), np.minimum(np.arange(n), m - 1)
+            assert runs[t] is None
+            assert len(first) >= len(distinct)
+        else:  # exactly one row per distinct prefix
+            first, run = starts[t], runs[t]
+            assert len(first) == len(distinct)
         assert {tuple(row) for row in sorted_keys[first, :t + 1]} == distinct
-        run = np.arange(n) if runs[t] is None else runs[t]
         # every sorted row is in the run of a row with the same prefix
         np.testing.assert_array_equal(sorted_keys[first[run], :t + 1], sorted_keys[:, :t + 1])
 
