@@ -65,15 +65,35 @@ def one_blas_thread():
 
 
 def replica(model):
-    """A copy of ``model`` with its own layer objects over the same weight arrays.
+    """A copy of ``model`` with its own layer objects over the same arrays.
 
-    Parameters and gradient buffers are shared (not copied): a replica is for forward passes
-    such as decoding, which write only the layers' caches. Two replicas must not run
-    ``backward`` at the same time, since they accumulate into the same gradient arrays.
+    Every array the model holds is shared, not copied: the weights, the gradient buffers, and
+    whatever its layers cached from their last pass (tens of MB after a training step), since a
+    forward pass rebinds a layer's caches to new arrays and never writes into the old ones. A
+    replica is for forward passes such as decoding; two replicas must not run ``backward`` at
+    the same time, since they accumulate into the same gradient arrays.
     """
-    arrays = (*getattr(model, "params", ()), *getattr(model, "grads", ()))
-    shared = {id(a): a for a in arrays}
+    shared = {id(a): a for a in _arrays(model)}
     return copy.deepcopy(model, shared)
+
+
+def _arrays(root) -> list:
+    """Every array reachable from ``root`` through attributes, lists, tuples and dicts."""
+    found, seen, todo = [], set(), [root]
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, xp.ndarray):
+            found.append(obj)
+        elif isinstance(obj, dict):
+            todo.extend(obj.values())
+        elif isinstance(obj, (list, tuple)):
+            todo.extend(obj)
+        elif hasattr(obj, "__dict__") and not isinstance(obj, type):
+            todo.extend(vars(obj).values())
+    return found
 
 
 def run_threaded(model, jobs, work, workers: int) -> None:

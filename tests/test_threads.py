@@ -32,6 +32,12 @@ def test_replica_shares_the_weights_and_nothing_else():
     assert copy.encoder is not model.encoder and copy.decoder is not model.decoder
     assert copy.encoder.lstm.layers[0] is not model.encoder.lstm.layers[0]
     xs = inputs(np.random.default_rng(0))
+    model.forward(xs, xs[:, :4])
+    model.backward()
+    cached = replica(model).encoder.lstm.layers[0].cache  # cached arrays: shared, not copied
+    pairs = [(a, b) for a, b in zip(cached, model.encoder.lstm.layers[0].cache, strict=True)
+             if isinstance(b, np.ndarray)]
+    assert len(pairs) >= 4 and all(a is b for a, b in pairs)
     model.generate(xs[:3], 1, 4)
     before = model.decoder.step_attention.attention_weight.copy()
     copy.generate(xs[3:9], 1, 4)  # another batch on the replica leaves the model's caches
