@@ -203,9 +203,11 @@ def _model_data(rng):
     """A small batch of the model cases: (xs (3, 6), ts (3, 5)), padding id 0, V = 9."""
     N, Te, Td, V = 3, 6, 4, 9
     xs = rng.integers(1, V, (N, Te))
-    # Padding (id 0) at the front, as in reversed inputs, of different lengths in two rows:
-    # the encoder runs the shared padding once on a carrier row and copies it to the other.
+    # Padding (id 0) at the front, as in reversed inputs: rows 0 and 1 share two padding ids
+    # and a first character, row 2 has longer padding. The encoder computes each shared prefix
+    # once and copies its states to the rows that share it (both plans of ``TimeLSTM``).
     xs[0, :2] = 0
+    xs[1, :3] = xs[0, :3]
     xs[2, :4] = 0
     ts = rng.integers(1, V, (N, Td + 1))
     ts[1, -1] = 0  # a padded target

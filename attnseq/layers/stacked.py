@@ -36,9 +36,9 @@ class TimeStackedLSTM(Layer):
     order. ``dropout`` is the rate of the ``TimeDropout`` in front of every layer but the
     first (all of them drawing from the one Generator ``rng``, or a seed).
 
-    forward(xs (N, T, D), lead=None) -> out (N, T, H); sets ``final_h`` (N, L, H). ``lead``
-    (N,), the length of each row's shared prefix (see ``TimeLSTM``), goes to the bottom layer
-    when it is a ``TimeLSTM``: only its inputs are known to be shared.
+    forward(xs (N, T, D), keys=None) -> out (N, T, H); sets ``final_h`` (N, L, H). ``keys``
+    (N, T), the ids behind xs (see ``TimeLSTM``), go to the bottom layer when it is a
+    ``TimeLSTM``: only its inputs are known to be equal where the ids are.
     backward(dout (N, T, H), dh_final=None (N, L, H)) -> dxs (N, T, D).
 
     A stack of stateful TimeLSTMs (a decoder's) starts from ``set_state(h0 (N, L, H))``, with
@@ -77,14 +77,14 @@ class TimeStackedLSTM(Layer):
                 raise ValueError("set_state needs a stack of stateful TimeLSTMs")
             layer.set_state(h0[:, l])
 
-    def forward(self, xs, lead=None):
+    def forward(self, xs, keys=None):
         x = xs
         finals = []
         for l, layer in enumerate(self.layers):
             if l > 0 and self.dropouts:
                 x = self.dropouts[l - 1].forward(x)
-            if l == 0 and lead is not None and isinstance(layer, TimeLSTM):
-                y = layer.forward(x, lead)  # (N, T, H)
+            if l == 0 and keys is not None and isinstance(layer, TimeLSTM):
+                y = layer.forward(x, keys)  # (N, T, H)
             else:
                 y = layer.forward(x)
             finals.append(layer.final_h if isinstance(layer, TimeBiLSTM) else y[:, -1])
