@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from attnseq.backend import xp
 from attnseq.layers.base import Layer
+from attnseq.layers.shared_rows import computed_rows, input_projection, prefix_plan, unsort
 
 
 def lstm_cell(gates, c_prev, c_out, tanh_c_out, h_out):
@@ -68,25 +69,6 @@ def lstm_step(Wx, Wh, b, x, h_prev, c_prev, keys=None):
     return gates, c, tanh_c, h
 
 
-def input_projection(x, Wx, b, keys=None):
-    """``x @ Wx + b`` for x (R, D) -> (R, 4H), each distinct input projected once.
-
-    keys (R,) ints, when given, are equal where rows of x are equal (token ids of embedded
-    inputs). A vocabulary has far fewer distinct tokens than a batch has rows, and a matmul
-    with only D = 16 columns to sum over runs far below the BLAS's peak, so projecting each
-    distinct row and copying the results out is cheaper than projecting every row.
-    """
-    if keys is not None and keys.shape[0] >= 32:  # a few rows: not worth finding the repeats
-        uniq, first, inverse = xp.unique(keys, return_index=True, return_inverse=True)
-        if 2 * uniq.shape[0] <= keys.shape[0]:  # enough repetition to pay for the lookup
-            table = x[first] @ Wx  # (U, 4H)
-            table += b
-            return xp.take(table, inverse.reshape(-1), axis=0)
-    out = x @ Wx
-    out += b
-    return out
-
-
 class LSTM(Layer):
     """One LSTM step. Wx: (D, 4H), Wh: (H, 4H), b: (4H,).
 
@@ -115,71 +97,6 @@ class LSTM(Layer):
         xp.matmul(h_prev.T, dA, out=dWh)
         db[...] = dA.sum(axis=0)
         return dA @ Wx.T, dA @ Wh.T, dc_prev
-
-
-# A step gathers the first rows of scattered runs only when that computes at most this share of
-# the rows that the contiguous plan would (see ``_prefix_plan``).
-SHARE_AT_MOST = 0.9
-
-
-def _prefix_plan(keys):
-    """Sort the rows so that rows with a common prefix are neighbours, and find what each step
-    computes.
-
-    keys: (N, T) ints, equal where two rows' inputs are equal (token ids). Returns
-    (order, starts, runs): ``order`` sorts the rows by their keys (lexicographically, largest
-    first), so that at every step t the rows that agree on keys[:, :t+1] form contiguous *runs*
-    of sorted rows, and step t computes one row of each run, its first. ``starts[t]`` says
-    which rows those are:
-
-    * None: every run is one row, all N are computed;
-    * an int m: rows :m, each on its own, and row m-1 carries its state to the rows after it,
-      which share its prefix: padding, which sorts last when its id is the smallest, as in
-      attnseq's vocabularies (rows :m may share prefixes too, when gathering them would not
-      save enough, see ``SHARE_AT_MOST``);
-    * else an ascending index array, the first row of each run, with ``runs[t]`` (N,) the run
-      of every sorted row.
-
-    ``runs[t]`` is None in the first two cases.
-    """
-    N, T = keys.shape
-    order = xp.lexsort(keys.T[::-1])[::-1]  # lexsort's last key is the primary: column 0
-    k = keys[order]
-    first = xp.ones((N, T), dtype=bool)  # first[n, t]: sorted row n begins a run at step t
-    if N > 1:
-        xp.logical_or.accumulate(k[1:] != k[:-1], axis=1, out=first[1:])
-    starts, runs = [], []
-    for t, m in enumerate(first.sum(axis=0).tolist()):
-        rows = None if m == N else xp.flatnonzero(first[:, t])
-        # Computing rows :last + 1 (every row but the last run's copies) is also exact: a row
-        # of a shared run that is computed on its own gets the same state as the run's first.
-        # Where the runs before the last save few rows, that cheaper plan wins over gathering
-        # the scattered rows (measured in training on random batches of dates).
-        if rows is not None and m >= SHARE_AT_MOST * (int(rows[-1]) + 1):
-            rows = int(rows[-1]) + 1
-        starts.append(rows)
-        runs.append(None if rows is None or isinstance(rows, int)
-                    else xp.cumsum(first[:, t]) - 1)
-    return order, starts, runs
-
-
-def _computed_rows(starts, N: int):
-    """Indices into the time-major (T·N) rows of the (step, row) pairs a plan computes, step
-    by step (see ``_prefix_plan``); None when all are."""
-    if all(s is None for s in starts):
-        return None
-    return xp.concatenate([t * N + (xp.arange(N) if s is None else
-                                    xp.arange(s) if isinstance(s, int) else s)
-                           for t, s in enumerate(starts)])
-
-
-def _unsort(a, order):
-    """Undo ``a = b[order]`` along the first axis (a no-op copy when order is None)."""
-    if order is None:
-        return a.copy()
-    out = xp.empty_like(a)
-    out[order] = a
-    return out
 
 
 class TimeLSTM(Layer):
@@ -230,12 +147,12 @@ class TimeLSTM(Layer):
         H = Wh.shape[0]
         use_state = self.stateful and self.h is not None
         if keys is not None and not use_state:
-            order, starts, runs = _prefix_plan(keys)
+            order, starts, runs = prefix_plan(keys)
             xs, keys = xs[order], keys[order]
         else:
             order, starts, runs = None, [None] * T, [None] * T
         x2 = xp.ascontiguousarray(xs.transpose(1, 0, 2)).reshape(T * N, D)  # (T·N, D)
-        rows = _computed_rows(starts, N)
+        rows = computed_rows(starts, N)
         xr = x2 if rows is None else x2[rows]  # (R, D): the inputs of the computed rows
         kr = None
         if keys is not None:  # the computed rows' keys, laid out like xr
@@ -278,8 +195,8 @@ class TimeLSTM(Layer):
                 lo += m
         self.cache = (xr, gates, hs, cs, tanh_cs, order, starts, rows)
         if self.stateful:
-            self.h, self.c = _unsort(hs[T], order), _unsort(cs[T], order)
-        return _unsort(hs[1:].transpose(1, 0, 2), order)  # (N, T, H)
+            self.h, self.c = unsort(hs[T], order), unsort(cs[T], order)
+        return unsort(hs[1:].transpose(1, 0, 2), order)  # (N, T, H)
 
     def backward(self, dhs):
         Wx, Wh, _ = self.params
@@ -321,7 +238,7 @@ class TimeLSTM(Layer):
                 dh[first] = dA[lo:hi] @ Wh.T
                 dc[first] = dc_prev
             hi = lo
-        self.dh, self.dc = _unsort(dh, order), _unsort(dc, order)
+        self.dh, self.dc = unsort(dh, order), unsort(dc, order)
         h_prev = hs[:-1].reshape(T * N, H)
         xp.matmul(xr.T, dA, out=dWx)  # each weight gradient: one matmul over the computed rows
         xp.matmul((h_prev if rows is None else h_prev[rows]).T, dA, out=dWh)
@@ -332,7 +249,7 @@ class TimeLSTM(Layer):
         else:  # rows that only copied a shared state get no input gradient
             dx2 = xp.zeros((T * N, xr.shape[1]), dtype=dxr.dtype)
             dx2[rows] = dxr
-        return _unsort(dx2.reshape(T, N, -1).transpose(1, 0, 2), order)  # (N, T, D)
+        return unsort(dx2.reshape(T, N, -1).transpose(1, 0, 2), order)  # (N, T, D)
 
     def step(self, x, h, c, keys=None):
         """One inference step without caching: x (N, D), h, c (N, H) -> (h, c); ``keys`` (N,)

@@ -1,0 +1,70 @@
+"""attnseq.layers.shared_rows: prefix plans cover every distinct prefix exactly once (or, in
+the contiguous plan, at least once), and the per-token projection equals the plain product.
+``TimeLSTM`` with keys is checked against the plain loop in test_recurrent.py."""
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from attnseq.layers.shared_rows import input_projection, prefix_plan
+
+D, H = 4, 6
+
+
+def weights(rng):
+    return rng.standard_normal((D, 4 * H)), None, rng.standard_normal(4 * H)
+
+
+@given(st.integers(1, 7).flatmap(lambda n: st.integers(1, 6).flatmap(
+    lambda t: st.lists(st.lists(st.integers(0, 2), min_size=t, max_size=t),
+                       min_size=n, max_size=n))))
+def test_prefix_plan_computes_every_distinct_prefix(keys):
+    keys = np.array(keys)
+    n, t_len = keys.shape
+    order, starts, runs = prefix_plan(keys)
+    assert sorted(order.tolist()) == list(range(n))
+    sorted_keys = keys[order]
+    for t in range(t_len):
+        distinct = {tuple(row) for row in keys[:, :t + 1]}
+        if starts[t] is None:  # all rows, each on its own
+            first, run = np.arange(n), np.arange(n)
+        elif isinstance(starts[t], int):  # rows :m; row m-1 carries the rest
+            m = starts[t]
+            first, run = np.arange(m), np.minimum(np.arange(n), m - 1)
+            assert runs[t] is None
+            assert len(first) >= len(distinct)
+        else:  # exactly one row per distinct prefix
+            first, run = starts[t], runs[t]
+            assert len(first) == len(distinct)
+        assert {tuple(row) for row in sorted_keys[first, :t + 1]} == distinct
+        # every sorted row is in the run of a row with the same prefix
+        np.testing.assert_array_equal(sorted_keys[first[run], :t + 1], sorted_keys[:, :t + 1])
+
+
+@given(st.lists(st.integers(0, 4), min_size=1, max_size=12))
+def test_input_projection_with_keys_equals_the_plain_product(keys):
+    rng = np.random.default_rng(len(keys))
+    keys = np.array(keys)
+    vectors = rng.standard_normal((5, D))
+    x = vectors[keys]  # equal keys, equal rows
+    Wx, _, b = weights(rng)
+    expected = x @ Wx + b
+    np.testing.assert_allclose(input_projection(x, Wx, b, keys), expected, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(input_projection(x, Wx, b), expected, rtol=0, atol=1e-13)
+
+
+def test_input_projection_projects_only_the_distinct_rows():
+    rng = np.random.default_rng(5)
+    Wx, _, b = weights(rng)
+    keys = np.array([0, 1, 0, 0, 2, 1, 1, 0] * 5)  # 40 rows, 3 distinct
+    x = rng.standard_normal((3, D))[keys]
+    rows = []
+
+    class Spy(np.ndarray):
+        def __matmul__(self, other):
+            rows.append(self.shape[0])
+            return np.asarray(self) @ other
+
+    np.testing.assert_allclose(input_projection(x.view(Spy), Wx, b, keys), x @ Wx + b,
+                               rtol=0, atol=1e-13)
+    assert rows == [3]
