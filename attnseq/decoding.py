@@ -52,7 +52,8 @@ def decode_in_batches(model, xs, start_id: int, length: int,
 
     ``workers`` threads decode batches side by side, each on its own replica of the model
     (``attnseq.threads``); None means ``attnseq.threads.default_workers``: one per BLAS thread
-    for batches of 16 rows or more. With one worker, the batches run one after another on the model itself.
+    for batches of 16 rows or more. With one worker, the batches run one after another on the
+    model itself.
     """
     out = numpy.zeros((len(xs), length), dtype=numpy.int32)
     ids = to_numpy(xs)
@@ -69,7 +70,9 @@ def decode_in_batches(model, xs, start_id: int, length: int,
 
     if workers is None:
         workers = default_workers(batch_size)
-    run_threaded(model, batches, decode, workers)
+    elif int(workers) != workers or workers < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    run_threaded(model, batches, decode, int(workers))
     return out
 
 

@@ -10,14 +10,14 @@ Two things make that safe and fast:
 
 * every thread decodes with its own ``replica`` of the model: the layers keep caches from
   their last forward pass (and the attention layer its weights), so two threads must not share
-  layer objects; the replicas share the weight arrays, so they cost no copy of the weights;
+  layer objects; a replica shares every array of the model, so it copies no weights;
 * while the threads run, the BLAS runs one thread per call (``one_blas_thread``): with its
   own pool of threads on top of ours the cores would be oversubscribed, which measured slower
   than not using threads at all.
 
 NumPy has no call that sets its BLAS's thread count at run time; ``threadpoolctl`` (from the
-maintainers of scikit-learn and joblib, and what NumPy's documentation points to for this)
-finds the BLAS that NumPy loaded and sets it.
+maintainers of scikit-learn and joblib, and what ``numpy.show_runtime`` itself uses to report
+the BLAS's threads) finds the BLAS that NumPy loaded and sets it.
 """
 
 from __future__ import annotations

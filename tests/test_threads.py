@@ -1,6 +1,7 @@
 """attnseq.threads: replicas share weights but not layers, jobs run side by side, the BLAS is
 held to one thread meanwhile, and threaded decoding gives the sequential answers."""
 
+import re
 import threading
 
 import numpy as np
@@ -111,3 +112,11 @@ def test_threaded_decoding_equals_sequential_decoding(options):
         threaded = decode_in_batches(model, xs, 1, 5, batch_size=7, workers=3)
     np.testing.assert_array_equal(threaded, sequential)
     np.testing.assert_array_equal(sequential, model.generate(xs, 1, 5))  # one batch, no sort
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5])
+def test_decode_in_batches_refuses_a_bad_worker_count(workers):
+    xs = inputs(np.random.default_rng(3), n=4)
+    with pytest.raises(ValueError, match=rf"^workers must be a positive integer, got "
+                                         rf"{re.escape(repr(workers))}$"):
+        decode_in_batches(small_model(), xs, 1, 3, workers=workers)
