@@ -1,4 +1,4 @@
-"""attnseq.threads: replicas share weights but not layers, jobs run side by side, the BLAS is
+"""attnseq.threads: replicas share arrays but not layers, jobs run side by side, the BLAS is
 held to one thread meanwhile, and threaded decoding gives the sequential answers."""
 
 import re
@@ -25,7 +25,7 @@ def inputs(rng, n=40, t=7):
     return xs
 
 
-def test_replica_shares_the_weights_and_nothing_else():
+def test_replica_shares_the_arrays_but_not_the_layers():
     model = small_model()
     copy = replica(model)
     assert all(a is b for a, b in zip(copy.params, model.params, strict=True))
