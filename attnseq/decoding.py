@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy
 
 from attnseq.backend import INDEX_DTYPE, to_numpy, xp
+from attnseq.errors import positive_int
 from attnseq.threads import default_workers, run_threaded
 
 # Rows per decoding call when a caller splits a large set into batches. Measured on the 2-core
@@ -68,11 +69,9 @@ def decode_in_batches(model, xs, start_id: int, length: int,
     def decode(m, rows):
         out[rows] = to_numpy(m.generate(xs[rows], start_id, length))
 
-    if workers is None:
-        workers = default_workers(batch_size)
-    elif int(workers) != workers or workers < 1:
-        raise ValueError(f"workers must be a positive integer, got {workers!r}")
-    run_threaded(model, batches, decode, int(workers))
+    workers = default_workers(batch_size) if workers is None else positive_int("workers",
+                                                                                 workers)
+    run_threaded(model, batches, decode, workers)
     return out
 
 

@@ -1,4 +1,7 @@
-"""Errors that the command line reports as one line (exit code 2) instead of a traceback."""
+"""Errors that the command line reports as one line (exit code 2) instead of a traceback, and
+the positive-integer check that the training loop and decoding share."""
+
+import numpy
 
 
 class AttnseqError(ValueError):
@@ -8,3 +11,11 @@ class AttnseqError(ValueError):
     offending character, the limit that was exceeded), so the CLI can print it as is. It derives
     from ValueError so that library callers who already catch ValueError keep working.
     """
+
+
+def positive_int(name: str, value) -> int:
+    """``value`` as an int when it is a positive integer (a bool is not), else an
+    ``AttnseqError`` that names it: "NAME must be a positive integer, got VALUE"."""
+    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
+        raise AttnseqError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)

@@ -19,17 +19,11 @@ from tqdm import tqdm
 
 from attnseq.backend import to_numpy
 from attnseq.decoding import DEFAULT_BATCH, decode_in_batches
-from attnseq.errors import AttnseqError
+from attnseq.errors import AttnseqError, positive_int
 from attnseq.optim import LinearDecay, build_optimizer, clip_grads, grad_norm
 
 STOP = "stop"  # what a callback returns to end training after the current epoch
 _RECORD_FIELDS = ("epoch", "loss", "seconds", "examples_seen", "grad_norm", "lr")
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise AttnseqError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 @dataclass(frozen=True)
@@ -48,8 +42,8 @@ class TrainConfig:
     decay_epochs: float = 1.0  # ... over this many epochs' worth of examples (see Trainer)
 
     def __post_init__(self):
-        _positive_int("epochs", self.epochs)
-        _positive_int("batch_size", self.batch_size)
+        positive_int("epochs", self.epochs)
+        positive_int("batch_size", self.batch_size)
         for name in ("lr", "max_grad_norm", "final_lr", "decay_epochs"):
             value = getattr(self, name)
             if value is None and name in ("max_grad_norm", "final_lr"):
@@ -148,8 +142,8 @@ class Trainer:
         self.decay_epochs = decay_epochs
         self.max_grad_norm = max_grad_norm
         self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-        self.epochs = _positive_int("epochs", epochs)  # defaults for fit()
-        self.batch_size = _positive_int("batch_size", batch_size)
+        self.epochs = positive_int("epochs", epochs)  # defaults for fit()
+        self.batch_size = positive_int("batch_size", batch_size)
         self.history = History()  # the running fit's history, readable after an interrupt
 
     @classmethod
@@ -172,8 +166,8 @@ class Trainer:
         this epoch (the remaining callbacks still run); any return other than None or "stop"
         is an error. The model is left in eval mode.
         """
-        epochs = self.epochs if epochs is None else _positive_int("epochs", epochs)
-        batch_size = self.batch_size if batch_size is None else _positive_int("batch_size",
+        epochs = self.epochs if epochs is None else positive_int("epochs", epochs)
+        batch_size = self.batch_size if batch_size is None else positive_int("batch_size",
                                                                               batch_size)
         n = len(xs)
         if n == 0 or len(ts) != n:
@@ -268,7 +262,7 @@ def accuracy(model, xs, ts, *, start_id: int, end_id: int | None = None,
     if n == 0 or len(ts) != n:
         raise AttnseqError(f"need as many targets as inputs (at least one), "
                            f"got {n} inputs and {len(ts)} targets")
-    batch_size = _positive_int("batch_size", batch_size)
+    batch_size = positive_int("batch_size", batch_size)
     _set_mode(model, False)
     pred = decode_in_batches(model, xs, start_id, ts.shape[1] - 1, batch_size, workers)
     return float(rows_correct(pred, to_numpy(ts[:, 1:]), end_id, pad_id=pad_id).mean())
