@@ -24,7 +24,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _positive_int(text: str) -> int:
+def positive_int_option(text: str) -> int:
+    """An ``argparse`` type: a positive integer, else a one-line error (benchmarks use it too)."""
     try:
         value = int(text)
     except ValueError:
@@ -61,7 +62,7 @@ def _add_variant_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--bi-merge", choices=["concat", "sum"], default="concat",
                    help="how --encoder bi combines its directions (default: concat; each "
                         "direction is then H/2 wide)")
-    g.add_argument("--layers", type=_positive_int, default=1, metavar="N",
+    g.add_argument("--layers", type=positive_int_option, default=1, metavar="N",
                    help="stacked LSTM layers in encoder and decoder (default: 1)")
     g.add_argument("--residual", action="store_true",
                    help="skip connections around every layer from the second on")
@@ -96,17 +97,17 @@ def _add_training_options(p: argparse.ArgumentParser, recipe: str) -> None:
     p.add_argument("--data", metavar="FILE",
                    help="train on a book-format ('question_answer') or TSV file instead of "
                         "generated dates (split 90/10)")
-    p.add_argument("--samples", type=_positive_int, default=50_000,
+    p.add_argument("--samples", type=positive_int_option, default=50_000,
                    help="number of generated date pairs (default: 50000, as in the book)")
     p.add_argument("--data-seed", type=int, default=1984,
                    help="seed of the generated data and of the train/test split (default: 1984)")
-    p.add_argument("--epochs", type=_positive_int, default=None,
+    p.add_argument("--epochs", type=positive_int_option, default=None,
                    help="passes over the training data (default: the recipe's)")
-    p.add_argument("--batch-size", type=_positive_int, default=None,
+    p.add_argument("--batch-size", type=positive_int_option, default=None,
                    help="default: the recipe's")
-    p.add_argument("--wordvec-size", type=_positive_int, default=16,
+    p.add_argument("--wordvec-size", type=positive_int_option, default=16,
                    help="embedding width D (default: 16)")
-    p.add_argument("--hidden-size", type=_positive_int, default=256,
+    p.add_argument("--hidden-size", type=positive_int_option, default=256,
                    help="LSTM width H (default: 256)")
     p.add_argument("--lr", type=_positive_float, default=None,
                    help="Adam's (initial) learning rate (default: the recipe's)")

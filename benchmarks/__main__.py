@@ -15,7 +15,8 @@ from pathlib import Path
 
 from benchmarks import report
 from benchmarks.harness import NAMES, parse_only, run_benchmarks
-from benchmarks.workload import Settings, positive_int
+from attnseq.cli import positive_int_option
+from benchmarks.workload import Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,18 +31,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where results.json and the charts go (default: runs/bench)")
     p.add_argument("--only", metavar="NAME,...",
                    help=f"run only these, comma-separated: {', '.join(NAMES)}")
-    p.add_argument("--seeds", type=positive_int,
+    p.add_argument("--seeds", type=positive_int_option,
                    help="time-to-accuracy runs per recipe (default 3; quick 1)")
-    p.add_argument("--iters", type=positive_int,
+    p.add_argument("--iters", type=positive_int_option,
                    help="timed training steps K, after the warm-up (default 20; quick 3)")
     p.add_argument("--full-epoch", action="store_true",
                    help="also time one real epoch with attnseq's Trainer")
-    p.add_argument("--max-epochs", type=positive_int,
+    p.add_argument("--max-epochs", type=positive_int_option,
                    help="cap of a time-to-accuracy run, in epochs (default 10)")
-    p.add_argument("--eval-every", type=positive_int,
+    p.add_argument("--eval-every", type=positive_int_option,
                    help="training examples between test evaluations in time to accuracy "
                         "(default 3200)")
-    p.add_argument("--single-limit", type=positive_int, metavar="N",
+    p.add_argument("--single-limit", type=positive_int_option, metavar="N",
                    help="decode only N test pairs one at a time (default: all of them)")
     return p
 

@@ -25,7 +25,8 @@ from attnseq.errors import AttnseqError
 from attnseq.models.init import Initializer
 from attnseq.recipes import RECIPES, Recipe
 from benchmarks.time_to_accuracy import medians, run_to_accuracy
-from benchmarks.workload import Settings, date_task, positive_int
+from attnseq.cli import positive_int_option
+from benchmarks.workload import Settings, date_task
 
 
 def _seeds(text: str) -> list[int]:
@@ -48,11 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--final-lr", type=float, help="rate at the end of the linear decay")
     g.add_argument("--constant-lr", action="store_true", help="no decay")
     p.add_argument("--decay-epochs", type=float, help="length of the decay, in epochs")
-    p.add_argument("--batch-size", type=positive_int)
+    p.add_argument("--batch-size", type=positive_int_option)
     p.add_argument("--init", choices=list(Initializer.SCHEMES))
     p.add_argument("--seeds", type=_seeds, default=[0, 1, 2], help="default: 0,1,2")
-    p.add_argument("--max-epochs", type=positive_int, default=2, help="cap per run (default: 2)")
-    p.add_argument("--eval-every", type=positive_int, default=Settings.eval_every,
+    p.add_argument("--max-epochs", type=positive_int_option, default=2,
+                   help="cap per run (default: 2)")
+    p.add_argument("--eval-every", type=positive_int_option, default=Settings.eval_every,
                    help=f"training examples between evaluations (default: "
                         f"{Settings.eval_every})")
     p.add_argument("--out", type=Path, metavar="FILE", help="write the results as JSON")

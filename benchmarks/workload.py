@@ -9,7 +9,6 @@ depend on what the weights are, so no measurement needs a trained model.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from dataclasses import asdict, dataclass, replace
@@ -21,14 +20,6 @@ from attnseq.converter import Converter
 from attnseq.decoding import DEFAULT_BATCH
 from attnseq.experiment import Task
 from attnseq.optim import Adam, clip_grads
-
-
-def positive_int(text: str) -> int:
-    """An ``argparse`` type for the benchmark commands' counts and sizes."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 @dataclass(frozen=True)
