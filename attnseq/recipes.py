@@ -53,8 +53,8 @@ RECIPES = MappingProxyType({
                       f"embeddings ~ N(0, 1/D) and forget-gate bias 1, batch "
                       f"{DEFAULT_TRAIN.batch_size}, Adam lr "
                       f"{DEFAULT_TRAIN.lr:g} falling linearly to {DEFAULT_TRAIN.final_lr:g} "
-                      f"over the first {_epochs(DEFAULT_TRAIN.decay_epochs)}, clip {DEFAULT_TRAIN.max_grad_norm:g}, "
-                      f"{DEFAULT_TRAIN.epochs} epochs"),
+                      f"over the first {_epochs(DEFAULT_TRAIN.decay_epochs)}, "
+                      f"clip {DEFAULT_TRAIN.max_grad_norm:g}, {DEFAULT_TRAIN.epochs} epochs"),
     "book": Recipe("book", "book", BOOK_TRAIN,
                    "the book's: embeddings randn/100, batch 128, Adam lr 0.001, clip 5, "
                    "10 epochs"),
