@@ -8,7 +8,11 @@ all three. The maths is the book's:
     f, i, o = σ(A_f), σ(A_i), σ(A_o);   g = tanh(A_g)
     c = f·c_prev + i·g;                 h = o·tanh(c)
 
-Both layers share the two cell functions below, so the step maths exists once.
+Both layers share the two cell functions below, so the step maths exists once. They take the
+gates *gate-major*, (4, N, H), so that each gate is one block: the cell's arithmetic is a few
+dozen NumPy calls per step, and on a contiguous block each runs 2-3x as fast as on the strided
+column slices of an (N, 4H) array (measured on 128 x 256 float32 blocks). ``gate_major`` views an
+(N, 4H) array that way; ``TimeLSTM`` stores its gates gate-major outright.
 """
 
 from __future__ import annotations
@@ -18,21 +22,27 @@ from attnseq.layers.base import Layer
 from attnseq.layers.shared_rows import computed_rows, input_projection, prefix_plan, unsort
 
 
-def lstm_cell(gates, c_prev, c_out, tanh_c_out, h_out):
-    """Activate ``gates`` (N, 4H) in place and write the new cell state, tanh(c) and h.
+def gate_major(a):
+    """View a (N, 4H) array of pre-activations (or their gradients) as (4, N, H), gate k being
+    a[:, kH:(k+1)H]. A view, not a copy: writing to it writes to ``a``."""
+    N, H4 = a.shape
+    return a.reshape(N, 4, H4 // 4).transpose(1, 0, 2)
 
-    gates: pre-activations on entry, activations f, i, o, g on return. c_prev: (N, H).
-    c_out, tanh_c_out, h_out: (N, H) buffers that receive c, tanh(c) and h.
+
+def lstm_cell(gates, c_prev, c_out, tanh_c_out, h_out):
+    """Activate ``gates`` (4, N, H) in place and write the new cell state, tanh(c) and h.
+
+    gates: gate-major pre-activations on entry, activations f, i, o, g on return. c_prev:
+    (N, H). c_out, tanh_c_out, h_out: (N, H) buffers that receive c, tanh(c) and h.
     """
-    H = c_prev.shape[1]
-    sig = gates[:, : 3 * H]
-    # σ(x) = (1 + tanh(x/2)) / 2: no overflow for large |x|, and it lets one tanh over the
-    # whole contiguous block activate all four gates (a strided slice is slower to walk).
+    sig = gates[:3]
+    # σ(x) = (1 + tanh(x/2)) / 2: no overflow for large |x|, and one tanh over the whole block
+    # activates all four gates.
     sig *= 0.5
     xp.tanh(gates, out=gates)
     sig *= 0.5
     sig += 0.5
-    f, i, o, g = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+    f, i, o, g = gates
     xp.multiply(f, c_prev, out=c_out)
     xp.multiply(i, g, out=tanh_c_out)  # i·g, in a buffer that is free until tanh(c)
     c_out += tanh_c_out
@@ -41,29 +51,31 @@ def lstm_cell(gates, c_prev, c_out, tanh_c_out, h_out):
 
 
 def lstm_cell_backward(gates, c_prev, tanh_c, dh, dc, dA_out):
-    """Backward of ``lstm_cell``: write dA (N, 4H) into ``dA_out`` and return dc_prev (N, H).
+    """Backward of ``lstm_cell``: write dA (4, N, H) into ``dA_out`` and return dc_prev (N, H).
 
-    gates: the activations from the forward pass; dh, dc: gradients of the step's h and c
-    (dc includes what flows back from the next step). Nothing passed in is modified.
+    gates: the activations (4, N, H) from the forward pass; dh, dc: gradients of the step's h
+    and c (dc includes what flows back from the next step). dA_out: gate-major, usually a
+    ``gate_major`` view of an (N, 4H) buffer. Nothing passed in is modified.
     """
-    H = c_prev.shape[1]
-    f, i, o, g = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+    f, i, o, g = gates
+    dA_f, dA_i, dA_o, dA_g = dA_out
     ds = dh * o
     ds *= 1.0 - tanh_c * tanh_c
     ds += dc  # total gradient of c
-    xp.multiply(ds * c_prev, f * (1.0 - f), out=dA_out[:, :H])
-    xp.multiply(ds * g, i * (1.0 - i), out=dA_out[:, H : 2 * H])
-    xp.multiply(dh * tanh_c, o * (1.0 - o), out=dA_out[:, 2 * H : 3 * H])
-    xp.multiply(ds * i, 1.0 - g * g, out=dA_out[:, 3 * H :])
+    xp.multiply(ds * c_prev, f * (1.0 - f), out=dA_f)
+    xp.multiply(ds * g, i * (1.0 - i), out=dA_i)
+    xp.multiply(dh * tanh_c, o * (1.0 - o), out=dA_o)
+    xp.multiply(ds * i, 1.0 - g * g, out=dA_g)
     ds *= f
     return ds
 
 
 def lstm_step(Wx, Wh, b, x, h_prev, c_prev, keys=None):
-    """One step from scratch: returns (gates, c, tanh_c, h); see ``lstm_cell`` for the shapes.
-    ``keys`` (N,), when given, say which inputs are equal (see ``input_projection``)."""
-    gates = input_projection(x, Wx, b, keys)  # (N, 4H), added to in place
-    gates += h_prev @ Wh
+    """One step from scratch: returns (gates (4, N, H), c, tanh_c, h); see ``lstm_cell`` for
+    the shapes. ``keys`` (N,), when given, say which inputs are equal (see
+    ``input_projection``)."""
+    gates = input_projection(x, Wx, b, keys)  # (4, N, H), added to in place
+    gates += gate_major(h_prev @ Wh)
     c, tanh_c, h = (xp.empty_like(c_prev) for _ in range(3))
     lstm_cell(gates, c_prev, c, tanh_c, h)
     return gates, c, tanh_c, h
@@ -91,8 +103,8 @@ class LSTM(Layer):
         Wx, Wh, _ = self.params
         dWx, dWh, db = self.grads
         x, h_prev, c_prev, gates, tanh_c = self.cache
-        dA = xp.empty_like(gates)
-        dc_prev = lstm_cell_backward(gates, c_prev, tanh_c, dh, dc, dA)
+        dA = xp.empty((gates.shape[1], 4 * gates.shape[2]), dtype=gates.dtype)  # (N, 4H)
+        dc_prev = lstm_cell_backward(gates, c_prev, tanh_c, dh, dc, gate_major(dA))
         xp.matmul(x.T, dA, out=dWx)
         xp.matmul(h_prev.T, dA, out=dWh)
         db[...] = dA.sum(axis=0)
@@ -108,7 +120,8 @@ class TimeLSTM(Layer):
     one matmul before the loop, and the weight gradients are one matmul each after it. Inside,
     the buffers are time-major, so every step reads and writes contiguous blocks: states are
     (T + 1, N, H), and the gates of the (step, row) pairs actually computed (see ``keys``) are
-    packed step after step into (R, 4H), R ≤ T·N, so skipped pairs cost neither FLOPs nor memory.
+    packed step after step into (4, R, H), gate-major, R ≤ T·N, so skipped pairs cost neither
+    FLOPs nor memory.
 
     ``keys`` (N, T) ints (the token ids behind xs) say which inputs are equal. Each distinct
     input is projected once (``input_projection``). And rows whose first t + 1 keys agree
@@ -158,11 +171,11 @@ class TimeLSTM(Layer):
         if keys is not None:  # the computed rows' keys, laid out like xr
             kr = xp.ascontiguousarray(keys.T).reshape(T * N)
             kr = kr if rows is None else kr[rows]
-        # (R, 4H): all input projections at once, step t's rows contiguous
+        # (4, R, H): all input projections at once, gate-major, step t's rows contiguous
         gates = input_projection(xr, Wx, b, kr)
         hs = xp.empty((T + 1, N, H), dtype=Wh.dtype)  # hs[t] is the h that step t reads
         cs = xp.empty((T + 1, N, H), dtype=Wh.dtype)
-        tanh_cs = xp.empty((gates.shape[0], H), dtype=Wh.dtype)
+        tanh_cs = xp.empty((gates.shape[1], H), dtype=Wh.dtype)
         hs[0] = self.h if use_state else 0.0
         cs[0] = self.c if use_state and self.c is not None else 0.0
         rec = xp.empty((N, 4 * H), dtype=Wh.dtype)
@@ -170,25 +183,25 @@ class TimeLSTM(Layer):
         lo = 0
         for t, (first, run) in enumerate(zip(starts, runs)):
             if first is None:  # every row computed, in place
-                g = gates[lo:lo + N]
+                g = gates[:, lo:lo + N]
                 xp.matmul(hs[t], Wh, out=rec)
-                g += rec
+                g += gate_major(rec)
                 lstm_cell(g, cs[t], cs[t + 1], tanh_cs[lo:lo + N], hs[t + 1])
                 lo += N
             elif isinstance(first, int):  # rows :m computed in place; row m-1 carries the rest
                 m = first
-                g = gates[lo:lo + m]
+                g = gates[:, lo:lo + m]
                 xp.matmul(hs[t, :m], Wh, out=rec[:m])
-                g += rec[:m]
+                g += gate_major(rec[:m])
                 lstm_cell(g, cs[t, :m], cs[t + 1, :m], tanh_cs[lo:lo + m], hs[t + 1, :m])
                 hs[t + 1, m:] = hs[t + 1, m - 1]
                 cs[t + 1, m:] = cs[t + 1, m - 1]
                 lo += m
             else:  # one row per run; the run's other rows copy its new state
                 m = first.shape[0]
-                g = gates[lo:lo + m]
+                g = gates[:, lo:lo + m]
                 xp.matmul(hs[t, first], Wh, out=rec[:m])
-                g += rec[:m]
+                g += gate_major(rec[:m])
                 lstm_cell(g, cs[t, first], c_run[:m], tanh_cs[lo:lo + m], h_run[:m])
                 xp.take(h_run[:m], run, axis=0, out=hs[t + 1])
                 xp.take(c_run[:m], run, axis=0, out=cs[t + 1])
@@ -205,25 +218,27 @@ class TimeLSTM(Layer):
         T, N, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
         if order is not None:
             dhs = dhs[order]
-        dA = xp.empty_like(gates)  # (R, 4H), laid out like gates
+        # (R, 4H), rows packed like the gates but not gate-major: each step's dA and all
+        # steps' together are then plain matrices for the matmuls that take them
+        dA = xp.empty((gates.shape[1], 4 * H), dtype=Wh.dtype)
         dh = xp.zeros((N, H), dtype=Wh.dtype)  # gradients of every row's h and c after step t
         dc = xp.zeros((N, H), dtype=Wh.dtype)
-        hi = gates.shape[0]
+        hi = gates.shape[1]
         for t in reversed(range(T)):
             first = starts[t]
             dh += dhs[:, t]  # gradient of h_t: from the output and from step t+1
             if first is None:
                 lo = hi - N
-                dc[...] = lstm_cell_backward(gates[lo:hi], cs[t], tanh_cs[lo:hi], dh, dc,
-                                             dA[lo:hi])
+                dc[...] = lstm_cell_backward(gates[:, lo:hi], cs[t], tanh_cs[lo:hi], dh, dc,
+                                             gate_major(dA[lo:hi]))
                 xp.matmul(dA[lo:hi], Wh.T, out=dh)
             elif isinstance(first, int):  # rows m.. were copies of row m-1: their gradients
                 m = first                 # add up there
                 lo = hi - m
                 dh[m - 1] += dh[m:].sum(axis=0)
                 dc[m - 1] += dc[m:].sum(axis=0)
-                dc[:m] = lstm_cell_backward(gates[lo:hi], cs[t, :m], tanh_cs[lo:hi], dh[:m],
-                                            dc[:m], dA[lo:hi])
+                dc[:m] = lstm_cell_backward(gates[:, lo:hi], cs[t, :m], tanh_cs[lo:hi],
+                                            dh[:m], dc[:m], gate_major(dA[lo:hi]))
                 xp.matmul(dA[lo:hi], Wh.T, out=dh[:m])
                 dh[m:] = 0.0
                 dc[m:] = 0.0
@@ -231,8 +246,8 @@ class TimeLSTM(Layer):
                 lo = hi - first.shape[0]
                 dh_run = xp.add.reduceat(dh, first, axis=0)
                 dc_run = xp.add.reduceat(dc, first, axis=0)
-                dc_prev = lstm_cell_backward(gates[lo:hi], cs[t, first], tanh_cs[lo:hi],
-                                             dh_run, dc_run, dA[lo:hi])
+                dc_prev = lstm_cell_backward(gates[:, lo:hi], cs[t, first], tanh_cs[lo:hi],
+                                             dh_run, dc_run, gate_major(dA[lo:hi]))
                 dh[...] = 0.0
                 dc[...] = 0.0
                 dh[first] = dA[lo:hi] @ Wh.T

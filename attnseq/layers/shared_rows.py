@@ -8,7 +8,8 @@ and uses the two helpers here:
   computes one row of each group and copies its state to the others. Reversed inputs all
   begin with padding, and a batch of like questions also shares first characters.
 * ``input_projection``: the projection ``x @ Wx + b`` of each distinct token once, copied out
-  to the rows, instead of a matmul over every row with only D terms to sum.
+  to the rows, instead of a matmul over every row with only D terms to sum; gate-major, as the
+  LSTM cell takes its gates.
 """
 
 from __future__ import annotations
@@ -17,21 +18,25 @@ from attnseq.backend import xp
 
 
 def input_projection(x, Wx, b, keys=None):
-    """``x @ Wx + b`` for x (R, D) -> (R, 4H), each distinct input projected once.
+    """``x @ Wx + b`` for x (R, D), gate-major: (4, R, H), gate k being the columns kH:(k+1)H
+    of the product (see ``attnseq.layers.recurrent``). Each distinct input is projected once.
 
     keys (R,) ints, when given, are equal where rows of x are equal (token ids of embedded
     inputs). A vocabulary has far fewer distinct tokens than a batch has rows, and a matmul
     with only D = 16 columns to sum over runs far below the BLAS's peak, so projecting each
     distinct row and copying the results out is cheaper than projecting every row.
     """
+    D, H4 = Wx.shape
+    Wx4 = Wx.reshape(D, 4, H4 // 4).transpose(1, 0, 2)  # (4, D, H): gate k's columns
+    b4 = b.reshape(4, 1, H4 // 4)
     if keys is not None and keys.shape[0] >= 32:  # a few rows: not worth finding the repeats
         uniq, first, inverse = xp.unique(keys, return_index=True, return_inverse=True)
         if 2 * uniq.shape[0] <= keys.shape[0]:  # enough repetition to pay for the lookup
-            table = x[first] @ Wx  # (U, 4H)
-            table += b
-            return xp.take(table, inverse.reshape(-1), axis=0)
-    out = x @ Wx
-    out += b
+            table = xp.matmul(x[first], Wx4)  # (4, U, H)
+            table += b4
+            return xp.take(table, inverse.reshape(-1), axis=1)
+    out = xp.matmul(x, Wx4)  # (4, R, H), one gate after the other
+    out += b4
     return out
 
 

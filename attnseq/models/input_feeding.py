@@ -27,7 +27,7 @@ from __future__ import annotations
 from attnseq.backend import xp
 from attnseq.decoding import attended_columns
 from attnseq.layers import LSTM, Attention, TimeAffine, TimeEmbedding, gather
-from attnseq.layers.recurrent import lstm_cell, lstm_cell_backward, lstm_step
+from attnseq.layers.recurrent import gate_major, lstm_cell, lstm_cell_backward, lstm_step
 from attnseq.models.init import Initializer
 from attnseq.models.variants import score_layer
 
@@ -85,7 +85,9 @@ class InputFeedingDecoder:
         X[:, :, :D] = E.transpose(1, 0, 2)
         hs = xp.empty((T + 1, N, H), dtype=enc_hs.dtype)
         cs = xp.empty((T + 1, N, H), dtype=enc_hs.dtype)
-        gates = xp.empty((T, N, 4 * H), dtype=enc_hs.dtype)
+        gates = xp.empty((T, 4, N, H), dtype=enc_hs.dtype)  # gate-major, as lstm_cell takes them
+        Wx4 = Wx.reshape(D + H, 4, H).transpose(1, 0, 2)  # (4, D + H, H): gate k's columns
+        b4 = b.reshape(4, 1, H)
         tanh_cs = xp.empty((T, N, H), dtype=enc_hs.dtype)
         rec = xp.empty((N, 4 * H), dtype=enc_hs.dtype)
         C = xp.empty((N, T, H), dtype=enc_hs.dtype)
@@ -95,10 +97,10 @@ class InputFeedingDecoder:
         attentions = self._step_attentions(T)
         for t in range(T):
             X[t, :, D:] = context
-            xp.matmul(X[t], Wx, out=gates[t])
+            xp.matmul(X[t], Wx4, out=gates[t])
             xp.matmul(hs[t], Wh, out=rec)
-            gates[t] += rec
-            gates[t] += b
+            gates[t] += gate_major(rec)
+            gates[t] += b4
             lstm_cell(gates[t], cs[t], cs[t + 1], tanh_cs[t], hs[t + 1])
             context = attentions[t].forward(enc_hs, hs[t + 1], mask)  # (N, H)
             C[:, t] = context
@@ -113,12 +115,12 @@ class InputFeedingDecoder:
         enc_shape, X, hs, cs, gates, tanh_cs = self.cache
         Wx, Wh, _ = self.lstm.params
         dWx, dWh, db = self.lstm.grads
-        T, N, H4 = gates.shape
-        H = H4 // 4
+        T, _, N, H = gates.shape
+        H4 = 4 * H
         D = X.shape[2] - H
         dout = self.affine.backward(dscores)  # (N, T, 2H)
         denc_hs = xp.zeros(enc_shape, dtype=dout.dtype)
-        dA = xp.empty_like(gates)  # (T, N, 4H)
+        dA = xp.empty((T, N, H4), dtype=dout.dtype)  # not gate-major: each dA[t] is a matrix
         dE = xp.empty((N, T, D), dtype=dout.dtype)
         dh = xp.zeros((N, H), dtype=dout.dtype)  # from step t + 1, through h_t
         dc = xp.zeros((N, H), dtype=dout.dtype)  # ... through the cell state
@@ -129,7 +131,7 @@ class InputFeedingDecoder:
             denc_hs += dhs_t
             dh += dout[:, t, H:]
             dh += dh_att
-            dc = lstm_cell_backward(gates[t], cs[t], tanh_cs[t], dh, dc, dA[t])
+            dc = lstm_cell_backward(gates[t], cs[t], tanh_cs[t], dh, dc, gate_major(dA[t]))
             dx = dA[t] @ Wx.T  # (N, D + H)
             xp.matmul(dA[t], Wh.T, out=dh)
             dE[:, t], dcontext = dx[:, :D], dx[:, D:]
