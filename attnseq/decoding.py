@@ -11,6 +11,7 @@ import numpy
 
 from attnseq.backend import INDEX_DTYPE, to_numpy, xp
 from attnseq.errors import positive_int
+from attnseq.layers.shared_rows import prefix_order
 from attnseq.threads import default_workers, run_threaded
 
 # Rows per decoding call when a caller splits a large set into batches. Measured on the 2-core
@@ -63,8 +64,10 @@ def decode_in_batches(model, xs, start_id: int, length: int,
     if pad_id is not None:
         keys.append((ids == pad_id).sum(axis=1))  # ... after the padding count
     order = numpy.lexsort(keys) if keys else numpy.arange(len(ids))
-    # Longest inputs first (least padding), so that no thread is left with a long batch last.
+    # Longest inputs first (least padding), so that no thread is left with a long batch last;
+    # within a batch, rows in the encoder's prefix_order, which it then need not sort itself.
     batches = [order[i:i + batch_size] for i in range(0, len(xs), batch_size)]
+    batches = [rows[to_numpy(prefix_order(xp.asarray(ids[rows])))] for rows in batches]
 
     def decode(m, rows):
         out[rows] = to_numpy(m.generate(xs[rows], start_id, length))

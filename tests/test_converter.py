@@ -77,14 +77,15 @@ def test_too_long_answer_names_the_limit():
 
 # -- conversion ------------------------------------------------------------------------------
 
-def fake_generate(outputs):
-    """A ``generate`` that answers row n with ``outputs[n % len(outputs)]`` then END/PAD."""
+def fake_generate(conv, answers):
+    """A ``generate`` that answers each row's question q with ``answers[q]`` then END/PAD
+    (by the question, not by the row's place: the converter reorders rows into batches)."""
 
     def generate(xs, start_id, length, return_attention=False):
         assert start_id == VOCAB.start_id and length == A_LEN + 1
         rows = []
-        for n in range(len(xs)):
-            row = ids(outputs[n % len(outputs)]) + [VOCAB.end_id]
+        for question in conv_texts(conv, xs):
+            row = ids(answers[question]) + [VOCAB.end_id]
             rows.append((row + [VOCAB.pad_id] * length)[:length])
         return np.array(rows, dtype=np.int32).reshape(len(xs), length)
 
@@ -93,7 +94,8 @@ def fake_generate(outputs):
 
 def test_convert_decodes_up_to_the_end_token(monkeypatch):
     conv = make()
-    monkeypatch.setattr(conv.model, "generate", fake_generate(["1984-09-25", "7"]))
+    monkeypatch.setattr(conv.model, "generate",
+                        fake_generate(conv, {"a": "1984-09-25", "b": "7", "c": "1984-09-25"}))
     assert conv.convert(["a", "b", "c"]) == ["1984-09-25", "7", "1984-09-25"]
 
 
@@ -137,7 +139,8 @@ def conv_texts(conv, xs):
 
 def test_correct_and_accuracy_compare_whole_answers(monkeypatch):
     conv = make()
-    monkeypatch.setattr(conv.model, "generate", fake_generate(["1984-09-25", "1984-09-2"]))
+    monkeypatch.setattr(conv.model, "generate", fake_generate(conv, {
+        "a": "1984-09-25", "b": "1984-09-2", "c": "1984-09-25", "d": "1984-09-2"}))
     pairs = [("a", "1984-09-25"),   # right
              ("b", "1984-09-25"),   # a prefix of the answer is wrong
              ("c", "1984-09-24"),   # one character off

@@ -137,7 +137,9 @@ def test_decode_in_batches_groups_like_inputs_and_lengths():
     padded = Echo(PAD)
     ids = decode_in_batches(padded, xs, start_id=9, length=2, batch_size=2, workers=1)
     assert ids.tolist() == [[5, 5], [4, 4], [3, 3], [2, 2], [1, 1]]  # in the input's order
-    assert padded.batches == [[1, 5], [3, 2], [4]]  # by padding count, then by the ids
+    # batches by padding count, then by the ids; inside a batch, in the encoder's prefix
+    # order (largest ids first), so that it need not sort them itself
+    assert padded.batches == [[5, 1], [3, 2], [4]]
     plain = Echo(None)
     assert np.array_equal(decode_in_batches(plain, xs, 9, 2, batch_size=2, workers=1), ids)
-    assert plain.batches == [[1, 2], [3, 4], [5]]  # by the ids, column by column
+    assert plain.batches == [[2, 1], [4, 3], [5]]  # by the ids, column by column

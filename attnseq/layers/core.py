@@ -69,12 +69,14 @@ class Affine(Layer):
         super().__init__()
         self.params = [W, b]
         self.grads = [xp.zeros_like(W), xp.zeros_like(b)]
-        self.x = None
+        self.x_shape = self.x2 = None
 
     def forward(self, x):
         W, b = self.params
-        self.x = x
-        out = x.reshape(-1, W.shape[0]) @ W  # (N·T, O)
+        # (N·T, I), kept for backward: a copy when x is a strided view, made only once
+        x2 = x.reshape(-1, W.shape[0])
+        self.x_shape, self.x2 = x.shape, x2
+        out = x2 @ W  # (N·T, O)
         out += b
         return out.reshape(*x.shape[:-1], W.shape[1])
 
@@ -82,10 +84,9 @@ class Affine(Layer):
         W, _ = self.params
         dW, db = self.grads
         d2 = dout.reshape(-1, W.shape[1])  # (N·T, O)
-        x2 = self.x.reshape(-1, W.shape[0])  # (N·T, I)
-        xp.matmul(x2.T, d2, out=dW)
+        xp.matmul(self.x2.T, d2, out=dW)
         db[...] = d2.sum(axis=0)
-        return (d2 @ W.T).reshape(self.x.shape)
+        return (d2 @ W.T).reshape(self.x_shape)
 
 
 class TimeAffine(Affine):

@@ -161,7 +161,8 @@ class TimeLSTM(Layer):
         use_state = self.stateful and self.h is not None
         if keys is not None and not use_state:
             order, starts, runs = prefix_plan(keys)
-            xs, keys = xs[order], keys[order]
+            if order is not None:
+                xs, keys = xs[order], keys[order]
         else:
             order, starts, runs = None, [None] * T, [None] * T
         x2 = xp.ascontiguousarray(xs.transpose(1, 0, 2)).reshape(T * N, D)  # (T·N, D)

@@ -45,15 +45,27 @@ def input_projection(x, Wx, b, keys=None):
 SHARE_AT_MOST = 0.9
 
 
+def prefix_order(keys):
+    """The order that puts rows with a common prefix next to each other.
+
+    keys (N, T) ints -> order (N,): the rows sorted lexicographically, largest first (so
+    padding, the smallest id in attnseq's vocabularies, sorts last), equal rows in the order
+    they came. A batch already in this order gets ``arange(N)`` back.
+    """
+    # lexsort sorts ascending and its last key is the primary one; on -keys ascending is our
+    # descending, and lexsort is stable, so equal rows keep their order
+    return xp.lexsort(-keys.T[::-1].astype(xp.int64))
+
+
 def prefix_plan(keys):
     """Sort the rows so that rows with a common prefix are neighbours, and find what each step
     computes.
 
     keys: (N, T) ints, equal where two rows' inputs are equal (token ids). Returns
-    (order, starts, runs): ``order`` sorts the rows by their keys (lexicographically, largest
-    first), so that at every step t the rows that agree on keys[:, :t+1] form contiguous *runs*
-    of sorted rows, and step t computes one row of each run, its first. ``starts[t]`` says
-    which rows those are:
+    (order, starts, runs): ``order`` sorts the rows by their keys (``prefix_order``; None when
+    they are sorted already), so that at every step t the rows that agree on keys[:, :t+1] form
+    contiguous *runs* of sorted rows, and step t computes one row of each run, its first.
+    ``starts[t]`` says which rows those are:
 
     * None: every run is one row, all N are computed;
     * an int m: rows :m, each on its own, and row m-1 carries its state to the rows after it,
@@ -66,8 +78,11 @@ def prefix_plan(keys):
     ``runs[t]`` is None in the first two cases.
     """
     N, T = keys.shape
-    order = xp.lexsort(keys.T[::-1])[::-1]  # lexsort's last key is the primary: column 0
-    k = keys[order]
+    order = prefix_order(keys)
+    if xp.array_equal(order, xp.arange(N)):
+        order, k = None, keys
+    else:
+        k = keys[order]
     first = xp.ones((N, T), dtype=bool)  # first[n, t]: sorted row n begins a run at step t
     if N > 1:
         xp.logical_or.accumulate(k[1:] != k[:-1], axis=1, out=first[1:])
@@ -97,9 +112,9 @@ def computed_rows(starts, N: int):
 
 
 def unsort(a, order):
-    """Undo ``a = b[order]`` along the first axis (a no-op copy when order is None)."""
+    """Undo ``a = b[order]`` along the first axis; ``a`` itself when order is None."""
     if order is None:
-        return a.copy()
+        return a
     out = xp.empty_like(a)
     out[order] = a
     return out

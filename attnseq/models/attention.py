@@ -139,6 +139,7 @@ class AttentionSeq2seq(Seq2seq):
         self.decoder.train_mode(flag)
 
     def forward(self, xs, ts) -> float:
+        xs, ts = self.prefix_ordered(xs, ts)
         mask = self.mask(xs)
         enc_hs = self.encoder.forward(xs)
         scores = self.decoder.forward(ts[:, :-1], enc_hs, mask, self.encoder.final_h)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from attnseq.backend import xp
 from attnseq.decoding import greedy
 from attnseq.layers import TimeAffine, TimeEmbedding, TimeLSTM, TimeSoftmaxWithLoss, gather
+from attnseq.layers.shared_rows import prefix_order
 from attnseq.models.init import Initializer
 from attnseq.models.variants import lstm_stack
 
@@ -127,10 +128,20 @@ class Seq2seq:
         return None if self.pad_id is None else xs != self.pad_id
 
     def forward(self, xs, ts) -> float:
+        xs, ts = self.prefix_ordered(xs, ts)
         mask = self.mask(xs)
         enc_hs = self.encoder.forward(xs)
         scores = self.decoder.forward(ts[:, :-1], enc_hs, mask)
         return self.loss_layer.forward(scores, ts[:, 1:])
+
+    @staticmethod
+    def prefix_ordered(xs, ts):
+        """The batch with its rows in the encoder's ``prefix_order``: its LSTM computes the
+        prefixes that rows share once, on rows next to each other (``TimeLSTM``'s ``keys``),
+        and given them in that order it has nothing to sort, nor to put back after each pass.
+        The loss is a mean over the batch, which the order of its rows does not change."""
+        order = prefix_order(xs)
+        return xs[order], ts[order]
 
     def backward(self, dout: float = 1.0) -> None:
         dscores = self.loss_layer.backward(dout)

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attnseq.layers import LSTM, TimeLSTM
-from attnseq.layers.shared_rows import prefix_plan
+from attnseq.layers.shared_rows import prefix_order, prefix_plan
 
 N, T, D, H = 3, 5, 4, 6
 
@@ -268,6 +268,18 @@ def test_time_lstm_shares_common_first_inputs_too():
     plan = prefix_plan(np.array(keys))[1]
     assert any(s is not None and not isinstance(s, int) for s in plan)
     assert any(isinstance(s, int) for s in plan)
+    _check_shared_prefixes(keys)
+
+
+def test_time_lstm_given_rows_in_prefix_order_sorts_nothing_and_equals_the_plain_loop():
+    keys = np.array([[0, 0, 1, 2, 3],
+                     [0, 0, 1, 2, 4],
+                     [0, 1, 1, 2, 3],
+                     [6, 0, 1, 2, 3],
+                     [7, 7, 1, 2, 3],
+                     [7, 7, 1, 2, 9]])
+    keys = keys[prefix_order(keys)]
+    assert prefix_plan(keys)[0] is None
     _check_shared_prefixes(keys)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attnseq.layers.shared_rows import input_projection, prefix_plan
+from attnseq.layers.shared_rows import input_projection, prefix_order, prefix_plan
 
 D, H = 4, 6
 
@@ -15,19 +15,25 @@ def weights(rng):
     return rng.standard_normal((D, 4 * H)), None, rng.standard_normal(4 * H)
 
 
+# (N, T) tables of small ids, so that rows often share prefixes
+key_tables = st.integers(1, 7).flatmap(lambda n: st.integers(1, 6).flatmap(
+    lambda t: st.lists(st.lists(st.integers(0, 2), min_size=t, max_size=t),
+                       min_size=n, max_size=n)))
+
+
 def by_gate(a):
     """(R, 4H) -> (4, R, H), gate k being columns kH:(k+1)H: the layout input_projection
     returns, built here gate by gate."""
     return np.stack([a[:, k * H:(k + 1) * H] for k in range(4)])
 
 
-@given(st.integers(1, 7).flatmap(lambda n: st.integers(1, 6).flatmap(
-    lambda t: st.lists(st.lists(st.integers(0, 2), min_size=t, max_size=t),
-                       min_size=n, max_size=n))))
+@given(key_tables)
 def test_prefix_plan_computes_every_distinct_prefix(keys):
     keys = np.array(keys)
     n, t_len = keys.shape
     order, starts, runs = prefix_plan(keys)
+    if order is None:  # given sorted already
+        order = np.arange(n)
     assert sorted(order.tolist()) == list(range(n))
     sorted_keys = keys[order]
     for t in range(t_len):
@@ -45,6 +51,23 @@ def test_prefix_plan_computes_every_distinct_prefix(keys):
         assert {tuple(row) for row in sorted_keys[first, :t + 1]} == distinct
         # every sorted row is in the run of a row with the same prefix
         np.testing.assert_array_equal(sorted_keys[first[run], :t + 1], sorted_keys[:, :t + 1])
+
+
+@given(key_tables)
+def test_prefix_order_sorts_largest_first_and_keeps_equal_rows_in_order(keys):
+    order = prefix_order(np.array(keys))
+    rows = [(tuple(keys[i]), i) for i in range(len(keys))]
+    # descending by the keys, ascending by position among equal keys
+    expected = [i for _, i in sorted(rows, key=lambda r: ([-k for k in r[0]], r[1]))]
+    assert order.tolist() == expected
+
+
+@given(key_tables)
+def test_prefix_plan_of_sorted_rows_sorts_nothing(keys):
+    keys = np.array(keys)
+    keys = keys[prefix_order(keys)]
+    order, _, _ = prefix_plan(keys)
+    assert order is None
 
 
 @given(st.lists(st.integers(0, 4), min_size=1, max_size=12))

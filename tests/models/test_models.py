@@ -279,6 +279,24 @@ def test_loss_ignores_padded_targets(cls):
     assert unmasked.forward(xs, ts) != pytest.approx(loss, rel=1e-6)
 
 
+@pytest.mark.parametrize("cls", MODEL_CLASSES, ids=IDS)
+def test_loss_and_grads_do_not_depend_on_the_order_of_rows(cls):
+    """forward puts a batch's rows in the encoder's prefix order; any order of the same rows
+    gives the same loss and the same gradients."""
+    xs, ts = reverse_task(seed=7, n=12)
+    model = randomised(cls(V, 6, 8, dtype=np.float64, seed=1, pad_id=PAD), seed=3)
+    runs = []
+    for order in (np.arange(12), np.random.default_rng(0).permutation(12), np.arange(12)[::-1]):
+        loss = model.forward(xs[order], ts[order])
+        model.backward()
+        runs.append((loss, [g.copy() for g in model.grads]))
+    (loss0, grads0), *others = runs
+    for loss, grads in others:
+        assert loss == pytest.approx(loss0, rel=1e-12)
+        for g, g0 in zip(grads, grads0, strict=True):
+            np.testing.assert_allclose(g, g0, rtol=1e-10, atol=1e-12)
+
+
 # --------------------------------------------------------------------------- protocol
 
 
