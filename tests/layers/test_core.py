@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from attnseq.layers import Affine, Embedding, Layer, Softmax, TimeAffine, TimeEmbedding, gather
 from attnseq.layers.core import softmax
@@ -135,6 +137,21 @@ def test_embedding_backward_accumulates_repeated_ids(cls):
                 expected[ids[n, t], d] += dout[n, t, d]
     np.testing.assert_allclose(layer.grads[0], expected, rtol=1e-14)
     assert np.all(layer.grads[0][[1, 4]] == 0)
+
+
+@given(st.lists(st.integers(0, 5), max_size=30))
+def test_embedding_backward_of_any_ids_equals_the_loop(ids):
+    rng = np.random.default_rng(len(ids))
+    W = rng.standard_normal((6, 3))
+    layer = Embedding(W)
+    layer.forward(np.array(ids, dtype=np.int32))
+    dout = rng.standard_normal((len(ids), 3))
+    layer.grads[0][...] = 7.0  # a stale gradient, to be replaced
+    layer.backward(dout)
+    expected = np.zeros((6, 3))
+    for r, i in enumerate(ids):
+        expected[i] += dout[r]
+    np.testing.assert_allclose(layer.grads[0], expected, rtol=1e-13, atol=1e-15)
 
 
 def test_embedding_backward_resets_previous_gradient():
