@@ -12,7 +12,7 @@ Both layers share the two cell functions below, so the step maths exists once. T
 gates *gate-major*, (4, N, H), so that each gate is one block: the cell's arithmetic is a few
 dozen NumPy calls per step, and on a contiguous block each runs 2-3x as fast as on the strided
 column slices of an (N, 4H) array (measured on 128 x 256 float32 blocks). ``gate_major`` views an
-(N, 4H) array that way; ``TimeLSTM`` stores its gates gate-major outright.
+(N, 4H) array that way; ``TimeLSTM`` stores each step's gates gate-major (``step_gates``).
 """
 
 from __future__ import annotations

@@ -99,7 +99,10 @@ class Seq2seq:
     scheme, ``"default"``, ``"scaled"`` or the book's ``"book"`` (see ``attnseq.models.init``).
 
     forward(xs (N, Te) ids, ts (N, 1+Td) ids with the start id in column 0) -> mean loss;
-    the decoder reads ts[:, :-1] and is trained to predict ts[:, 1:] (teacher forcing).
+    the decoder reads ts[:, :-1] and is trained to predict ts[:, 1:] (teacher forcing). It
+    works on the batch's rows in ``prefix_ordered`` order, so what layers keep from it (such
+    as attention weights) follows that order; ``generate(..., return_attention=True)`` gives
+    weights in the input's order.
     """
 
     decoder_class = Decoder
