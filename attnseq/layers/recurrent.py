@@ -195,30 +195,22 @@ class TimeLSTM(Layer):
         h_run, c_run = xp.empty((N, H), dtype=Wh.dtype), xp.empty((N, H), dtype=Wh.dtype)
         lo = 0
         for t, (first, run) in enumerate(zip(starts, runs)):
-            if first is None:  # every row computed, in place
-                g = step_gates(gates, lo, N, H)
-                xp.matmul(hs[t], Wh, out=rec)
-                xp.add(proj[:, lo:lo + N], rec4, out=g)
-                lstm_cell(g, cs[t], cs[t + 1], tanh_cs[lo:lo + N], hs[t + 1])
-                lo += N
-            elif isinstance(first, int):  # rows :m computed in place; row m-1 carries the rest
-                m = first
-                g = step_gates(gates, lo, m, H)
-                xp.matmul(hs[t, :m], Wh, out=rec[:m])
-                xp.add(proj[:, lo:lo + m], rec4[:, :m], out=g)
-                lstm_cell(g, cs[t, :m], cs[t + 1, :m], tanh_cs[lo:lo + m], hs[t + 1, :m])
-                hs[t + 1, m:] = hs[t + 1, m - 1]
-                cs[t + 1, m:] = cs[t + 1, m - 1]
-                lo += m
-            else:  # one row per run; the run's other rows copy its new state
-                m = first.shape[0]
-                g = step_gates(gates, lo, m, H)
-                xp.matmul(hs[t, first], Wh, out=rec[:m])
-                xp.add(proj[:, lo:lo + m], rec4[:, :m], out=g)
+            gather = first is not None and not isinstance(first, int)
+            # the rows computed: all N (None), the first m (an int), or one per run (indices)
+            m = N if first is None else first.shape[0] if gather else first
+            g = step_gates(gates, lo, m, H)
+            xp.matmul(hs[t, first] if gather else hs[t, :m], Wh, out=rec[:m])
+            xp.add(proj[:, lo:lo + m], rec4[:, :m], out=g)
+            if gather:  # one row per run; the run's other rows copy its new state
                 lstm_cell(g, cs[t, first], c_run[:m], tanh_cs[lo:lo + m], h_run[:m])
                 xp.take(h_run[:m], run, axis=0, out=hs[t + 1])
                 xp.take(c_run[:m], run, axis=0, out=cs[t + 1])
-                lo += m
+            else:  # rows :m computed in place; row m-1 carries the rest
+                lstm_cell(g, cs[t, :m], cs[t + 1, :m], tanh_cs[lo:lo + m], hs[t + 1, :m])
+                if m < N:
+                    hs[t + 1, m:] = hs[t + 1, m - 1]
+                    cs[t + 1, m:] = cs[t + 1, m - 1]
+            lo += m
         self.cache = (xr, gates, hs, cs, tanh_cs, order, starts, rows)
         if self.stateful:
             self.h, self.c = unsort(hs[T], order), unsort(cs[T], order)
@@ -242,21 +234,18 @@ class TimeLSTM(Layer):
         for t in reversed(range(T)):
             first = starts[t]
             dh += dhs[:, t]  # gradient of h_t: from the output and from step t+1
-            if first is None:
-                lo = hi - N
-                dc[...] = lstm_cell_backward(step_gates(gates, lo, N, H), cs[t], tanh_cs[lo:hi],
-                                             dh, dc, dA4[:, lo:hi])
-                xp.matmul(dA[lo:hi], Wh.T, out=dh)
-            elif isinstance(first, int):  # rows m.. were copies of row m-1: their gradients
-                m = first                 # add up there
+            if first is None or isinstance(first, int):  # rows :m were computed in place
+                m = N if first is None else first
                 lo = hi - m
-                dh[m - 1] += dh[m:].sum(axis=0)
-                dc[m - 1] += dc[m:].sum(axis=0)
+                if m < N:  # rows m.. were copies of row m-1: their gradients add up there
+                    dh[m - 1] += dh[m:].sum(axis=0)
+                    dc[m - 1] += dc[m:].sum(axis=0)
                 dc[:m] = lstm_cell_backward(step_gates(gates, lo, m, H), cs[t, :m],
                                             tanh_cs[lo:hi], dh[:m], dc[:m], dA4[:, lo:hi])
                 xp.matmul(dA[lo:hi], Wh.T, out=dh[:m])
-                dh[m:] = 0.0
-                dc[m:] = 0.0
+                if m < N:
+                    dh[m:] = 0.0
+                    dc[m:] = 0.0
             else:  # a run's rows were copies of its first row's state: gradients add up there
                 lo = hi - first.shape[0]
                 dh_run = xp.add.reduceat(dh, first, axis=0)
