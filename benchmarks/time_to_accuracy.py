@@ -8,8 +8,9 @@ model decodes the whole test set greedily; the first evaluation at or above
 ``target_accuracy`` ends the run. Evaluating by examples rather than batches gives both
 recipes the same resolution whatever their batch sizes. Reported per run: training wall
 seconds (evaluation excluded, and reported separately), examples seen and batches done when
-the target was reached, and the accuracy curve. Over ``seeds`` runs per recipe the median is taken; a run that never reached the
-target counts as not reached, and the median is then only a lower bound.
+the target was reached, and the accuracy curve. Over ``seeds`` runs per recipe the median is
+taken; a run that never reached the target counts as not reached, and the median is then only
+a lower bound.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ Each variant is the book's experiment (50 000 generated dates split 90/10, D=16,
 ``"scaled"`` initialisation, ``attnseq train --recipe book --init scaled``) with one option
 changed. It trains until the test exact match first reaches 99.9% or ``--epochs`` run out, and
 the table gives the accuracy after every epoch, the epochs to 99.9%, the median training
-seconds per epoch and the parameter count. Results land in DIR/<variant>.json (one file per variant, so variants can
-run in separate processes, one per core) and DIR/table.md is rebuilt from whatever is there.
+seconds per epoch and the parameter count. Results land in DIR/<variant>.json (one file per
+variant, so variants can run in separate processes, one per core) and DIR/table.md is rebuilt
+from whatever is there.
 """
 
 from __future__ import annotations
