@@ -11,7 +11,8 @@ all three. The maths is the book's:
 Both layers share the two cell functions below, so the step maths exists once. They take the
 gates *gate-major*, (4, N, H), so that each gate is one block: the cell's arithmetic is a few
 dozen NumPy calls per step, and on a contiguous block each runs 2-3x as fast as on the strided
-column slices of an (N, 4H) array (measured on 128 x 256 float32 blocks). ``gate_major`` views an
+column slices of an (N, 4H) array (measured on 128 x 256 float32 blocks). ``gate_major``
+(``attnseq.layers.shared_rows``, where the input projection is made gate-major too) views an
 (N, 4H) array that way; ``TimeLSTM`` stores each step's gates gate-major (``step_gates``).
 """
 
@@ -19,14 +20,8 @@ from __future__ import annotations
 
 from attnseq.backend import xp
 from attnseq.layers.base import Layer
-from attnseq.layers.shared_rows import computed_rows, input_projection, prefix_plan, unsort
-
-
-def gate_major(a):
-    """View a (N, 4H) array of pre-activations (or their gradients) as (4, N, H), gate k being
-    a[:, kH:(k+1)H]. A view, not a copy: writing to it writes to ``a``."""
-    N, H4 = a.shape
-    return a.reshape(N, 4, H4 // 4).transpose(1, 0, 2)
+from attnseq.layers.shared_rows import (computed_rows, gate_major, input_projection,
+                                        prefix_plan, unsort)
 
 
 def lstm_cell(gates, c_prev, c_out, tanh_c_out, h_out):

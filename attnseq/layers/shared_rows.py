@@ -17,6 +17,14 @@ from __future__ import annotations
 from attnseq.backend import xp
 
 
+def gate_major(a):
+    """View a (N, 4H) array of pre-activations, their gradients or the weights that make them
+    (Wx, Wh) as (4, N, H), gate k being a[:, kH:(k+1)H] (the LSTM's layout, see
+    ``attnseq.layers.recurrent``). A view, not a copy: writing to it writes to ``a``."""
+    N, H4 = a.shape
+    return a.reshape(N, 4, H4 // 4).transpose(1, 0, 2)
+
+
 def input_projection(x, Wx, b, keys=None):
     """``x @ Wx + b`` for x (R, D), gate-major: (4, R, H), gate k being the columns kH:(k+1)H
     of the product (see ``attnseq.layers.recurrent``). Each distinct input is projected once.
@@ -26,9 +34,8 @@ def input_projection(x, Wx, b, keys=None):
     with only D = 16 columns to sum over runs far below the BLAS's peak, so projecting each
     distinct row and copying the results out is cheaper than projecting every row.
     """
-    D, H4 = Wx.shape
-    Wx4 = Wx.reshape(D, 4, H4 // 4).transpose(1, 0, 2)  # (4, D, H): gate k's columns
-    b4 = b.reshape(4, 1, H4 // 4)
+    Wx4 = gate_major(Wx)  # (4, D, H): gate k's columns
+    b4 = b.reshape(4, 1, -1)
     if keys is not None and keys.shape[0] >= 32:  # a few rows: not worth finding the repeats
         uniq, first, inverse = xp.unique(keys, return_index=True, return_inverse=True)
         if 2 * uniq.shape[0] <= keys.shape[0]:  # enough repetition to pay for the lookup

@@ -27,7 +27,8 @@ from __future__ import annotations
 from attnseq.backend import xp
 from attnseq.decoding import attended_columns
 from attnseq.layers import LSTM, Attention, TimeAffine, TimeEmbedding, gather
-from attnseq.layers.recurrent import gate_major, lstm_cell, lstm_cell_backward, lstm_step
+from attnseq.layers.recurrent import lstm_cell, lstm_cell_backward, lstm_step
+from attnseq.layers.shared_rows import gate_major
 from attnseq.models.init import Initializer
 from attnseq.models.variants import score_layer
 
@@ -86,7 +87,7 @@ class InputFeedingDecoder:
         hs = xp.empty((T + 1, N, H), dtype=enc_hs.dtype)
         cs = xp.empty((T + 1, N, H), dtype=enc_hs.dtype)
         gates = xp.empty((T, 4, N, H), dtype=enc_hs.dtype)  # gate-major, as lstm_cell takes them
-        Wx4 = Wx.reshape(D + H, 4, H).transpose(1, 0, 2)  # (4, D + H, H): gate k's columns
+        Wx4 = gate_major(Wx)  # (4, D + H, H): gate k's columns
         b4 = b.reshape(4, 1, H)
         tanh_cs = xp.empty((T, N, H), dtype=enc_hs.dtype)
         rec = xp.empty((N, 4 * H), dtype=enc_hs.dtype)
