@@ -1,12 +1,25 @@
-"""The gradient-check cases: one float64 case per layer, model and model variant.
+"""The gradient-check table: one declarative row per layer, model and model variant.
 
-Each function returns ``attnseq.gradcheck.Case`` objects (see that module for what a case is
-and how ``check`` runs it). The test suite and ``attnseq gradcheck`` both run ``all_cases()``.
+A ``LayerRow`` says how to build a layer in float64 and what to feed it, in the spirit of
+Chainer's ``check_backward``: ``inputs`` are float arrays drawn N(0, 1) with the shapes given
+and passed to ``forward`` by name; ``wrt`` names, in order, the input gradients ``backward``
+returns (matched one to one: a layer that returns more or fewer fails the check); ``fixed``
+are the other arguments of ``forward`` (ids, masks), drawn once; ``state`` are float inputs
+given to ``set_state`` instead, whose gradients the layer leaves in ``dh`` (and ``dc``);
+``final_h`` adds the layer's final state to its outputs (``backward`` then takes its
+gradient second); ``reseed`` holds dropout masks fixed. Every float input must be checked:
+a row that leaves one out of ``wrt`` and ``state`` is refused when the table is built.
+
+A ``ModelRow`` is a model of ``attnseq.models.MODELS`` with options: its loss on a small
+batch against every parameter. ``case`` turns a row into an ``attnseq.gradcheck.Case``; the
+test suite and ``attnseq gradcheck`` both run ``all_cases()``.
 """
 
 from __future__ import annotations
 
-from types import MappingProxyType
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy
 
@@ -14,294 +27,281 @@ from attnseq import layers as L
 from attnseq.gradcheck import Case
 from attnseq.models import MODELS
 
-F64 = numpy.float64
-
-def _projected(rng, layer, inputs: dict, call, names=None) -> Case:
-    """A case for ``layer`` whose forward is ``call(inputs) -> array or tuple of arrays``."""
-    outs = call(inputs)
-    outs = outs if isinstance(outs, tuple) else (outs,)
-    Rs = [rng.standard_normal(o.shape) for o in outs]
-
-    def loss():
-        o = call(inputs)
-        o = o if isinstance(o, tuple) else (o,)
-        return float(sum((a * R).sum() for a, R in zip(o, Rs, strict=True)))
-
-    def backprop():
-        call(inputs)
-        d = layer.backward(*Rs)
-        d = d if isinstance(d, tuple) else (d,)
-        return dict(zip(names or [], d, strict=False))
-
-    return Case(layer.__class__.__name__, layer.params, layer.grads, inputs, loss, backprop)
+N, T, TE, D, H, V = 3, 4, 5, 3, 4, 7  # batch, steps, encoder steps, widths, vocabulary
 
 
-def layer_cases(seed: int = 0) -> list[Case]:
-    """One float64 case per layer of ``attnseq.layers``."""
-    rng = numpy.random.default_rng(seed)
-    N, T, Te, D, H, V = 3, 4, 5, 3, 4, 7
-    randn = rng.standard_normal
-    cases = []
+@dataclass(frozen=True)
+class LayerRow:
+    """One layer's check; see the module docstring."""
 
-    emb = L.Embedding(randn((V, D)))
+    name: str
+    make: Callable  # rng -> layer, float64
+    inputs: Mapping[str, tuple] = field(default_factory=dict)
+    wrt: tuple = ()
+    fixed: Mapping[str, Callable] = field(default_factory=dict)  # name -> (rng -> array)
+    state: tuple = ()
+    final_h: bool = False
+    reseed: int | None = None
+
+    def __post_init__(self):
+        unchecked = set(self.inputs) - set(self.wrt) - set(self.state)
+        unknown = (set(self.wrt) | set(self.state)) - set(self.inputs)
+        if unchecked or unknown or set(self.wrt) & set(self.state) or len(self.state) > 2:
+            raise ValueError(f"gradient row {self.name}: inputs {sorted(self.inputs)} must be "
+                             f"split between wrt {self.wrt} and state {self.state}")
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """A model's loss against every parameter; dropout masks held fixed."""
+
+    name: str
+    model: str  # a name of ``attnseq.models.MODELS``
+    options: Mapping = field(default_factory=dict)
+    hidden: int = 5
+
+
+def _lstm(rng, d: int, h: int, scale: float = 1.0):
+    return (rng.standard_normal((d, 4 * h)) * scale, rng.standard_normal((h, 4 * h)) * scale,
+            rng.standard_normal(4 * h))
+
+
+def _mask(rng):
+    mask = numpy.ones((N, TE), dtype=bool)
+    mask[0, :2] = False  # padding at the front, as reversed inputs have it
+    return mask
+
+
+def _repeated_ids(rng):
     ids = rng.integers(0, V, N)
     ids[1] = ids[0]  # a repeated id must accumulate
-    cases.append(_projected(rng, emb, {}, lambda _: emb.forward(ids)))
-    temb = L.TimeEmbedding(randn((V, D)))
-    tids = rng.integers(0, V, (N, T))
-    cases.append(_projected(rng, temb, {}, lambda _: temb.forward(tids)))
-
-    aff = L.Affine(randn((D, H)), randn(H))
-    cases.append(_projected(rng, aff, {"x": randn((N, D))}, lambda i: aff.forward(i["x"]), ["x"]))
-    taff = L.TimeAffine(randn((D, H)), randn(H))
-    xs = {"x": randn((N, T, D))}
-    cases.append(_projected(rng, taff, xs, lambda i: taff.forward(i["x"]), ["x"]))
-
-    sm = L.Softmax()
-    cases.append(_projected(rng, sm, {"x": randn((N, V))}, lambda i: sm.forward(i["x"]), ["x"]))
-
-    loss_layer = L.TimeSoftmaxWithLoss(ignore_id=0)
-    scores, targets = {"x": randn((N, T, V))}, rng.integers(0, V, (N, T))
-    targets[0, -1] = 0  # one ignored position at least
-    cases.append(Case("TimeSoftmaxWithLoss", [], [], scores,
-                      lambda: loss_layer.forward(scores["x"], targets),
-                      lambda: (loss_layer.forward(scores["x"], targets),
-                               {"x": loss_layer.backward(1.0)})[1]))
-
-    lstm = L.LSTM(randn((D, 4 * H)), randn((H, 4 * H)), randn(4 * H))
-    lin = {"x": randn((N, D)), "h_prev": randn((N, H)), "c_prev": randn((N, H))}
-    cases.append(_projected(rng, lstm, lin, lambda i: lstm.forward(i["x"], i["h_prev"],
-                                                                    i["c_prev"]),
-                            ["x", "h_prev", "c_prev"]))
-    cases.append(_time_lstm_case(rng, N, T, D, H))
-
-    aw = L.AttentionWeight()
-    mask = numpy.ones((N, Te), dtype=bool)
-    mask[0, :2] = False  # padding at the front, as reversed inputs have it
-    ain = {"hs": randn((N, Te, H)), "h": randn((N, H))}
-    cases.append(_projected(rng, aw, ain, lambda i: aw.forward(i["hs"], i["h"], mask),
-                            ["hs", "h"]))
-    ws = L.WeightSum()
-    win = {"hs": randn((N, Te, H)), "a": rng.random((N, Te))}
-    cases.append(_projected(rng, ws, win, lambda i: ws.forward(i["hs"], i["a"]), ["hs", "a"]))
-    att = L.Attention()
-    cases.append(_projected(rng, att, dict(ain), lambda i: att.forward(i["hs"], i["h"], mask),
-                            ["hs", "h"]))
-    tatt = L.TimeAttention()
-    tin = {"hs_enc": randn((N, Te, H)), "hs_dec": randn((N, T, H))}
-    cases.append(_projected(rng, tatt, tin,
-                            lambda i: tatt.forward(i["hs_enc"], i["hs_dec"], mask),
-                            ["hs_enc", "hs_dec"]))
-
-    for name in L.SCORES:
-        cases.append(_score_case(rng, name, N, T, Te, H))
-    cases.append(_bilstm_case(rng, "concat", N, T, D, H))
-    cases.append(_stacked_case(rng, N, T, D, H))
-    drop = L.TimeDropout(0.4)
-
-    def dropped(i):
-        drop.rng = numpy.random.default_rng(7)  # the same mask at every evaluation
-        return drop.forward(i["x"])
-
-    cases.append(_projected(rng, drop, {"x": randn((N, T, H))}, dropped, ["x"]))
-    return cases
+    return ids
 
 
-def _score_layer(rng, name: str, H: int, He: int, A: int):
-    """A score layer with random parameters; H decoder width, He encoder width, A additive."""
+def _shared_prefix_ids(rng):
+    """Rows that share padding and first tokens, so that both kinds of shared step run."""
+    return numpy.array([[0, 0, 1, 2], [0, 0, 1, 3], [0, 4, 4, 4], [5, 5, 1, 2], [5, 5, 1, 6],
+                        [5, 6, 6, 6]])
+
+
+def _score(rng, name: str, h: int, he: int, a: int):
+    """A score layer with random parameters; h decoder width, he encoder width, a additive."""
     randn = rng.standard_normal
     if name == "general":
-        return L.GeneralScore(randn((H, He)))
+        return L.GeneralScore(randn((h, he)))
     if name == "additive":
-        return L.AdditiveScore(randn((He, A)), randn((H, A)), randn(A))
+        return L.AdditiveScore(randn((he, a)), randn((h, a)), randn(a))
     return L.SCORES[name]()
 
 
-def _score_case(rng, name: str, N, Td, Te, H) -> Case:
-    """A score layer alone; general and additive with unequal widths, to catch a transpose."""
-    He = H if name in ("dot", "scaled") else H + 1
-    layer = _score_layer(rng, name, H, He, A=H - 1)
-    inputs = {"hs_enc": rng.standard_normal((N, Te, He)), "hs_dec": rng.standard_normal((N, Td, H))}
-    return _projected(rng, layer, inputs, lambda i: layer.forward(i["hs_enc"], i["hs_dec"]),
-                      ["hs_enc", "hs_dec"])
-
-
-def _bilstm_case(rng, merge: str, N, T, D, H, name: str = "TimeBiLSTM") -> Case:
-    """TimeBiLSTM, its outputs and its merged final state both in the loss."""
-    randn = rng.standard_normal
-    layer = L.TimeBiLSTM((randn((D, 4 * H)), randn((H, 4 * H)), randn(4 * H)),
-                         (randn((D, 4 * H)), randn((H, 4 * H)), randn(4 * H)), merge=merge)
-    case = _projected(rng, layer, {"xs": randn((N, T, D))},
-                      lambda i: (layer.forward(i["xs"]), layer.final_h), ["xs"])
-    case.name = name
-    return case
-
-
-def _stacked_case(rng, N, T, D, H, *, bidirectional: bool = False,
-                  name: str = "TimeStackedLSTM") -> Case:
-    """Three layers with residual connections and dropout (fixed masks), outputs and final
-    states in the loss; a decoder-style (stateful) stack also from given initial states h0.
-    """
-    randn = rng.standard_normal
-
-    def lstm(d, h):
-        return randn((d, 4 * h)) * 0.5, randn((h, 4 * h)) * 0.5, randn(4 * h)
-
-    if bidirectional:  # a sum-merged bottom layer keeps the width H
-        layers = [L.TimeBiLSTM(lstm(D, H), lstm(D, H), merge="sum")]
+def _stack(rng, bidirectional: bool):
+    """Three layers with residual connections and dropout; a bidirectional (sum) bottom
+    layer, or a decoder-style stateful stack."""
+    if bidirectional:
+        bottom = L.TimeBiLSTM(_lstm(rng, D, H, 0.5), _lstm(rng, D, H, 0.5), merge="sum")
     else:
-        layers = [L.TimeLSTM(*lstm(D, H), stateful=True)]
-    layers += [L.TimeLSTM(*lstm(H, H), stateful=not bidirectional) for _ in range(2)]
-    layer = L.TimeStackedLSTM(layers, residual=True, dropout=0.3)
-    inputs = {"xs": randn((N, T, D))}
-    if not bidirectional:
-        inputs["h0"] = randn((N, 3, H))
-    R, R_final = randn((N, T, H)), randn((N, 3, H))
+        bottom = L.FastTimeLSTM(*_lstm(rng, D, H, 0.5), stateful=True)
+    upper = [L.FastTimeLSTM(*_lstm(rng, H, H, 0.5), stateful=not bidirectional)
+             for _ in range(2)]
+    return L.TimeStackedLSTM([bottom, *upper], residual=True, dropout=0.3)
 
-    def run():
-        for d in layer.dropouts:
-            d.rng = numpy.random.default_rng(11)
-        if not bidirectional:
-            layer.set_state(inputs["h0"])
-        return layer.forward(inputs["xs"])
 
-    def loss():
-        out = run()
-        return float((out * R).sum() + (layer.final_h * R_final).sum())
+def _score_rows() -> list[LayerRow]:
+    """Each score alone, general and additive with unequal widths (to catch a transpose), and
+    attention through it, one step and all steps."""
+    rows = []
+    for name, cls in L.SCORES.items():
+        he = H if name in ("dot", "scaled") else H + 1
+        rows.append(LayerRow(cls.__name__, lambda r, n=name, e=he: _score(r, n, H, e, H - 1),
+                             {"hs_enc": (N, TE, he), "hs_dec": (N, T, H)}, ("hs_enc", "hs_dec")))
+    return rows
 
-    def backprop():
+
+def _attention_rows() -> list[LayerRow]:
+    rows = []
+    for name in L.SCORES:
+        rows.append(LayerRow(f"Attention[{name}]",
+                             lambda r, n=name: L.Attention(_score(r, n, H, H, 3)),
+                             {"hs": (N, TE, H), "h": (N, H)}, ("hs", "h"), {"mask": _mask}))
+        rows.append(LayerRow(f"TimeAttention[{name}]",
+                             lambda r, n=name: L.TimeAttention(_score(r, n, H, H, 3)),
+                             {"hs_enc": (N, TE, H), "hs_dec": (N, T, H)}, ("hs_enc", "hs_dec"),
+                             {"mask": _mask}))
+    return rows
+
+
+def _time_lstm_row(name: str, cls) -> LayerRow:
+    """A one-directional LSTM from a given initial state, so that ``dh``/``dc`` are checked."""
+    return LayerRow(name, lambda r: cls(*_lstm(r, D, H), stateful=True),
+                    {"xs": (N, T, D), "h0": (N, H), "c0": (N, H)}, ("xs",), state=("h0", "c0"))
+
+
+LAYER_ROWS = (
+    LayerRow("Embedding", lambda r: L.Embedding(r.standard_normal((V, D))),
+             fixed={"idx": _repeated_ids}),
+    LayerRow("TimeEmbedding", lambda r: L.TimeEmbedding(r.standard_normal((V, D))),
+             fixed={"idx": lambda r: r.integers(0, V, (N, T))}),
+    LayerRow("Affine", lambda r: L.Affine(r.standard_normal((D, H)), r.standard_normal(H)),
+             {"x": (N, D)}, ("x",)),
+    LayerRow("TimeAffine", lambda r: L.TimeAffine(r.standard_normal((D, H)),
+                                                  r.standard_normal(H)),
+             {"x": (N, T, D)}, ("x",)),
+    LayerRow("Softmax", lambda r: L.Softmax(), {"x": (N, V)}, ("x",)),
+    LayerRow("TimeSoftmaxWithLoss", lambda r: L.TimeSoftmaxWithLoss(ignore_id=0),
+             {"xs": (N, T, V)}, ("xs",),
+             {"ts": lambda r: numpy.concatenate([r.integers(1, V, (N, T - 1)),
+                                                 numpy.zeros((N, 1), dtype=int)], axis=1)}),
+    LayerRow("LSTM", lambda r: L.LSTM(*_lstm(r, D, H)),
+             {"x": (N, D), "h_prev": (N, H), "c_prev": (N, H)}, ("x", "h_prev", "c_prev")),
+    _time_lstm_row("TimeLSTM", L.TimeLSTM),
+    _time_lstm_row("FastTimeLSTM", L.FastTimeLSTM),
+    # the embedding's gradient is the input gradient of the shared steps, summed: exact
+    LayerRow("EmbeddingLSTM", lambda r: L.EmbeddingLSTM(r.standard_normal((V, D)),
+                                                        *_lstm(r, D, H)),
+             fixed={"ids": _shared_prefix_ids}),
+    LayerRow("AttentionWeight", lambda r: L.AttentionWeight(), {"hs": (N, TE, H), "h": (N, H)},
+             ("hs", "h"), {"mask": _mask}),
+    LayerRow("WeightSum", lambda r: L.WeightSum(), {"hs": (N, TE, H), "a": (N, TE)},
+             ("hs", "a")),
+    LayerRow("Attention", lambda r: L.Attention(), {"hs": (N, TE, H), "h": (N, H)},
+             ("hs", "h"), {"mask": _mask}),
+    LayerRow("TimeAttention", lambda r: L.TimeAttention(),
+             {"hs_enc": (N, TE, H), "hs_dec": (N, T, H)}, ("hs_enc", "hs_dec"), {"mask": _mask}),
+    *_score_rows(),
+    LayerRow("TimeBiLSTM", lambda r: L.TimeBiLSTM(_lstm(r, D, H), _lstm(r, D, H)),
+             {"xs": (N, T, D)}, ("xs",), final_h=True),
+    LayerRow("TimeStackedLSTM", lambda r: _stack(r, bidirectional=False),
+             {"xs": (N, T, D), "h0": (N, 3, H)}, ("xs",), state=("h0",), final_h=True,
+             reseed=11),
+    LayerRow("TimeDropout", lambda r: L.TimeDropout(0.4), {"xs": (N, T, H)}, ("xs",),
+             reseed=7),
+)
+
+MODEL_ROWS = tuple(ModelRow(name, name) for name in MODELS)
+
+VARIANT_ROWS = (
+    LayerRow("TimeBiLSTM[sum]", lambda r: L.TimeBiLSTM(_lstm(r, D, H), _lstm(r, D, H), "sum"),
+             {"xs": (N, T, D)}, ("xs",), final_h=True),
+    LayerRow("TimeStackedLSTM[bi]", lambda r: _stack(r, bidirectional=True), {"xs": (N, T, D)},
+             ("xs",), final_h=True, reseed=11),
+    LayerRow("EmbeddingLSTM[state]", lambda r: L.EmbeddingLSTM(
+        r.standard_normal((V, D)), *_lstm(r, D, H), stateful=True),
+             {"h0": (6, H), "c0": (6, H)}, state=("h0", "c0"), fixed={"ids": _shared_prefix_ids}),
+    *_attention_rows(),
+    *(ModelRow(f"attention[{label}]", "attention", options, hidden=4) for label, options in (
+        ("bi", {"encoder": "bi"}),
+        ("bi,sum", {"encoder": "bi", "bi_merge": "sum"}),
+        ("layers=3,residual,dropout", {"num_layers": 3, "residual": True, "dropout": 0.3}),
+        ("bi,layers=2,residual,general", {"encoder": "bi", "num_layers": 2, "residual": True,
+                                          "score": "general"}),
+        ("scaled", {"score": "scaled"}),
+        ("general", {"score": "general"}),
+        ("additive", {"score": "additive"}),
+        ("input-feeding", {"input_feeding": True}),
+        ("input-feeding,bi,additive", {"input_feeding": True, "encoder": "bi",
+                                       "score": "additive"}),
+    )),
+)
+
+
+def _dropouts(obj) -> list:
+    """Every TimeDropout in a layer, or in a model's encoder and decoder stacks."""
+    if isinstance(obj, L.TimeDropout):
+        return [obj]
+    parts = [obj.encoder.lstm, obj.decoder.lstm] if hasattr(obj, "encoder") else [obj]
+    return [d for part in parts for d in getattr(part, "dropouts", [])]
+
+
+def _layer_case(row: LayerRow, rng) -> Case:
+    layer = row.make(rng)
+    inputs = {k: rng.standard_normal(shape) for k, shape in row.inputs.items()}
+    fixed = {k: make(rng) for k, make in row.fixed.items()}
+
+    def run() -> tuple:
+        if row.reseed is not None:  # the same masks at every evaluation
+            for d in _dropouts(layer):
+                d.rng = numpy.random.default_rng(row.reseed)
+        if row.state:
+            layer.set_state(*(inputs[k] for k in row.state))
+        out = layer.forward(**{k: inputs[k] for k in row.wrt}, **fixed)
+        out = out if isinstance(out, tuple) else (out,)
+        return (*out, layer.final_h) if row.final_h else out
+
+    Rs = [rng.standard_normal(numpy.shape(o)) for o in run()]  # dout of every output
+
+    def loss() -> float:
+        return float(sum((o * R).sum() for o, R in zip(run(), Rs, strict=True)))
+
+    def backprop() -> dict:
         run()
-        grads = {"xs": layer.backward(R, R_final)}
-        if not bidirectional:
-            grads["h0"] = layer.dh
+        d = layer.backward(*Rs)
+        d = () if d is None else d if isinstance(d, tuple) else (d,)
+        grads = dict(zip(row.wrt, d, strict=True))
+        for name, attribute in zip(row.state, ("dh", "dc"), strict=False):  # len(state) ≤ 2
+            grads[name] = getattr(layer, attribute)
         return grads
 
-    return Case(name, layer.params, layer.grads, inputs, loss, backprop)
-
-
-def _time_lstm_case(rng, N, T, D, H) -> Case:
-    """TimeLSTM from a given initial state, so that its ``dh``/``dc`` are checked too."""
-    randn = rng.standard_normal
-    layer = L.TimeLSTM(randn((D, 4 * H)), randn((H, 4 * H)), randn(4 * H), stateful=True)
-    inputs = {"xs": randn((N, T, D)), "h0": randn((N, H)), "c0": randn((N, H))}
-    R = randn((N, T, H))
-
-    def run():
-        layer.set_state(inputs["h0"], inputs["c0"])
-        return layer.forward(inputs["xs"])
-
-    def backprop():
-        run()
-        dxs = layer.backward(R)
-        return {"xs": dxs, "h0": layer.dh, "c0": layer.dc}
-
-    return Case("TimeLSTM", layer.params, layer.grads, inputs,
-                lambda: float((run() * R).sum()), backprop)
+    return Case(row.name, layer.params, layer.grads, inputs, loss, backprop)
 
 
 def _model_data(rng):
-    """A small batch of the model cases: (xs (3, 6), ts (3, 5)), padding id 0, V = 9."""
-    N, Te, Td, V = 3, 6, 4, 9
-    xs = rng.integers(1, V, (N, Te))
-    # Padding (id 0) at the front, as in reversed inputs: rows 0 and 1 share two padding ids
-    # and a first character, row 2 has longer padding. The encoder computes each shared prefix
-    # once and copies its states to the rows that share it (both plans of ``TimeLSTM``).
+    """A small batch: (xs (3, 6), ts (3, 5)), padding id 0, V = 9. Padding (id 0) in front, as
+    in reversed inputs: rows 0 and 1 share two padding ids and a first character, row 2 has
+    longer padding, so the encoder's shared-prefix steps of both kinds run."""
+    xs = rng.integers(1, 9, (3, 6))
     xs[0, :2] = 0
     xs[1, :3] = xs[0, :3]
     xs[2, :4] = 0
-    ts = rng.integers(1, V, (N, Td + 1))
+    ts = rng.integers(1, 9, (3, 5))
     ts[1, -1] = 0  # a padded target
     return xs, ts
 
 
-def _dropouts(model) -> list:
-    """Every TimeDropout of a model's encoder and decoder stacks."""
-    return [d for part in (model.encoder, model.decoder)
-            for d in getattr(part.lstm, "dropouts", [])]
-
-
-def _model_case(name: str, model, rng, xs, ts) -> Case:
-    """The loss of ``model`` on (xs, ts) against every parameter; dropout masks held fixed."""
+def _model_case(row: ModelRow, rng, seed: int) -> Case:
+    model = MODELS[row.model](9, 4, row.hidden, dtype=numpy.float64, seed=seed, pad_id=0,
+                              **row.options)
+    xs, ts = _model_data(rng)
     # Unit-scale weights: tiny ones (the book's initial embeddings, 0.01) would give gradients
     # so small that the differences' rounding noise would dominate. The score's weights get
     # twice that: the additive score's decoder-side term shifts all of a step's scores almost
     # alike, which the softmax ignores, so its gradient is small unless tanh bends more.
-    attention = getattr(model.decoder, "attention", None)
-    score_params = {id(p) for p in getattr(attention, "params", [])}
+    score_params = {id(p) for p in getattr(getattr(model.decoder, "attention", None), "params",
+                                           [])}
     for p in model.params:
         p[...] = rng.standard_normal(p.shape) * (1.0 if id(p) in score_params else 0.5)
 
-    def loss():
+    def loss() -> float:
         shared = numpy.random.default_rng(5)  # the same masks at every evaluation
         for d in _dropouts(model):
             d.rng = shared
         return model.forward(xs, ts)
 
-    def backprop():
+    def backprop() -> dict:
         loss()
         model.backward()
         return {}
 
-    return Case(name, model.params, model.grads, {}, loss, backprop)
+    return Case(row.name, model.params, model.grads, {}, loss, backprop)
+
+
+def case(row, seed: int = 0) -> Case:
+    """The check of one row, its random draws seeded by ``seed`` and the row's name."""
+    rng = numpy.random.default_rng([seed, zlib.crc32(row.name.encode())])
+    if isinstance(row, ModelRow):
+        return _model_case(row, rng, seed)
+    return _layer_case(row, rng)
+
+
+def layer_cases(seed: int = 0) -> list[Case]:
+    return [case(row, seed) for row in LAYER_ROWS]
 
 
 def model_cases(seed: int = 0) -> list[Case]:
-    """One float64 case per model in ``MODELS``: its loss against every parameter."""
-    rng = numpy.random.default_rng(seed)
-    xs, ts = _model_data(rng)
-    return [_model_case(name, cls(9, 4, 5, dtype=F64, seed=seed, pad_id=0), rng, xs, ts)
-            for name, cls in MODELS.items()]
-
-
-# The attention model's variants that ``variant_cases`` checks, by case name.
-VARIANTS = MappingProxyType({
-    "attention[bi]": {"encoder": "bi"},
-    "attention[bi,sum]": {"encoder": "bi", "bi_merge": "sum"},
-    "attention[layers=3,residual,dropout]": {"num_layers": 3, "residual": True,
-                                             "dropout": 0.3},
-    "attention[bi,layers=2,residual,general]": {"encoder": "bi", "num_layers": 2,
-                                                "residual": True, "score": "general"},
-    "attention[scaled]": {"score": "scaled"},
-    "attention[general]": {"score": "general"},
-    "attention[additive]": {"score": "additive"},
-    "attention[input-feeding]": {"input_feeding": True},
-    "attention[input-feeding,bi,additive]": {"input_feeding": True, "encoder": "bi",
-                                             "score": "additive"},
-})
+    return [case(row, seed) for row in MODEL_ROWS]
 
 
 def variant_cases(seed: int = 0) -> list[Case]:
-    """The chapter's remaining topics: layers in their other configurations (a sum-merged
-    TimeBiLSTM, a stack on a bidirectional bottom layer, attention through every score, one
-    step and all steps) and the attention model's variants (``VARIANTS``).
-    """
-    rng = numpy.random.default_rng(seed + 1)
-    N, T, Te, D, H = 3, 4, 5, 3, 4
-    cases = [_bilstm_case(rng, "sum", N, T, D, H, name="TimeBiLSTM[sum]"),
-             _stacked_case(rng, N, T, D, H, bidirectional=True, name="TimeStackedLSTM[bi]")]
-    mask = numpy.ones((N, Te), dtype=bool)
-    mask[0, :2] = False
-    for name in L.SCORES:
-        step = L.Attention(_score_layer(rng, name, H, H, A=3))
-        inputs = {"hs": rng.standard_normal((N, Te, H)), "h": rng.standard_normal((N, H))}
-        case = _projected(rng, step, inputs, lambda i, a=step: a.forward(i["hs"], i["h"], mask),
-                          ["hs", "h"])
-        case.name = f"Attention[{name}]"
-        cases.append(case)
-        every = L.TimeAttention(_score_layer(rng, name, H, H, A=3))
-        inputs = {"hs_enc": rng.standard_normal((N, Te, H)),
-                  "hs_dec": rng.standard_normal((N, T, H))}
-        case = _projected(rng, every, inputs,
-                          lambda i, a=every: a.forward(i["hs_enc"], i["hs_dec"], mask),
-                          ["hs_enc", "hs_dec"])
-        case.name = f"TimeAttention[{name}]"
-        cases.append(case)
-    xs, ts = _model_data(rng)
-    attention = MODELS["attention"]
-    for name, options in VARIANTS.items():
-        model = attention(9, 4, 4, dtype=F64, seed=seed, pad_id=0, **options)
-        cases.append(_model_case(name, model, rng, xs, ts))
-    return cases
+    return [case(row, seed) for row in VARIANT_ROWS]
 
 
 def all_cases(seed: int = 0) -> list[Case]:

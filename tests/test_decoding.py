@@ -1,8 +1,10 @@
-"""Greedy decoding over a fake model whose every step is known in advance."""
+"""Greedy decoding over a fake model whose every step is known in advance; the state helpers
+of the decoder protocol; batching. (Every real model is checked against the protocol in
+tests/models/test_decoder_protocol.py.)"""
 
 import numpy as np
 from attnseq.backend import INDEX_DTYPE
-from attnseq.decoding import attended_columns, decode_in_batches, greedy
+from attnseq.decoding import decode_in_batches, greedy, input_attention, select
 
 V, TE = 10, 4
 
@@ -97,12 +99,12 @@ def test_greedy_needs_no_attention_unless_asked():
     assert np.array_equal(ids, expected_chain(2, 0, 3))
 
 
-def test_greedy_puts_weights_over_kept_columns_back_in_place():
-    class Trimmed(FakeModel):  # attends over input columns 1..2 only, as a trimmed state says
+def test_greedy_puts_weights_over_attention_columns_back_in_place():
+    class Trimmed(FakeModel):  # attends over input columns 1..2 only, as its state says
         def step(self, tokens, state):
             logits, new = super().step(tokens, state)
             new["attention"] = np.tile([0.25, 0.75], (new["rows"].size, 1))
-            new["columns"] = slice(1, 3)
+            new["attention_columns"] = np.tile([1, 2], (new["rows"].size, 1))
             return logits, new
 
     xs = np.ones((3, TE), dtype=np.int64)
@@ -111,16 +113,21 @@ def test_greedy_puts_weights_over_kept_columns_back_in_place():
     assert np.array_equal(weights, np.tile([0.0, 0.25, 0.75, 0.0], (3, 2, 1)))
 
 
-def test_attended_columns_keeps_the_span_some_row_may_attend_to():
-    enc_hs = np.arange(2 * 6 * 3, dtype=np.float64).reshape(2, 6, 3)
-    mask = np.array([[0, 0, 1, 1, 0, 0], [0, 0, 0, 1, 1, 0]], dtype=bool)
-    kept, kept_mask, columns = attended_columns(enc_hs, mask)
-    assert columns == slice(2, 5)
-    assert np.array_equal(kept, enc_hs[:, 2:5]) and kept.flags.c_contiguous
-    assert np.array_equal(kept_mask, mask[:, 2:5])
-    for full_mask in (None, np.ones((2, 6), dtype=bool), np.zeros((2, 6), dtype=bool)):
-        same, same_mask, columns = attended_columns(enc_hs, full_mask)
-        assert same is enc_hs and same_mask is full_mask and columns == slice(0, 6)
+def test_input_attention_follows_each_rows_columns():
+    weights = np.array([[[0.5, 0.5]], [[0.1, 0.9]]])  # (N=2, L=1, K=2)
+    state = {"attention_columns": np.array([[0, 3], [1, 2]])}
+    np.testing.assert_array_equal(input_attention(weights, state, 4),
+                                  [[[0.5, 0.0, 0.0, 0.5]], [[0.0, 0.1, 0.9, 0.0]]])
+    assert input_attention(weights, {}, 2) is weights
+
+
+def test_select_takes_rows_in_the_order_given_repeats_allowed():
+    state = {"h": np.arange(6.0).reshape(3, 2), "mask": np.array([True, False, True])}
+    picked = select(state, np.array([2, 0, 0]))
+    assert set(picked) == {"h", "mask"}
+    np.testing.assert_array_equal(picked["h"], [[4.0, 5.0], [0.0, 1.0], [0.0, 1.0]])
+    np.testing.assert_array_equal(picked["mask"], [True, True, True])
+    np.testing.assert_array_equal(state["h"], np.arange(6.0).reshape(3, 2))  # untouched
 
 
 def test_decode_in_batches_groups_like_inputs_and_lengths():

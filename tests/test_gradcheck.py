@@ -5,7 +5,7 @@ import pytest
 
 from attnseq import gradcheck
 from attnseq import layers as L
-from attnseq.gradcases import all_cases, layer_cases, model_cases
+from attnseq.gradcases import LayerRow, all_cases, case, layer_cases, model_cases
 from attnseq.gradcheck import check, numerical_gradient, relative_error
 from attnseq.models import MODELS
 
@@ -18,9 +18,12 @@ EXPECTED_INPUTS = {
     "Affine": {"x"},
     "TimeAffine": {"x"},
     "Softmax": {"x"},
-    "TimeSoftmaxWithLoss": {"x"},
+    "TimeSoftmaxWithLoss": {"xs"},
     "LSTM": {"x", "h_prev", "c_prev"},
     "TimeLSTM": {"xs", "h0", "c0"},
+    "FastTimeLSTM": {"xs", "h0", "c0"},
+    "EmbeddingLSTM": set(),
+    "EmbeddingLSTM[state]": {"h0", "c0"},
     "AttentionWeight": {"hs", "h"},
     "WeightSum": {"hs", "a"},
     "Attention": {"hs", "h"},
@@ -36,7 +39,7 @@ def test_every_layer_and_model_has_a_case():
     layer_classes = {name for name in L.__all__
                      if isinstance(getattr(L, name), type) and issubclass(getattr(L, name), L.Layer)
                      and name != "Layer"}
-    assert set(EXPECTED_INPUTS) <= layer_classes
+    assert {name.split("[")[0] for name in EXPECTED_INPUTS} <= layer_classes
     missing = (layer_classes | set(MODELS)) - set(CASES)
     assert not missing, f"no gradient check for {sorted(missing)}"
 
@@ -55,6 +58,23 @@ def test_gradient_check(case):
         assert x.dtype == np.float64
     worst = max(errors.values())
     assert worst < 1e-6, errors
+
+
+def test_a_row_must_check_every_float_input():
+    with pytest.raises(ValueError, match=r"gradient row Affine: inputs \['h', 'x'\] must be "
+                                         r"split between wrt \('x',\) and state \(\)"):
+        LayerRow("Affine", lambda r: None, {"x": (2, 3), "h": (2, 3)}, ("x",))
+    with pytest.raises(ValueError, match="gradient row LSTM"):
+        LayerRow("LSTM", lambda r: None, {"x": (2, 3)}, ("x", "h"))
+
+
+def test_a_backward_returning_fewer_gradients_than_the_row_names_fails(monkeypatch):
+    row = LayerRow("Attention", lambda r: L.Attention(), {"hs": (3, 5, 4), "h": (3, 4)},
+                   ("hs", "h"))
+    original = L.Attention.backward
+    monkeypatch.setattr(L.Attention, "backward", lambda self, dc: original(self, dc)[:1])
+    with pytest.raises(ValueError, match="zip"):
+        check(case(row))
 
 
 def test_model_cases_cover_all_model_params():

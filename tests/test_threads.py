@@ -35,8 +35,8 @@ def test_replica_shares_the_arrays_but_not_the_layers():
     xs = inputs(np.random.default_rng(0))
     model.forward(xs, xs[:, :4])
     model.backward()
-    cached = replica(model).encoder.lstm.layers[0].cache  # cached arrays: shared, not copied
-    pairs = [(a, b) for a, b in zip(cached, model.encoder.lstm.layers[0].cache, strict=True)
+    cached = replica(model).encoder.lstm.layers[0].lstm.cache  # arrays: shared, not copied
+    pairs = [(a, b) for a, b in zip(cached, model.encoder.lstm.layers[0].lstm.cache, strict=True)
              if isinstance(b, np.ndarray)]
     assert len(pairs) >= 4 and all(a is b for a, b in pairs)
     model.generate(xs[:3], 1, 4)

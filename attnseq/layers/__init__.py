@@ -5,6 +5,7 @@ from attnseq.layers.base import Layer, gather
 from attnseq.layers.bidirectional import TimeBiLSTM
 from attnseq.layers.core import Affine, Embedding, Softmax, TimeAffine, TimeEmbedding, softmax
 from attnseq.layers.dropout import TimeDropout
+from attnseq.layers.fast_lstm import EmbeddingLSTM, FastTimeLSTM
 from attnseq.layers.losses import TimeSoftmaxWithLoss
 from attnseq.layers.recurrent import LSTM, TimeLSTM
 from attnseq.layers.scores import SCORES, AdditiveScore, DotScore, GeneralScore, ScaledDotScore
@@ -18,6 +19,8 @@ __all__ = [
     "AttentionWeight",
     "DotScore",
     "Embedding",
+    "EmbeddingLSTM",
+    "FastTimeLSTM",
     "GeneralScore",
     "Layer",
     "LSTM",

@@ -19,6 +19,7 @@ parameters as their own ``params``/``grads``.
 
 from __future__ import annotations
 
+from attnseq.backend import xp
 from attnseq.layers.base import Layer
 from attnseq.layers.core import softmax, softmax_backward
 from attnseq.layers.scores import DotScore
@@ -128,3 +129,26 @@ class TimeAttention(Layer):
         dhs_enc, dhs_dec = self.score.backward(dS)  # through S = score(hs_enc, hs_dec)
         dhs_enc += A.transpose(0, 2, 1) @ dC  # through C = A @ hs_enc
         return dhs_enc, dhs_dec
+
+
+def attention_state(enc_hs, mask=None) -> dict:
+    """What a decoding state keeps for attention, with the columns no row may attend to dropped.
+
+    enc_hs: (N, Te, H); mask: (N, Te), False at padding, or None. Returns {"enc_hs": (N, K, H)}
+    plus "mask" (N, K) when there is one, and, when columns were dropped,
+    "attention_columns" (N, K) ints: the input position of each kept column (what
+    ``attnseq.decoding.protocol.input_attention`` reads to put weights back in place). The
+    kept columns run from the first to the last that is real input in some row; padding gets
+    zero weight, so attending over them gives the same contexts, and a batch of inputs of
+    about one length keeps only about that many columns. Every entry is batch-first.
+    """
+    N, Te, _ = enc_hs.shape
+    if mask is None:
+        return {"enc_hs": enc_hs}
+    used = xp.flatnonzero(mask.any(axis=0))
+    lo, hi = (int(used[0]), int(used[-1]) + 1) if used.size else (0, Te)
+    if (lo, hi) == (0, Te):
+        return {"enc_hs": enc_hs, "mask": mask}
+    return {"enc_hs": xp.ascontiguousarray(enc_hs[:, lo:hi]),
+            "mask": xp.ascontiguousarray(mask[:, lo:hi]),
+            "attention_columns": xp.broadcast_to(xp.arange(lo, hi), (N, hi - lo))}

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from attnseq.backend import xp
 from attnseq.layers.base import Layer, gather
-from attnseq.layers.recurrent import TimeLSTM
+from attnseq.layers.fast_lstm import FastTimeLSTM
 
 MERGES = ("concat", "sum")
 
 
 class TimeBiLSTM(Layer):
-    """Two TimeLSTMs, forward and backward in time, merged per step.
+    """Two LSTMs (``FastTimeLSTM``), forward and backward in time, merged per step.
 
     TimeBiLSTM(forward_params, backward_params, merge="concat"): each ``*_params`` is the
     (Wx (D, 4Hd), Wh (Hd, 4Hd), b (4Hd,)) of one direction; ``params`` lists the forward
@@ -40,8 +40,8 @@ class TimeBiLSTM(Layer):
         if merge not in MERGES:
             raise ValueError(f"merge must be one of {', '.join(MERGES)}, got {merge!r}")
         self.merge = merge
-        self.forward_lstm = TimeLSTM(*forward_params)
-        self.backward_lstm = TimeLSTM(*backward_params)
+        self.forward_lstm = FastTimeLSTM(*forward_params)
+        self.backward_lstm = FastTimeLSTM(*backward_params)
         self.params, self.grads = gather([self.forward_lstm, self.backward_lstm])
         self.final_h = None
 

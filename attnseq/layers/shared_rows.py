@@ -1,10 +1,9 @@
 """Work that the rows of a batch share, done once: common prefixes and repeated tokens.
 
-``TimeLSTM`` (``attnseq.layers.recurrent``) takes ``keys``, the token ids behind its inputs,
-and uses the two helpers here:
+``EmbeddingLSTM`` (``attnseq.layers.fast_lstm``) reads token ids, and uses the two ideas here:
 
-* ``prefix_plan``: rows whose first t + 1 tokens agree walk the same LSTM states up to step t
-  (from a zero start). Sorted by their tokens, such rows are neighbours, and each step
+* ``PrefixPlan.for_keys``: rows whose first t + 1 tokens agree walk the same LSTM states up to
+  step t (from a zero start). Sorted by their tokens, such rows are neighbours, and each step
   computes one row of each group and copies its state to the others. Reversed inputs all
   begin with padding, and a batch of like questions also shares first characters.
 * ``input_projection``: the projection ``x @ Wx + b`` of each distinct token once, copied out
@@ -14,15 +13,18 @@ and uses the two helpers here:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from attnseq.backend import xp
+from attnseq.layers.recurrent import gate_major
 
-
-def gate_major(a):
-    """View a (N, 4H) array of pre-activations, their gradients or the weights that make them
-    (Wx, Wh) as (4, N, H), gate k being a[:, kH:(k+1)H] (the LSTM's layout, see
-    ``attnseq.layers.recurrent``). A view, not a copy: writing to it writes to ``a``."""
-    N, H4 = a.shape
-    return a.reshape(N, 4, H4 // 4).transpose(1, 0, 2)
+# A projection looks for repeated tokens from this many rows on: below it, finding them costs
+# more than it saves.
+MIN_ROWS_TO_DEDUPLICATE = 32
+# A step gathers the first rows of scattered runs only when that computes at most this share of
+# the rows that the contiguous plan would (see ``PrefixPlan.for_keys``); else it computes
+# rows :last + 1, which gathers and scatters nothing.
+SHARE_AT_MOST = 0.9
 
 
 def input_projection(x, Wx, b, keys=None):
@@ -31,12 +33,12 @@ def input_projection(x, Wx, b, keys=None):
 
     keys (R,) ints, when given, are equal where rows of x are equal (token ids of embedded
     inputs). A vocabulary has far fewer distinct tokens than a batch has rows, and a matmul
-    with only D = 16 columns to sum over runs far below the BLAS's peak, so projecting each
+    with only D columns to sum over runs far below the BLAS's peak, so projecting each
     distinct row and copying the results out is cheaper than projecting every row.
     """
     Wx4 = gate_major(Wx)  # (4, D, H): gate k's columns
     b4 = b.reshape(4, 1, -1)
-    if keys is not None and keys.shape[0] >= 32:  # a few rows: not worth finding the repeats
+    if keys is not None and keys.shape[0] >= MIN_ROWS_TO_DEDUPLICATE:
         uniq, first, inverse = xp.unique(keys, return_index=True, return_inverse=True)
         if 2 * uniq.shape[0] <= keys.shape[0]:  # enough repetition to pay for the lookup
             table = xp.matmul(x[first], Wx4)  # (4, U, H)
@@ -45,11 +47,6 @@ def input_projection(x, Wx, b, keys=None):
     out = xp.matmul(x, Wx4)  # (4, R, H), one gate after the other
     out += b4
     return out
-
-
-# A step gathers the first rows of scattered runs only when that computes at most this share of
-# the rows that the contiguous plan would (see ``prefix_plan``).
-SHARE_AT_MOST = 0.9
 
 
 def prefix_order(keys):
@@ -64,64 +61,96 @@ def prefix_order(keys):
     return xp.lexsort(-keys.T[::-1].astype(xp.int64))
 
 
-def prefix_plan(keys):
-    """Sort the rows so that rows with a common prefix are neighbours, and find what each step
-    computes.
+@dataclass(frozen=True)
+class StepRows:
+    """The rows of a prefix-sorted batch that one step computes: ``count`` of them.
 
-    keys: (N, T) ints, equal where two rows' inputs are equal (token ids). Returns
-    (order, starts, runs): ``order`` sorts the rows by their keys (``prefix_order``; None when
-    they are sorted already), so that at every step t the rows that agree on keys[:, :t+1] form
-    contiguous *runs* of sorted rows, and step t computes one row of each run, its first.
-    ``starts[t]`` says which rows those are:
-
-    * None: every run is one row, all N are computed;
-    * an int m: rows :m, each on its own, and row m-1 carries its state to the rows after it,
-      which share its prefix: padding, which sorts last when its id is the smallest, as in
-      attnseq's vocabularies (rows :m may share prefixes too, when gathering them would not
-      save enough, see ``SHARE_AT_MOST``);
-    * else an ascending index array, the first row of each run, with ``runs[t]`` (N,) the run
-      of every sorted row.
-
-    ``runs[t]`` is None in the first two cases.
+    ``first`` None: rows :count, each in place; the rows after them (if any) share the prefix
+    of row count - 1 and copy its new state. Otherwise ``first`` (count,) holds the ascending
+    indices of the first row of each run of rows that share a prefix, and ``run`` (N,) the
+    run of every row, whose state it copies.
     """
-    N, T = keys.shape
-    order = prefix_order(keys)
-    if xp.array_equal(order, xp.arange(N)):
-        order, k = None, keys
-    else:
-        k = keys[order]
-    first = xp.ones((N, T), dtype=bool)  # first[n, t]: sorted row n begins a run at step t
-    if N > 1:
-        xp.logical_or.accumulate(k[1:] != k[:-1], axis=1, out=first[1:])
-    starts, runs = [], []
-    for t, m in enumerate(first.sum(axis=0).tolist()):
-        rows = None if m == N else xp.flatnonzero(first[:, t])
-        # Computing rows :last + 1 (every row but the last run's copies) is also exact: a row
-        # of a shared run that is computed on its own gets the same state as the run's first.
-        # Where the runs before the last save few rows, that cheaper plan wins over gathering
-        # the scattered rows (measured in training on random batches of dates).
-        if rows is not None and m >= SHARE_AT_MOST * (int(rows[-1]) + 1):
-            rows = int(rows[-1]) + 1
-        starts.append(rows)
-        runs.append(None if rows is None or isinstance(rows, int)
-                    else xp.cumsum(first[:, t]) - 1)
-    return order, starts, runs
+
+    count: int
+    first: object = None
+    run: object = None
+
+    @property
+    def gathered(self) -> bool:
+        return self.first is not None
+
+    def indices(self):
+        """The computed rows' indices, ascending."""
+        return self.first if self.gathered else xp.arange(self.count)
 
 
-def computed_rows(starts, N: int):
-    """Indices into the time-major (T·N) rows of the (step, row) pairs a plan computes, step
-    by step (see ``prefix_plan``); None when all are."""
-    if all(s is None for s in starts):
-        return None
-    return xp.concatenate([t * N + (xp.arange(N) if s is None else
-                                    xp.arange(s) if isinstance(s, int) else s)
-                           for t, s in enumerate(starts)])
+@dataclass(frozen=True)
+class PrefixPlan:
+    """Which (step, row) pairs an LSTM over a batch of N rows computes, step by step.
 
+    ``order`` sorts the rows so that rows with a common prefix are neighbours (None: they are
+    in order already); ``steps`` holds one ``StepRows`` per step, in terms of the sorted rows.
+    """
 
-def unsort(a, order):
-    """Undo ``a = b[order]`` along the first axis; ``a`` itself when order is None."""
-    if order is None:
-        return a
-    out = xp.empty_like(a)
-    out[order] = a
-    return out
+    order: object
+    steps: tuple
+    batch: int
+
+    @classmethod
+    def every_row(cls, N: int, T: int) -> PrefixPlan:
+        """The plan that computes all N rows at all T steps, in the order given."""
+        return cls(None, (StepRows(N),) * T, N)
+
+    @classmethod
+    def for_keys(cls, keys) -> PrefixPlan:
+        """The plan for rows that start from the same (zero) state with inputs keys (N, T)
+        ints, equal where two inputs are equal (token ids): rows sorted by ``prefix_order``,
+        and at every step t one row computed of each run of rows that agree on keys[:, :t+1].
+        """
+        N, T = keys.shape
+        order = prefix_order(keys)
+        if xp.array_equal(order, xp.arange(N)):
+            order, k = None, keys
+        else:
+            k = keys[order]
+        first = xp.ones((N, T), dtype=bool)  # first[n, t]: sorted row n begins a run at step t
+        if N > 1:
+            xp.logical_or.accumulate(k[1:] != k[:-1], axis=1, out=first[1:])
+        steps = []
+        for t, m in enumerate(first.sum(axis=0).tolist()):
+            starts = xp.flatnonzero(first[:, t])
+            last = int(starts[-1]) + 1
+            if m == N:
+                steps.append(StepRows(N))
+            elif m >= SHARE_AT_MOST * last:
+                # Computing rows :last is also exact: a row of a shared run that is computed
+                # on its own gets the same state as the run's first. Where the runs before
+                # the last save few rows, this gathers and scatters nothing.
+                steps.append(StepRows(last))
+            else:
+                steps.append(StepRows(m, starts, xp.cumsum(first[:, t]) - 1))
+        return cls(order, tuple(steps), N)
+
+    @property
+    def every_row_computed(self) -> bool:
+        return all(s.count == self.batch and not s.gathered for s in self.steps)
+
+    def computed_rows(self):
+        """Indices into the time-major (T·N) rows of the pairs computed, step after step;
+        None when every pair is."""
+        if self.every_row_computed:
+            return None
+        N = self.batch
+        return xp.concatenate([t * N + s.indices() for t, s in enumerate(self.steps)])
+
+    def sort(self, a):
+        """``a`` (N, ...) in the plan's row order."""
+        return a if self.order is None else a[self.order]
+
+    def unsort(self, a):
+        """Undo ``sort`` along the first axis."""
+        if self.order is None:
+            return a
+        out = xp.empty_like(a)
+        out[self.order] = a
+        return out

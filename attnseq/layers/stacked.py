@@ -11,8 +11,9 @@ al., 2016, used for LSTMs in GNMT, Wu et al., 2016):
 
 The skip gives every layer an identity path for its gradient, so deep stacks train as easily as
 shallow ones. The first layer has none: its input (the embedding, D wide) need not have the
-LSTM's width. The bottom layer may be a ``TimeBiLSTM`` (as in GNMT's encoder); the others are
-``TimeLSTM``s, all of the same output width.
+LSTM's width. The bottom layer may be a ``TimeBiLSTM`` (as in GNMT's encoder) or an
+``EmbeddingLSTM``, which reads token ids; the others are one-directional LSTMs (``TimeLSTM`` or
+``FastTimeLSTM``), all of the same output width.
 
 ``final_h`` (N, L, H) holds, per layer, that layer's LSTM state at the last step (without the
 skip: the recurrent state proper), the states a decoder's layers start from.
@@ -26,22 +27,22 @@ from attnseq.backend import xp
 from attnseq.layers.base import Layer, gather
 from attnseq.layers.bidirectional import TimeBiLSTM
 from attnseq.layers.dropout import TimeDropout, check_rate
-from attnseq.layers.recurrent import TimeLSTM
+from attnseq.layers.fast_lstm import EmbeddingLSTM
 
 
 class TimeStackedLSTM(Layer):
     """TimeStackedLSTM(layers, *, residual=False, dropout=0.0, rng=None).
 
-    ``layers``: TimeLSTMs, the first may be a TimeBiLSTM; ``params`` lists each layer's in
-    order. ``dropout`` is the rate of the ``TimeDropout`` in front of every layer but the
-    first (all of them drawing from the one Generator ``rng``, or a seed).
+    ``layers``: LSTMs; the first may be a TimeBiLSTM or an EmbeddingLSTM; ``params`` lists
+    each layer's in order. ``dropout`` is the rate of the ``TimeDropout`` in front of every
+    layer but the first (all of them drawing from the one Generator ``rng``, or a seed).
 
-    forward(xs (N, T, D), keys=None) -> out (N, T, H); sets ``final_h`` (N, L, H). ``keys``
-    (N, T), the ids behind xs (see ``TimeLSTM``), go to the bottom layer when it is a
-    ``TimeLSTM``: only its inputs are known to be equal where the ids are.
-    backward(dout (N, T, H), dh_final=None (N, L, H)) -> dxs (N, T, D).
+    forward(xs) -> out (N, T, H), where xs is what the bottom layer reads: (N, T, D) vectors,
+    or (N, T) ids for an EmbeddingLSTM; sets ``final_h`` (N, L, H).
+    backward(dout (N, T, H), dh_final=None (N, L, H)) -> the bottom layer's input gradient
+    (None for ids).
 
-    A stack of stateful TimeLSTMs (a decoder's) starts from ``set_state(h0 (N, L, H))``, with
+    A stack of stateful LSTMs (a decoder's) starts from ``set_state(h0 (N, L, H))``, with
     zero cell states; after backward, ``dh`` (N, L, H) is the gradient of that h0.
     ``step(x, h, c)`` is one inference step, without dropout or caching.
     """
@@ -51,8 +52,8 @@ class TimeStackedLSTM(Layer):
         self.layers = list(layers)
         if not self.layers:
             raise ValueError("a stack needs at least one layer")
-        if any(not isinstance(layer, TimeLSTM) for layer in self.layers[1:]):
-            raise ValueError("only the bottom layer of a stack may be bidirectional")
+        if any(isinstance(layer, (TimeBiLSTM, EmbeddingLSTM)) for layer in self.layers[1:]):
+            raise ValueError("only the bottom layer of a stack may be bidirectional or read ids")
         rate = check_rate(dropout)
         self.residual = bool(residual)
         # one Generator for all the dropout layers: one seed, one stream of masks
@@ -72,21 +73,23 @@ class TimeStackedLSTM(Layer):
 
     def set_state(self, h0):
         """Start every (stateful) layer l from h0[:, l] (N, H) and a zero cell state."""
+        if not self.stateful:
+            raise ValueError("set_state needs a stack of stateful TimeLSTMs")
         for l, layer in enumerate(self.layers):
-            if not isinstance(layer, TimeLSTM) or not layer.stateful:
-                raise ValueError("set_state needs a stack of stateful TimeLSTMs")
             layer.set_state(h0[:, l])
 
-    def forward(self, xs, keys=None):
+    @property
+    def stateful(self) -> bool:
+        """True when every layer carries a state across calls (a decoder's stack)."""
+        return all(getattr(layer, "stateful", False) for layer in self.layers)
+
+    def forward(self, xs):
         x = xs
         finals = []
         for l, layer in enumerate(self.layers):
             if l > 0 and self.dropouts:
                 x = self.dropouts[l - 1].forward(x)
-            if l == 0 and keys is not None and isinstance(layer, TimeLSTM):
-                y = layer.forward(x, keys)  # (N, T, H)
-            else:
-                y = layer.forward(x)
+            y = layer.forward(x)  # (N, T, H)
             finals.append(layer.final_h if isinstance(layer, TimeBiLSTM) else y[:, -1])
             x = y + x if self.residual and l > 0 else y
         self.final_h = xp.stack(finals, axis=1)  # (N, L, H)
@@ -109,15 +112,15 @@ class TimeStackedLSTM(Layer):
             if l > 0 and self.dropouts:
                 dx = self.dropouts[l - 1].backward(dx)
             dy = dx
-        if all(isinstance(layer, TimeLSTM) and layer.stateful for layer in self.layers):
+        if self.stateful:
             self.dh = xp.stack([layer.dh for layer in self.layers], axis=1)  # (N, L, H)
         return dy
 
-    def step(self, x, h, c, keys=None):
-        """x (N, D), h and c (N, L, H) -> (out (N, H), h, c): one step of every layer.
-        ``keys`` (N,), the ids behind x, go to the bottom layer (see ``TimeLSTM.step``)."""
+    def step(self, x, h, c):
+        """x (N, D) vectors or (N,) ids (what the bottom layer reads), h and c (N, L, H) ->
+        (out (N, H), h, c): one step of every layer."""
         h_new, c_new = xp.empty_like(h), xp.empty_like(c)
         for l, layer in enumerate(self.layers):
-            h_new[:, l], c_new[:, l] = layer.step(x, h[:, l], c[:, l], keys if l == 0 else None)
+            h_new[:, l], c_new[:, l] = layer.step(x, h[:, l], c[:, l])
             x = h_new[:, l] + x if self.residual and l > 0 else h_new[:, l]
         return x, h_new, c_new

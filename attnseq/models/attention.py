@@ -18,8 +18,9 @@ decoder as ``h0`` and its gradient ``dh0`` handed back.
 from __future__ import annotations
 
 from attnseq.backend import xp
-from attnseq.decoding import attended_columns, greedy
-from attnseq.layers import Attention, TimeAffine, TimeAttention, TimeEmbedding, gather
+from attnseq.decoding import greedy
+from attnseq.layers import Attention, TimeAffine, TimeAttention, gather
+from attnseq.layers.attention import attention_state
 from attnseq.models.init import Initializer
 from attnseq.models.input_feeding import InputFeedingDecoder
 from attnseq.models.seq2seq import Encoder, Seq2seq
@@ -46,13 +47,13 @@ class AttentionDecoder:
 
     def __init__(self, V: int, D: int, H: int, init: Initializer, *, num_layers: int = 1,
                  residual: bool = False, dropout: float = 0.0, score: str = "dot"):
-        self.embed = TimeEmbedding(init.embedding(V, D))
+        W = init.embedding(V, D)
         self.lstm = lstm_stack(init, D, H, num_layers=num_layers, residual=residual,
-                               dropout=dropout, stateful=True)
+                               dropout=dropout, stateful=True, embedding=W)  # reads the ids
         self.attention = TimeAttention(score_layer(score, H, init))
         self.step_attention = Attention(self.attention.score.shared())  # for decoding
         self.affine = TimeAffine(*init.affine(2 * H, V))
-        self.params, self.grads = gather([self.embed, self.lstm, self.attention, self.affine])
+        self.params, self.grads = gather([self.lstm, self.attention, self.affine])
         self.h0_given = False
         self.dh0 = None
 
@@ -62,7 +63,7 @@ class AttentionDecoder:
     def forward(self, xs, enc_hs, mask=None, h0=None):
         self.h0_given = h0 is not None
         self.lstm.set_state(initial_h(enc_hs, h0, self.lstm.num_layers))
-        dec_hs = self.lstm.forward(self.embed.forward(xs), xs)  # (N, Td, H)
+        dec_hs = self.lstm.forward(xs)  # (N, Td, H)
         C = self.attention.forward(enc_hs, dec_hs, mask)  # (N, Td, H)
         return self.affine.forward(xp.concatenate([C, dec_hs], axis=2))  # (N, Td, V)
 
@@ -71,7 +72,7 @@ class AttentionDecoder:
         H = dout.shape[2] // 2
         denc_hs, ddec_hs = self.attention.backward(dout[:, :, :H])
         ddec_hs += dout[:, :, H:]
-        self.embed.backward(self.lstm.backward(ddec_hs))
+        self.lstm.backward(ddec_hs)
         if self.h0_given:
             self.dh0 = self.lstm.dh  # (N, L, H)
         else:
@@ -81,16 +82,13 @@ class AttentionDecoder:
 
     def initial_state(self, enc_hs, mask=None, h0=None):
         h = xp.array(initial_h(enc_hs, h0, self.lstm.num_layers))  # (N, L, H)
-        enc_hs, mask, columns = attended_columns(enc_hs, mask)
-        return {"enc_hs": enc_hs, "mask": mask, "columns": columns, "h": h,
-                "c": xp.zeros_like(h)}
+        return {**attention_state(enc_hs, mask), "h": h, "c": xp.zeros_like(h)}
 
     def step(self, tokens, state):
-        enc_hs, mask = state["enc_hs"], state["mask"]
-        out, h, c = self.lstm.step(self.embed.forward(tokens), state["h"], state["c"], tokens)
-        context = self.step_attention.forward(enc_hs, out, mask)  # (N, H)
+        out, h, c = self.lstm.step(tokens, state["h"], state["c"])
+        context = self.step_attention.forward(state["enc_hs"], out, state.get("mask"))  # (N, H)
         logits = self.affine.forward(xp.concatenate([context, out], axis=1))
-        weights = self.step_attention.attention_weight  # (N, kept columns)
+        weights = self.step_attention.attention_weight  # (N, K): over the kept columns
         return logits, {**state, "h": h, "c": c, "attention": weights}
 
 

@@ -25,10 +25,9 @@ This decoder has one LSTM layer (``check_variant`` refuses more).
 from __future__ import annotations
 
 from attnseq.backend import xp
-from attnseq.decoding import attended_columns
 from attnseq.layers import LSTM, Attention, TimeAffine, TimeEmbedding, gather
-from attnseq.layers.recurrent import lstm_cell, lstm_cell_backward, lstm_step
-from attnseq.layers.shared_rows import gate_major
+from attnseq.layers.attention import attention_state
+from attnseq.layers.recurrent import gate_major, lstm_cell, lstm_cell_backward, lstm_step
 from attnseq.models.init import Initializer
 from attnseq.models.variants import score_layer
 
@@ -152,15 +151,13 @@ class InputFeedingDecoder:
 
     def initial_state(self, enc_hs, mask=None, h0=None):
         h = xp.array(enc_hs[:, -1] if h0 is None else h0[:, 0])  # (N, H)
-        enc_hs, mask, columns = attended_columns(enc_hs, mask)
-        return {"enc_hs": enc_hs, "mask": mask, "columns": columns, "h": h,
-                "c": xp.zeros_like(h), "context": xp.zeros_like(h)}
+        return {**attention_state(enc_hs, mask), "h": h, "c": xp.zeros_like(h),
+                "context": xp.zeros_like(h)}
 
     def step(self, tokens, state):
-        enc_hs, mask = state["enc_hs"], state["mask"]
-        x = xp.concatenate([self.embed.forward(tokens), state["context"]], axis=1)
+        x = xp.concatenate([self.embed.params[0][tokens], state["context"]], axis=1)
         _, c, _, h = lstm_step(*self.lstm.params, x, state["h"], state["c"])
-        context = self.attention.forward(enc_hs, h, mask)  # (N, H)
+        context = self.attention.forward(state["enc_hs"], h, state.get("mask"))  # (N, H)
         logits = self.affine.forward(xp.concatenate([context, h], axis=1))
         return logits, {**state, "h": h, "c": c, "context": context,
                         "attention": self.attention.attention_weight}

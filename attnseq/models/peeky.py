@@ -13,7 +13,7 @@ the initial state.
 from __future__ import annotations
 
 from attnseq.backend import xp
-from attnseq.layers import TimeAffine, TimeEmbedding, TimeLSTM, gather
+from attnseq.layers import FastTimeLSTM, TimeAffine, TimeEmbedding, gather
 from attnseq.models.init import Initializer
 from attnseq.models.seq2seq import Seq2seq
 
@@ -23,7 +23,7 @@ class PeekyDecoder:
 
     def __init__(self, V: int, D: int, H: int, init: Initializer):
         self.embed = TimeEmbedding(init.embedding(V, D))
-        self.lstm = TimeLSTM(*init.lstm(H + D, H), stateful=True)
+        self.lstm = FastTimeLSTM(*init.lstm(H + D, H), stateful=True)
         self.affine = TimeAffine(*init.affine(2 * H, V))
         self.params, self.grads = gather([self.embed, self.lstm, self.affine])
         self.enc_shape = None

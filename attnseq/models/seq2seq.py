@@ -6,7 +6,8 @@ training and decoding logic once and the peeky and attention models only swap th
 * ``forward(xs (N, Td), enc_hs (N, Te, H), mask) -> scores (N, Td, V)``
 * ``backward(dscores) -> denc_hs (N, Te, H)``
 * ``initial_state(enc_hs, mask) -> state`` and ``step(tokens (N,), state) -> (logits, state)``
-  for decoding; ``state`` is a dict of arrays whose first axis is the batch.
+  for decoding; ``state`` holds arrays only, each with the batch on its first axis, so that
+  a decoding algorithm can select and reorder rows (``attnseq.decoding.protocol``).
 
 The attention decoders also take the initial states of their (possibly stacked) layers,
 ``h0`` (N, L, H), as a last argument of ``forward`` and ``initial_state``, and leave its
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from attnseq.backend import xp
 from attnseq.decoding import greedy
-from attnseq.layers import TimeAffine, TimeEmbedding, TimeLSTM, TimeSoftmaxWithLoss, gather
+from attnseq.layers import EmbeddingLSTM, TimeAffine, TimeEmbedding, TimeSoftmaxWithLoss, gather
 from attnseq.layers.shared_rows import prefix_order
 from attnseq.models.init import Initializer
 from attnseq.models.variants import lstm_stack
@@ -27,19 +28,24 @@ from attnseq.models.variants import lstm_stack
 class Encoder:
     """Embedding + LSTM over the input. forward(xs (N, T)) -> hs (N, T, H), every step's h.
 
-    The LSTM is a ``TimeStackedLSTM``: one plain layer by default (the book's encoder), or the
-    deep, residual, bidirectional stacks of the attention model's options (see
-    ``attnseq.models.variants``). ``final_h`` (N, L, H) is each layer's last state, where a
-    decoder's layers may start; ``backward(dhs, dh_final=None)`` takes that state's gradient.
+    The LSTM is a ``TimeStackedLSTM``: one layer by default (the book's encoder), or the deep,
+    residual, bidirectional stacks of the attention model's options (see
+    ``attnseq.models.variants``). A one-directional bottom layer reads the ids itself (an
+    ``EmbeddingLSTM``: it runs a prefix that rows share, such as the padding in front of
+    reversed inputs, once for all of them); a bidirectional one reads the embedded vectors.
+    ``final_h`` (N, L, H) is each layer's last state, where a decoder's layers may start;
+    ``backward(dhs, dh_final=None)`` takes that state's gradient.
     """
 
     def __init__(self, V: int, D: int, H: int, init: Initializer, *, num_layers: int = 1,
                  bidirectional: bool = False, bi_merge: str = "concat", residual: bool = False,
                  dropout: float = 0.0):
-        self.embed = TimeEmbedding(init.embedding(V, D))
+        W = init.embedding(V, D)
+        self.embed = TimeEmbedding(W) if bidirectional else None  # else inside the stack
         self.lstm = lstm_stack(init, D, H, num_layers=num_layers, bidirectional=bidirectional,
-                               bi_merge=bi_merge, residual=residual, dropout=dropout)
-        self.params, self.grads = gather([self.embed, self.lstm])
+                               bi_merge=bi_merge, residual=residual, dropout=dropout,
+                               embedding=None if bidirectional else W)
+        self.params, self.grads = gather([p for p in (self.embed, self.lstm) if p is not None])
 
     @property
     def final_h(self):
@@ -49,34 +55,31 @@ class Encoder:
         self.lstm.train_mode(flag)
 
     def forward(self, xs):
-        """xs (N, T) ids -> hs (N, T, H). The LSTM runs a prefix that rows share (the padding
-        in front of reversed inputs, and any first characters in common) once for all of them.
-        """
-        return self.lstm.forward(self.embed.forward(xs), xs)
+        """xs (N, T) ids -> hs (N, T, H)."""
+        return self.lstm.forward(xs if self.embed is None else self.embed.forward(xs))
 
     def backward(self, dhs, dh_final=None):
-        self.embed.backward(self.lstm.backward(dhs, dh_final))
+        dxs = self.lstm.backward(dhs, dh_final)
+        if self.embed is not None:
+            self.embed.backward(dxs)
 
 
 class Decoder:
     """The baseline decoder: it sees the encoder only through its initial state, enc_hs[:, -1]."""
 
     def __init__(self, V: int, D: int, H: int, init: Initializer):
-        self.embed = TimeEmbedding(init.embedding(V, D))
-        self.lstm = TimeLSTM(*init.lstm(D, H), stateful=True)
+        self.lstm = EmbeddingLSTM(init.embedding(V, D), *init.lstm(D, H), stateful=True)
         self.affine = TimeAffine(*init.affine(H, V))
-        self.params, self.grads = gather([self.embed, self.lstm, self.affine])
+        self.params, self.grads = gather([self.lstm, self.affine])
         self.enc_shape = None
 
     def forward(self, xs, enc_hs, mask=None):
         self.enc_shape = enc_hs.shape
         self.lstm.set_state(enc_hs[:, -1])
-        out = self.lstm.forward(self.embed.forward(xs), xs)  # (N, Td, H)
-        return self.affine.forward(out)  # (N, Td, V)
+        return self.affine.forward(self.lstm.forward(xs))  # (N, Td, V)
 
     def backward(self, dscores):
-        dout = self.lstm.backward(self.affine.backward(dscores))
-        self.embed.backward(dout)
+        self.lstm.backward(self.affine.backward(dscores))
         denc_hs = xp.zeros(self.enc_shape, dtype=dscores.dtype)
         denc_hs[:, -1] = self.lstm.dh
         return denc_hs
@@ -86,7 +89,7 @@ class Decoder:
         return {"h": h, "c": xp.zeros_like(h)}
 
     def step(self, tokens, state):
-        h, c = self.lstm.step(self.embed.forward(tokens), state["h"], state["c"], tokens)
+        h, c = self.lstm.step(tokens, state["h"], state["c"])
         return self.affine.forward(h), {"h": h, "c": c}
 
 

@@ -29,8 +29,9 @@ from attnseq.layers import (
     SCORES,
     AdditiveScore,
     GeneralScore,
+    EmbeddingLSTM,
+    FastTimeLSTM,
     TimeBiLSTM,
-    TimeLSTM,
     TimeStackedLSTM,
 )
 from attnseq.models.init import Initializer
@@ -85,19 +86,26 @@ def check_variant(hidden_size: int, *, encoder, bi_merge, num_layers, residual, 
 
 def lstm_stack(init: Initializer, D: int, H: int, *, num_layers: int = 1,
                bidirectional: bool = False, bi_merge: str = "concat", residual: bool = False,
-               dropout: float = 0.0, stateful: bool = False) -> TimeStackedLSTM:
+               dropout: float = 0.0, stateful: bool = False, embedding=None) -> TimeStackedLSTM:
     """``num_layers`` LSTMs of width H over D-wide inputs, the bottom one bidirectional if asked.
 
-    Weights are drawn bottom-up (for a bidirectional layer: forward direction first), so a
-    one-layer stack draws exactly what a lone ``TimeLSTM`` would. The dropout masks get their
-    own Generator, spawned from the initializer's: it does not shift the weights' stream.
+    With ``embedding`` (V, D), a one-directional bottom layer reads token ids through it (an
+    ``EmbeddingLSTM``, which skips the work that rows share); the other layers are
+    ``FastTimeLSTM``s. Weights are drawn bottom-up (for a bidirectional layer: forward
+    direction first), so a one-layer stack draws exactly what a lone LSTM would. The dropout
+    masks get their own Generator, spawned from the initializer's: it does not shift the
+    weights' stream.
     """
     if bidirectional:
+        if embedding is not None:
+            raise ValueError("a bidirectional bottom layer reads vectors, not ids")
         Hd = H // 2 if bi_merge == "concat" else H
         layers = [TimeBiLSTM(init.lstm(D, Hd), init.lstm(D, Hd), merge=bi_merge)]
+    elif embedding is not None:
+        layers = [EmbeddingLSTM(embedding, *init.lstm(D, H), stateful=stateful)]
     else:
-        layers = [TimeLSTM(*init.lstm(D, H), stateful=stateful)]
-    layers += [TimeLSTM(*init.lstm(H, H), stateful=stateful) for _ in range(num_layers - 1)]
+        layers = [FastTimeLSTM(*init.lstm(D, H), stateful=stateful)]
+    layers += [FastTimeLSTM(*init.lstm(H, H), stateful=stateful) for _ in range(num_layers - 1)]
     rng = init.rng.spawn(1)[0] if dropout > 0 else None
     return TimeStackedLSTM(layers, residual=residual, dropout=dropout, rng=rng)
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from attnseq.layers import Attention, AttentionWeight, TimeAttention, WeightSum
+from attnseq.layers.attention import attention_state
 
 N, Td, Te, H = 3, 4, 6, 5
 
@@ -178,3 +179,18 @@ def test_float32_stays_float32():
     dhs_enc, dhs_dec = layer.backward(dC)
     assert C.dtype == dhs_enc.dtype == dhs_dec.dtype == layer.attention_weights.dtype
     assert C.dtype == np.float32
+
+
+def test_attention_state_keeps_the_span_some_row_may_attend_to():
+    enc_hs = np.arange(2 * 6 * 3, dtype=np.float64).reshape(2, 6, 3)
+    mask = np.array([[0, 0, 1, 1, 0, 0], [0, 0, 0, 1, 1, 0]], dtype=bool)
+    state = attention_state(enc_hs, mask)
+    assert set(state) == {"enc_hs", "mask", "attention_columns"}
+    assert np.array_equal(state["enc_hs"], enc_hs[:, 2:5]) and state["enc_hs"].flags.c_contiguous
+    assert np.array_equal(state["mask"], mask[:, 2:5])
+    assert np.array_equal(state["attention_columns"], [[2, 3, 4], [2, 3, 4]])
+    for full_mask in (np.ones((2, 6), dtype=bool), np.zeros((2, 6), dtype=bool)):
+        same = attention_state(enc_hs, full_mask)
+        assert set(same) == {"enc_hs", "mask"}
+        assert same["enc_hs"] is enc_hs and same["mask"] is full_mask
+    assert attention_state(enc_hs, None) == {"enc_hs": enc_hs}

@@ -1,5 +1,7 @@
-"""LSTM and TimeLSTM: the step against the written-out formula, the sequence against a
-loop of steps.
+"""LSTM and TimeLSTM, the reference layers: the step against the written-out formula, the
+sequence against a chain of written-out steps and of ``LSTM`` layers (their gradients are
+checked against central differences in test_gradcheck.py; the fast layers against these in
+test_fast_lstm.py).
 
 The gate order is the one ``attnseq.layers.recurrent`` documents: forget, input, output, then
 the tanh candidate g, each H columns wide.
@@ -9,11 +11,8 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from attnseq.layers import LSTM, TimeLSTM
-from attnseq.layers.shared_rows import prefix_order, prefix_plan
 
 N, T, D, H = 3, 5, 4, 6
 
@@ -48,9 +47,8 @@ def plain_lstm_step(Wx, Wh, b, x, h_prev, c_prev):
 
 
 def loop_of_steps(Wx, Wh, b, xs, h0, c0, dhs):
-    """The book's TimeLSTM: one LSTM layer per step, forward in order, backward in reverse.
-
-    Returns hs, dxs, [dWx, dWh, db], dh0, dc0.
+    """One ``LSTM`` layer per step, forward in order, backward in reverse (the book's
+    TimeLSTM, here written by the caller). Returns hs, dxs, [dWx, dWh, db], dh0, dc0.
     """
     steps, hs = [], np.zeros((xs.shape[0], xs.shape[1], Wh.shape[0]))
     h, c = h0, c0
@@ -90,6 +88,22 @@ def test_lstm_saturated_gates_do_not_overflow():
     h_ref, c_ref = plain_lstm_step(Wx, Wh, b, x, np.zeros((N, H)), np.zeros((N, H)))
     np.testing.assert_allclose(h, h_ref, atol=1e-12)
     np.testing.assert_allclose(c, c_ref, atol=1e-12)
+
+
+def test_time_lstm_equals_the_written_out_steps():
+    rng = np.random.default_rng(12)
+    Wx, Wh, b = weights(rng)
+    xs, h0, c0 = (rng.standard_normal((N, T, D)), rng.standard_normal((N, H)),
+                  rng.standard_normal((N, H)))
+    layer = TimeLSTM(Wx, Wh, b, stateful=True)
+    layer.set_state(h0, c0)
+    hs = layer.forward(xs)
+    h, c = h0, c0
+    for t in range(T):
+        h, c = plain_lstm_step(Wx, Wh, b, xs[:, t], h, c)
+        np.testing.assert_allclose(hs[:, t], h, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(layer.h, h, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(layer.c, c, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("stateful", [False, True])
@@ -216,98 +230,3 @@ def test_params_and_grads_match(cls, dtype):
     assert len(layer.params) == len(layer.grads) == 3
     for p, g in zip(layer.params, layer.grads):
         assert p.shape == g.shape and p.dtype == g.dtype == dtype
-
-
-# -- shared prefixes ----------------------------------------------------------------------------
-
-def _check_shared_prefixes(keys, seed=3):
-    """With ``keys``, outputs and weight gradients are the plain layer's, and the input gradient
-    of every step is exact in its sum over each group of rows that share their keys so far."""
-    rng = np.random.default_rng(seed)
-    keys = np.asarray(keys)
-    n, t_len = keys.shape
-    d, h = 3, 4
-    weights = [rng.standard_normal(s) for s in [(d, 4 * h), (h, 4 * h), (4 * h,)]]
-    xs = rng.standard_normal((keys.max() + 1, d))[keys]  # equal keys, equal input vectors
-    plain, shared = (TimeLSTM(*[w.copy() for w in weights]) for _ in range(2))
-    xs_before, keys_before = xs.copy(), keys.copy()
-    np.testing.assert_allclose(shared.forward(xs, keys), plain.forward(xs), rtol=0, atol=1e-13)
-    dhs = rng.standard_normal((n, t_len, h))
-    d_plain, d_shared = plain.backward(dhs), shared.backward(dhs)
-    for g_plain, g_shared in zip(plain.grads, shared.grads, strict=True):
-        np.testing.assert_allclose(g_shared, g_plain, rtol=0, atol=1e-12)
-    for t in range(t_len):
-        for prefix in {tuple(row) for row in keys[:, :t + 1]}:
-            group = (keys[:, :t + 1] == prefix).all(axis=1)
-            np.testing.assert_allclose(d_shared[group, t].sum(axis=0),
-                                       d_plain[group, t].sum(axis=0), rtol=0, atol=1e-12)
-    np.testing.assert_array_equal(xs, xs_before)
-    np.testing.assert_array_equal(keys, keys_before)
-    return shared
-
-
-@pytest.mark.parametrize("lead", [[3, 0, 5, 7, 2, 3], [0, 0, 0, 0, 0, 0], [7, 7, 7, 7, 7, 7],
-                                  [1, 6, 2, 5, 3, 4]])
-def test_time_lstm_shared_padding_equals_the_plain_loop(lead):
-    """Reversed inputs: padding (key 0) in front of each row, distinct real inputs after."""
-    lead = np.array(lead)
-    keys = 1 + np.arange(6 * 7).reshape(6, 7)  # every real input distinct
-    keys[np.arange(7)[None, :] < lead[:, None]] = 0
-    _check_shared_prefixes(keys)
-
-
-def test_time_lstm_shares_common_first_inputs_too():
-    keys = [[0, 0, 1, 2, 3],
-            [0, 0, 1, 2, 4],
-            [0, 1, 1, 2, 3],
-            [0, 0, 1, 5, 3],
-            [0, 0, 1, 2, 3],  # the same as row 0: shares every step
-            [6, 0, 1, 2, 3],
-            [7, 7, 1, 2, 3],  # a shared run that is not the last: the general plan
-            [7, 7, 1, 2, 9]]
-    plan = prefix_plan(np.array(keys))[1]
-    assert any(s is not None and not isinstance(s, int) for s in plan)
-    assert any(isinstance(s, int) for s in plan)
-    _check_shared_prefixes(keys)
-
-
-def test_time_lstm_given_rows_in_prefix_order_sorts_nothing_and_equals_the_plain_loop():
-    keys = np.array([[0, 0, 1, 2, 3],
-                     [0, 0, 1, 2, 4],
-                     [0, 1, 1, 2, 3],
-                     [6, 0, 1, 2, 3],
-                     [7, 7, 1, 2, 3],
-                     [7, 7, 1, 2, 9]])
-    keys = keys[prefix_order(keys)]
-    assert prefix_plan(keys)[0] is None
-    _check_shared_prefixes(keys)
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.integers(1, 6).flatmap(lambda n: st.integers(1, 6).flatmap(
-    lambda t: st.lists(st.lists(st.integers(0, 2), min_size=t, max_size=t),
-                       min_size=n, max_size=n))))
-def test_time_lstm_with_any_keys_equals_the_plain_loop(keys):
-    _check_shared_prefixes(keys)
-
-
-def test_time_lstm_ignores_keys_when_it_starts_from_a_set_state():
-    rng = np.random.default_rng(4)
-    N, T, D, H = 3, 4, 2, 3
-    weights = [rng.standard_normal(s) for s in [(D, 4 * H), (H, 4 * H), (4 * H,)]]
-    xs = np.zeros((N, T, D))  # every row the same input: only the initial states tell them apart
-    h0 = rng.standard_normal((N, H))
-    a, b = (TimeLSTM(*[w.copy() for w in weights], stateful=True) for _ in range(2))
-    a.set_state(h0)
-    b.set_state(h0)
-    np.testing.assert_array_equal(a.forward(xs, np.zeros((N, T), dtype=int)), b.forward(xs))
-
-
-def test_step_with_keys_equals_step_without():
-    rng = np.random.default_rng(6)
-    layer = TimeLSTM(*weights(rng))
-    tokens = np.array([2, 0, 2, 2, 1, 0])
-    x = rng.standard_normal((3, D))[tokens]
-    h, c = rng.standard_normal((6, H)), rng.standard_normal((6, H))
-    for a, b in zip(layer.step(x, h, c, tokens), layer.step(x, h, c), strict=True):
-        np.testing.assert_allclose(a, b, rtol=0, atol=1e-13)

@@ -1,12 +1,13 @@
 """attnseq.layers.shared_rows: prefix plans cover every distinct prefix exactly once (or, in
-the contiguous plan, at least once), and the per-token projection equals the plain product.
-``TimeLSTM`` with keys is checked against the plain loop in test_recurrent.py."""
+a contiguous step, at least once), and the per-token projection equals the plain product.
+``EmbeddingLSTM``, which runs the plans, is checked against the reference in
+test_fast_lstm.py."""
 
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attnseq.layers.shared_rows import input_projection, prefix_order, prefix_plan
+from attnseq.layers.shared_rows import PrefixPlan, StepRows, input_projection, prefix_order
 
 D, H = 4, 6
 
@@ -31,26 +32,38 @@ def by_gate(a):
 def test_prefix_plan_computes_every_distinct_prefix(keys):
     keys = np.array(keys)
     n, t_len = keys.shape
-    order, starts, runs = prefix_plan(keys)
-    if order is None:  # given sorted already
-        order = np.arange(n)
-    assert sorted(order.tolist()) == list(range(n))
+    plan = PrefixPlan.for_keys(keys)
+    order = np.arange(n) if plan.order is None else plan.order  # None: given sorted already
+    assert sorted(order.tolist()) == list(range(n)) and plan.batch == n
+    assert len(plan.steps) == t_len
     sorted_keys = keys[order]
-    for t in range(t_len):
+    np.testing.assert_array_equal(plan.sort(keys), sorted_keys)
+    np.testing.assert_array_equal(plan.unsort(sorted_keys), keys)
+    rows = []
+    for t, step in enumerate(plan.steps):
         distinct = {tuple(row) for row in keys[:, :t + 1]}
-        if starts[t] is None:  # all rows, each on its own
-            first, run = np.arange(n), np.arange(n)
-        elif isinstance(starts[t], int):  # rows :m; row m-1 carries the rest
-            m = starts[t]
+        if not step.gathered:  # rows :m; row m-1 carries the rest
+            m = step.count
             first, run = np.arange(m), np.minimum(np.arange(n), m - 1)
-            assert runs[t] is None
+            assert step.run is None
             assert len(first) >= len(distinct)
         else:  # exactly one row per distinct prefix
-            first, run = starts[t], runs[t]
-            assert len(first) == len(distinct)
+            first, run = step.first, step.run
+            assert step.count == len(first) == len(distinct)
+        rows.extend(t * n + first)
         assert {tuple(row) for row in sorted_keys[first, :t + 1]} == distinct
         # every sorted row is in the run of a row with the same prefix
         np.testing.assert_array_equal(sorted_keys[first[run], :t + 1], sorted_keys[:, :t + 1])
+    if plan.computed_rows() is None:
+        assert rows == list(range(n * t_len))
+    else:
+        assert plan.computed_rows().tolist() == rows
+
+
+def test_every_row_plan_computes_everything_in_the_given_order():
+    plan = PrefixPlan.every_row(3, 4)
+    assert plan.order is None and plan.steps == (StepRows(3),) * 4
+    assert plan.computed_rows() is None
 
 
 @given(key_tables)
@@ -66,8 +79,7 @@ def test_prefix_order_sorts_largest_first_and_keeps_equal_rows_in_order(keys):
 def test_prefix_plan_of_sorted_rows_sorts_nothing(keys):
     keys = np.array(keys)
     keys = keys[prefix_order(keys)]
-    order, _, _ = prefix_plan(keys)
-    assert order is None
+    assert PrefixPlan.for_keys(keys).order is None
 
 
 @given(st.lists(st.integers(0, 4), min_size=1, max_size=12))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from attnseq.layers import TimeLSTM
+from attnseq.layers import EmbeddingLSTM
 from attnseq.models import AttentionSeq2seq
 from attnseq.models.init import Initializer
 
@@ -43,7 +43,7 @@ def test_every_lstm_of_a_default_model_starts_with_forget_bias_one():
         assert np.all(b[:H] == 1.0) and np.all(b[H:] == 0.0)
     book = AttentionSeq2seq(11, 4, 6, seed=0, init="book")
     assert not any(np.any(p[: p.shape[0] // 4] == 1.0) for p in book.params if p.ndim == 1)
-    assert isinstance(model.decoder.lstm.layers[0], TimeLSTM)
+    assert isinstance(model.decoder.lstm.layers[0], EmbeddingLSTM)
 
 
 def test_unknown_scheme():

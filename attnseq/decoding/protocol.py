@@ -1,0 +1,60 @@
+"""The decoder protocol: what any decoding algorithm may rely on, written down once.
+
+A model that can be decoded (every model in ``attnseq.models``) has two methods:
+
+    start(xs (N, Te) ids) -> state            encode the inputs
+    step(tokens (N,) ids, state) -> (logits (N, V), state)
+
+``step`` reads the tokens emitted last (the start id at first) and returns the scores of the
+next token with the state that follows. A state is a dict of arrays and nothing else, each
+with the batch on its first axis: row n of every array belongs to input n. So an algorithm
+can keep, drop, repeat and reorder rows with ``select`` (beam search reorders its hypotheses
+by their backpointers at every step) and go on stepping, and rows never mix: a row's logits
+depend on its own rows of the state alone.
+
+Two keys have a meaning for the algorithms. A model with attention puts the step's weights in
+``state["attention"]`` (N, K). When it attends over K of the Te input columns only (a speed-up
+of the attention models, ``attnseq.layers.attention.attention_state``), the state also holds
+``state["attention_columns"]`` (N, K) ints, the input position of each of them;
+``input_attention`` puts weights back at their input positions.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy
+
+from attnseq.backend import to_numpy
+
+State = dict  # str -> array, batch-first
+
+
+class Decodable(Protocol):
+    """A model that a decoding algorithm can run (see the module docstring)."""
+
+    def start(self, xs) -> State:
+        ...
+
+    def step(self, tokens, state: State) -> tuple:
+        ...
+
+
+def select(state: State, rows) -> State:
+    """The state of ``rows`` (N',) indices into the batch, in that order, repeats allowed:
+    row i of the result is row rows[i] of ``state``."""
+    return {key: value[rows] for key, value in state.items()}
+
+
+def input_attention(weights, state: State, Te: int):
+    """Weights (N, L, K) that ``state`` says cover its attention columns -> (N, L, Te), as a
+    NumPy array, with zeros at the input positions that were not attended over."""
+    weights = to_numpy(weights)
+    columns = state.get("attention_columns")
+    if columns is None:
+        return weights
+    N, L, K = weights.shape
+    full = numpy.zeros((N, L, Te), dtype=weights.dtype)
+    positions = numpy.broadcast_to(to_numpy(columns)[:, None, :], (N, L, K))
+    numpy.put_along_axis(full, positions, weights, axis=2)
+    return full
