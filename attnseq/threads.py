@@ -12,8 +12,8 @@ Two things make that safe and fast:
   their last forward pass (and the attention layer its weights), so two threads must not share
   layer objects; a replica shares every array of the model, so it copies no weights;
 * while the threads run, the BLAS runs one thread per call (``one_blas_thread``): with its
-  own pool of threads on top of ours the cores would be oversubscribed, which measured slower
-  than not using threads at all.
+  own pool of threads on top of ours the cores would be oversubscribed, slower than not using
+  threads at all (docs/performance.md).
 
 NumPy has no call that sets its BLAS's thread count at run time; ``threadpoolctl`` (from the
 maintainers of scikit-learn and joblib, and what ``numpy.show_runtime`` itself uses to report
@@ -32,9 +32,7 @@ import threadpoolctl
 from attnseq.backend import xp
 
 # Each step's Python part holds the GIL, so threads gain only while the array work dominates:
-# from batches of this many rows (measured on the 2-core machine, decoding the date test set:
-# 1 row per batch ran 0.80x as fast on two threads as on one, 4 rows 1.0x, 16 rows 1.2x,
-# 64 rows 1.6x) ...
+# from batches of this many rows (the measurements are in docs/performance.md) ...
 MIN_ROWS = 16
 # ... and on at most this many threads (a cap, not a measured optimum).
 MAX_WORKERS = 8
