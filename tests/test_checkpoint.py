@@ -67,6 +67,20 @@ def test_round_trip_gives_identical_outputs(tmp_path, name):
     assert "model" not in back.meta and "vocab" not in back.meta
 
 
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.mark.parametrize("name", ["attention-bi-2-layers-format-1", "peeky-format-1"])
+def test_model_directories_written_before_the_fast_layers_load_and_convert_alike(name):
+    """Saved by attnseq before its LSTMs were redesigned (commit ae43f64, random weights):
+    the same parameters in the same order, so the same conversions and loss."""
+    expected = json.loads((FIXTURES / f"{name}.expected.json").read_text(encoding="utf-8"))
+    conv = Converter.load(FIXTURES / name)
+    assert conv.convert(expected["questions"]) == expected["answers"]
+    xs, ts = conv.encode(list(zip(expected["questions"], expected["targets"], strict=True)))
+    assert conv.model.forward(xs, ts) == pytest.approx(expected["loss"], rel=1e-6)
+
+
 def test_round_trip_keeps_attention_weights(tmp_path):
     conv = make("attention", seed=5)
     conv.save(tmp_path / "m")
