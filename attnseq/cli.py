@@ -1,7 +1,10 @@
 """The ``attnseq`` command. Thin: it parses, calls the library, and prints.
 
 Every user error (bad option, bad data, bad model directory) ends as one line on stderr and
-exit code 2, with nothing overwritten; ``--help`` works on every subcommand.
+exit code 2, with nothing overwritten; ``--help`` works on every subcommand. Every choice the
+options offer, and every default, is read from the library (its registries, ``ModelConfig``,
+``TrainConfig``): the parser repeats none of them, so a name added to a registry is offered
+and accepted here with no edit to this file.
 """
 
 from __future__ import annotations
@@ -12,9 +15,7 @@ import sys
 from dataclasses import replace
 
 from attnseq import __version__
-from attnseq.errors import AttnseqError
-from attnseq.models import MODELS
-from attnseq.models.init import Initializer
+from attnseq.errors import AttnseqError, positive_int, positive_number
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,25 +25,27 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def positive_int_option(text: str) -> int:
-    """An ``argparse`` type: a positive integer, else a one-line error (benchmarks use it too)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def _option_type(convert, check, what: str):
+    """An ``argparse`` type: ``check`` (one of ``attnseq.errors``' checks) of ``convert(text)``,
+    else the one-line usage error "expected WHAT, got 'TEXT'"."""
+
+    def parse(text: str):
+        try:
+            return check("value", convert(text))
+        except ValueError:  # int()/float() refused the text, or the check its value
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+
+    return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
+# A positive integer, else a one-line usage error (the benchmarks' options use it too).
+positive_int_option = _option_type(int, positive_int, "a positive integer")
+_positive_float = _option_type(float, positive_number, "a positive number")
+
+
+def _described(registry) -> str:
+    """The help text "NAME: what it is; ..." of a registry whose entries are descriptions."""
+    return "; ".join(f"{name}: {entry}" for name, entry in registry.items())
 
 
 def _model_names(text: str) -> tuple[str, ...]:
@@ -56,20 +59,26 @@ def _model_names(text: str) -> tuple[str, ...]:
 
 def _add_variant_options(p: argparse.ArgumentParser) -> None:
     """The attention model's variants (docs/variants.md); the defaults are the book's model."""
+    from attnseq.layers.bidirectional import MERGES
+    from attnseq.layers.scores import SCORES
+    from attnseq.models.variants import ENCODERS, VARIANT_DEFAULTS
+
     g = p.add_argument_group("attention variants (need --model attention)")
-    g.add_argument("--encoder", choices=["uni", "bi"], default="uni",
-                   help="bi: bidirectional bottom encoder layer (default: uni)")
-    g.add_argument("--bi-merge", choices=["concat", "sum"], default="concat",
-                   help="how --encoder bi combines its directions (default: concat; each "
-                        "direction is then H/2 wide)")
-    g.add_argument("--layers", type=positive_int_option, default=1, metavar="N",
-                   help="stacked LSTM layers in encoder and decoder (default: 1)")
+    g.add_argument("--encoder", choices=list(ENCODERS), default=ENCODERS.default,
+                   help=_described(ENCODERS) + " (default: %(default)s)")
+    g.add_argument("--bi-merge", choices=list(MERGES), default=MERGES.default,
+                   help=f"how --encoder bi combines its directions: {_described(MERGES)} "
+                        "(default: %(default)s; every encoder state is H wide, so with "
+                        "concat each direction is H/2 wide)")
+    g.add_argument("--layers", type=positive_int_option, default=VARIANT_DEFAULTS["num_layers"],
+                   metavar="N", help="stacked LSTM layers in encoder and decoder "
+                                     "(default: %(default)s)")
     g.add_argument("--residual", action="store_true",
                    help="skip connections around every layer from the second on")
-    g.add_argument("--dropout", type=float, default=0.0, metavar="P",
-                   help="dropout rate between stacked layers, in [0, 1) (default: 0)")
-    g.add_argument("--score", choices=["dot", "scaled", "general", "additive"], default="dot",
-                   help="attention score function (default: dot, the book's)")
+    g.add_argument("--dropout", type=float, default=VARIANT_DEFAULTS["dropout"], metavar="P",
+                   help="dropout rate between stacked layers, in [0, 1) (default: %(default)s)")
+    g.add_argument("--score", choices=list(SCORES), default=SCORES.default,
+                   help="attention score function (default: %(default)s)")
     g.add_argument("--input-feeding", action="store_true",
                    help="feed each step's context into the next step's LSTM input (Luong)")
 
@@ -88,27 +97,32 @@ def _model_config(args, model: str):
 def _add_training_options(p: argparse.ArgumentParser, recipe: str) -> None:
     """Options shared by ``train`` and ``compare``; ``recipe`` is the default ``--recipe``,
     and the options left at None take their values from the chosen recipe."""
+    from attnseq.config import ModelConfig
+    from attnseq.experiment import DATA_SEED, DATE_SAMPLES
+    from attnseq.models.init import SCHEMES
     from attnseq.recipes import RECIPES
+    from attnseq.train import TrainConfig
 
     p.add_argument("--recipe", choices=list(RECIPES), default=recipe,
-                   help=f"initialisation and training settings (default: {recipe}); "
+                   help="initialisation and training settings (default: %(default)s); "
                    + "; ".join(f"{r.name}: {r.summary}" for r in RECIPES.values())
                    + ". The options below override single settings of the recipe")
     p.add_argument("--data", metavar="FILE",
                    help="train on a book-format ('question_answer') or TSV file instead of "
                         "generated dates (split 90/10)")
-    p.add_argument("--samples", type=positive_int_option, default=50_000,
-                   help="number of generated date pairs (default: 50000, as in the book)")
-    p.add_argument("--data-seed", type=int, default=1984,
-                   help="seed of the generated data and of the train/test split (default: 1984)")
+    p.add_argument("--samples", type=positive_int_option, default=DATE_SAMPLES,
+                   help="number of generated date pairs (default: %(default)s, as in the book)")
+    p.add_argument("--data-seed", type=int, default=DATA_SEED,
+                   help="seed of the generated data and of the train/test split "
+                        "(default: %(default)s)")
     p.add_argument("--epochs", type=positive_int_option, default=None,
                    help="passes over the training data (default: the recipe's)")
     p.add_argument("--batch-size", type=positive_int_option, default=None,
                    help="default: the recipe's")
-    p.add_argument("--wordvec-size", type=positive_int_option, default=16,
-                   help="embedding width D (default: 16)")
-    p.add_argument("--hidden-size", type=positive_int_option, default=256,
-                   help="LSTM width H (default: 256)")
+    p.add_argument("--wordvec-size", type=positive_int_option, default=ModelConfig.wordvec_size,
+                   help="embedding width D (default: %(default)s)")
+    p.add_argument("--hidden-size", type=positive_int_option, default=ModelConfig.hidden_size,
+                   help="LSTM width H (default: %(default)s)")
     p.add_argument("--lr", type=_positive_float, default=None,
                    help="Adam's (initial) learning rate (default: the recipe's)")
     p.add_argument("--final-lr", type=_positive_float, default=None,
@@ -116,20 +130,21 @@ def _add_training_options(p: argparse.ArgumentParser, recipe: str) -> None:
                         "decay span (default: the recipe's; equal to --lr for a constant "
                         "rate)")
     p.add_argument("--clip", type=_positive_float, default=None,
-                   help="gradient-norm clipping threshold (default: the recipe's, 5.0)")
-    p.add_argument("--seed", type=int, default=0,
-                   help="seed of the initial weights and the shuffling (default: 0)")
+                   help="gradient-norm clipping threshold (default: the recipe's)")
+    p.add_argument("--seed", type=int, default=TrainConfig.seed,
+                   help="seed of the initial weights and the shuffling (default: %(default)s)")
     p.add_argument("--no-reverse", action="store_true",
                    help="do not reverse the input (the book reverses it for every model)")
-    p.add_argument("--init", choices=list(Initializer.SCHEMES), default=None,
-                   help="weight initialisation (default: the recipe's): 'book' draws "
-                        "embeddings as randn/100 like the book; 'scaled' draws them from "
-                        "N(0, 1/D), which converges much faster; 'default' is 'scaled' with "
-                        "the LSTMs' forget-gate bias at 1")
+    p.add_argument("--init", choices=list(SCHEMES), default=None,
+                   help="weight initialisation (default: the recipe's): " + _described(SCHEMES))
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from attnseq.compare import DEFAULT_MODELS, DEFAULT_RECIPE
+    from attnseq.models import MODELS
+    from attnseq.recipes import RECIPES
+
     parser = _Parser(prog="attnseq", description="Attention seq2seq from scratch in NumPy "
                      "(chapter 8 of Deep Learning from Scratch 2).")
     parser.add_argument("--version", action="version", version=f"attnseq {__version__}")
@@ -142,10 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "50 000 generated dates, trained with the default recipe, which passes "
                        "99.9% test exact match within one epoch for most seeds and within four "
                        "for those measured; --recipe book trains as the book does.")
-    p.add_argument("--model", choices=list(MODELS), default="attention",
-                   help="default: attention")
+    p.add_argument("--model", choices=list(MODELS), default=MODELS.default,
+                   help="default: %(default)s")
     _add_variant_options(p)
-    _add_training_options(p, "default")
+    _add_training_options(p, RECIPES.default)
     p.add_argument("--out", metavar="DIR", default=None,
                    help="model directory to write (default: runs/MODEL)")
     p.set_defaults(func=_cmd_train)
@@ -170,11 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "write into --out DIR: accuracy.png (the book's Figure 8-26), "
                        "curves.json, curves.csv, table.md and each trained model in "
                        "DIR/MODEL.")
-    p.add_argument("--models", type=_model_names, default=("baseline", "peeky", "attention"),
-                   metavar="NAMES", help="comma-separated, from " + ", ".join(MODELS)
-                   + " (default: baseline,peeky,attention)")
+    p.add_argument("--models", type=_model_names, default=DEFAULT_MODELS, metavar="NAMES",
+                   help=f"comma-separated, from {MODELS.names()} (default: "
+                        f"{','.join(DEFAULT_MODELS)})")
     _add_variant_options(p)
-    _add_training_options(p, "book")
+    _add_training_options(p, DEFAULT_RECIPE)
     p.add_argument("--out", metavar="DIR", default="runs/compare",
                    help="directory to write (default: runs/compare)")
     p.set_defaults(func=_cmd_compare)

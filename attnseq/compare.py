@@ -30,9 +30,9 @@ from attnseq.errors import AttnseqError
 from attnseq.experiment import Task, run
 from attnseq.models import MODELS
 from attnseq.train import History, TrainConfig
-from attnseq.viz import accuracy_figure, save_figure
 
 DEFAULT_MODELS = ("baseline", "peeky", "attention")  # the book's Figure 8-26
+DEFAULT_RECIPE = "book"  # a comparison trains as the book does unless told otherwise
 TARGET = 0.99  # the accuracy "epochs to" counts up to
 FORMAT = "attnseq-compare"
 FORMAT_VERSION = 1
@@ -50,10 +50,9 @@ def parse_model_names(names: str | Sequence[str]) -> tuple[str, ...]:
         names = names.split(",")
     names = tuple(n.strip() for n in names if n.strip())
     if not names:
-        raise AttnseqError(f"no models given; choose from {', '.join(MODELS)}")
+        raise AttnseqError(f"no models given; choose from {MODELS.names()}")
     for n in names:
-        if n not in MODELS:
-            raise AttnseqError(f"unknown model {n!r}; choose from {', '.join(MODELS)}")
+        MODELS.check(n)
     if len(set(names)) != len(names):
         twice = next(n for k, n in enumerate(names) if n in names[:k])
         raise AttnseqError(f"model {twice!r} is listed twice")
@@ -115,6 +114,8 @@ def compare(task: Task, model_names: Sequence[str], model_config: ModelConfig,
 def write_results(out, histories: Mapping[str, History], *, configs: Mapping[str, dict],
                   data: dict, train: dict) -> None:
     """Write curves.json, curves.csv, table.md and accuracy.png for ``histories``."""
+    from attnseq.viz import accuracy_figure, save_figure  # matplotlib: only when drawing
+
     out = Path(out)
     doc = {"format": FORMAT, "format_version": FORMAT_VERSION, "data": data, "train": train,
            "models": {name: {"config": configs.get(name), **h.to_dict()}

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-from attnseq.errors import AttnseqError
+from attnseq.errors import AttnseqError, boolean, positive_int
 from attnseq.models import MODELS
-from attnseq.models.init import Initializer
+from attnseq.models.init import SCHEMES
 from attnseq.models.variants import VARIANT_DEFAULTS, check_variant
 
-
-def _check_positive(name: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise AttnseqError(f"{name} must be a positive integer, got {value!r}")
+_V = VARIANT_DEFAULTS  # the book's model, from the registries' defaults
 
 
 @dataclass(frozen=True)
@@ -33,33 +30,32 @@ class ModelConfig:
     and a saved config without them (written before they existed) loads with the defaults.
     """
 
-    model: str = "attention"
+    model: str = MODELS.default  # a name of attnseq.models.MODELS
     wordvec_size: int = 16
     hidden_size: int = 256
     reverse: bool = True
     question_len: int = 29
     answer_len: int = 10
-    init: str = "default"  # initialisation scheme: "default", "scaled" or the book's "book"
-    encoder: str = "uni"  # "bi": bidirectional bottom encoder layer
-    bi_merge: str = "concat"  # how the two directions combine: "concat" or "sum"
-    num_layers: int = 1  # stacked LSTMs in encoder and decoder
-    residual: bool = False  # skip connections around every layer from the second on
-    dropout: float = 0.0  # inverted dropout between stacked layers, in [0, 1)
-    score: str = "dot"  # attention score: "dot", "scaled", "general" or "additive"
-    input_feeding: bool = False  # feed each step's context into the next step's LSTM input
+    init: str = SCHEMES.default  # initialisation scheme, a name of models.init.SCHEMES
+    encoder: str = _V["encoder"]  # "bi": bidirectional bottom encoder layer
+    bi_merge: str = _V["bi_merge"]  # how the two directions combine (layers' MERGES)
+    num_layers: int = _V["num_layers"]  # stacked LSTMs in encoder and decoder
+    residual: bool = _V["residual"]  # skip connections around every layer from the second on
+    dropout: float = _V["dropout"]  # inverted dropout between stacked layers, in [0, 1)
+    score: str = _V["score"]  # attention score, a name of layers.scores.SCORES
+    input_feeding: bool = _V["input_feeding"]  # feed each step's context into the next step
 
     def __post_init__(self):
-        if self.model not in MODELS:
-            raise AttnseqError(f"unknown model {self.model!r}; choose from {', '.join(MODELS)}")
+        MODELS.check(self.model)
         for name in ("wordvec_size", "hidden_size", "question_len", "answer_len"):
-            _check_positive(name, getattr(self, name))
-        if self.init not in Initializer.SCHEMES:
-            raise AttnseqError(f"unknown init {self.init!r}; choose from "
-                               f"{', '.join(Initializer.SCHEMES)}")
-        if not isinstance(self.reverse, bool):
-            raise AttnseqError(f"reverse must be true or false, got {self.reverse!r}")
+            # stored as plain ints (a NumPy integer would not survive the JSON config)
+            object.__setattr__(self, name, positive_int(name, getattr(self, name)))
+        SCHEMES.check(self.init)
+        boolean("reverse", self.reverse)
         options = self.variant_options()
         check_variant(self.hidden_size, **options)
+        object.__setattr__(self, "num_layers", int(self.num_layers))
+        object.__setattr__(self, "dropout", float(self.dropout))
         if self.model != "attention":
             for name, value in options.items():
                 if value != VARIANT_DEFAULTS[name]:

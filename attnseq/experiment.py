@@ -1,8 +1,9 @@
 """One training run end to end: data, model, training, per-epoch evaluation, checkpoint.
 
 ``Task`` is the data a run trains and evaluates on: the built-in date generator (the book's
-experiment) or a user's file. ``run`` trains one model on a task and reports each epoch; the
-command line's ``train`` is this function, and ``compare`` calls it once per model.
+experiment) or a user's file, the two kinds of ``TASKS``. ``run`` trains one model on a task
+and reports each epoch; the command line's ``train`` is this function, and ``compare`` calls
+it once per model.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from attnseq.checkpoint import check_writable
 from attnseq.config import ModelConfig
@@ -18,15 +20,12 @@ from attnseq.converter import Converter
 from attnseq.data.dataset import date_dataset, split_pairs
 from attnseq.data.files import load_pairs
 from attnseq.data.vocab import Vocab
-from attnseq.errors import AttnseqError
+from attnseq.errors import AttnseqError, integer_at_least, non_negative_int
+from attnseq.registry import Registry
 from attnseq.train import STOP, History, Trainer, TrainConfig
 
 DATA_SEED = 1984  # the default seed of the generated data and of a file's train/test split
-
-
-def _check_seed(seed) -> None:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise AttnseqError(f"data seed must be a non-negative integer, got {seed!r}")
+DATE_SAMPLES = 50_000  # the book's number of generated dates
 
 
 @dataclass(frozen=True)
@@ -42,11 +41,10 @@ class Task:
     source: dict
 
     @classmethod
-    def dates(cls, samples: int = 50_000, seed: int = DATA_SEED) -> Task:
+    def dates(cls, samples: int = DATE_SAMPLES, seed: int = DATA_SEED) -> Task:
         """The book's experiment: ``samples`` generated dates, split 90/10."""
-        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
-            raise AttnseqError(f"samples must be at least 2, got {samples!r}")
-        _check_seed(seed)
+        samples = integer_at_least("samples", samples, 2)
+        seed = non_negative_int("data seed", seed)
         data = date_dataset(samples, seed=seed)
         return cls(data.train, data.test, data.vocab,
                    {"kind": "dates", "samples": samples, "seed": seed})
@@ -54,7 +52,7 @@ class Task:
     @classmethod
     def from_file(cls, path, seed: int = DATA_SEED) -> Task:
         """Pairs from a book-format or TSV file, split 90/10 with ``seed``."""
-        _check_seed(seed)
+        seed = non_negative_int("data seed", seed)
         pairs = load_pairs(path)
         if len(pairs) < 2:
             raise AttnseqError(f"{path}: need at least 2 pairs to split into train and test")
@@ -65,28 +63,48 @@ class Task:
 
     @classmethod
     def from_source(cls, source: dict) -> Task:
-        """Rebuild the task a saved model was trained on (for ``attnseq eval``)."""
+        """Rebuild the task a saved model was trained on (for ``attnseq eval``): the kind
+        of ``TASKS`` that ``source["kind"]`` names, from the other keys it recorded."""
         kind = source.get("kind") if isinstance(source, dict) else None
-        kind = kind if isinstance(kind, str) else None
-        keys = {"dates": ("samples", "seed"), "file": ("path", "seed")}.get(kind, ())
-        if any(key not in source for key in keys) or (
-                kind == "file" and not isinstance(source["path"], str)):
+        if not isinstance(kind, str) or kind not in TASKS:
+            raise AttnseqError("the model directory does not say what data it was trained on; "
+                               "pass --data FILE")
+        entry = TASKS[kind]
+        if any(key not in source or not isinstance(source[key], type_)
+               for key, type_ in entry.keys.items()):
             raise AttnseqError(f"the model directory's data source is corrupt: {source!r}")
-        if kind == "dates":
-            return cls.dates(source["samples"], source["seed"])
-        if kind == "file":
-            if not Path(source["path"]).is_file():
-                raise AttnseqError(f"the model was trained on {source['path']}, which is gone; "
-                                   "pass --data FILE")
-            return cls.from_file(source["path"], source["seed"])
-        raise AttnseqError("the model directory does not say what data it was trained on; "
-                           "pass --data FILE")
+        return entry.rebuild(source)
 
     def lengths(self) -> tuple[int, int]:
         """The longest question and answer, in tokens, over train and test."""
         pairs = self.train + self.test
         split = self.vocab.split
         return (max(len(split(p[0])) for p in pairs), max(len(split(p[1])) for p in pairs))
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    """One kind of ``Task.source``: the keys it records beside "kind", each with the type its
+    value must have (``object``: any, the ``Task`` checks it), and how a saved source becomes
+    its ``Task`` again."""
+
+    keys: dict[str, Any]
+    rebuild: Callable[[dict], Task]
+
+
+def _rebuild_file(source: dict) -> Task:
+    if not Path(source["path"]).is_file():
+        raise AttnseqError(f"the model was trained on {source['path']}, which is gone; "
+                           "pass --data FILE")
+    return Task.from_file(source["path"], source["seed"])
+
+
+# The kinds of data a run trains on; a model directory records which (``Task.source``).
+TASKS = Registry("task", {
+    "dates": TaskKind({"samples": object, "seed": object},
+                      lambda source: Task.dates(source["samples"], source["seed"])),
+    "file": TaskKind({"path": str, "seed": object}, _rebuild_file),
+}, default="dates")
 
 
 def run(task: Task, model_config: ModelConfig, train_config: TrainConfig, *, out=None,

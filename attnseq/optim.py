@@ -16,6 +16,8 @@ import math
 from collections.abc import Sequence
 
 from attnseq.backend import xp
+from attnseq.errors import fraction, positive_int, positive_number
+from attnseq.registry import ONE_OF, Registry
 
 
 def grad_norm(grads: Sequence) -> float:
@@ -27,27 +29,23 @@ def grad_norm(grads: Sequence) -> float:
     return math.sqrt(total)
 
 
-def clip_grads(grads: Sequence, max_norm: float) -> float:
+def clip_grads(grads: Sequence, max_norm: float | None) -> float:
     """Clip the global gradient norm in place and return the norm *before* clipping.
 
     With ``norm = sqrt(sum_i ||g_i||^2)``: if ``norm > max_norm`` every ``g_i`` is multiplied by
     ``max_norm / (norm + 1e-6)``, so the clipped norm is (just under) ``max_norm`` and the
-    direction is unchanged; otherwise the gradients are left alone.
+    direction is unchanged; otherwise the gradients are left alone. ``max_norm=None`` only
+    measures the norm (no clipping), so a trainer without clipping takes the same path.
     """
-    if not max_norm > 0:
-        raise ValueError(f"max_norm must be positive, got {max_norm}")
+    if max_norm is None:
+        return grad_norm(grads)
+    max_norm = positive_number("max_norm", max_norm)
     norm = grad_norm(grads)
     if norm > max_norm:
         rate = max_norm / (norm + 1e-6)
         for g in grads:
             g *= rate
     return norm
-
-
-def _check_lr(lr) -> float:
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (0 < lr < math.inf):
-        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
-    return float(lr)
 
 
 class _Optimizer:
@@ -62,7 +60,7 @@ class _Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._lr = _check_lr(value)
+        self._lr = positive_number("lr", value)
 
     def _check_lists(self, params: Sequence, grads: Sequence, state: list | None) -> None:
         if len(params) != len(grads):
@@ -107,12 +105,8 @@ class Adam(_Optimizer):
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8):
         super().__init__(lr)
-        for name, beta in (("beta1", beta1), ("beta2", beta2)):
-            if not 0 <= beta < 1:
-                raise ValueError(f"{name} must be in [0, 1), got {beta!r}")
-        if not 0 < eps < math.inf:
-            raise ValueError(f"eps must be a positive finite number, got {eps!r}")
-        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self.beta1, self.beta2 = fraction("beta1", beta1), fraction("beta2", beta2)
+        self.eps = positive_number("eps", eps)
         self.t = 0  # steps taken
         self.m: list | None = None
         self.v: list | None = None
@@ -154,20 +148,18 @@ class LinearDecay:
     """
 
     def __init__(self, lr: float, final_lr: float, span: int):
-        self.lr, self.final_lr = _check_lr(lr), _check_lr(final_lr)
-        if isinstance(span, bool) or not isinstance(span, int) or span < 1:
-            raise ValueError(f"span must be a positive integer, got {span!r}")
-        self.span = span
+        self.lr, self.final_lr = positive_number("lr", lr), positive_number("final_lr", final_lr)
+        self.span = positive_int("span", span)
 
     def __call__(self, seen: int) -> float:
         fraction = min(seen / self.span, 1.0)
         return self.lr + (self.final_lr - self.lr) * fraction
 
 
+# The optimisers that ``TrainConfig.optimizer`` names.
+OPTIMIZERS = Registry("optimizer", {"adam": Adam, "sgd": SGD}, default="adam", message=ONE_OF)
+
+
 def build_optimizer(name: str, lr: float) -> SGD | Adam:
-    """Return ``Adam(lr)`` for ``"adam"`` or ``SGD(lr)`` for ``"sgd"``."""
-    if name == "adam":
-        return Adam(lr)
-    if name == "sgd":
-        return SGD(lr)
-    raise ValueError(f"optimizer must be 'adam' or 'sgd', got {name!r}")
+    """The optimiser called ``name`` (``OPTIMIZERS``) with learning rate ``lr``."""
+    return OPTIMIZERS.lookup(name)(lr)

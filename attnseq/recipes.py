@@ -17,10 +17,9 @@ hyper-parameters (``TrainConfig``). Two are offered:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from types import MappingProxyType
 
 from attnseq.config import ModelConfig
-from attnseq.errors import AttnseqError
+from attnseq.registry import Registry
 from attnseq.train import TrainConfig
 
 BOOK_TRAIN = TrainConfig(epochs=10, batch_size=128, lr=1e-3, max_grad_norm=5.0,
@@ -48,7 +47,7 @@ def _epochs(n: float) -> str:
     return "epoch" if n == 1 else f"{n:g} epochs"
 
 
-RECIPES = MappingProxyType({
+RECIPES = Registry("recipe", {
     "default": Recipe("default", "default", DEFAULT_TRAIN,
                       f"embeddings ~ N(0, 1/D) and forget-gate bias 1, batch "
                       f"{DEFAULT_TRAIN.batch_size}, Adam lr "
@@ -58,11 +57,9 @@ RECIPES = MappingProxyType({
     "book": Recipe("book", "book", BOOK_TRAIN,
                    "the book's: embeddings randn/100, batch 128, Adam lr 0.001, clip 5, "
                    "10 epochs"),
-})
+}, default="default")
 
 
 def get_recipe(name: str) -> Recipe:
     """The recipe called ``name``; an unknown name is an ``AttnseqError`` listing the names."""
-    if name not in RECIPES:
-        raise AttnseqError(f"unknown recipe {name!r}; choose from {', '.join(RECIPES)}")
-    return RECIPES[name]
+    return RECIPES.lookup(name)

@@ -19,8 +19,8 @@ from tqdm import tqdm
 
 from attnseq.backend import to_numpy
 from attnseq.decoding import DEFAULT_BATCH, decode_in_batches
-from attnseq.errors import AttnseqError, positive_int
-from attnseq.optim import LinearDecay, build_optimizer, clip_grads, grad_norm
+from attnseq.errors import AttnseqError, non_negative_int, optional, positive_int, positive_number
+from attnseq.optim import OPTIMIZERS, LinearDecay, build_optimizer, clip_grads
 
 STOP = "stop"  # what a callback returns to end training after the current epoch
 _RECORD_FIELDS = ("epoch", "loss", "seconds", "examples_seen", "grad_norm", "lr")
@@ -37,24 +37,20 @@ class TrainConfig:
     lr: float = 5e-3
     max_grad_norm: float | None = 5.0  # None: no clipping
     seed: int = 0
-    optimizer: str = "adam"  # "adam" | "sgd"
+    optimizer: str = OPTIMIZERS.default  # a name of attnseq.optim.OPTIMIZERS
     final_lr: float | None = 1e-3  # None: constant lr; else lr falls linearly to this ...
     decay_epochs: float = 1.0  # ... over this many epochs' worth of examples (see Trainer)
 
     def __post_init__(self):
-        positive_int("epochs", self.epochs)
-        positive_int("batch_size", self.batch_size)
-        for name in ("lr", "max_grad_norm", "final_lr", "decay_epochs"):
-            value = getattr(self, name)
-            if value is None and name in ("max_grad_norm", "final_lr"):
-                continue
-            if (isinstance(value, bool) or not isinstance(value, (int, float))
-                    or not 0 < value < math.inf):
-                raise AttnseqError(f"{name} must be a positive number, got {value!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise AttnseqError(f"seed must be a non-negative integer, got {self.seed!r}")
-        if self.optimizer not in ("adam", "sgd"):
-            raise AttnseqError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
+        # Each value is stored as the plain int or float its check returns, so that the config
+        # stays JSON-serialisable whatever kind of number it was given.
+        checked = {"epochs": positive_int, "batch_size": positive_int, "lr": positive_number,
+                   "max_grad_norm": optional(positive_number),
+                   "final_lr": optional(positive_number), "decay_epochs": positive_number,
+                   "seed": non_negative_int}
+        for name, check in checked.items():
+            object.__setattr__(self, name, check(name, getattr(self, name)))
+        OPTIMIZERS.check(self.optimizer)
 
 
 def decay_schedule(lr: float, final_lr: float | None, decay_epochs: float,
@@ -64,10 +60,7 @@ def decay_schedule(lr: float, final_lr: float | None, decay_epochs: float,
     when ``final_lr`` is None."""
     if final_lr is None:
         return None
-    try:
-        return LinearDecay(lr, final_lr, max(1, round(decay_epochs * n)))
-    except ValueError as exc:
-        raise AttnseqError(str(exc)) from None
+    return LinearDecay(lr, final_lr, max(1, round(decay_epochs * n)))
 
 
 class History:
@@ -116,8 +109,17 @@ def _set_mode(model, training: bool) -> None:
         model.train_mode(training)
 
 
+class Diverged(AttnseqError):
+    """A training step's loss was not finite (nan or inf); ``loss`` is what it was."""
+
+    def __init__(self, loss: float, where: str = ""):
+        super().__init__(f"training diverged: loss is {loss}{where}; try a smaller lr")
+        self.loss = loss
+
+
 class Trainer:
-    """Minibatch training: shuffle, forward, backward, clip, update; one History per ``fit``.
+    """Minibatch training: shuffle, then ``step`` (forward, backward, clip, update) batch by
+    batch; one History per ``fit``.
 
     ``rng`` is a ``numpy.random.Generator``, an int seed, or None (fresh OS entropy); it is
     used only for the per-epoch permutations and keeps its state across ``fit`` calls.
@@ -130,17 +132,12 @@ class Trainer:
     def __init__(self, model, optimizer, *, max_grad_norm: float | None = 5.0, rng=None,
                  epochs: int = 10, batch_size: int = 128, final_lr: float | None = None,
                  decay_epochs: float = 1.0):
-        if max_grad_norm is not None and not max_grad_norm > 0:
-            raise AttnseqError(f"max_grad_norm must be a positive number, got {max_grad_norm!r}")
-        for name, value in (("final_lr", final_lr), ("decay_epochs", decay_epochs)):
-            if value is not None and not 0 < value < math.inf:
-                raise AttnseqError(f"{name} must be a positive number, got {value!r}")
+        self.max_grad_norm = optional(positive_number)("max_grad_norm", max_grad_norm)
+        self.final_lr = optional(positive_number)("final_lr", final_lr)
+        self.decay_epochs = positive_number("decay_epochs", decay_epochs)
         self.model = model
         self.optimizer = optimizer
         self.peak_lr = optimizer.lr
-        self.final_lr = final_lr
-        self.decay_epochs = decay_epochs
-        self.max_grad_norm = max_grad_norm
         self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         self.epochs = positive_int("epochs", epochs)  # defaults for fit()
         self.batch_size = positive_int("batch_size", batch_size)
@@ -152,6 +149,23 @@ class Trainer:
                    max_grad_norm=config.max_grad_norm, rng=config.seed,
                    epochs=config.epochs, batch_size=config.batch_size,
                    final_lr=config.final_lr, decay_epochs=config.decay_epochs)
+
+    def step(self, xs, ts) -> tuple[float, float]:
+        """One training step on the batch ``xs`` (N, T_in), ``ts`` (N, 1 + T_out): forward,
+        backward, clip (or only measure, with ``max_grad_norm=None``), update.
+
+        Returns (loss, global gradient norm before clipping). The model stays in the mode it
+        is in (``fit`` switches it to train mode at every epoch's start). A loss that is not
+        finite raises ``Diverged`` before the parameters change.
+        """
+        model = self.model
+        loss = float(model.forward(xs, ts))
+        if not math.isfinite(loss):
+            raise Diverged(loss)
+        model.backward()
+        norm = clip_grads(model.grads, self.max_grad_norm)
+        self.optimizer.update(model.params, model.grads)
+        return loss, norm
 
     def fit(self, xs, ts, *, epochs: int | None = None, batch_size: int | None = None,
             eval_fn: Callable[[int], dict] | None = None,
@@ -189,16 +203,11 @@ class Trainer:
                     idx = order[lo:lo + batch_size]
                     if schedule is not None:
                         self.optimizer.lr = schedule(seen)
-                    loss = float(model.forward(xs[idx], ts[idx]))
-                    if not math.isfinite(loss):
-                        raise AttnseqError(f"training diverged: loss is {loss} at epoch {epoch}, "
-                                           f"batch {b + 1}; try a smaller lr")
-                    model.backward()
-                    if self.max_grad_norm is None:
-                        norm_sum += grad_norm(model.grads)
-                    else:
-                        norm_sum += clip_grads(model.grads, self.max_grad_norm)
-                    self.optimizer.update(model.params, model.grads)
+                    try:
+                        loss, norm = self.step(xs[idx], ts[idx])
+                    except Diverged as exc:
+                        raise Diverged(exc.loss, f" at epoch {epoch}, batch {b + 1}") from None
+                    norm_sum += norm
                     loss_sum += loss * len(idx)
                     seen += len(idx)
                     bar.set_postfix(loss=f"{loss_sum / (lo + len(idx)):.4f}", refresh=False)

@@ -8,8 +8,8 @@ silently drift from what the layers do. The formulas are for the default model (
 each side, dot score, no input feeding); the brute-force counter works on any model.
 
 The formulas count the dense work, every row at every step. On real batches the layers do less:
-``TimeLSTM`` runs a prefix that rows share once and projects each distinct token once (its
-``keys``), so the smoke test compares the two on inputs where nothing is shared, and a GFLOP/s
+``EmbeddingLSTM`` runs a prefix that rows share once and projects each distinct token once,
+so the smoke test compares the two on inputs where nothing is shared, and a GFLOP/s
 computed from these counts is an *effective* rate: the dense work done per second.
 
 Convention: a matmul of (m, k) by (k, n) costs 2·m·k·n FLOPs (one multiply and one add per
@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy
 
 from attnseq import backend
+from attnseq.errors import positive_int
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,8 @@ def train_step_flops(N: int, Te: int, Td: int, D: int, H: int, V: int) -> StepFl
     D embedding width, H hidden width, V vocabulary size. The optimiser and the gradient
     clipping are not included (they do no matmul; clipping's one dot per parameter is O(P)).
     """
-    for name, value in (("N", N), ("Te", Te), ("Td", Td), ("D", D), ("H", H), ("V", V)):
-        if int(value) != value or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    N, Te, Td, D, H, V = (int(v) for v in (N, Te, Td, D, H, V))
+    N, Te, Td, D, H, V = (positive_int(name, value) for name, value in
+                          (("N", N), ("Te", Te), ("Td", Td), ("D", D), ("H", H), ("V", V)))
     return StepFlops(
         encoder_lstm=lstm_flops(N, Te, D, H),
         decoder_lstm=lstm_flops(N, Td, D, H),

@@ -2,7 +2,8 @@
 
 A fresh interpreter runs the whole path a user's training takes at the settings' size:
 generate the date data, encode it, build the attention model, train ``memory_batches`` steps
-with Adam and clipping, and decode the test set once. Its peak RSS is the figure reported.
+(``Trainer.step``: Adam and clipping), and decode the test set once. Its peak RSS is the
+figure reported.
 
 How the peak is read. ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` in the parent (KiB on Linux)
 is the obvious way, and it is reported too, but on Linux it is not the child's own peak: the
@@ -26,9 +27,8 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from attnseq.optim import Adam
 from attnseq.train import accuracy
-from benchmarks.workload import Settings, date_task, date_workload, train_step
+from benchmarks.workload import Settings, date_task, date_workload, step_trainer
 
 KIB_PER_MB = 1024  # ru_maxrss is in KiB on Linux; reported in MiB ("MB" in the table)
 
@@ -67,13 +67,12 @@ def _child(settings: Settings) -> dict:
     task = date_task(settings)
     work = date_workload(task, settings)
     model, vocab = work.model, work.conv.vocab
-    optimizer = Adam(settings.lr)
+    trainer = step_trainer(model, settings)
     b = settings.batch
     loss = float("nan")
     for i in range(settings.memory_batches):
         lo = (i * b) % max(len(work.train_xs) - b + 1, 1)
-        loss = train_step(model, optimizer, work.train_xs[lo:lo + b], work.train_ts[lo:lo + b],
-                          settings.max_grad_norm)
+        loss, _ = trainer.step(work.train_xs[lo:lo + b], work.train_ts[lo:lo + b])
     acc = accuracy(model, work.test_xs, work.test_ts, start_id=vocab.start_id,
                    end_id=vocab.end_id, pad_id=vocab.pad_id, batch_size=settings.decode_batch)
     return {"vmhwm_kib": _vmhwm_kib(),

@@ -42,8 +42,8 @@ def _seeds(text: str) -> list[int]:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m benchmarks.recipes",
                                 description=__doc__.split("\n\n")[0])
-    p.add_argument("--recipe", choices=list(RECIPES), default="default",
-                   help="the recipe to start from (default: default)")
+    p.add_argument("--recipe", choices=list(RECIPES), default=RECIPES.default,
+                   help="the recipe to start from (default: %(default)s)")
     p.add_argument("--lr", type=float, help="(peak) Adam learning rate")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--final-lr", type=float, help="rate at the end of the linear decay")

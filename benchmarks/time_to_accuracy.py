@@ -18,27 +18,24 @@ from __future__ import annotations
 import math
 import statistics
 import time
-
-import numpy
+from dataclasses import replace
 
 from attnseq.experiment import Task
-from attnseq.optim import build_optimizer
 from attnseq.recipes import RECIPES, Recipe
-from attnseq.train import accuracy, decay_schedule
-from benchmarks.workload import Settings, date_workload, train_step
+from attnseq.train import Trainer, accuracy, decay_schedule
+from benchmarks.workload import Settings, date_workload
 
 
 def run_to_accuracy(task: Task, settings: Settings, *, recipe: Recipe, seed: int) -> dict:
     """Train one fresh model with ``recipe`` until the target accuracy; see the module doc.
 
-    The loop is the Trainer's (``attnseq.train``) step for step, with the evaluations woven
-    in: the same permutations, schedule, clipping and update.
+    The loop is ``Trainer.fit``'s (``attnseq.train``) with the evaluations woven in: the same
+    permutations (the trainer's Generator, seeded with ``seed``), schedule and ``step``.
     """
-    cfg = recipe.train
+    cfg = replace(recipe.train, seed=seed)
     work = date_workload(task, settings, init=recipe.init, seed=seed)
     model, vocab = work.model, work.conv.vocab
-    optimizer = build_optimizer(cfg.optimizer, cfg.lr)
-    rng = numpy.random.default_rng(seed)
+    trainer = Trainer.from_config(model, cfg)
     n, b = len(work.train_xs), cfg.batch_size
     schedule = decay_schedule(cfg.lr, cfg.final_lr, cfg.decay_epochs, n)
     train_s = eval_s = 0.0
@@ -55,14 +52,13 @@ def run_to_accuracy(task: Task, settings: Settings, *, recipe: Recipe, seed: int
         return acc
 
     for epoch in range(1, settings.max_epochs + 1):
-        order = rng.permutation(n)
+        order = trainer.rng.permutation(n)
         for lo in range(0, n, b):
             idx = order[lo:lo + b]
             start = time.perf_counter()
             if schedule is not None:
-                optimizer.lr = schedule(seen)
-            train_step(model, optimizer, work.train_xs[idx], work.train_ts[idx],
-                       cfg.max_grad_norm)
+                trainer.optimizer.lr = schedule(seen)
+            trainer.step(work.train_xs[idx], work.train_ts[idx])
             train_s += time.perf_counter() - start
             due = (seen + len(idx)) // settings.eval_every > seen // settings.eval_every
             seen += len(idx)

@@ -104,7 +104,8 @@ def torch_peer(work: DateWorkload, settings: Settings, *, seed: int = 0) -> dict
         optimizer.zero_grad(set_to_none=True)
         loss = model.loss(xs[idx], ts[idx])
         loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), settings.max_grad_norm)
+        if settings.max_grad_norm is not None:  # as Trainer.step: None does not clip
+            nn.utils.clip_grad_norm_(model.parameters(), settings.max_grad_norm)
         optimizer.step()
 
     times = timed_steps(step, len(xs), settings, seed=seed)

@@ -1,10 +1,11 @@
-"""What every benchmark shares: its settings, the date workload, one training step, timing.
+"""What every benchmark shares: its settings, the date workload, timed training steps.
 
 ``Settings`` holds every size and count the harness uses; ``Settings.full()`` is the book's
 experiment and ``Settings.quick()`` shrinks everything so that the whole harness runs in
 seconds (the smoke test runs it). ``DateWorkload`` is the book's date task encoded exactly as
 ``attnseq.experiment.run`` encodes it, around a freshly initialised model: throughput does not
-depend on what the weights are, so no measurement needs a trained model.
+depend on what the weights are, so no measurement needs a trained model. A training step is
+always attnseq's own, ``Trainer.step``: what is timed is what ``attnseq train`` runs.
 """
 
 from __future__ import annotations
@@ -18,21 +19,22 @@ import numpy
 from attnseq.config import ModelConfig
 from attnseq.converter import Converter
 from attnseq.decoding import DEFAULT_BATCH
-from attnseq.experiment import Task
-from attnseq.optim import Adam, clip_grads
+from attnseq.experiment import DATA_SEED, DATE_SAMPLES, Task
+from attnseq.optim import Adam
+from attnseq.train import Trainer
 
 
 @dataclass(frozen=True)
 class Settings:
     """Sizes and counts of one harness run. The defaults are the full (book-sized) run."""
 
-    samples: int = 50_000          # generated date pairs, split 90/10 (the book's)
-    data_seed: int = 1984
+    samples: int = DATE_SAMPLES    # generated date pairs, split 90/10 (the book's)
+    data_seed: int = DATA_SEED
     wordvec: int = 16              # D
     hidden: int = 256              # H
     batch: int = 128
     lr: float = 1e-3
-    max_grad_norm: float = 5.0
+    max_grad_norm: float | None = 5.0  # None: measure the norm, do not clip
     warmup: int = 3                # training steps run before any timing
     iters: int = 20                # timed training steps (K)
     full_epoch: bool = False       # also time one real epoch with attnseq's Trainer
@@ -114,13 +116,10 @@ def date_workload(task: Task, settings: Settings, *, init: str = "default",
     return DateWorkload(conv, train_xs, train_ts, test_xs, test_ts)
 
 
-def train_step(model, optimizer, xs, ts, max_grad_norm: float) -> float:
-    """One step of attnseq's training loop: forward, backward, clip, update. Returns the loss."""
-    loss = float(model.forward(xs, ts))
-    model.backward()
-    clip_grads(model.grads, max_grad_norm)
-    optimizer.update(model.params, model.grads)
-    return loss
+def step_trainer(model, settings: Settings) -> Trainer:
+    """A ``Trainer`` whose ``step`` is one training step at the settings' rate and clipping
+    (Adam, as the recipes train)."""
+    return Trainer(model, Adam(settings.lr), max_grad_norm=settings.max_grad_norm)
 
 
 def timed_steps(step, n: int, settings: Settings, *, seed: int = 0) -> list[float]:
@@ -143,11 +142,11 @@ def timed_steps(step, n: int, settings: Settings, *, seed: int = 0) -> list[floa
 
 
 def time_train_steps(model, xs, ts, settings: Settings, *, seed: int = 0) -> list[float]:
-    """Seconds of attnseq's training steps on the batches of ``timed_steps``."""
-    optimizer = Adam(settings.lr)
-    return timed_steps(lambda idx: train_step(model, optimizer, xs[idx], ts[idx],
-                                              settings.max_grad_norm),
-                       len(xs), settings, seed=seed)
+    """Seconds of attnseq's training steps (``Trainer.step``) on the batches of
+    ``timed_steps``."""
+    trainer = step_trainer(model, settings)
+    return timed_steps(lambda idx: trainer.step(xs[idx], ts[idx]), len(xs), settings,
+                       seed=seed)
 
 
 def summarize(times: list[float]) -> dict:

@@ -23,6 +23,7 @@ from benchmarks.flops import (
     train_step_flops,
 )
 from benchmarks.harness import NAMES, parse_only
+from benchmarks.workload import Settings, time_train_steps
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 
@@ -73,6 +74,19 @@ def test_matmul_cost_follows_numpy_shape_rules():
     assert matmul_cost((5, 2, 3), (3, 4)) == 5 * 2 * 2 * 3 * 4  # broadcast batch
     assert matmul_cost((3,), (3, 4)) == 2 * 3 * 4  # vector on the left
     assert matmul_cost((2, 3), (3,)) == 2 * 2 * 3  # vector on the right
+
+
+@pytest.mark.parametrize("max_grad_norm", [None, 0.5])
+def test_timed_steps_are_the_trainers_steps_with_or_without_clipping(max_grad_norm):
+    rng = np.random.default_rng(2)
+    xs = rng.integers(1, 7, size=(8, 5), dtype=np.int32)
+    ts = rng.integers(1, 7, size=(8, 4), dtype=np.int32)
+    settings = Settings.quick_run(batch=4, max_grad_norm=max_grad_norm)
+    model = AttentionSeq2seq(7, 3, 4, seed=0, pad_id=0)
+    before = [p.copy() for p in model.params]
+    times = time_train_steps(model, xs, ts, settings)
+    assert len(times) == settings.iters and all(t > 0 for t in times)
+    assert any(not np.array_equal(p, q) for p, q in zip(model.params, before, strict=True))
 
 
 def test_parse_only():

@@ -123,6 +123,15 @@ def test_clip_grads_leaves_small_grads_unchanged():
         np.testing.assert_array_equal(g, c)
 
 
+def test_clip_grads_without_a_threshold_only_measures():
+    rng = np.random.default_rng(7)
+    _, grads = make_lists(rng)
+    copies = [g.copy() for g in grads]
+    assert clip_grads(grads, None) == grad_norm(copies)
+    for g, c in zip(grads, copies, strict=True):
+        np.testing.assert_array_equal(g, c)
+
+
 @pytest.mark.parametrize("make", [
     lambda: SGD(lr=0), lambda: SGD(lr=-1), lambda: Adam(lr=float("nan")),
     lambda: Adam(lr=True), lambda: Adam(beta1=1.0), lambda: Adam(beta2=-0.1),
@@ -157,8 +166,8 @@ def test_linear_decay_falls_by_examples_then_holds():
 
 
 @pytest.mark.parametrize("args,message", [
-    ((0.0, 0.1, 10), "lr must be a positive finite number, got 0.0"),
-    ((0.1, -1.0, 10), "lr must be a positive finite number, got -1.0"),
+    ((0.0, 0.1, 10), "lr must be a positive number, got 0.0"),
+    ((0.1, -1.0, 10), "final_lr must be a positive number, got -1.0"),
     ((0.1, 0.01, 0), "span must be a positive integer, got 0"),
     ((0.1, 0.01, 2.5), "span must be a positive integer, got 2.5"),
 ])

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from attnseq.errors import AttnseqError
-from attnseq.optim import SGD, Adam, grad_norm
-from attnseq.train import History, TrainConfig, Trainer, accuracy, rows_correct
+from attnseq.optim import SGD, Adam, clip_grads, grad_norm
+from attnseq.train import Diverged, History, TrainConfig, Trainer, accuracy, rows_correct
 
 V, C = 12, 6  # input vocabulary, classes
 
@@ -191,12 +191,67 @@ def test_divergence_and_bad_data_raise():
             return float("nan")
 
     xs, ts = toy_data()
-    with pytest.raises(AttnseqError, match="diverged"):
+    with pytest.raises(AttnseqError, match="^training diverged: loss is nan at epoch 1, "
+                                          "batch 1; try a smaller lr$"):
         Trainer(Nan(), SGD(), rng=0).fit(xs, ts, epochs=1, progress=False)
     with pytest.raises(AttnseqError):
         Trainer(BagClassifier(), SGD(), rng=0).fit(xs, ts[:-1], epochs=1, progress=False)
     with pytest.raises(AttnseqError, match="batch_size must be a positive integer, got 0"):
         Trainer(BagClassifier(), SGD(), rng=0).fit(xs, ts, epochs=1, batch_size=0)
+
+
+def large_gradients():
+    """A BagClassifier with confident-but-wrong scores, so its gradient norm is large."""
+    model = BagClassifier()
+    model.W *= 30
+    return model
+
+
+def test_step_is_forward_backward_clip_update_and_returns_loss_and_pre_clip_norm():
+    xs, ts = toy_data(20)
+    by_hand = large_gradients()
+    loss = by_hand.forward(xs, ts)
+    by_hand.backward()
+    norm = clip_grads(by_hand.grads, 0.5)
+    SGD(0.1).update(by_hand.params, by_hand.grads)
+    assert norm > 0.5  # clipping acted
+    model = large_gradients()
+    assert Trainer(model, SGD(0.1), max_grad_norm=0.5).step(xs, ts) == (loss, norm)
+    for p, q in zip(model.params, by_hand.params, strict=True):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_step_without_max_grad_norm_measures_the_norm_and_does_not_scale():
+    seen = []
+
+    class Spy(SGD):
+        def update(self, params, grads):
+            seen.extend(g.copy() for g in grads)
+            super().update(params, grads)
+
+    xs, ts = toy_data(20)
+    reference = large_gradients()
+    reference.forward(xs, ts)
+    reference.backward()
+    _, norm = Trainer(large_gradients(), Spy(0.1), max_grad_norm=None).step(xs, ts)
+    assert norm == grad_norm(reference.grads) and norm > 0.5  # as large as in the test above
+    for g, r in zip(seen, reference.grads, strict=True):
+        np.testing.assert_array_equal(g, r)
+
+
+def test_step_refuses_a_loss_that_is_not_finite_before_any_update():
+    class Inf(BagClassifier):
+        def forward(self, xs, ts):
+            return float("inf")
+
+    model = Inf()
+    before = [p.copy() for p in model.params]
+    with pytest.raises(Diverged) as info:
+        Trainer(model, SGD(0.1)).step(*toy_data(5))
+    assert str(info.value) == "training diverged: loss is inf; try a smaller lr"
+    assert info.value.loss == float("inf")
+    for p, q in zip(model.params, before, strict=True):
+        np.testing.assert_array_equal(p, q)
 
 
 def test_progress_bar_goes_to_stderr(capsys):
@@ -271,7 +326,7 @@ def test_constant_rate_without_final_lr_and_config_carries_the_schedule():
     ({"lr": float("inf")}, "lr must be a positive number, got inf"),
     ({"max_grad_norm": -1.0}, "max_grad_norm must be a positive number, got -1.0"),
     ({"seed": -1}, "seed must be a non-negative integer, got -1"),
-    ({"optimizer": "rmsprop"}, "optimizer must be 'adam' or 'sgd', got 'rmsprop'"),
+    ({"optimizer": "rmsprop"}, "optimizer must be one of adam, sgd, got 'rmsprop'"),
 ])
 def test_train_config_validation(kwargs, message):
     with pytest.raises(AttnseqError) as info:

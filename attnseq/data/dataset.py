@@ -28,16 +28,9 @@ import numpy as np
 
 from attnseq.data.dates import DatePair, date_alphabet, generate_dates
 from attnseq.data.vocab import Vocab, quote_text, token_noun
-from attnseq.errors import AttnseqError
+from attnseq.errors import AttnseqError, non_negative_int
 
 P = TypeVar("P")
-
-
-def _check_length(value: int | None, what: str) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise AttnseqError(f"{what} must be a non-negative integer, got {value!r}")
 
 
 def encode_pairs(
@@ -56,8 +49,9 @@ def encode_pairs(
     tokens; a trained model passes its own, and a longer question or answer raises
     ``AttnseqError``. ``unknown`` is passed to ``Vocab.encode``.
     """
-    _check_length(question_len, "question_len")
-    _check_length(answer_len, "answer_len")
+    for name, value in (("question_len", question_len), ("answer_len", answer_len)):
+        if value is not None:
+            non_negative_int(name, value)
     questions = [vocab.encode(pair[0], unknown=unknown) for pair in pairs]
     answers = [vocab.encode(pair[1], unknown=unknown) for pair in pairs]
     q_len = max(map(len, questions), default=0) if question_len is None else int(question_len)

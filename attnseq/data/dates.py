@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from attnseq.errors import AttnseqError
+from attnseq.errors import AttnseqError, non_negative_int
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July",
           "August", "September", "October", "November", "December")
@@ -235,8 +235,7 @@ def generate_dates(
     ``seed`` is an int or a ``numpy.random.Generator`` (which is advanced); the same int gives
     the same pairs on every platform.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise AttnseqError(f"the number of dates must be a non-negative integer, got {n!r}")
+    n = non_negative_int("the number of dates", n)
     if not 1 <= start_year <= end_year <= 9999:
         raise AttnseqError(
             f"bad year range {start_year}-{end_year}; need 1 <= start <= end <= 9999"

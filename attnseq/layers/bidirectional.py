@@ -19,8 +19,11 @@ from __future__ import annotations
 from attnseq.backend import xp
 from attnseq.layers.base import Layer, gather
 from attnseq.layers.fast_lstm import FastTimeLSTM
+from attnseq.registry import ONE_OF, Registry
 
-MERGES = ("concat", "sum")
+# How the two directions combine (the names configs and the command line use).
+MERGES = Registry("merge", {"concat": "the two side by side", "sum": "the two added"},
+                  default="concat", message=ONE_OF)
 
 
 class TimeBiLSTM(Layer):
@@ -37,9 +40,7 @@ class TimeBiLSTM(Layer):
 
     def __init__(self, forward_params, backward_params, merge: str = "concat"):
         super().__init__()
-        if merge not in MERGES:
-            raise ValueError(f"merge must be one of {', '.join(MERGES)}, got {merge!r}")
-        self.merge = merge
+        self.merge = MERGES.check(merge)
         self.forward_lstm = FastTimeLSTM(*forward_params)
         self.backward_lstm = FastTimeLSTM(*backward_params)
         self.params, self.grads = gather([self.forward_lstm, self.backward_lstm])

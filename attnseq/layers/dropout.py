@@ -16,14 +16,13 @@ from __future__ import annotations
 import numpy
 
 from attnseq.backend import xp
+from attnseq.errors import fraction
 from attnseq.layers.base import Layer
 
 
 def check_rate(rate) -> float:
-    """``rate`` as a float in [0, 1); anything else is a ValueError."""
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
-        raise ValueError(f"dropout must be a number in [0, 1), got {rate!r}")
-    return float(rate)
+    """``rate`` as a float in [0, 1); anything else is a ValueError (an ``AttnseqError``)."""
+    return fraction("dropout", rate)
 
 
 class TimeDropout(Layer):

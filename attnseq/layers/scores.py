@@ -22,10 +22,10 @@ own cache, and sums their gradients afterwards.
 from __future__ import annotations
 
 import math
-from types import MappingProxyType
 
 from attnseq.backend import xp
 from attnseq.layers.base import Layer
+from attnseq.registry import ONE_OF, Registry
 
 
 def _swap(a):
@@ -132,6 +132,6 @@ class AdditiveScore(Score):
         return dE @ W1.T, dF @ W2.T
 
 
-# The names that configs and the command line use for each score.
-SCORES = MappingProxyType({"dot": DotScore, "scaled": ScaledDotScore, "general": GeneralScore,
-                           "additive": AdditiveScore})
+# The names that configs and the command line use for each score; "dot" is the book's.
+SCORES = Registry("score", {"dot": DotScore, "scaled": ScaledDotScore, "general": GeneralScore,
+                            "additive": AdditiveScore}, default="dot", message=ONE_OF)

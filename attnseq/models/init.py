@@ -23,19 +23,25 @@ from __future__ import annotations
 import numpy
 
 from attnseq.backend import float_dtype, xp
+from attnseq.registry import Registry
+
+# The schemes by name, each with the line the command line's help gives it.
+SCHEMES = Registry("init", {
+    "default": "'scaled' with the LSTMs' forget-gate bias at 1",
+    "scaled": "embeddings from N(0, 1/D), which converges much faster than 'book'",
+    "book": "embeddings as randn/100, like the book",
+}, default="default")
 
 
 class Initializer:
     """Draws the initial parameters of a model from one ``numpy.random.Generator``."""
 
-    SCHEMES = ("default", "scaled", "book")
+    SCHEMES = SCHEMES
 
-    def __init__(self, seed=None, dtype=None, scheme: str = "default"):
-        if scheme not in self.SCHEMES:
-            raise ValueError(f"init scheme must be one of {self.SCHEMES}, got {scheme!r}")
+    def __init__(self, seed=None, dtype=None, scheme: str = SCHEMES.default):
+        self.scheme = SCHEMES.check(scheme)
         self.rng = numpy.random.default_rng(seed)
         self.dtype = float_dtype(dtype)
-        self.scheme = scheme
 
     def normal(self, shape, scale: float):
         a = self.rng.standard_normal(shape) * scale

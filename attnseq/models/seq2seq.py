@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from attnseq.backend import xp
 from attnseq.decoding import greedy
+from attnseq.errors import positive_int
 from attnseq.layers import EmbeddingLSTM, TimeAffine, TimeEmbedding, TimeSoftmaxWithLoss, gather
 from attnseq.layers.shared_rows import prefix_order
 from attnseq.models.init import Initializer
@@ -112,12 +113,10 @@ class Seq2seq:
 
     def __init__(self, vocab_size, wordvec_size, hidden_size, *, dtype=None, seed=None,
                  pad_id=None, init="default"):
-        for name, value in (("vocab_size", vocab_size), ("wordvec_size", wordvec_size),
-                            ("hidden_size", hidden_size)):
-            if int(value) != value or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        V, D, H = (positive_int(name, value) for name, value in (
+            ("vocab_size", vocab_size), ("wordvec_size", wordvec_size),
+            ("hidden_size", hidden_size)))
         weights = Initializer(seed, dtype, init)
-        V, D, H = int(vocab_size), int(wordvec_size), int(hidden_size)
         self.vocab_size, self.wordvec_size, self.hidden_size = V, D, H
         self.dtype = weights.dtype
         self.pad_id = pad_id

@@ -2,17 +2,18 @@
 
 The chapter's remaining topics, as options of ``AttentionSeq2seq`` (and ``ModelConfig``):
 
-    encoder        "uni" | "bi"         bidirectional bottom encoder layer (``TimeBiLSTM``)
-    bi_merge       "concat" | "sum"     how its two directions combine
+    encoder        ENCODERS: uni | bi   bidirectional bottom encoder layer (``TimeBiLSTM``)
+    bi_merge       MERGES: concat | sum how its two directions combine
     num_layers     1, 2, …              stacked LSTMs in encoder and decoder
     residual       bool                 skip connections from the second layer on
     dropout        [0, 1)               inverted dropout between stacked layers
-    score          dot | scaled | general | additive     the attention score function
+    score          SCORES: dot | ...    the attention score function (``layers.scores``)
     input_feeding  bool                 the context is fed into the next step's LSTM input
 
-``VARIANT_DEFAULTS`` is the book's model; ``check_variant`` refuses the combinations that mean
-nothing, and ``lstm_stack``/``score_layer`` build the layers an option asks for, drawing their
-weights from the model's ``Initializer``.
+``VARIANT_DEFAULTS`` is the book's model (the registries' defaults); ``check_variant`` refuses
+a name no registry holds and the combinations that mean nothing, and
+``lstm_stack``/``score_layer`` build the layers an option asks for, drawing their weights from
+the model's ``Initializer``.
 
 Widths. Every encoder state is H wide whatever the options, so that the dot scores compare
 vectors of the same width and the decoder's layers can start from the encoder's states: with
@@ -24,7 +25,7 @@ from __future__ import annotations
 import math
 from types import MappingProxyType
 
-from attnseq.errors import AttnseqError
+from attnseq.errors import AttnseqError, boolean, fraction, positive_int
 from attnseq.layers import (
     SCORES,
     AdditiveScore,
@@ -34,42 +35,35 @@ from attnseq.layers import (
     TimeBiLSTM,
     TimeStackedLSTM,
 )
+from attnseq.layers.bidirectional import MERGES
 from attnseq.models.init import Initializer
+from attnseq.registry import ONE_OF, Registry
 
+# The encoders that configs and the command line name; "uni" is the book's.
+ENCODERS = Registry("encoder", {"uni": "every layer reads left to right",
+                                "bi": "a bidirectional bottom layer"},
+                    default="uni", message=ONE_OF)
 VARIANT_DEFAULTS = MappingProxyType({
-    "encoder": "uni",
-    "bi_merge": "concat",
+    "encoder": ENCODERS.default,
+    "bi_merge": MERGES.default,
     "num_layers": 1,
     "residual": False,
     "dropout": 0.0,
-    "score": "dot",
+    "score": SCORES.default,
     "input_feeding": False,
 })
-ENCODERS = ("uni", "bi")
-BI_MERGES = ("concat", "sum")
-
-
-def _check_bool(name: str, value) -> None:
-    if not isinstance(value, bool):
-        raise AttnseqError(f"{name} must be true or false, got {value!r}")
 
 
 def check_variant(hidden_size: int, *, encoder, bi_merge, num_layers, residual, dropout, score,
                   input_feeding) -> None:
     """Raise an ``AttnseqError`` (one line) for a bad option or a meaningless combination."""
-    if encoder not in ENCODERS:
-        raise AttnseqError(f"encoder must be 'uni' or 'bi', got {encoder!r}")
-    if bi_merge not in BI_MERGES:
-        raise AttnseqError(f"bi_merge must be 'concat' or 'sum', got {bi_merge!r}")
-    if isinstance(num_layers, bool) or not isinstance(num_layers, int) or num_layers < 1:
-        raise AttnseqError(f"num_layers must be a positive integer, got {num_layers!r}")
-    _check_bool("residual", residual)
-    if (isinstance(dropout, bool) or not isinstance(dropout, (int, float))
-            or not 0 <= dropout < 1):
-        raise AttnseqError(f"dropout must be a number in [0, 1), got {dropout!r}")
-    if score not in SCORES:
-        raise AttnseqError(f"score must be one of {', '.join(SCORES)}, got {score!r}")
-    _check_bool("input_feeding", input_feeding)
+    ENCODERS.check(encoder)
+    MERGES.check(bi_merge, "bi_merge")
+    positive_int("num_layers", num_layers)
+    boolean("residual", residual)
+    fraction("dropout", dropout)
+    SCORES.check(score)
+    boolean("input_feeding", input_feeding)
     if residual and num_layers < 2:
         raise AttnseqError("residual needs num_layers >= 2 (the skips start at the second "
                            "layer)")

@@ -49,5 +49,4 @@ def test_every_lstm_of_a_default_model_starts_with_forget_bias_one():
 def test_unknown_scheme():
     with pytest.raises(ValueError) as info:
         Initializer(0, None, "xavier")
-    assert str(info.value) == ("init scheme must be one of ('default', 'scaled', 'book'), "
-                               "got 'xavier'")
+    assert str(info.value) == "unknown init 'xavier'; choose from default, scaled, book"

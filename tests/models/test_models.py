@@ -11,6 +11,7 @@ decoder reads ``ts[:, :-1]`` and predicts ``ts[:, 1:]``.
 import numpy as np
 import pytest
 
+from attnseq.errors import AttnseqError
 from attnseq.models import MODELS, AttentionSeq2seq, PeekySeq2seq, Seq2seq
 
 PAD, START, END, V = 0, 1, 2, 14
@@ -365,3 +366,13 @@ def test_bad_dtype_raises(dtype):
 def test_models_registry():
     assert dict(MODELS) == {"baseline": Seq2seq, "peeky": PeekySeq2seq,
                             "attention": AttentionSeq2seq}
+
+
+@pytest.mark.parametrize("name, value", [("vocab_size", 0), ("wordvec_size", 2.0),
+                                         ("hidden_size", -1), ("hidden_size", True)])
+def test_sizes_must_be_positive_integers(name, value):
+    sizes = {"vocab_size": V, "wordvec_size": 4, "hidden_size": 6, name: value}
+    for cls in MODELS.values():
+        with pytest.raises(AttnseqError) as info:
+            cls(sizes["vocab_size"], sizes["wordvec_size"], sizes["hidden_size"])
+        assert str(info.value) == f"{name} must be a positive integer, got {value!r}"

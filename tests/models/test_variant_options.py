@@ -28,8 +28,8 @@ def test_unknown_option_is_a_type_error():
 
 
 REFUSED = [
-    ({"encoder": "both"}, "encoder must be 'uni' or 'bi', got 'both'"),
-    ({"encoder": "bi", "bi_merge": "max"}, "bi_merge must be 'concat' or 'sum', got 'max'"),
+    ({"encoder": "both"}, "encoder must be one of uni, bi, got 'both'"),
+    ({"encoder": "bi", "bi_merge": "max"}, "bi_merge must be one of concat, sum, got 'max'"),
     ({"num_layers": 0}, "num_layers must be a positive integer, got 0"),
     ({"num_layers": 2.0}, "num_layers must be a positive integer, got 2.0"),
     ({"num_layers": 2, "residual": 1}, "residual must be true or false, got 1"),
