@@ -193,6 +193,14 @@ class EmbeddingLSTM(Layer):
         return self.lstm.stateful
 
     @property
+    def h(self):
+        return self.lstm.h
+
+    @property
+    def c(self):
+        return self.lstm.c
+
+    @property
     def dh(self):
         return self.lstm.dh
 

@@ -108,6 +108,8 @@ class PrefixPlan:
         and at every step t one row computed of each run of rows that agree on keys[:, :t+1].
         """
         N, T = keys.shape
+        if N == 1:  # nothing to share (one input decoded on its own)
+            return cls.every_row(N, T)
         order = prefix_order(keys)
         if xp.array_equal(order, xp.arange(N)):
             order, k = None, keys
@@ -118,11 +120,12 @@ class PrefixPlan:
             xp.logical_or.accumulate(k[1:] != k[:-1], axis=1, out=first[1:])
         steps = []
         for t, m in enumerate(first.sum(axis=0).tolist()):
-            starts = xp.flatnonzero(first[:, t])
-            last = int(starts[-1]) + 1
             if m == N:
                 steps.append(StepRows(N))
-            elif m >= SHARE_AT_MOST * last:
+                continue
+            starts = xp.flatnonzero(first[:, t])
+            last = int(starts[-1]) + 1
+            if m >= SHARE_AT_MOST * last:
                 # Computing rows :last is also exact: a row of a shared run that is computed
                 # on its own gets the same state as the run's first. Where the runs before
                 # the last save few rows, this gathers and scatters nothing.

@@ -85,7 +85,7 @@ def check_embedding_lstm(ids, seed=3, h0=None):
     embed.backward(lstm.backward(dhs))
     assert_all_close(layer.grads, embed.grads + lstm.grads)
     if h0 is not None:
-        assert_all_close([layer.dh, layer.dc], [lstm.dh, lstm.dc])
+        assert_all_close([layer.dh, layer.dc, layer.h, layer.c], [lstm.dh, lstm.dc, lstm.h, lstm.c])
     np.testing.assert_array_equal(ids, ids_before)
     return layer
 
