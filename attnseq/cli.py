@@ -330,12 +330,14 @@ def _cmd_gradcheck(args) -> int:
     from attnseq.gradcheck import check
 
     worst_all = 0.0
-    for case in all_cases(args.seed):
+    cases = all_cases(args.seed)
+    width = max(len(case.name) for case in cases)  # names in one column
+    for case in cases:
         errors = check(case)
         worst = max(errors.values(), default=0.0)
         worst_all = max(worst_all, worst)
         status = "ok" if worst < args.tol else "FAIL"
-        print(f"{case.name:<22} worst relative error {worst:.2e}  {status}")
+        print(f"{case.name:<{width}} worst relative error {worst:.2e}  {status}")
     print(f"worst overall {worst_all:.2e} (tolerance {args.tol:.0e})")
     return 0 if worst_all < args.tol else 1
 

@@ -464,6 +464,7 @@ def test_gradcheck_passes_and_reports_every_case():
     lines = r.stdout.splitlines()
     cases = [re.fullmatch(r"(\S+) +worst relative error (\S+)  ok", line) for line in lines[:-1]]
     assert all(cases), lines
+    assert len({line.index(" worst relative error") for line in lines[:-1]}) == 1  # aligned
     names = [m.group(1) for m in cases]
     errors = [float(m.group(2)) for m in cases]
     assert {"baseline", "peeky", "attention", "TimeLSTM", "TimeAttention"} <= set(names)
