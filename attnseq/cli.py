@@ -58,23 +58,37 @@ def _model_names(text: str) -> tuple[str, ...]:
 
 
 def _add_variant_options(p: argparse.ArgumentParser) -> None:
-    """The attention model's variants (docs/variants.md); the defaults are the book's model."""
+    """The attention model's variants (docs/variants.md); the defaults are the book's model,
+    except where GNMT's own differ (``--encoder``, ``--layers``, ``--residual``): the config
+    is given None for those when they are not on the command line."""
     from attnseq.layers.bidirectional import MERGES
     from attnseq.layers.scores import SCORES
-    from attnseq.models.variants import ENCODERS, VARIANT_DEFAULTS
+    from attnseq.models.variants import ENCODERS, GNMT_DEFAULTS, VARIANT_DEFAULTS
 
-    g = p.add_argument_group("attention variants (need --model attention)")
-    g.add_argument("--encoder", choices=list(ENCODERS), default=ENCODERS.default,
-                   help=_described(ENCODERS) + " (default: %(default)s)")
+    class Given(argparse.Action):
+        """Stores the value and notes that it was given (``args.<dest>_given``), so that
+        an --encoder the user did not give leaves the choice to the model."""
+
+        def __call__(self, parser, namespace, values, option_string=None):
+            setattr(namespace, self.dest, values)
+            setattr(namespace, f"{self.dest}_given", True)
+
+    g = p.add_argument_group("attention variants (need --model attention; gnmt takes "
+                             "--layers, --dropout, --score, --bi-merge)")
+    g.add_argument("--encoder", choices=list(ENCODERS), default=ENCODERS.default, action=Given,
+                   help=_described(ENCODERS) + " (default: %(default)s; gnmt: always "
+                        f"{GNMT_DEFAULTS['encoder']})")
     g.add_argument("--bi-merge", choices=list(MERGES), default=MERGES.default,
                    help=f"how --encoder bi combines its directions: {_described(MERGES)} "
                         "(default: %(default)s; every encoder state is H wide, so with "
                         "concat each direction is H/2 wide)")
-    g.add_argument("--layers", type=positive_int_option, default=VARIANT_DEFAULTS["num_layers"],
-                   metavar="N", help="stacked LSTM layers in encoder and decoder "
-                                     "(default: %(default)s)")
+    g.add_argument("--layers", type=positive_int_option, default=None, metavar="N",
+                   help="stacked LSTM layers in encoder and decoder (default: the model's "
+                        f"own: {VARIANT_DEFAULTS['num_layers']}, gnmt "
+                        f"{GNMT_DEFAULTS['num_layers']})")
     g.add_argument("--residual", action="store_true",
-                   help="skip connections around every layer from the second on")
+                   help="skip connections around every layer from the second on (gnmt: "
+                        "always, from the third)")
     g.add_argument("--dropout", type=float, default=VARIANT_DEFAULTS["dropout"], metavar="P",
                    help="dropout rate between stacked layers, in [0, 1) (default: %(default)s)")
     g.add_argument("--score", choices=list(SCORES), default=SCORES.default,
@@ -89,9 +103,11 @@ def _model_config(args, model: str):
 
     return ModelConfig(model=model, wordvec_size=args.wordvec_size,
                        hidden_size=args.hidden_size, reverse=not args.no_reverse,
-                       encoder=args.encoder, bi_merge=args.bi_merge,
-                       num_layers=args.layers, residual=args.residual, dropout=args.dropout,
-                       score=args.score, input_feeding=args.input_feeding)
+                       encoder=args.encoder if getattr(args, "encoder_given", False) else None,
+                       bi_merge=args.bi_merge, num_layers=args.layers,
+                       residual=True if args.residual else None,  # None: the model's own
+                       dropout=args.dropout, score=args.score,
+                       input_feeding=args.input_feeding)
 
 
 def _add_training_options(p: argparse.ArgumentParser, recipe: str) -> None:
@@ -167,16 +183,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="exact-match accuracy of a saved model",
                        description="Exact-match accuracy of a saved model on its own test "
-                       "split, or on every pair of --data FILE.")
+                       "split, or on every pair of --data FILE; greedy decoding, or beam "
+                       "search with --beam K (its best hypothesis is the answer).")
     p.add_argument("model_dir", metavar="MODEL_DIR")
     p.add_argument("--data", metavar="FILE", help="evaluate on all pairs of this file")
+    _add_beam_options(p)
     p.set_defaults(func=_cmd_eval)
 
     p = sub.add_parser("convert", help="convert text with a saved model",
                        description="Convert each TEXT (or, with none, each line of standard "
-                       "input) and print one output line per input.")
+                       "input) and print one output line per input. With --beam K --n-best M "
+                       "(M > 1) it prints instead M lines per input, best first, each "
+                       "'INPUT<TAB>RANK<TAB>SCORE<TAB>OUTPUT': the input's number (1, 2, ...), "
+                       "the rank (1 = best), the score log P / lp + cp (the higher the "
+                       "better; see docs/beam.md) with four decimals, and the output.")
     p.add_argument("model_dir", metavar="MODEL_DIR")
     p.add_argument("texts", metavar="TEXT", nargs="*")
+    _add_beam_options(p, n_best=True)
     p.set_defaults(func=_cmd_convert)
 
     p = sub.add_parser("compare", help="train several models alike and compare them",
@@ -202,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("texts", metavar="TEXT", nargs="+")
     p.add_argument("--out", metavar="FILE", required=True,
                    help="image to write: .png (or .svg, .pdf)")
+    _add_beam_options(p)
     p.set_defaults(func=_cmd_attention)
 
     p = sub.add_parser("gradcheck", help="check every layer's and model's gradients",
@@ -245,6 +269,53 @@ def _cmd_train(args) -> int:
     return 0
 
 
+def _add_beam_options(p: argparse.ArgumentParser, n_best: bool = False) -> None:
+    """The beam-search options of ``convert``, ``eval`` and ``attention`` (docs/beam.md)."""
+    g = p.add_argument_group("beam search (default: greedy decoding)")
+    g.add_argument("--beam", type=positive_int_option, default=None, metavar="K",
+                   help="decode by beam search with K beams (--beam 1 is greedy)")
+    if n_best:
+        g.add_argument("--n-best", type=positive_int_option, default=1, metavar="M",
+                       help="print the M best hypotheses of each input with their scores, "
+                            "M <= K (default: 1, the output alone)")
+    g.add_argument("--alpha", type=float, default=0.0, metavar="A",
+                   help="length penalty lp = ((5 + |Y|) / 6)^A, A >= 0 (default: 0, none)")
+    g.add_argument("--beta", type=float, default=0.0, metavar="B",
+                   help="coverage penalty B * sum over input positions of log(min(attention "
+                        "received, 1)), B >= 0; needs an attention model (default: 0, none)")
+    g.add_argument("--min-length", type=int, default=0, metavar="N",
+                   help="no end token before output token N (default: 0)")
+    g.add_argument("--max-length", type=positive_int_option, default=None, metavar="N",
+                   help="at most N output tokens, the end token included (default: the "
+                        "model's longest answer plus one)")
+
+
+def _beam_search(args, conv):
+    """The ``BeamSearch`` that the beam options ask for, or None (greedy) without --beam."""
+    n_best = getattr(args, "n_best", 1)
+    if args.beam is None:
+        given = [name for name, on in (("--n-best", n_best != 1), ("--alpha", args.alpha),
+                                       ("--beta", args.beta), ("--min-length", args.min_length),
+                                       ("--max-length", args.max_length is not None)) if on]
+        if given:
+            raise AttnseqError(f"{', '.join(given)} {'needs' if len(given) == 1 else 'need'} "
+                               "--beam K")
+        return None
+    return conv.beam(beam=args.beam, n_best=n_best, alpha=args.alpha, beta=args.beta,
+                     min_length=args.min_length,
+                     max_length=args.max_length or conv.output_len)
+
+
+def _described_search(search) -> str:
+    """' (beam 5, alpha 0.6, ...)': the settings of a search that differ from greedy's."""
+    if search is None:
+        return ""
+    extra = [f"{name} {getattr(search, field)}" for name, field in (
+        ("alpha", "alpha"), ("beta", "beta"), ("min length", "min_length")) if getattr(
+        search, field)]
+    return f" (beam {', '.join([str(search.beam), *extra])})"
+
+
 def _cmd_eval(args) -> int:
     from attnseq.converter import Converter
     from attnseq.data.files import load_pairs
@@ -252,11 +323,13 @@ def _cmd_eval(args) -> int:
     from attnseq.experiment import Task
 
     conv = Converter.load(args.model_dir)
+    search = _beam_search(args, conv)
     if args.data:
         pairs, where = load_pairs(args.data), args.data
     else:
         pairs, where = Task.from_source(conv.meta.get("data", {})).test, "its test split"
-    predictions, correct = conv.predict(pairs)
+    where += _described_search(search)
+    predictions, correct = conv.predict(pairs, search=search)
     print(f"exact match on {where}: {int(correct.sum())}/{len(pairs)} = "
           f"{100 * correct.mean():.2f}%")
     if has_formats(pairs):
@@ -270,6 +343,7 @@ def _cmd_convert(args) -> int:
     from attnseq.converter import Converter
 
     conv = Converter.load(args.model_dir)
+    search = _beam_search(args, conv)
     if args.texts:
         texts = args.texts
     else:
@@ -277,7 +351,12 @@ def _cmd_convert(args) -> int:
         if not texts:
             raise AttnseqError("no input: give TEXT arguments or lines on standard input")
     try:
-        outputs = conv.convert(texts)
+        if search is not None and search.n_best > 1:
+            for n, alternatives in enumerate(conv.alternatives(texts, search), 1):
+                for rank, (out, score) in enumerate(alternatives, 1):
+                    print(f"{n}\t{rank}\t{score:.4f}\t{out}")
+            return 0
+        outputs = conv.convert(texts, search=search)
     except AttnseqError:
         _locate_bad_input(conv, texts, "argument" if args.texts else "line")
         raise
@@ -316,7 +395,7 @@ def _cmd_attention(args) -> int:
     from attnseq.viz import attention_figure, save_figure
 
     conv = Converter.load(args.model_dir)
-    fig, maps = attention_figure(conv, args.texts)
+    fig, maps = attention_figure(conv, args.texts, search=_beam_search(args, conv))
     save_figure(fig, args.out)
     joiner = "" if conv.vocab.level == "char" else " "
     for text, m in zip(args.texts, maps, strict=True):

@@ -21,7 +21,7 @@ import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
 from attnseq.checkpoint import check_writable
@@ -87,7 +87,8 @@ def compare(task: Task, model_names: Sequence[str], model_config: ModelConfig,
             report: Callable[[str], None] = print) -> dict[str, History]:
     """Train each of ``model_names`` on ``task`` and write the comparison into ``out``.
 
-    Every model gets ``model_config`` with only its ``model`` name changed, and the same
+    Every model gets ``model_config`` with only its ``model`` name changed (and the options
+    left at one model's defaults at the next one's: ``ModelConfig.for_model``), and the same
     ``train_config`` (so the same seed). ``report`` receives a header per model and the
     per-epoch lines of ``run``. Returns {model name: History}, in the order trained.
     """
@@ -102,7 +103,7 @@ def compare(task: Task, model_names: Sequence[str], model_config: ModelConfig,
     configs: dict[str, dict] = {}
     for k, name in enumerate(names, 1):
         report(f"[{k}/{len(names)}] {name}")
-        conv, history = run(task, replace(model_config, model=name), train_config,
+        conv, history = run(task, model_config.for_model(name), train_config,
                             out=out / name, progress=progress, report=report)
         histories[name] = history
         configs[name] = conv.config.to_dict()

@@ -7,14 +7,17 @@ was trained; ``build_model`` turns it into a model. The training hyper-parameter
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
 from attnseq.errors import AttnseqError, boolean, positive_int
 from attnseq.models import MODELS
 from attnseq.models.init import SCHEMES
-from attnseq.models.variants import VARIANT_DEFAULTS, check_variant
+from attnseq.models.variants import GNMT_DEFAULTS, VARIANT_DEFAULTS, check_gnmt, check_variant
 
-_V = VARIANT_DEFAULTS  # the book's model, from the registries' defaults
+# The models that take the variant options: their defaults, and the check of their rules.
+# The other models take none: theirs must stay at the attention model's defaults.
+_OPTIONS = {"attention": (VARIANT_DEFAULTS, check_variant), "gnmt": (GNMT_DEFAULTS, check_gnmt)}
+_MODELS_OWN = ("encoder", "num_layers", "residual")  # None: the model's own default
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,10 @@ class ModelConfig:
     reversed; decoding runs ``answer_len + 1`` steps (room for the end token).
 
     The fields from ``encoder`` on are the attention model's variants (see
-    ``attnseq.models.variants`` and docs/variants.md); their defaults are the book's model,
-    and a saved config without them (written before they existed) loads with the defaults.
+    ``attnseq.models.variants`` and docs/variants.md). ``encoder``, ``num_layers`` and
+    ``residual`` default to None, the model's own: the book's (uni, 1, False) for every model
+    but GNMT, whose own are (bi, 3, True); the config holds the value it resolved to. A saved
+    config without these fields (written before they existed) loads with the defaults.
     """
 
     model: str = MODELS.default  # a name of attnseq.models.MODELS
@@ -37,13 +42,13 @@ class ModelConfig:
     question_len: int = 29
     answer_len: int = 10
     init: str = SCHEMES.default  # initialisation scheme, a name of models.init.SCHEMES
-    encoder: str = _V["encoder"]  # "bi": bidirectional bottom encoder layer
-    bi_merge: str = _V["bi_merge"]  # how the two directions combine (layers' MERGES)
-    num_layers: int = _V["num_layers"]  # stacked LSTMs in encoder and decoder
-    residual: bool = _V["residual"]  # skip connections around every layer from the second on
-    dropout: float = _V["dropout"]  # inverted dropout between stacked layers, in [0, 1)
-    score: str = _V["score"]  # attention score, a name of layers.scores.SCORES
-    input_feeding: bool = _V["input_feeding"]  # feed each step's context into the next step
+    encoder: str | None = None  # "bi": bidirectional bottom encoder layer
+    bi_merge: str = VARIANT_DEFAULTS["bi_merge"]  # how the two directions combine (MERGES)
+    num_layers: int | None = None  # stacked LSTMs in encoder and decoder
+    residual: bool | None = None  # skip connections (attention: from the second layer on)
+    dropout: float = VARIANT_DEFAULTS["dropout"]  # between stacked layers, in [0, 1)
+    score: str = VARIANT_DEFAULTS["score"]  # attention score, a name of layers.scores.SCORES
+    input_feeding: bool = VARIANT_DEFAULTS["input_feeding"]  # context into the next step
 
     def __post_init__(self):
         MODELS.check(self.model)
@@ -52,19 +57,31 @@ class ModelConfig:
             object.__setattr__(self, name, positive_int(name, getattr(self, name)))
         SCHEMES.check(self.init)
         boolean("reverse", self.reverse)
+        defaults, check = _OPTIONS.get(self.model, (VARIANT_DEFAULTS, check_variant))
+        for name in _MODELS_OWN:
+            if getattr(self, name) is None:  # the model's own
+                object.__setattr__(self, name, defaults[name])
         options = self.variant_options()
-        check_variant(self.hidden_size, **options)
+        check(self.hidden_size, **options)
         object.__setattr__(self, "num_layers", int(self.num_layers))
         object.__setattr__(self, "dropout", float(self.dropout))
-        if self.model != "attention":
+        if self.model not in _OPTIONS:
             for name, value in options.items():
                 if value != VARIANT_DEFAULTS[name]:
                     raise AttnseqError(f"{name}={value!r} needs model 'attention', "
                                        f"not {self.model!r}")
 
     def variant_options(self) -> dict:
-        """The attention model's variant options, as ``AttentionSeq2seq`` takes them."""
+        """The variant options, as ``AttentionSeq2seq`` and ``GNMT`` take them."""
         return {name: getattr(self, name) for name in VARIANT_DEFAULTS}
+
+    def for_model(self, name: str) -> ModelConfig:
+        """This config for model ``name``, as ``compare`` trains several models alike: the
+        fields a model has its own default for keep their value unless it is this model's
+        default, which becomes the new model's (attention's one layer is GNMT's three)."""
+        own = _OPTIONS.get(self.model, (VARIANT_DEFAULTS,))[0]
+        return replace(self, model=name, **{k: None for k in _MODELS_OWN
+                                            if getattr(self, k) == own[k]})
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -92,6 +109,6 @@ class ModelConfig:
 def build_model(config: ModelConfig, vocab_size: int, *, pad_id=None, seed=None, dtype=None):
     """A fresh model of ``config``'s architecture for a vocabulary of ``vocab_size`` tokens."""
     cls = MODELS[config.model]
-    options = config.variant_options() if config.model == "attention" else {}
+    options = config.variant_options() if config.model in _OPTIONS else {}
     return cls(vocab_size, config.wordvec_size, config.hidden_size, dtype=dtype, seed=seed,
                pad_id=pad_id, init=config.init, **options)

@@ -4,6 +4,11 @@ This is the Python API behind ``attnseq convert`` and ``attnseq eval``::
 
     conv = Converter.load("runs/attention")
     conv.convert(["TUESDAY, SEPTEMBER 25, 1984", "9/8/97"])   # ['1984-09-25', '1997-09-08']
+
+Every decoding method takes ``search``: None decodes greedily, a ``BeamSearch`` (which
+``conv.beam(beam=5, ...)`` builds with the model's end token) by beam search::
+
+    conv.alternatives(["9/8/97"], conv.beam(beam=5, n_best=3))   # [[('1997-09-08', -0.01), ...]]
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from attnseq import checkpoint
 from attnseq.config import ModelConfig, build_model
 from attnseq.data.dataset import encode_pairs
 from attnseq.data.vocab import Vocab
-from attnseq.decoding import DEFAULT_BATCH, decode_in_batches
+from attnseq.decoding import DEFAULT_BATCH, BeamSearch, Hypothesis, decode_in_batches
 from attnseq.errors import AttnseqError
 from attnseq.train import rows_correct
 
@@ -51,29 +56,64 @@ class Converter:
         return self.encode([(t, "") for t in texts])[0]
 
     # -- inference --------------------------------------------------------------------------
-    def generate_ids(self, xs, batch_size: int = DEFAULT_BATCH, workers: int | None = None):
-        """Greedy decoding of xs (N, question_len) in batches of like inputs, on ``workers``
-        threads (``attnseq.decoding.decode_in_batches``) -> ids (N, answer_len + 1)."""
-        return decode_in_batches(self.model, xs, self.vocab.start_id,
-                                 self.config.answer_len + 1, batch_size, workers)
+    def beam(self, **settings) -> BeamSearch:
+        """A ``BeamSearch`` with this model's end token and the given settings (beam, n_best,
+        alpha, beta, min_length, max_length; see ``attnseq.decoding.beam``)."""
+        return BeamSearch(self.vocab.end_id, **settings)
 
-    def convert(self, texts: Sequence[str], batch_size: int = DEFAULT_BATCH) -> list[str]:
+    @property
+    def output_len(self) -> int:
+        """Decoding steps of an answer: the longest answer and its end token."""
+        return self.config.answer_len + 1
+
+    def generate_ids(self, xs, batch_size: int = DEFAULT_BATCH, workers: int | None = None,
+                     search: BeamSearch | None = None):
+        """Decode xs (N, question_len) in batches of like inputs, on ``workers`` threads
+        (``attnseq.decoding.decode_in_batches``), greedily or with ``search`` -> ids
+        (N, answer_len + 1); beam search fills the end id in after a hypothesis' end."""
+        return decode_in_batches(self.model, xs, self.vocab.start_id, self.output_len,
+                                 batch_size, workers, decode=search)
+
+    def convert(self, texts: Sequence[str], batch_size: int = DEFAULT_BATCH,
+                search: BeamSearch | None = None) -> list[str]:
         """Convert each text; the output for a text stops at the model's end token."""
-        ids = self.generate_ids(self.encode_questions(texts), batch_size)
+        ids = self.generate_ids(self.encode_questions(texts), batch_size, search=search)
         return [self.vocab.decode(row) for row in ids]
 
-    def attention(self, texts: Sequence[str]):
+    def hypotheses(self, texts: Sequence[str], search: BeamSearch,
+                   batch_size: int = DEFAULT_BATCH) -> list[list[Hypothesis]]:
+        """Beam search over each text -> its ``search.n_best`` hypotheses, best first, in
+        batches of ``batch_size`` texts; a hypothesis' attention (|Y|, question_len) is over
+        the encoded input's columns (reversed when the model reverses its input)."""
+        xs = self.encode_questions(texts)
+        out = []
+        for lo in range(0, len(xs), batch_size):
+            out += search.search(self.model, xs[lo:lo + batch_size], self.vocab.start_id,
+                                 self.output_len)
+        return out
+
+    def alternatives(self, texts: Sequence[str], search: BeamSearch,
+                     batch_size: int = DEFAULT_BATCH) -> list[list[tuple[str, float]]]:
+        """Per text its ``search.n_best`` (output, score) pairs, best first."""
+        return [[(self.vocab.decode(h.tokens), h.score) for h in hyps]
+                for hyps in self.hypotheses(texts, search, batch_size)]
+
+    def attention(self, texts: Sequence[str], search: BeamSearch | None = None):
         """Convert ``texts`` and return, for each, (input tokens, output tokens, weights).
 
         ``weights`` is (output length, input length): row i is what output token i attended
-        to, over the input's tokens in reading order (padding dropped, reversal undone).
-        Needs an attention model.
+        to, over the input's tokens in reading order (padding dropped, reversal undone). With
+        ``search``, of the best hypothesis of beam search. Needs an attention model.
         """
         if not hasattr(self.model, "decoder") or not hasattr(self.model.decoder, "attention"):
             raise AttnseqError(f"a {self.config.model!r} model has no attention to show")
-        xs = self.encode_questions(texts)
-        ids, weights = self.model.generate(xs, self.vocab.start_id, self.config.answer_len + 1,
-                                           return_attention=True)
+        if search is None:
+            xs = self.encode_questions(texts)
+            ids, weights = self.model.generate(xs, self.vocab.start_id, self.output_len,
+                                               return_attention=True)
+        else:
+            best = [hyps[0] for hyps in self.hypotheses(texts, search)]
+            ids, weights = [h.tokens for h in best], [h.attention for h in best]
         results = []
         for text, row, w in zip(texts, ids, weights, strict=True):
             in_tokens = self.vocab.split(text)
@@ -88,24 +128,30 @@ class Converter:
                             numpy.ascontiguousarray(cols[: len(steps), : len(in_tokens)])))
         return results
 
-    def _decode_and_score(self, pairs: Sequence[Sequence[str]], batch_size: int):
+    def _decode_and_score(self, pairs: Sequence[Sequence[str]], batch_size: int,
+                          search: BeamSearch | None):
         """(predicted ids (N, answer_len + 1), bool (N,) exact match) of one decoding pass."""
         xs, ts = self.encode(pairs)
-        pred = self.generate_ids(xs, batch_size)
+        # Greedy calls generate_ids as it did before beam search (wrappers of it keep working).
+        pred = self.generate_ids(xs, batch_size) if search is None else \
+            self.generate_ids(xs, batch_size, search=search)
         return pred, rows_correct(pred, ts[:, 1:], self.vocab.end_id, pad_id=self.vocab.pad_id)
 
-    def correct(self, pairs: Sequence[Sequence[str]], batch_size: int = DEFAULT_BATCH):
+    def correct(self, pairs: Sequence[Sequence[str]], batch_size: int = DEFAULT_BATCH,
+                search: BeamSearch | None = None):
         """A bool array (N,): does the model's answer match each pair's answer exactly?"""
-        return self._decode_and_score(pairs, batch_size)[1]
+        return self._decode_and_score(pairs, batch_size, search)[1]
 
-    def predict(self, pairs: Sequence[Sequence[str]], batch_size: int = DEFAULT_BATCH):
+    def predict(self, pairs: Sequence[Sequence[str]], batch_size: int = DEFAULT_BATCH,
+                search: BeamSearch | None = None):
         """(answers the model gives, list of str; correct, bool (N,)) from one decoding pass."""
-        pred, correct = self._decode_and_score(pairs, batch_size)
+        pred, correct = self._decode_and_score(pairs, batch_size, search)
         return [self.vocab.decode(row) for row in pred], correct
 
-    def accuracy(self, pairs: Sequence[Sequence[str]], batch_size: int = DEFAULT_BATCH) -> float:
-        """Exact-match accuracy over ``pairs``."""
-        return float(self.correct(pairs, batch_size).mean()) if len(pairs) else 0.0
+    def accuracy(self, pairs: Sequence[Sequence[str]], batch_size: int = DEFAULT_BATCH,
+                 search: BeamSearch | None = None) -> float:
+        """Exact-match accuracy over ``pairs`` (greedy, or with ``search``)."""
+        return float(self.correct(pairs, batch_size, search).mean()) if len(pairs) else 0.0
 
     # -- persistence ------------------------------------------------------------------------
     def save(self, path, **meta) -> None:

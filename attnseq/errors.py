@@ -57,6 +57,13 @@ def positive_number(name: str, value, what: str = "a positive number") -> float:
     return float(value)
 
 
+def non_negative_number(name: str, value) -> float:
+    """A finite number >= 0 (a penalty's weight) as a float."""
+    if isinstance(value, bool) or not isinstance(value, _NUMBERS) or not 0 <= value < math.inf:
+        _refuse(name, "a non-negative number", value)
+    return float(value)
+
+
 def fraction(name: str, value) -> float:
     """A number in [0, 1) (a dropout rate) as a float."""
     if isinstance(value, bool) or not isinstance(value, _NUMBERS) or not 0 <= value < 1:

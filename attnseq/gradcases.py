@@ -106,6 +106,15 @@ def _stack(rng, bidirectional: bool):
     return L.TimeStackedLSTM([bottom, *upper], residual=True, dropout=0.3)
 
 
+def _side_stack(rng):
+    """GNMT's decoder layers above the bottom one: three stateful layers that read a side
+    input beside the layer below's output, skips from the third (so one layer reads H + S
+    wide inputs without a skip, and a skip is checked beside one that has none)."""
+    lstms = [L.FastTimeLSTM(*_lstm(rng, D + H - 1 if l == 0 else H + H - 1, H, 0.5),
+                            stateful=True) for l in range(3)]
+    return L.TimeStackedLSTM(lstms, residual=True, dropout=0.3, residual_from=3)
+
+
 def _score_rows() -> list[LayerRow]:
     """Each score alone, general and additive with unequal widths (to catch a transpose), and
     attention through it, one step and all steps."""
@@ -177,13 +186,18 @@ LAYER_ROWS = (
              reseed=7),
 )
 
-MODEL_ROWS = tuple(ModelRow(name, name) for name in MODELS)
+# a model's own defaults, at an even width (GNMT's bidirectional layer halves it); GNMT's
+# default three layers have a skip in the encoder and one in the decoder
+MODEL_ROWS = tuple(ModelRow(name, name, hidden=4 if name == "gnmt" else 5) for name in MODELS)
 
 VARIANT_ROWS = (
     LayerRow("TimeBiLSTM[sum]", lambda r: L.TimeBiLSTM(_lstm(r, D, H), _lstm(r, D, H), "sum"),
              {"xs": (N, T, D)}, ("xs",), final_h=True),
     LayerRow("TimeStackedLSTM[bi]", lambda r: _stack(r, bidirectional=True), {"xs": (N, T, D)},
              ("xs",), final_h=True, reseed=11),
+    LayerRow("TimeStackedLSTM[side,residual_from=3]", _side_stack,
+             {"xs": (N, T, D), "side": (N, T, H - 1), "h0": (N, 3, H)}, ("xs", "side"),
+             state=("h0",), final_h=True, reseed=11),
     LayerRow("EmbeddingLSTM[state]", lambda r: L.EmbeddingLSTM(
         r.standard_normal((V, D)), *_lstm(r, D, H), stateful=True),
              {"h0": (6, H), "c0": (6, H)}, state=("h0", "c0"), fixed={"ids": _shared_prefix_ids}),
@@ -201,14 +215,23 @@ VARIANT_ROWS = (
         ("input-feeding,bi,additive", {"input_feeding": True, "encoder": "bi",
                                        "score": "additive"}),
     )),
+    *(ModelRow(f"gnmt[{label}]", "gnmt", options, hidden=4) for label, options in (
+        ("layers=4,dropout", {"num_layers": 4, "dropout": 0.3}),
+        ("layers=2,additive", {"num_layers": 2, "score": "additive"}),
+        ("layers=3,sum,general", {"num_layers": 3, "bi_merge": "sum", "score": "general"}),
+    )),
 )
 
 
 def _dropouts(obj) -> list:
-    """Every TimeDropout in a layer, or in a model's encoder and decoder stacks."""
+    """Every TimeDropout in a layer, or in a model's encoder and decoder stacks (a decoder
+    without one stack, GNMT's, lists its own)."""
     if isinstance(obj, L.TimeDropout):
         return [obj]
-    parts = [obj.encoder.lstm, obj.decoder.lstm] if hasattr(obj, "encoder") else [obj]
+    if hasattr(obj, "encoder"):
+        parts = [obj.encoder.lstm, getattr(obj.decoder, "lstm", obj.decoder)]
+    else:
+        parts = [obj]
     return [d for part in parts for d in getattr(part, "dropouts", [])]
 
 

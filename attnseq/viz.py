@@ -61,19 +61,22 @@ def token_label(token: str) -> str:
 
 # -- Figure 8-27: attention heatmaps ----------------------------------------------------------
 
-def attention_figure(converter, texts: Sequence[str], *,
-                     columns: int = COLUMNS) -> tuple[Figure, list[AttentionMap]]:
+def attention_figure(converter, texts: Sequence[str], *, columns: int = COLUMNS,
+                     search=None) -> tuple[Figure, list[AttentionMap]]:
     """Convert ``texts`` with an attention model and draw one heatmap per text.
 
-    Returns the figure and, for each text, the ``AttentionMap`` drawn (its ``weights`` are the
-    exact matrix shown). Raises ``AttnseqError`` for a model without attention, an empty
-    text, or characters outside the model's vocabulary -- before anything is drawn.
+    ``search`` (an ``attnseq.decoding.BeamSearch``) converts by beam search and draws the
+    attention of each text's best hypothesis; None converts greedily. Returns the figure and,
+    for each text, the ``AttentionMap`` drawn (its ``weights`` are the exact matrix shown).
+    Raises ``AttnseqError`` for a model without attention, an empty text, or characters
+    outside the model's vocabulary -- before anything is drawn.
     """
     if isinstance(texts, str):
         texts = [texts]  # one text, not a sequence of one-character texts
     if not texts:
         raise AttnseqError("no texts to show attention for")
-    maps = [AttentionMap(list(i), list(o), w) for i, o, w in converter.attention(list(texts))]
+    maps = [AttentionMap(list(i), list(o), w)
+            for i, o, w in converter.attention(list(texts), search=search)]
     joiner = "" if converter.vocab.level == "char" else " "
     titles = [f"{text!r} \u2192 {joiner.join(m.outputs)!r}" for text, m in zip(texts, maps)]
     return heatmap_figure(maps, titles=titles, columns=columns), maps

@@ -1,4 +1,4 @@
-"""Issue 4's measurement: every attention variant trained on the book's date task.
+"""Issues 4 and 13's measurement: every attention variant, and GNMT, on the book's date task.
 
 ``python -m benchmarks.variants [--only NAME,...] [--epochs N] [--out DIR]``
 
@@ -42,6 +42,10 @@ VARIANTS = MappingProxyType({
     "4 layers residual": ("--layers 4 --residual", {"num_layers": 4, "residual": True}),
     "4 layers residual dropout 0.2": ("--layers 4 --residual --dropout 0.2",
                                       {"num_layers": 4, "residual": True, "dropout": 0.2}),
+    # GNMT (issue 13), its own model; the H=128 rows are what a shared 2-core machine allows
+    "gnmt": ("--model gnmt", {"model": "gnmt"}),
+    "dot H=128": ("--hidden-size 128", {"hidden_size": 128}),
+    "gnmt H=128": ("--model gnmt --hidden-size 128", {"model": "gnmt", "hidden_size": 128}),
 })
 
 

@@ -430,7 +430,8 @@ def test_nonsensical_sizes(tmp_path, option, value, kind):
 def test_unknown_model(tmp_path):
     r = attnseq_cmd("train", "--model", "transformer", "--out", tmp_path / "m")
     assert_fails_with_prefix(r, "attnseq train: error: argument --model: invalid choice: "
-                                "'transformer' (choose from 'baseline', 'peeky', 'attention')")
+                                "'transformer' (choose from 'baseline', 'peeky', 'attention', "
+                                "'gnmt')")
     assert os.listdir(tmp_path) == []
 
 
@@ -478,3 +479,120 @@ def test_gradcheck_fails_above_the_tolerance():
     assert r.returncode == 1
     assert r.stdout.splitlines()[-1].endswith("(tolerance 1e-300)")
     assert any(line.endswith("  FAIL") for line in r.stdout.splitlines())
+
+
+# -- beam search -----------------------------------------------------------------------------
+
+BEAM_INPUTS = ["TUESDAY, SEPTEMBER 25, 1984", "9/8/97", "jun 17, 2013"]
+ALTERNATIVE = re.compile(r"^(\d+)\t(\d+)\t(-?\d+\.\d{4})\t(.*)$")
+
+
+def test_convert_with_beam_prints_scored_alternatives(date_model):
+    r = attnseq_cmd("convert", date_model, *BEAM_INPUTS, "--beam", "4", "--n-best", "3",
+                    "--alpha", "0.6", "--beta", "0.2")
+    assert r.returncode == 0 and r.stderr == ""
+    rows = [ALTERNATIVE.match(line) for line in r.stdout.splitlines()]
+    assert len(rows) == 9 and all(rows), r.stdout
+    assert [(int(m[1]), int(m[2])) for m in rows] == [(n, k) for n in (1, 2, 3) for k in (1, 2, 3)]
+    conv = Converter.load(date_model)
+    expected = conv.alternatives(BEAM_INPUTS, conv.beam(beam=4, n_best=3, alpha=0.6, beta=0.2))
+    for m, (out, score) in zip(rows, [a for alts in expected for a in alts], strict=True):
+        assert m[4] == out and float(m[3]) == pytest.approx(score, abs=2e-4)
+    scores = [float(m[3]) for m in rows]
+    assert all(scores[i] >= scores[i + 1] for i in (0, 1, 3, 4, 6, 7))
+
+
+def test_convert_with_beam_one_is_greedy(date_model):
+    lines = "\n".join(BEAM_INPUTS) + "\n"
+    greedy = attnseq_cmd("convert", date_model, stdin=lines)
+    beam = attnseq_cmd("convert", date_model, "--beam", "1", stdin=lines)
+    assert greedy.returncode == beam.returncode == 0
+    assert beam.stdout == greedy.stdout and len(beam.stdout.splitlines()) == 3
+
+
+def test_eval_with_beam_reports_its_settings(date_model):
+    r = attnseq_cmd("eval", date_model, "--beam", "3", "--alpha", "0.6")
+    assert r.returncode == 0, r.stderr
+    m = ACCURACY.match(r.stdout.splitlines()[0])
+    assert m and m[1] == "its test split (beam 3, alpha 0.6)"
+    conv = Converter.load(date_model)
+    test = Task.from_source(conv.meta["data"]).test
+    correct = conv.correct(test, search=conv.beam(beam=3, alpha=0.6))
+    assert (int(m[2]), int(m[3])) == (int(correct.sum()), len(test))
+
+
+def test_attention_with_beam_draws_the_chosen_hypothesis(date_model, tmp_path):
+    out = tmp_path / "beam.png"
+    r = attnseq_cmd("attention", date_model, "9/8/97", "--beam", "3", "--max-length", "4",
+                    "--out", out)
+    assert r.returncode == 0, r.stderr
+    conv = Converter.load(date_model)
+    best = conv.convert(["9/8/97"], search=conv.beam(beam=3, max_length=4))[0]
+    assert len(best) == 4  # cut at four tokens: not what greedy prints
+    assert r.stdout.splitlines() == [f"9/8/97 -> {best}", f"wrote {out}"]
+    assert out.stat().st_size > 0
+
+
+@pytest.mark.parametrize("options, line", [
+    (["--beam", "0"], "attnseq convert: error: argument --beam: expected a positive integer, "
+                      "got '0' (see attnseq convert --help)"),
+    (["--beam", "2", "--n-best", "3"],
+     "attnseq convert: error: n_best must be at most the beam width 2, got 3"),
+    (["--beam", "2", "--alpha", "-0.5"],
+     "attnseq convert: error: alpha must be a non-negative number, got -0.5"),
+    (["--beam", "2", "--beta", "-1"],
+     "attnseq convert: error: beta must be a non-negative number, got -1.0"),
+    (["--beam", "2", "--min-length", "6", "--max-length", "5"],
+     "attnseq convert: error: min_length must be at most max_length 5, got 6"),
+    (["--beam", "2", "--max-length", "0"],
+     "attnseq convert: error: argument --max-length: expected a positive integer, got '0' "
+     "(see attnseq convert --help)"),
+    (["--alpha", "0.6", "--n-best", "2"],
+     "attnseq convert: error: --n-best, --alpha need --beam K"),
+])
+def test_bad_beam_settings(date_model, options, line):
+    assert_fails(attnseq_cmd("convert", date_model, "9/8/97", *options), line)
+
+
+@pytest.mark.parametrize("command", ["eval", "attention"])
+def test_bad_beam_settings_of_eval_and_attention(date_model, tmp_path, command):
+    extra = ["9/8/97", "--out", tmp_path / "a.png"] if command == "attention" else []
+    r = attnseq_cmd(command, date_model, *extra, "--beam", "3", "--min-length", "40")
+    assert_fails(r, f"attnseq {command}: error: min_length must be at most max_length "
+                    f"{Converter.load(date_model).output_len}, got 40")
+    assert not (tmp_path / "a.png").exists()
+
+
+def test_coverage_penalty_needs_attention(tmp_path):
+    out = tmp_path / "baseline"
+    assert attnseq_cmd("train", *TINY, "--model", "baseline", "--samples", "100",
+                       "--out", out).returncode == 0
+    assert_fails(attnseq_cmd("convert", out, "9/8/97", "--beam", "2", "--beta", "0.1"),
+                 "attnseq convert: error: beta (the coverage penalty) needs a model with "
+                 "attention")
+
+
+# -- gnmt ------------------------------------------------------------------------------------
+
+def test_gnmt_trains_converts_evaluates_and_draws_attention(tmp_path, capsys):
+    out = tmp_path / "gnmt"
+    assert cli.main(["train", *TINY, "--model", "gnmt", "--layers", "3", "--dropout", "0.1",
+                     "--samples", "60", "--out", str(out)]) == 0
+    conv = Converter.load(out)
+    assert conv.config.model == "gnmt" and conv.config.num_layers == 3
+    capsys.readouterr()
+    assert cli.main(["convert", str(out), "9/8/97", "jun 17, 2013"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+    assert cli.main(["eval", str(out)]) == 0
+    assert ACCURACY.match(capsys.readouterr().out.splitlines()[0])
+    assert cli.main(["attention", str(out), "9/8/97", "--out", str(tmp_path / "a.png")]) == 0
+    assert (tmp_path / "a.png").stat().st_size > 0
+
+
+def test_compare_trains_attention_and_gnmt_each_with_its_own_defaults(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    assert cli.main(["compare", "--models", "attention,gnmt", *TINY, "--samples", "60",
+                     "--out", str(out)]) == 0
+    assert Converter.load(out / "attention").config.num_layers == 1
+    gnmt = Converter.load(out / "gnmt").config
+    assert (gnmt.model, gnmt.encoder, gnmt.num_layers, gnmt.residual) == ("gnmt", "bi", 3, True)

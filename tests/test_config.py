@@ -27,7 +27,7 @@ def test_unknown_model_is_refused_with_the_choices():
     with pytest.raises(AttnseqError) as info:
         ModelConfig(model="transformer")
     assert str(info.value) == (
-        "unknown model 'transformer'; choose from baseline, peeky, attention")
+        "unknown model 'transformer'; choose from baseline, peeky, attention, gnmt")
 
 
 @pytest.mark.parametrize("name", SIZES)
@@ -95,10 +95,10 @@ def test_from_dict_validates_values():
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_build_model_follows_the_config(name):
-    c = ModelConfig(model=name, wordvec_size=3, hidden_size=5)
+    c = ModelConfig(model=name, wordvec_size=3, hidden_size=6)  # even: GNMT halves it
     model = build_model(c, 11, pad_id=0, seed=0)
     assert type(model) is MODELS[name]
-    assert (model.vocab_size, model.wordvec_size, model.hidden_size) == (11, 3, 5)
+    assert (model.vocab_size, model.wordvec_size, model.hidden_size) == (11, 3, 6)
     assert model.params[0].shape == (11, 3)  # the encoder's embedding comes first
     assert model.pad_id == 0
 
@@ -109,3 +109,17 @@ def test_build_model_is_seeded():
     other = build_model(c, 9, seed=5)
     assert all((p == q).all() for p, q in zip(a.params, b.params, strict=True))
     assert any((p != q).any() for p, q in zip(a.params, other.params, strict=True))
+
+
+@pytest.mark.parametrize("name, own", [("baseline", ("uni", 1, False)),
+                                       ("attention", ("uni", 1, False)),
+                                       ("gnmt", ("bi", 3, True))])
+def test_fields_left_to_the_model_are_saved_as_its_own_defaults(name, own):
+    c = ModelConfig(model=name, hidden_size=6)
+    assert (c.encoder, c.num_layers, c.residual) == own
+    d = json.loads(json.dumps(c.to_dict()))
+    assert (d["encoder"], d["num_layers"], d["residual"]) == own  # explicit in a checkpoint
+    assert ModelConfig.from_dict(d) == c
+    explicit = ModelConfig(model=name, hidden_size=6, encoder=own[0], num_layers=own[1],
+                           residual=own[2])
+    assert explicit == c

@@ -235,3 +235,70 @@ def test_attention_refuses_bad_input():
     with pytest.raises(AttnseqError) as info:
         make().attention(["€"])
     assert str(info.value) == "unknown character '€' in input '€'"
+
+
+# -- beam search -----------------------------------------------------------------------------
+
+def ending(model="attention", seed=0):
+    """A converter whose untrained model's outputs vary and often end early: parameters from
+    N(0, 0.5²), the end token's output bias raised."""
+    conv = make(model, seed=seed)
+    rng = np.random.default_rng(seed)
+    for p in conv.model.params:
+        p[...] = rng.standard_normal(p.shape) * 0.5
+    conv.model.decoder.affine.params[1][VOCAB.end_id] += 2.0
+    return conv
+
+
+BEAM_TEXTS = ["5/6/07", "jun 17, 2013", "0123456789abcd", "a", "x 9", "2013-06-17"]
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_beam_one_converts_and_scores_as_greedy(name):
+    conv = ending(name, seed=3)
+    greedy_out = conv.convert(BEAM_TEXTS)
+    assert any(len(out) < A_LEN for out in greedy_out), "nothing ends early: a weak test"
+    assert conv.convert(BEAM_TEXTS, search=conv.beam(beam=1)) == greedy_out
+    pairs = [(text, out if k % 2 else "1") for k, (text, out) in
+             enumerate(zip(BEAM_TEXTS, greedy_out))]
+    answers, correct = conv.predict(pairs, search=conv.beam(beam=1))
+    assert answers == greedy_out
+    assert correct.tolist() == conv.correct(pairs).tolist()
+    assert conv.accuracy(pairs, search=conv.beam(beam=1)) == conv.accuracy(pairs)
+
+
+def test_alternatives_are_the_best_hypotheses_with_their_scores():
+    conv = ending(seed=5)
+    search = conv.beam(beam=4, n_best=3, alpha=0.6, beta=0.2)
+    alternatives = conv.alternatives(BEAM_TEXTS, search, batch_size=4)
+    hypotheses = conv.hypotheses(BEAM_TEXTS, search)
+    for alts, hyps in zip(alternatives, hypotheses, strict=True):
+        assert len(alts) == 3
+        # float32 sums differ in their last bits between batches of 4 and of 6
+        assert [a for a, _ in alts] == [VOCAB.decode(h.tokens) for h in hyps]
+        np.testing.assert_allclose([s for _, s in alts], [h.score for h in hyps], rtol=1e-5)
+        assert [s for _, s in alts] == sorted((s for _, s in alts), reverse=True)
+    # Asking for more alternatives only searches longer: the best one stays the best.
+    best = conv.convert(BEAM_TEXTS, search=conv.beam(beam=4, alpha=0.6, beta=0.2))
+    assert best == [alts[0][0] for alts in alternatives]
+    answers, correct = conv.predict([(t, b) for t, b in zip(BEAM_TEXTS, best)],
+                                    search=conv.beam(beam=4, alpha=0.6, beta=0.2))
+    assert answers == best and correct.all()
+
+
+def test_beam_attention_is_the_chosen_hypothesis():
+    conv = ending(seed=6)
+    greedy_maps = conv.attention(BEAM_TEXTS)
+    for (i, o, w), (bi, bo, bw) in zip(greedy_maps, conv.attention(BEAM_TEXTS,
+                                                                  conv.beam(beam=1))):
+        assert (i, o) == (bi, bo)
+        np.testing.assert_allclose(bw, w, rtol=1e-5, atol=1e-7)
+    search = conv.beam(beam=5, alpha=0.6)
+    best = conv.hypotheses(BEAM_TEXTS, search)
+    for text, hyps, (in_tokens, out_tokens, w) in zip(BEAM_TEXTS, best,
+                                                      conv.attention(BEAM_TEXTS, search)):
+        assert "".join(out_tokens) == VOCAB.decode(hyps[0].tokens)
+        assert w.shape == (len(out_tokens), len(text))
+        # the reversal undone: input character j sat in encoder column Q_LEN - 1 - j
+        np.testing.assert_array_equal(w, hyps[0].attention[: len(out_tokens),
+                                                           Q_LEN - len(text):][:, ::-1])

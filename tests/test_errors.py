@@ -13,6 +13,7 @@ from attnseq.errors import (
     fraction,
     integer_at_least,
     non_negative_int,
+    non_negative_number,
     optional,
     positive_int,
     positive_number,
@@ -82,3 +83,15 @@ def test_argument_types_refuse_in_one_line(parse, what, text):
     with pytest.raises(argparse.ArgumentTypeError) as info:
         parse(text)
     assert str(info.value) == f"expected {what}, got {text!r}"
+
+
+@pytest.mark.parametrize("value", [-0.1, float("inf"), float("nan"), True, "1"])
+def test_non_negative_number_refuses(value):
+    with pytest.raises(AttnseqError) as info:
+        non_negative_number("alpha", value)
+    assert str(info.value) == f"alpha must be a non-negative number, got {value!r}"
+
+
+def test_non_negative_number_accepts_zero_and_numpy_floats():
+    assert non_negative_number("beta", 0) == 0.0 and isinstance(non_negative_number("b", 0), float)
+    assert non_negative_number("beta", np.float32(0.5)) == 0.5

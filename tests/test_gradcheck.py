@@ -5,7 +5,8 @@ import pytest
 
 from attnseq import gradcheck
 from attnseq import layers as L
-from attnseq.gradcases import LayerRow, all_cases, case, layer_cases, model_cases
+from attnseq import cli
+from attnseq.gradcases import MODEL_ROWS, LayerRow, all_cases, case, layer_cases, model_cases
 from attnseq.gradcheck import check, numerical_gradient, relative_error
 from attnseq.models import MODELS
 
@@ -78,8 +79,8 @@ def test_a_backward_returning_fewer_gradients_than_the_row_names_fails(monkeypat
 
 
 def test_model_cases_cover_all_model_params():
-    for case in model_cases():
-        model = MODELS[case.name](9, 4, 5)
+    for row, case in zip(MODEL_ROWS, model_cases(), strict=True):
+        model = MODELS[case.name](9, 4, row.hidden)
         assert len(case.params) == len(case.grads) == len(model.params)
 
 
@@ -179,3 +180,45 @@ def test_check_uses_eps(monkeypatch):
     monkeypatch.setattr(gradcheck, "numerical_gradient", spy)
     check(_case("Affine"), eps=1e-4)
     assert seen and all(e == 1e-4 for e in seen)
+
+
+# --------------------------------------------------------------------------- GNMT
+
+
+def test_gnmt_cases_are_listed_by_the_gradcheck_command(monkeypatch, capsys):
+    monkeypatch.setattr(gradcheck, "check", lambda case: {"param0": 0.0})  # the listing only
+    assert cli.main(["gradcheck"]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()[:-1]]
+    assert {"gnmt", "gnmt[layers=4,dropout]", "gnmt[layers=2,additive]",
+            "gnmt[layers=3,sum,general]", "TimeStackedLSTM[side,residual_from=3]"} <= set(names)
+
+
+def test_gnmt_check_sees_its_residual_connections(monkeypatch):
+    """GNMT's skips start at layer 3: a backward that forgets them fails the check of its
+    default three layers and of four, and cannot fail that of two, which has none."""
+    original = L.TimeStackedLSTM.backward
+
+    def without_skips(self, *args):
+        self.residual = False
+        try:
+            return original(self, *args)
+        finally:
+            self.residual = True
+
+    monkeypatch.setattr(L.TimeStackedLSTM, "backward", without_skips)
+    assert max(check(_case("gnmt")).values()) > 1e-3
+    assert max(check(_case("gnmt[layers=4,dropout]")).values()) > 1e-3
+    assert max(check(_case("gnmt[layers=2,additive]")).values()) < 1e-6
+
+
+def test_gnmt_check_sees_the_context_fed_to_the_upper_layers(monkeypatch):
+    original = L.TimeStackedLSTM.backward
+
+    def lost_side(self, *args):
+        d = original(self, *args)
+        if self.side_width is None:  # the encoder's stack reads no side input
+            return d
+        return d[0], d[1] * 0.99
+
+    monkeypatch.setattr(L.TimeStackedLSTM, "backward", lost_side)
+    assert max(check(_case("gnmt")).values()) > 1e-4

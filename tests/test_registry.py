@@ -53,7 +53,7 @@ def test_the_default_must_be_an_entry():
 
 
 @pytest.mark.parametrize("registry, names, default", [
-    (MODELS, ["baseline", "peeky", "attention"], "attention"),
+    (MODELS, ["baseline", "peeky", "attention", "gnmt"], "attention"),
     (SCORES, ["dot", "scaled", "general", "additive"], "dot"),
     (MERGES, ["concat", "sum"], "concat"),
     (ENCODERS, ["uni", "bi"], "uni"),

@@ -107,6 +107,25 @@ def test_the_figure_draws_the_maps_input_along_x(trained):
     assert [t.get_text() for t in heatmaps[2].get_xticklabels()][4] == SPACE
 
 
+def test_the_figure_draws_the_beam_searchs_chosen_hypothesis(trained):
+    conv, pairs = trained
+    texts = [pairs[2].question, "1997 09 08"]
+    search = conv.beam(beam=3, alpha=0.6, max_length=5)  # cut short: 5 rows, no end token
+    fig, maps = attention_figure(conv, texts, search=search)
+    heatmaps = [ax for ax in fig.axes if ax.images and ax.get_label() != "<colorbar>"]
+    assert len(heatmaps) == 2
+    for ax, m, text, hyps in zip(heatmaps, maps, texts, conv.hypotheses(texts, search),
+                                 strict=True):
+        assert m.outputs == [conv.vocab.id_to_token(i) for i in hyps[0].tokens]
+        assert len(m.outputs) == 5 and m.inputs == list(text)
+        assert np.array_equal(np.asarray(ax.images[0].get_array()), m.weights)
+        # input character j sat in encoder column question_len - 1 - j (reversed input)
+        cols = conv.config.question_len - 1 - np.arange(len(text))
+        np.testing.assert_array_equal(m.weights, hyps[0].attention[:, cols])
+    greedy_maps = attention_figure(conv, texts)[1]
+    assert [m.outputs for m in maps] != [m.outputs for m in greedy_maps]
+
+
 def test_attention_png_size_and_not_blank(trained, tmp_path):
     conv, pairs = trained
     for n, (cols, rows) in {1: (1, 1), 2: (2, 1), 3: (2, 2)}.items():

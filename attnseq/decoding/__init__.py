@@ -3,13 +3,16 @@
 * ``protocol``: what a model offers to be decoded (``Decodable``: ``start`` and ``step``), what
   its state is (arrays only, batch-first), and ``select``, which reorders a state's rows;
 * ``greedy``: the most likely token at every step, for a whole batch at once;
+* ``beam``: beam search with length and coverage penalties (``BeamSearch``, ``beam_search``),
+  batched over inputs and beams, returning scored ``Hypothesis``es;
 * ``batching``: how many inputs are split into batches of like inputs and spread over threads
   (``decode_in_batches``), whatever the algorithm.
 """
 
 from attnseq.decoding.batching import DEFAULT_BATCH, decode_in_batches
+from attnseq.decoding.beam import BeamSearch, Hypothesis, beam_search, log_softmax
 from attnseq.decoding.greedy import greedy
 from attnseq.decoding.protocol import Decodable, input_attention, select
 
-__all__ = ["DEFAULT_BATCH", "Decodable", "decode_in_batches", "greedy", "input_attention",
-           "select"]
+__all__ = ["DEFAULT_BATCH", "BeamSearch", "Decodable", "Hypothesis", "beam_search",
+           "decode_in_batches", "greedy", "input_attention", "log_softmax", "select"]

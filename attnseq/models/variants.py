@@ -15,6 +15,11 @@ a name no registry holds and the combinations that mean nothing, and
 ``lstm_stack``/``score_layer`` build the layers an option asks for, drawing their weights from
 the model's ``Initializer``.
 
+The GNMT model (``attnseq.models.gnmt``) takes the same options with its own defaults,
+``GNMT_DEFAULTS``: its bidirectional bottom encoder layer and its residual connections are
+part of the architecture, so ``check_gnmt`` refuses ``encoder="uni"``, ``residual=False`` and
+input feeding, and takes ``num_layers``, ``dropout``, ``score`` and ``bi_merge`` as options.
+
 Widths. Every encoder state is H wide whatever the options, so that the dot scores compare
 vectors of the same width and the decoder's layers can start from the encoder's states: with
 ``bi_merge="concat"`` each direction is H/2 wide (H must be even), with "sum" each is H wide.
@@ -52,6 +57,9 @@ VARIANT_DEFAULTS = MappingProxyType({
     "score": SCORES.default,
     "input_feeding": False,
 })
+# GNMT's arrangement at its smallest: three layers, the third with a skip in encoder and decoder
+GNMT_DEFAULTS = MappingProxyType({**VARIANT_DEFAULTS, "encoder": "bi", "num_layers": 3,
+                                  "residual": True})
 
 
 def check_variant(hidden_size: int, *, encoder, bi_merge, num_layers, residual, dropout, score,
@@ -78,9 +86,33 @@ def check_variant(hidden_size: int, *, encoder, bi_merge, num_layers, residual, 
         raise AttnseqError(f"input_feeding works with num_layers 1 only, got {num_layers}")
 
 
+def check_gnmt(hidden_size: int, *, encoder, bi_merge, num_layers, residual, dropout, score,
+               input_feeding) -> None:
+    """``check_variant`` for the GNMT model, after the rules of its fixed arrangement."""
+    ENCODERS.check(encoder)
+    boolean("residual", residual)
+    positive_int("num_layers", num_layers)
+    boolean("input_feeding", input_feeding)
+    if encoder != "bi":
+        raise AttnseqError(f"model 'gnmt' has a bidirectional bottom encoder layer: encoder "
+                           f"must be 'bi', got {encoder!r}")
+    if not residual:
+        raise AttnseqError("model 'gnmt' has residual connections from layer 3 up: residual "
+                           "must be true, got False")
+    if input_feeding:
+        raise AttnseqError("input_feeding needs model 'attention', not 'gnmt' (gnmt feeds "
+                           "the context to the layers above the bottom one)")
+    if num_layers < 2:
+        raise AttnseqError(f"model 'gnmt' needs num_layers >= 2 (the context feeds the layers "
+                           f"above the bottom one), got {num_layers}")
+    check_variant(hidden_size, encoder=encoder, bi_merge=bi_merge, num_layers=num_layers,
+                  residual=residual, dropout=dropout, score=score, input_feeding=input_feeding)
+
+
 def lstm_stack(init: Initializer, D: int, H: int, *, num_layers: int = 1,
                bidirectional: bool = False, bi_merge: str = "concat", residual: bool = False,
-               dropout: float = 0.0, stateful: bool = False, embedding=None) -> TimeStackedLSTM:
+               dropout: float = 0.0, stateful: bool = False, embedding=None,
+               residual_from: int = 2) -> TimeStackedLSTM:
     """``num_layers`` LSTMs of width H over D-wide inputs, the bottom one bidirectional if asked.
 
     With ``embedding`` (V, D), a one-directional bottom layer reads token ids through it (an
@@ -88,7 +120,7 @@ def lstm_stack(init: Initializer, D: int, H: int, *, num_layers: int = 1,
     ``FastTimeLSTM``s. Weights are drawn bottom-up (for a bidirectional layer: forward
     direction first), so a one-layer stack draws exactly what a lone LSTM would. The dropout
     masks get their own Generator, spawned from the initializer's: it does not shift the
-    weights' stream.
+    weights' stream. ``residual_from`` is the first layer (from 1) with a skip.
     """
     if bidirectional:
         if embedding is not None:
@@ -101,7 +133,8 @@ def lstm_stack(init: Initializer, D: int, H: int, *, num_layers: int = 1,
         layers = [FastTimeLSTM(*init.lstm(D, H), stateful=stateful)]
     layers += [FastTimeLSTM(*init.lstm(H, H), stateful=stateful) for _ in range(num_layers - 1)]
     rng = init.rng.spawn(1)[0] if dropout > 0 else None
-    return TimeStackedLSTM(layers, residual=residual, dropout=dropout, rng=rng)
+    return TimeStackedLSTM(layers, residual=residual, dropout=dropout, rng=rng,
+                           residual_from=residual_from)
 
 
 def score_layer(name: str, H: int, init: Initializer):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from attnseq.decoding import select
-from attnseq.models import MODELS, AttentionSeq2seq
+from attnseq.models import GNMT, MODELS, AttentionSeq2seq
 
 V, PAD, START = 9, 0, 1
 
@@ -16,6 +16,8 @@ MODEL_CASES = {
                                                            "residual": True}),
     "attention[input-feeding,additive]": (AttentionSeq2seq, {"input_feeding": True,
                                                              "score": "additive"}),
+    "gnmt[layers=4,dropout,general]": (GNMT, {"num_layers": 4, "dropout": 0.3,
+                                              "score": "general"}),
 }
 
 

@@ -11,7 +11,7 @@ from attnseq import cli
 from attnseq.config import ModelConfig
 from attnseq.converter import Converter
 from attnseq.errors import AttnseqError
-from attnseq.models import AttentionSeq2seq
+from attnseq.models import MODELS, AttentionSeq2seq
 
 
 def config(hidden_size=32, **options):
@@ -47,6 +47,19 @@ REFUSED = [
     ({"model": "peeky", "num_layers": 2}, "num_layers=2 needs model 'attention', not 'peeky'"),
     ({"model": "baseline", "score": "general"},
      "score='general' needs model 'attention', not 'baseline'"),
+    # GNMT's arrangement fixes what the attention model leaves open (tests/models/test_gnmt.py)
+    ({"model": "gnmt", "encoder": "uni"}, "model 'gnmt' has a bidirectional bottom encoder "
+     "layer: encoder must be 'bi', got 'uni'"),
+    ({"model": "gnmt", "residual": False}, "model 'gnmt' has residual connections from layer 3 "
+     "up: residual must be true, got False"),
+    ({"model": "gnmt", "input_feeding": True}, "input_feeding needs model 'attention', not "
+     "'gnmt' (gnmt feeds the context to the layers above the bottom one)"),
+    ({"model": "gnmt", "num_layers": 1}, "model 'gnmt' needs num_layers >= 2 (the context "
+     "feeds the layers above the bottom one), got 1"),
+    ({"model": "gnmt", "hidden_size": 7}, "encoder 'bi' with bi_merge 'concat' needs an even "
+     "hidden_size (each direction is half of it), got 7"),
+    ({"model": "gnmt", "dropout": 1.5}, "dropout must be a number in [0, 1), got 1.5"),
+    ({"model": "gnmt", "encoder": "both"}, "encoder must be one of uni, bi, got 'both'"),
 ]
 
 
@@ -55,11 +68,12 @@ def test_config_refuses_bad_combinations(options, message):
     with pytest.raises(AttnseqError) as info:
         ModelConfig(**options)
     assert str(info.value) == message
-    if "model" not in options:  # the model refuses them alike
-        options = dict(options)
+    options = dict(options)
+    model = options.pop("model", "attention")
+    if model in ("attention", "gnmt"):  # the models that take the options refuse them alike
         H = options.pop("hidden_size", 8)
         with pytest.raises(AttnseqError) as info:
-            AttentionSeq2seq(13, 4, H, **options)
+            MODELS[model](13, 4, H, **options)
         assert str(info.value) == message
 
 

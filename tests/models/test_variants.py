@@ -1,8 +1,9 @@
 """The attention model's variants: they learn, decode as they train, and save and load.
 
-The toy task: a question is 3–6 random digits, its answer the same digits reversed; the
-vocabulary is the ten digits plus the special tokens, and ``Converter`` encodes the pairs as
-for any model (padding, input reversal, start and end tokens).
+The toy task (the ``reverse_pairs`` fixture): a question is 3–6 random digits, its answer the
+same digits reversed; the vocabulary is the ten digits plus the special tokens, and
+``Converter`` encodes the pairs as for any model (padding, input reversal, start and end
+tokens).
 """
 
 import numpy as np
@@ -15,8 +16,6 @@ from attnseq.layers import AdditiveScore, DotScore, GeneralScore, TimeBiLSTM
 from attnseq.models.attention import AttentionDecoder
 from attnseq.models.input_feeding import InputFeedingDecoder
 from attnseq.models.seq2seq import Seq2seq
-from attnseq.optim import Adam
-from attnseq.train import STOP, Trainer
 
 VOCAB = Vocab.from_texts(["0123456789"])
 Q_LEN = A_LEN = 6
@@ -34,33 +33,17 @@ VARIANTS = {
 }
 
 
-def reverse_pairs(seed: int, n: int):
-    rng = np.random.default_rng(seed)
-    pairs = []
-    for _ in range(n):
-        digits = "".join(str(d) for d in rng.integers(0, 10, int(rng.integers(3, 7))))
-        pairs.append((digits, digits[::-1]))
-    return pairs
-
-
 def config(hidden_size=32, **options):
     return ModelConfig(model="attention", wordvec_size=16, hidden_size=hidden_size,
                        question_len=Q_LEN, answer_len=A_LEN, **options)
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS))
-def trained(request):
+def trained(request, reverse_pairs, train_until_exact):
     """Each variant (float32, H=32) trained by the Trainer on 64 pairs until all are exact."""
     pairs = reverse_pairs(0, 64)
     conv = Converter.create(config(**VARIANTS[request.param]), VOCAB, seed=0)
-    xs, ts = conv.encode(pairs)
-    trainer = Trainer(conv.model, Adam(0.01), max_grad_norm=5.0, rng=0, epochs=600,
-                      batch_size=64)
-
-    def every_pair_exact(epoch, record):
-        return STOP if epoch % 10 == 0 and conv.accuracy(pairs) == 1.0 else None
-
-    history = trainer.fit(xs, ts, callbacks=[every_pair_exact], progress=False)
+    history = train_until_exact(conv, pairs)
     return request.param, conv, pairs, history
 
 
@@ -105,7 +88,8 @@ def weights_of(decoder):
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
-def test_teacher_forced_scores_equal_running_step_along_the_teacher_tokens(name):
+def test_teacher_forced_scores_equal_running_step_along_the_teacher_tokens(name,
+                                                                          reverse_pairs):
     conv = Converter.create(config(hidden_size=8, **VARIANTS[name]), VOCAB, seed=1,
                             dtype=np.float64)
     model = randomised(conv.model, seed=2)
@@ -123,7 +107,7 @@ def test_teacher_forced_scores_equal_running_step_along_the_teacher_tokens(name)
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
-def test_attention_weights_of_generate_skip_padding(name):
+def test_attention_weights_of_generate_skip_padding(name, reverse_pairs):
     conv = Converter.create(config(hidden_size=8, **VARIANTS[name]), VOCAB, seed=4)
     xs, _ = conv.encode(reverse_pairs(5, 7))
     ids, weights = conv.model.generate(xs, VOCAB.start_id, 4, return_attention=True)
@@ -133,7 +117,7 @@ def test_attention_weights_of_generate_skip_padding(name):
     assert padded.any() and np.all(weights[padded] == 0.0)
 
 
-def test_default_options_are_the_books_model():
+def test_default_options_are_the_books_model(reverse_pairs):
     # The default variant takes the encoder's final state through ``h0``; the base class's
     # path, the book's (the decoder reads enc_hs[:, -1] itself), must give the same loss and
     # the same gradients.
@@ -188,7 +172,7 @@ def test_params_are_deterministic_and_bound(name):
                for p, g in zip(a.params, a.grads, strict=True))
 
 
-def test_decoding_never_drops_out():
+def test_decoding_never_drops_out(reverse_pairs):
     conv = Converter.create(config(hidden_size=8, num_layers=2, dropout=0.5), VOCAB, seed=0)
     model = conv.model
     xs, _ = conv.encode(reverse_pairs(10, 8))
@@ -204,7 +188,7 @@ def test_decoding_never_drops_out():
     assert model.training and model.encoder.lstm.dropouts[0].training  # mode restored
 
 
-def test_dropout_follows_train_mode():
+def test_dropout_follows_train_mode(reverse_pairs):
     conv = Converter.create(config(hidden_size=8, num_layers=2, dropout=0.5), VOCAB, seed=0)
     model = conv.model
     xs, ts = conv.encode(reverse_pairs(9, 8))
@@ -217,7 +201,8 @@ def test_dropout_follows_train_mode():
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
-def test_backward_writes_grads_in_place_and_is_pure(name, model_backward_twice):
+def test_backward_writes_grads_in_place_and_is_pure(name, model_backward_twice,
+                                                    reverse_pairs):
     conv = Converter.create(config(hidden_size=8, **VARIANTS[name]), VOCAB, seed=5,
                             dtype=np.float64)
     model = randomised(conv.model, seed=6)
