@@ -4,7 +4,7 @@ tests/models/test_decoder_protocol.py.)"""
 
 import numpy as np
 from attnseq.backend import INDEX_DTYPE
-from attnseq.decoding import decode_in_batches, greedy, input_attention, select
+from attnseq.decoding import EQUAL_ROWS, decode_in_batches, greedy, input_attention, select, stepped
 
 V, TE = 10, 4
 
@@ -124,10 +124,20 @@ def test_input_attention_follows_each_rows_columns():
 def test_select_takes_rows_in_the_order_given_repeats_allowed():
     state = {"h": np.arange(6.0).reshape(3, 2), "mask": np.array([True, False, True])}
     picked = select(state, np.array([2, 0, 0]))
-    assert set(picked) == {"h", "mask"}
+    assert set(picked) == {"h", "mask", EQUAL_ROWS}
+    np.testing.assert_array_equal(picked[EQUAL_ROWS], [2, 0, 0])  # rows 1 and 2 are equal
     np.testing.assert_array_equal(picked["h"], [[4.0, 5.0], [0.0, 1.0], [0.0, 1.0]])
     np.testing.assert_array_equal(picked["mask"], [True, True, True])
     np.testing.assert_array_equal(state["h"], np.arange(6.0).reshape(3, 2))  # untouched
+    again = select(picked, np.array([1, 1]))  # a new selection says which rows it copied
+    np.testing.assert_array_equal(again[EQUAL_ROWS], [1, 1])
+
+
+def test_stepped_drops_the_equal_rows_mark():
+    state = select({"h": np.zeros((2, 3)), "enc_hs": np.ones((2, 4, 3))}, np.array([0, 0]))
+    new = stepped(state, h=np.ones((2, 3)))
+    assert set(new) == {"h", "enc_hs"} and new["enc_hs"] is state["enc_hs"]
+    np.testing.assert_array_equal(new["h"], np.ones((2, 3)))
 
 
 def test_decode_in_batches_groups_like_inputs_and_lengths():

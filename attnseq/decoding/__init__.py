@@ -12,7 +12,8 @@
 from attnseq.decoding.batching import DEFAULT_BATCH, decode_in_batches
 from attnseq.decoding.beam import BeamSearch, Hypothesis, beam_search, log_softmax
 from attnseq.decoding.greedy import greedy
-from attnseq.decoding.protocol import Decodable, input_attention, select
+from attnseq.decoding.protocol import EQUAL_ROWS, Decodable, input_attention, select, stepped
 
-__all__ = ["DEFAULT_BATCH", "BeamSearch", "Decodable", "Hypothesis", "beam_search",
-           "decode_in_batches", "greedy", "input_attention", "log_softmax", "select"]
+__all__ = ["DEFAULT_BATCH", "EQUAL_ROWS", "BeamSearch", "Decodable", "Hypothesis",
+           "beam_search", "decode_in_batches", "greedy", "input_attention", "log_softmax",
+           "select", "stepped"]

@@ -12,11 +12,13 @@ can keep, drop, repeat and reorder rows with ``select`` (beam search reorders it
 by their backpointers at every step) and go on stepping, and rows never mix: a row's logits
 depend on its own rows of the state alone.
 
-Two keys have a meaning for the algorithms. A model with attention puts the step's weights in
+A few keys have a meaning for the algorithms. A model with attention puts the step's weights in
 ``state["attention"]`` (N, K). When it attends over K of the Te input columns only (a speed-up
 of the attention models, ``attnseq.layers.attention.attention_state``), the state also holds
 ``state["attention_columns"]`` (N, K) ints, the input position of each of them;
-``input_attention`` puts weights back at their input positions.
+``input_attention`` puts weights back at their input positions. And ``select`` marks the
+rows it copied from one row (``EQUAL_ROWS``), so that the next step can compute their
+recurrent products once; a model may ignore the mark, and every step drops it (``stepped``).
 """
 
 from __future__ import annotations
@@ -40,10 +42,28 @@ class Decodable(Protocol):
         ...
 
 
+# The key under which ``select`` says which rows it copied from the same row (see select).
+EQUAL_ROWS = "equal_rows"
+
+
 def select(state: State, rows) -> State:
     """The state of ``rows`` (N',) indices into the batch, in that order, repeats allowed:
-    row i of the result is row rows[i] of ``state``."""
-    return {key: value[rows] for key, value in state.items()}
+    row i of the result is row rows[i] of ``state``.
+
+    The result also holds ``state[EQUAL_ROWS]`` = rows: rows copied from the same row are
+    equal, so the next ``step`` may compute what depends on the state alone once for each
+    (beam search copies a parent's state to each of its children). ``step`` reads it and
+    never returns it: after a step the rows differ again.
+    """
+    out = {key: value[rows] for key, value in state.items() if key != EQUAL_ROWS}
+    out[EQUAL_ROWS] = rows
+    return out
+
+
+def stepped(state: State, **changes) -> State:
+    """The state a ``step`` returns: ``state`` with ``changes``, less ``EQUAL_ROWS``."""
+    kept = {key: value for key, value in state.items() if key != EQUAL_ROWS}
+    return {**kept, **changes}
 
 
 def input_attention(weights, state: State, Te: int):

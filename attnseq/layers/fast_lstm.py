@@ -26,7 +26,7 @@ from attnseq.backend import xp
 from attnseq.layers.base import Layer, gather
 from attnseq.layers.core import Embedding
 from attnseq.layers.recurrent import TimeLSTM, gate_major, lstm_cell, lstm_cell_backward
-from attnseq.layers.shared_rows import PrefixPlan, input_projection
+from attnseq.layers.shared_rows import PrefixPlan, input_projection, recurrent_product
 
 
 def time_major(a):
@@ -160,12 +160,13 @@ class FastTimeLSTM(TimeLSTM):
         db[...] = dA.sum(axis=0)
         return dA @ Wx.T  # (R, D)
 
-    def step(self, x, h, c, keys=None):
+    def step(self, x, h, c, keys=None, same=None):
         """One inference step without caching: x (N, D), h, c (N, H) -> (h, c). ``keys``
-        (N,), when given, are equal where rows of x are (see ``input_projection``)."""
+        (N,), when given, are equal where rows of x are (see ``input_projection``); ``same``
+        (N,) where rows of h and c are (see ``recurrent_product``)."""
         Wx, Wh, b = self.params
         gates = input_projection(x, Wx, b, keys)  # (4, N, H), added to in place
-        gates += gate_major(h @ Wh)
+        gates += gate_major(recurrent_product(h, Wh, same))
         c_new, tanh_c, h_new = (xp.empty_like(c) for _ in range(3))
         lstm_cell(gates, c, c_new, tanh_c, h_new)
         return h_new, c_new
@@ -231,6 +232,7 @@ class EmbeddingLSTM(Layer):
     def backward(self, dhs):
         self.embed.backward(self.lstm.run_backward(dhs))
 
-    def step(self, ids, h, c):
-        """ids (N,) -> (h, c), each (N, H), from h, c (N, H); caches nothing."""
-        return self.lstm.step(self.embed.params[0][ids], h, c, ids)
+    def step(self, ids, h, c, same=None):
+        """ids (N,) -> (h, c), each (N, H), from h, c (N, H); caches nothing. ``same`` as
+        in ``FastTimeLSTM.step``."""
+        return self.lstm.step(self.embed.params[0][ids], h, c, ids, same)

@@ -173,7 +173,9 @@ class TimeLSTM(Layer):
         self.dh, self.dc = dh, dc
         return dxs
 
-    def step(self, x, h, c):
-        """One inference step without caching: x (N, D), h, c (N, H) -> (h, c)."""
+    def step(self, x, h, c, same=None):
+        """One inference step without caching: x (N, D), h, c (N, H) -> (h, c). ``same``,
+        which rows of h are equal, is the fast layers' hint: the reference computes every
+        row."""
         _, c_new, _, h_new = lstm_step(*self.params, x, h, c)
         return h_new, c_new

@@ -18,13 +18,26 @@ from dataclasses import dataclass
 from attnseq.backend import xp
 from attnseq.layers.recurrent import gate_major
 
-# A projection looks for repeated tokens from this many rows on: below it, finding them costs
-# more than it saves.
+# Repeated rows are looked for from this many rows on: below it, finding them costs more than
+# it saves.
 MIN_ROWS_TO_DEDUPLICATE = 32
 # A step gathers the first rows of scattered runs only when that computes at most this share of
 # the rows that the contiguous plan would (see ``PrefixPlan.for_keys``); else it computes
 # rows :last + 1, which gathers and scatters nothing.
 SHARE_AT_MOST = 0.9
+
+
+def distinct_rows(keys):
+    """(first, inverse) for rows that ``keys`` (R,) ints say are equal: ``first`` (U,) one row
+    of each distinct key, ``inverse`` (R,) the position in ``first`` of every row's key; or
+    None when looking is not worth it (fewer than ``MIN_ROWS_TO_DEDUPLICATE`` rows, or more
+    than half of them distinct, or no keys)."""
+    if keys is None or keys.shape[0] < MIN_ROWS_TO_DEDUPLICATE:
+        return None
+    uniq, first, inverse = xp.unique(keys, return_index=True, return_inverse=True)
+    if 2 * uniq.shape[0] > keys.shape[0]:
+        return None
+    return first, inverse.reshape(-1)
 
 
 def input_projection(x, Wx, b, keys=None):
@@ -38,15 +51,26 @@ def input_projection(x, Wx, b, keys=None):
     """
     Wx4 = gate_major(Wx)  # (4, D, H): gate k's columns
     b4 = b.reshape(4, 1, -1)
-    if keys is not None and keys.shape[0] >= MIN_ROWS_TO_DEDUPLICATE:
-        uniq, first, inverse = xp.unique(keys, return_index=True, return_inverse=True)
-        if 2 * uniq.shape[0] <= keys.shape[0]:  # enough repetition to pay for the lookup
-            table = xp.matmul(x[first], Wx4)  # (4, U, H)
-            table += b4
-            return xp.take(table, inverse.reshape(-1), axis=1)
+    rows = distinct_rows(keys)
+    if rows is not None:
+        first, inverse = rows
+        table = xp.matmul(x[first], Wx4)  # (4, U, H)
+        table += b4
+        return xp.take(table, inverse, axis=1)
     out = xp.matmul(x, Wx4)  # (4, R, H), one gate after the other
     out += b4
     return out
+
+
+def recurrent_product(h, Wh, same=None):
+    """``h @ Wh`` for h (N, H), each distinct row once when ``same`` (N,) ints are equal where
+    rows of h are (the rows a decoding algorithm copied from one parent state; see
+    ``attnseq.decoding.protocol.select``)."""
+    rows = distinct_rows(same)
+    if rows is None:
+        return h @ Wh
+    first, inverse = rows
+    return xp.take(h[first] @ Wh, inverse, axis=0)
 
 
 def prefix_order(keys):

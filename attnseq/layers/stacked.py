@@ -143,12 +143,13 @@ class TimeStackedLSTM(Layer):
             self.dh = xp.stack([layer.dh for layer in self.layers], axis=1)  # (N, L, H)
         return dy if self.side_width is None else (dy, dside)
 
-    def step(self, x, h, c, side=None):
+    def step(self, x, h, c, side=None, same=None):
         """x (N, D) vectors or (N,) ids (what the bottom layer reads), h and c (N, L, H),
-        side (N, S) or None -> (out (N, H), h, c): one step of every layer."""
+        side (N, S) or None -> (out (N, H), h, c): one step of every layer. ``same`` (N,),
+        equal where rows of h and c are (``FastTimeLSTM.step``), goes to every layer."""
         h_new, c_new = xp.empty_like(h), xp.empty_like(c)
         for l, layer in enumerate(self.layers):
             inp = x if side is None else xp.concatenate([x, side], axis=1)
-            h_new[:, l], c_new[:, l] = layer.step(inp, h[:, l], c[:, l])
+            h_new[:, l], c_new[:, l] = layer.step(inp, h[:, l], c[:, l], same=same)
             x = h_new[:, l] + x if self.skips(l) else h_new[:, l]
         return x, h_new, c_new

@@ -18,7 +18,7 @@ decoder as ``h0`` and its gradient ``dh0`` handed back.
 from __future__ import annotations
 
 from attnseq.backend import xp
-from attnseq.decoding import greedy
+from attnseq.decoding import EQUAL_ROWS, greedy, stepped
 from attnseq.layers import Attention, TimeAffine, TimeAttention, gather
 from attnseq.layers.attention import attention_state
 from attnseq.models.init import Initializer
@@ -85,11 +85,11 @@ class AttentionDecoder:
         return {**attention_state(enc_hs, mask), "h": h, "c": xp.zeros_like(h)}
 
     def step(self, tokens, state):
-        out, h, c = self.lstm.step(tokens, state["h"], state["c"])
+        out, h, c = self.lstm.step(tokens, state["h"], state["c"], same=state.get(EQUAL_ROWS))
         context = self.step_attention.forward(state["enc_hs"], out, state.get("mask"))  # (N, H)
         logits = self.affine.forward(xp.concatenate([context, out], axis=1))
         weights = self.step_attention.attention_weight  # (N, K): over the kept columns
-        return logits, {**state, "h": h, "c": c, "attention": weights}
+        return logits, stepped(state, h=h, c=c, attention=weights)
 
 
 class AttentionSeq2seq(Seq2seq):

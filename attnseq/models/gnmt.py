@@ -31,6 +31,7 @@ beside the top layer, as the book's attention decoder does; GNMT's reads the top
 from __future__ import annotations
 
 from attnseq.backend import xp
+from attnseq.decoding import EQUAL_ROWS, stepped
 from attnseq.layers import (
     Attention,
     EmbeddingLSTM,
@@ -139,13 +140,14 @@ class GNMTDecoder:
 
     def step(self, tokens, state):
         h, c = state["h"], state["c"]
-        h1, c1 = self.bottom.step(tokens, h[:, 0], c[:, 0])
+        same = state.get(EQUAL_ROWS)
+        h1, c1 = self.bottom.step(tokens, h[:, 0], c[:, 0], same)
         context = self.step_attention.forward(state["enc_hs"], h1, state.get("mask"))  # (N, H)
-        top, h_up, c_up = self.upper.step(h1, h[:, 1:], c[:, 1:], side=context)
+        top, h_up, c_up = self.upper.step(h1, h[:, 1:], c[:, 1:], side=context, same=same)
         logits = self.affine.forward(xp.concatenate([context, top], axis=1))
-        return logits, {**state, "h": xp.concatenate([h1[:, None], h_up], axis=1),
-                        "c": xp.concatenate([c1[:, None], c_up], axis=1),
-                        "attention": self.step_attention.attention_weight}  # (N, K)
+        return logits, stepped(state, h=xp.concatenate([h1[:, None], h_up], axis=1),
+                               c=xp.concatenate([c1[:, None], c_up], axis=1),
+                               attention=self.step_attention.attention_weight)  # (N, K)
 
 
 class GNMT(AttentionSeq2seq):

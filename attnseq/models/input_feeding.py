@@ -25,6 +25,7 @@ This decoder has one LSTM layer (``check_variant`` refuses more).
 from __future__ import annotations
 
 from attnseq.backend import xp
+from attnseq.decoding import stepped
 from attnseq.layers import LSTM, Attention, TimeAffine, TimeEmbedding, gather
 from attnseq.layers.attention import attention_state
 from attnseq.layers.recurrent import gate_major, lstm_cell, lstm_cell_backward, lstm_step
@@ -159,5 +160,5 @@ class InputFeedingDecoder:
         _, c, _, h = lstm_step(*self.lstm.params, x, state["h"], state["c"])
         context = self.attention.forward(state["enc_hs"], h, state.get("mask"))  # (N, H)
         logits = self.affine.forward(xp.concatenate([context, h], axis=1))
-        return logits, {**state, "h": h, "c": c, "context": context,
-                        "attention": self.attention.attention_weight}
+        return logits, stepped(state, h=h, c=c, context=context,
+                               attention=self.attention.attention_weight)

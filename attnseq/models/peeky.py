@@ -13,6 +13,7 @@ the initial state.
 from __future__ import annotations
 
 from attnseq.backend import xp
+from attnseq.decoding import EQUAL_ROWS
 from attnseq.layers import FastTimeLSTM, TimeAffine, TimeEmbedding, gather
 from attnseq.models.init import Initializer
 from attnseq.models.seq2seq import Seq2seq
@@ -55,7 +56,7 @@ class PeekyDecoder:
     def step(self, tokens, state):
         peek = state["peek"]
         x = xp.concatenate([peek, self.embed.forward(tokens)], axis=1)
-        h, c = self.lstm.step(x, state["h"], state["c"])
+        h, c = self.lstm.step(x, state["h"], state["c"], same=state.get(EQUAL_ROWS))
         logits = self.affine.forward(xp.concatenate([peek, h], axis=1))
         return logits, {"peek": peek, "h": h, "c": c}
 

@@ -18,7 +18,7 @@ Without ``h0`` they start from enc_hs[:, -1], as the book's decoders do.
 from __future__ import annotations
 
 from attnseq.backend import xp
-from attnseq.decoding import greedy
+from attnseq.decoding import EQUAL_ROWS, greedy
 from attnseq.errors import positive_int
 from attnseq.layers import EmbeddingLSTM, TimeAffine, TimeEmbedding, TimeSoftmaxWithLoss, gather
 from attnseq.layers.shared_rows import prefix_order
@@ -90,7 +90,7 @@ class Decoder:
         return {"h": h, "c": xp.zeros_like(h)}
 
     def step(self, tokens, state):
-        h, c = self.lstm.step(tokens, state["h"], state["c"])
+        h, c = self.lstm.step(tokens, state["h"], state["c"], state.get(EQUAL_ROWS))
         return self.affine.forward(h), {"h": h, "c": c}
 
 

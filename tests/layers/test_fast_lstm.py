@@ -165,3 +165,24 @@ def test_dtype_is_kept(dtype):
     fast = FastTimeLSTM(*lstm_weights(rng, D, dtype))
     dxs = fast.backward(np.ones_like(fast.forward(rng.standard_normal((2, 3, D)).astype(dtype))))
     assert dxs.dtype == dtype and all(g.dtype == dtype for g in fast.grads)
+
+
+def test_step_computes_the_product_of_equal_states_once():
+    rng = np.random.default_rng(12)
+    weights = lstm_weights(rng)
+    parents = rng.standard_normal((3, H)), rng.standard_normal((3, H))
+    same = np.repeat([2, 0, 1], 12)  # 36 rows: copies of three states, as select makes them
+    h, c = parents[0][same], parents[1][same]
+    x = rng.standard_normal((36, D))
+    expected = TimeLSTM(*weights).step(x, h, c)
+    rows = []
+
+    class Spy(np.ndarray):
+        def __matmul__(self, other):
+            rows.append(self.shape[0])
+            return np.asarray(self) @ other
+
+    fast = FastTimeLSTM(*weights)
+    assert_all_close(fast.step(x, h.view(Spy), c, same=same), expected)
+    assert rows == [3]  # one product per distinct state
+    assert_all_close(fast.step(x, h, c, same=np.arange(36)), expected)  # all distinct

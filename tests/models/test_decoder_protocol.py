@@ -5,7 +5,7 @@ exactly as they would have: what beam search needs to follow its backpointers.""
 import numpy as np
 import pytest
 
-from attnseq.decoding import select
+from attnseq.decoding import EQUAL_ROWS, select
 from attnseq.models import GNMT, MODELS, AttentionSeq2seq
 
 V, PAD, START = 9, 0, 1
@@ -65,11 +65,19 @@ def test_selected_rows_decode_on_as_before(name):
     for _ in range(2):
         logits, state = model.step(tokens, state)
         tokens = logits.argmax(axis=1)
-    rows = np.array([4, 0, 0, 5, 2])  # reordered, one repeated, one dropped
+    # reordered, repeated, dropped; the second set as beam search makes them, many copies of
+    # few rows, so that the LSTMs compute each copied state's product once
+    for rows in (np.array([4, 0, 0, 5, 2]), np.repeat([4, 0, 5, 2], 10)):
+        continue_selected(model, state, tokens, rows)
+
+
+def continue_selected(model, state, tokens, rows):
+    """Three more steps of ``rows`` selected from ``state`` equal those rows of the whole."""
     picked, picked_tokens = select(state, rows), tokens[rows]
     for _ in range(3):
         logits, state = model.step(tokens, state)
         picked_logits, picked = model.step(picked_tokens, picked)
+        assert EQUAL_ROWS not in picked  # a step's rows differ again
         np.testing.assert_allclose(picked_logits, logits[rows], rtol=1e-12, atol=1e-12)
         if "attention" in state:
             np.testing.assert_allclose(picked["attention"], state["attention"][rows],
