@@ -132,9 +132,7 @@ class Converter:
                           search: BeamSearch | None):
         """(predicted ids (N, answer_len + 1), bool (N,) exact match) of one decoding pass."""
         xs, ts = self.encode(pairs)
-        # Greedy calls generate_ids as it did before beam search (wrappers of it keep working).
-        pred = self.generate_ids(xs, batch_size) if search is None else \
-            self.generate_ids(xs, batch_size, search=search)
+        pred = self.generate_ids(xs, batch_size, search=search)
         return pred, rows_correct(pred, ts[:, 1:], self.vocab.end_id, pad_id=self.vocab.pad_id)
 
     def correct(self, pairs: Sequence[Sequence[str]], batch_size: int = DEFAULT_BATCH,

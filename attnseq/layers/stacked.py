@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy
 
 from attnseq.backend import xp
+from attnseq.errors import integer_at_least
 from attnseq.layers.base import Layer, gather
 from attnseq.layers.bidirectional import TimeBiLSTM
 from attnseq.layers.dropout import TimeDropout, check_rate
@@ -67,10 +68,7 @@ class TimeStackedLSTM(Layer):
             raise ValueError("only the bottom layer of a stack may be bidirectional or read ids")
         rate = check_rate(dropout)
         self.residual = bool(residual)
-        if isinstance(residual_from, bool) or not isinstance(residual_from, int) \
-                or residual_from < 2:
-            raise ValueError(f"residual_from must be an integer >= 2, got {residual_from!r}")
-        self.residual_from = residual_from
+        self.residual_from = integer_at_least("residual_from", residual_from, 2)
         # one Generator for all the dropout layers: one seed, one stream of masks
         gen = rng if isinstance(rng, numpy.random.Generator) else numpy.random.default_rng(rng)
         self.dropouts = [TimeDropout(rate, gen) for _ in self.layers[1:]] if rate > 0 else []

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from attnseq.errors import AttnseqError
 from attnseq.layers import TimeBiLSTM, TimeLSTM, TimeStackedLSTM
 
 N, T, D, H, L = 3, 5, 4, 6, 3
@@ -171,6 +172,14 @@ def test_only_the_bottom_layer_may_be_bidirectional():
         TimeStackedLSTM([TimeLSTM(*ws[0]), bi])
     with pytest.raises(ValueError, match="at least one layer"):
         TimeStackedLSTM([])
+
+
+@pytest.mark.parametrize("value", [1, 2.0, True])
+def test_the_skips_start_at_layer_two_or_later(value):
+    layer = TimeLSTM(*weights(np.random.default_rng(18), L=1)[0])
+    with pytest.raises(AttnseqError) as info:
+        TimeStackedLSTM([layer], residual=True, residual_from=value)
+    assert str(info.value) == f"residual_from must be at least 2, got {value!r}"
 
 
 def test_params_are_the_layers_in_order():
