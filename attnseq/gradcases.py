@@ -84,7 +84,7 @@ def _shared_prefix_ids(rng):
                         [5, 6, 6, 6]])
 
 
-def _score(rng, name: str, h: int, he: int, a: int):
+def random_score(rng, name: str, h: int, he: int, a: int):
     """A score layer with random parameters; h decoder width, he encoder width, a additive."""
     randn = rng.standard_normal
     if name == "general":
@@ -121,7 +121,8 @@ def _score_rows() -> list[LayerRow]:
     rows = []
     for name, cls in L.SCORES.items():
         he = H if name in ("dot", "scaled") else H + 1
-        rows.append(LayerRow(cls.__name__, lambda r, n=name, e=he: _score(r, n, H, e, H - 1),
+        rows.append(LayerRow(cls.__name__,
+                             lambda r, n=name, e=he: random_score(r, n, H, e, H - 1),
                              {"hs_enc": (N, TE, he), "hs_dec": (N, T, H)}, ("hs_enc", "hs_dec")))
     return rows
 
@@ -130,10 +131,14 @@ def _attention_rows() -> list[LayerRow]:
     rows = []
     for name in L.SCORES:
         rows.append(LayerRow(f"Attention[{name}]",
-                             lambda r, n=name: L.Attention(_score(r, n, H, H, 3)),
+                             lambda r, n=name: L.Attention(random_score(r, n, H, H, 3)),
                              {"hs": (N, TE, H), "h": (N, H)}, ("hs", "h"), {"mask": _mask}))
+        # two decoder rows per encoder row (beam search's beams of one input)
+        rows.append(LayerRow(f"Attention[{name}, 2 rows per input]",
+                             lambda r, n=name: L.Attention(random_score(r, n, H, H, 3)),
+                             {"hs": (N, TE, H), "h": (2 * N, H)}, ("hs", "h"), {"mask": _mask}))
         rows.append(LayerRow(f"TimeAttention[{name}]",
-                             lambda r, n=name: L.TimeAttention(_score(r, n, H, H, 3)),
+                             lambda r, n=name: L.TimeAttention(random_score(r, n, H, H, 3)),
                              {"hs_enc": (N, TE, H), "hs_dec": (N, T, H)}, ("hs_enc", "hs_dec"),
                              {"mask": _mask}))
     return rows

@@ -152,13 +152,16 @@ class BeamSearch:
         state, width = model.start(xp.asarray(xs)), 1
         tokens = xp.full(N, start_id, dtype=INDEX_DTYPE)
         want_attention = attention or self.beta > 0
+        # The model's entries of one row per input (the encoder's states and mask: the bulk
+        # of the state; the protocol's "rows per input") stay so while K rows step per input.
+        per_input = set(getattr(model, "input_keys", ())) & set(state)
         for t in range(L):
             logits, stepped = model.step(tokens, state)
-            # What step passed through untouched (the encoder's states, masks) is the same in
-            # all K rows of an input: reordering beams leaves it as it is, so it is only
-            # selected from when whole inputs leave (it is the bulk of the state).
-            static = {k for k, v in stepped.items() if state.get(k) is v} if width == K \
-                else set()
+            # The other entries that step passed through untouched are the same in all K rows
+            # of an input: reordering beams leaves them as they are, so they are only selected
+            # from when whole inputs leave.
+            static = {k for k, v in stepped.items() if state.get(k) is v} - per_input \
+                if width == K else set()
             state, A = stepped, len(active)
             logp = log_softmax(to_numpy(logits)).reshape(A, width, -1)  # (A, width, V)
             V = logp.shape[2]
@@ -207,12 +210,16 @@ class BeamSearch:
                 break
             first = numpy.arange(A)[:, None] * width
             rows = (first + parent if width == K else numpy.broadcast_to(first, parent.shape))
-            moved = select({k: v for k, v in state.items() if k not in static},
+            moved = select({k: v for k, v in state.items()
+                            if k not in static and k not in per_input},
                            xp.asarray(rows[keep].ravel()))
             kept = {k: state[k] for k in static}
+            inputs = {k: state[k] for k in per_input}
             if not keep.all():
                 kept = select(kept, xp.asarray((first + numpy.arange(K))[keep].ravel()))
-            state, width = {**kept, **moved}, K
+                inputs = select(inputs, xp.asarray(numpy.flatnonzero(keep)))
+            # moved last: its EQUAL_ROWS (the rows copied from one parent) is the one that holds
+            state, width = {**kept, **inputs, **moved}, K
             tokens = xp.asarray(token[keep].ravel().astype(INDEX_DTYPE))
         return pile
 

@@ -19,6 +19,14 @@ of the attention models, ``attnseq.layers.attention.attention_state``), the stat
 ``input_attention`` puts weights back at their input positions. And ``select`` marks the
 rows it copied from one row (``EQUAL_ROWS``), so that the next step can compute their
 recurrent products once; a model may ignore the mark, and every step drops it (``stepped``).
+
+Rows per input. A model may name, in its attribute ``input_keys``, the state entries that
+belong to the input rather than to a row being decoded (the attention models' encoder states
+and mask), and whose rows its ``step`` reads for groups of consecutive rows: given g·N rows in
+the other entries and N in these, rows n·g .. n·g + g - 1 read row n. An algorithm that
+decodes g rows per input (beam search, g = K beams) then keeps these once per input, selects
+them only when inputs leave, and never copies them per row; one that decodes one row per input
+(greedy) needs to know nothing of it.
 """
 
 from __future__ import annotations
@@ -68,13 +76,17 @@ def stepped(state: State, **changes) -> State:
 
 def input_attention(weights, state: State, Te: int):
     """Weights (N, L, K) that ``state`` says cover its attention columns -> (N, L, Te), as a
-    NumPy array, with zeros at the input positions that were not attended over."""
+    NumPy array, with zeros at the input positions that were not attended over. The state's
+    ``attention_columns`` may hold one row per input, N / g of them (``input_keys``)."""
     weights = to_numpy(weights)
     columns = state.get("attention_columns")
     if columns is None:
         return weights
     N, L, K = weights.shape
+    columns = to_numpy(columns)
+    if len(columns) != N:  # one row per input for g rows per input (see "Rows per input")
+        columns = numpy.repeat(columns, N // len(columns), axis=0)
     full = numpy.zeros((N, L, Te), dtype=weights.dtype)
-    positions = numpy.broadcast_to(to_numpy(columns)[:, None, :], (N, L, K))
+    positions = numpy.broadcast_to(columns[:, None, :], (N, L, K))
     numpy.put_along_axis(full, positions, weights, axis=2)
     return full

@@ -12,6 +12,12 @@ book's loop over ``Attention`` layers:  S = H_dec @ hs_encᵀ,  A = softmax(S), 
 
 ``mask`` (N, T_enc), True at real input positions, keeps padding from receiving weight.
 
+The one-step layers also take g decoder states per encoder row: h (N·g, H), whose rows
+n·g .. n·g + g - 1 all attend over hs[n] (beam search's g beams of input n). They score the
+g rows of an input as one block (N, g, H) against hs[n], the way ``TimeAttention`` scores the
+steps of a sequence, so the encoder's states are read once per input, not copied g times;
+g = 1 is the book's layer.
+
 The score s is the book's dot product by default; any layer of ``attnseq.layers.scores`` can
 take its place (scaled dot, general, additive). The layers here then carry the score's
 parameters as their own ``params``/``grads``.
@@ -25,10 +31,19 @@ from attnseq.layers.core import softmax, softmax_backward
 from attnseq.layers.scores import DotScore
 
 
-class AttentionWeight(Layer):
-    """forward(hs (N, T, H), h (N, H), mask=None) -> a (N, T); backward(da) -> (dhs, dh).
+def _grouped(rows, N: int):
+    """rows (N·g, ...) -> (N, g, ...), a view: the g rows that attend over one encoder row."""
+    if rows.shape[0] % N:
+        raise ValueError(f"{rows.shape[0]} decoder rows do not split into groups over "
+                         f"{N} encoder rows")
+    return rows.reshape(N, rows.shape[0] // N, *rows.shape[1:])
 
-    ``score`` (default: the book's ``DotScore``) scores h against every row of hs.
+
+class AttentionWeight(Layer):
+    """forward(hs (N, T, H), h (N·g, H), mask=None) -> a (N·g, T); backward(da) -> (dhs, dh).
+
+    ``score`` (default: the book's ``DotScore``) scores h against every row of hs; rows
+    n·g .. n·g + g - 1 of h against hs[n] (the module docstring; g = 1: the book's layer).
     """
 
     def __init__(self, score=None):
@@ -38,18 +53,22 @@ class AttentionWeight(Layer):
         self.a = None
 
     def forward(self, hs, h, mask=None):
-        s = self.score.forward(hs, h[:, None, :])[:, 0]  # one decoder step: (N, T)
-        self.a = softmax(s, mask=mask)
+        s = self.score.forward(hs, _grouped(h, hs.shape[0]))  # (N, g, T)
+        a = softmax(s, mask=None if mask is None else mask[:, None, :])
+        self.a = a.reshape(h.shape[0], -1)
         return self.a
 
     def backward(self, da):
-        ds = softmax_backward(self.a, da)  # (N, T)
-        dhs, dh = self.score.backward(ds[:, None, :])
-        return dhs, dh[:, 0]
+        ds = softmax_backward(self.a, da)  # (N·g, T)
+        dhs, dh = self.score.backward(_grouped(ds, self.score.cache[0].shape[0]))
+        return dhs, dh.reshape(ds.shape[0], -1)
 
 
 class WeightSum(Layer):
-    """forward(hs (N, T, H), a (N, T)) -> c (N, H); backward(dc) -> (dhs, da)."""
+    """forward(hs (N, T, H), a (N·g, T)) -> c (N·g, H); backward(dc) -> (dhs, da).
+
+    Row r of a weighs the states hs[r // g] (the module docstring; g = 1: the book's layer).
+    """
 
     def __init__(self):
         super().__init__()
@@ -57,20 +76,22 @@ class WeightSum(Layer):
 
     def forward(self, hs, a):
         self.cache = (hs, a)
-        return (a[:, None, :] @ hs)[:, 0]  # (N, H)
+        return (_grouped(a, hs.shape[0]) @ hs).reshape(a.shape[0], -1)  # (N·g, H)
 
     def backward(self, dc):
         hs, a = self.cache
-        dhs = a[:, :, None] * dc[:, None, :]  # (N, T, H)
-        da = (hs @ dc[:, :, None])[:, :, 0]  # (N, T)
+        N = hs.shape[0]
+        dc_g = _grouped(dc, N)  # (N, g, H)
+        dhs = _grouped(a, N).transpose(0, 2, 1) @ dc_g  # (N, T, H): summed over the group
+        da = (dc_g @ hs.transpose(0, 2, 1)).reshape(a.shape)  # (N·g, T)
         return dhs, da
 
 
 class Attention(Layer):
     """WeightSum ∘ AttentionWeight for one decoder step.
 
-    forward(hs (N, T, H), h (N, H), mask=None) -> c (N, H); backward(dc) -> (dhs, dh).
-    ``attention_weight`` holds the last forward's weights a (N, T).
+    forward(hs (N, T, H), h (N·g, H), mask=None) -> c (N·g, H); backward(dc) -> (dhs, dh).
+    ``attention_weight`` holds the last forward's weights a (N·g, T); g = 1 is the book's.
     """
 
     def __init__(self, score=None):
@@ -129,6 +150,12 @@ class TimeAttention(Layer):
         dhs_enc, dhs_dec = self.score.backward(dS)  # through S = score(hs_enc, hs_dec)
         dhs_enc += A.transpose(0, 2, 1) @ dC  # through C = A @ hs_enc
         return dhs_enc, dhs_dec
+
+
+# The entries of ``attention_state``: one row per input, however many rows a decoder steps per
+# input (the one-step layers above read row r // g for g rows per input); a model that keeps
+# them names them as its ``input_keys`` (``attnseq.decoding.protocol``).
+ATTENTION_STATE_KEYS = ("enc_hs", "mask", "attention_columns")
 
 
 def attention_state(enc_hs, mask=None) -> dict:

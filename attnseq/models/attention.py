@@ -20,7 +20,7 @@ from __future__ import annotations
 from attnseq.backend import xp
 from attnseq.decoding import EQUAL_ROWS, greedy, stepped
 from attnseq.layers import Attention, TimeAffine, TimeAttention, gather
-from attnseq.layers.attention import attention_state
+from attnseq.layers.attention import ATTENTION_STATE_KEYS, attention_state
 from attnseq.models.init import Initializer
 from attnseq.models.input_feeding import InputFeedingDecoder
 from attnseq.models.seq2seq import Encoder, Seq2seq
@@ -106,6 +106,8 @@ class AttentionSeq2seq(Seq2seq):
     """
 
     decoder_class = AttentionDecoder
+    # The decoding state's entries of one row per input (attnseq.decoding.protocol)
+    input_keys = ATTENTION_STATE_KEYS
 
     def __init__(self, vocab_size, wordvec_size, hidden_size, *, dtype=None, seed=None,
                  pad_id=None, init="default", **options):

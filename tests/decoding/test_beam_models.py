@@ -136,3 +136,36 @@ def test_float32_models_search_too():
                                                                          START, 6)
     assert all(len(h) == 2 and h[0].score >= h[1].score for h in hyps)
     assert all(np.all(np.isfinite(h.log_probs)) for hs in hyps for h in hs)
+
+
+@pytest.mark.parametrize("name", WITH_ATTENTION)
+def test_encoder_states_stay_once_per_input_and_change_nothing(name):
+    """The attention models name their encoder states as ``input_keys``: beam search steps K
+    rows per input against one copy of them, and finds exactly what it finds when it copies
+    them to every row."""
+    model = randomised(MODELS[name](), seed=5)
+    xs = inputs(6, seed=5)
+    xs[:, 0] = PAD  # padding in every row: attention drops that column (attention_columns)
+    search = BeamSearch(END, beam=3, n_best=2, alpha=0.6, beta=0.2)
+    seen = []
+    step = model.step
+
+    def watched(tokens, state):
+        seen.append((len(tokens), len(state["enc_hs"])))
+        return step(tokens, state)
+
+    model.step = watched
+    grouped = search.search(model, xs, START, 6)
+    assert set(model.input_keys) == {"enc_hs", "mask", "attention_columns"}
+    assert seen[0] == (6, 6) and any(rows == 3 * inputs_ for rows, inputs_ in seen[1:])
+    assert "attention_columns" in model.start(xs)
+    assert all(inputs_ < rows for rows, inputs_ in seen[1:])
+    model.input_keys = ()  # every entry per row: the encoder states copied K times
+    seen.clear()
+    copied = search.search(model, xs, START, 6)
+    assert all(rows == inputs_ for rows, inputs_ in seen)
+    for mine, ref in zip(grouped, copied, strict=True):
+        for a, b in zip(mine, ref, strict=True):
+            np.testing.assert_array_equal(a.tokens, b.tokens)
+            assert a.score == pytest.approx(b.score, rel=1e-12)
+            np.testing.assert_allclose(a.attention, b.attention, rtol=1e-12, atol=1e-15)

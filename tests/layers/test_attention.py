@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from attnseq.layers import Attention, AttentionWeight, TimeAttention, WeightSum
+from attnseq.gradcases import random_score
 from attnseq.layers.attention import attention_state
 
 N, Td, Te, H = 3, 4, 6, 5
@@ -194,3 +195,37 @@ def test_attention_state_keeps_the_span_some_row_may_attend_to():
         assert set(same) == {"enc_hs", "mask"}
         assert same["enc_hs"] is enc_hs and same["mask"] is full_mask
     assert attention_state(enc_hs, None) == {"enc_hs": enc_hs}
+
+
+@pytest.mark.parametrize("score", ["dot", "general", "additive"])
+@pytest.mark.parametrize("masked", [False, True])
+def test_rows_per_input_equal_attention_over_copied_encoder_states(score, masked):
+    """g decoder rows per encoder row (h (N·g, H)) give what the book's layer gives over hs
+    copied g times, row by row; the encoder states' gradient is the copies' summed."""
+    g = 3
+    rng = np.random.default_rng(7)
+    hs = rng.standard_normal((N, Te, H))
+    h, dc = rng.standard_normal((N * g, H)), rng.standard_normal((N * g, H))
+    mask = padding_mask() if masked else None
+    grouped = Attention(random_score(rng, score, H, H, 4))
+    copied = Attention(grouped.score.shared())
+    c = grouped.forward(hs, h, mask)
+    c_ref = copied.forward(np.repeat(hs, g, axis=0), h,
+                           None if mask is None else np.repeat(mask, g, axis=0))
+    np.testing.assert_allclose(c, c_ref, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(grouped.attention_weight, copied.attention_weight, rtol=1e-12,
+                               atol=1e-15)
+    dhs, dh = grouped.backward(dc)
+    dhs_ref, dh_ref = copied.backward(dc)
+    np.testing.assert_allclose(dh, dh_ref, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(dhs, dhs_ref.reshape(N, g, Te, H).sum(axis=1), rtol=1e-12,
+                               atol=1e-14)
+    for mine, ref in zip(grouped.score.grads, copied.score.grads, strict=True):
+        np.testing.assert_allclose(mine, ref, rtol=1e-12, atol=1e-14)
+
+
+def test_rows_that_do_not_split_into_groups_are_refused():
+    hs = np.zeros((N, Te, H))
+    with pytest.raises(ValueError, match=f"{2 * N + 1} decoder rows do not split into groups "
+                                         f"over {N} encoder rows"):
+        Attention().forward(hs, np.zeros((2 * N + 1, H)))
