@@ -94,6 +94,7 @@ function drawHeatmap(panel) {
   const map = panel.node.querySelector(".heatmap");
   const strip = panel.node.querySelector(".strip");
   panel.node.querySelector(".no-attention").hidden = view.matrix !== null;
+  panel.node.querySelector(".strip-line").hidden = view.matrix === null;
   map.replaceChildren();
   strip.replaceChildren();
   if (view.matrix === null) return;
