@@ -127,6 +127,10 @@ def test_type_a_date_see_the_output_heatmap_and_highlight(browser, attention_dir
         assert peaks == [int(weights.argmax())]
         active = attention.find_elements(By.CSS_SELECTOR, ".row-label.active")
         assert [e.get_attribute("data-row") for e in active] == [str(row)]
+        hover(browser, cells[2 * len(text) + 1])  # a heatmap cell of row 2 does the same
+        shown = [float(c.get_attribute("data-weight")) for c in chars]
+        assert np.allclose(shown, expected["attention"][2], atol=1e-4)
+        hover(browser, attention.find_elements(By.CSS_SELECTOR, ".out-char")[row])
 
         baseline = ready(browser, "baseline", text)
         assert baseline.find_element(By.CSS_SELECTOR, ".no-attention").is_displayed()
