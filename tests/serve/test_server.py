@@ -61,3 +61,12 @@ def test_a_bad_port_is_a_usage_error(port, capsys):
     assert capsys.readouterr().err == (f"attnseq serve: error: argument --port: expected a "
                                        f"port from 0 to 65535, got {port!r} (see attnseq serve "
                                        "--help)\n")
+
+
+def test_serve_has_help(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["serve", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: attnseq serve [-h] [--host HOST] [--port PORT]")
+    assert "default: 127.0.0.1" in out and "default: 8000" in out
