@@ -6,6 +6,8 @@
                          -> {"model", "text", **Explorer.explain(...)}, or a 4xx
                          {"error": message}; a model that fails answers 500 {"error": ...}
 
+Every other refusal (an unknown path, a method not allowed) is JSON as well.
+
 Requests are checked here, on the event loop (parsing and the vocabulary lookups are cheap
 and touch no model), so a bad request is answered at once and never reaches a batch; the
 conversions run on each model's ``Batcher`` thread, and the loop awaits their futures.
@@ -20,6 +22,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route
@@ -84,9 +87,14 @@ def create_app(explorers: Sequence[Explorer]) -> Starlette:
     app = Starlette(routes=[Route("/", index), Route("/api/models", list_models),
                             Route("/api/convert", convert, methods=["POST"]),
                             Mount("/static", StaticFiles(directory=STATIC), name="static")],
-                    lifespan=lifespan)
+                    exception_handlers={HTTPException: _http_error}, lifespan=lifespan)
     app.state.batchers = batchers
     return app
+
+
+async def _http_error(request: Request, exc: HTTPException):
+    """Starlette's own refusals (no such path, a method not allowed) as JSON too."""
+    return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
 def _decoder(explorer: Explorer):

@@ -95,6 +95,14 @@ def test_a_body_that_is_not_json_or_too_large_is_refused(client):
     assert convert(client, text="9/8/97").status_code == 200  # and the server goes on
 
 
+def test_an_unknown_path_or_method_is_a_json_error_too(client):
+    r = client.get("/api/convert")
+    assert (r.status_code, r.json(), r.headers["allow"]) == (
+        405, {"error": "Method Not Allowed"}, "POST")
+    r = client.get("/api/nothing")
+    assert (r.status_code, r.json()) == (404, {"error": "Not Found"})
+
+
 def test_a_failing_model_answers_500_and_the_server_goes_on(attention_dir, monkeypatch):
     explorer = Explorer.load(attention_dir)
     real = explorer.explain
