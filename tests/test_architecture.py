@@ -57,6 +57,14 @@ def test_only_the_entry_points_import_the_command_line():
     assert users <= {"__main__.py"}
 
 
+def test_only_the_command_line_imports_the_explorer():
+    """attnseq.serve needs an optional extra: the library must import without it."""
+    users = {path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py")
+             if not path.is_relative_to(PACKAGE / "serve")
+             and any(allowed(m, ("attnseq.serve",)) for m in imports(path))}
+    assert users == {"cli.py"}
+
+
 def test_the_checks_see_imports():
     """The checker itself: it finds a plain, a from- and a lazy import."""
     assert imports(PACKAGE / "layers" / "fast_lstm.py") >= {"attnseq.layers.recurrent"}
