@@ -95,24 +95,32 @@ class Converter:
     def alternatives(self, texts: Sequence[str], search: BeamSearch,
                      batch_size: int = DEFAULT_BATCH) -> list[list[tuple[str, float]]]:
         """Per text its ``search.n_best`` (output, score) pairs, best first."""
-        return [[(self.vocab.decode(h.tokens), h.score) for h in hyps]
-                for hyps in self.hypotheses(texts, search, batch_size)]
+        return self.ranked(self.hypotheses(texts, search, batch_size))
 
-    def attention(self, texts: Sequence[str], search: BeamSearch | None = None):
+    def ranked(self, hypotheses: Sequence[Sequence[Hypothesis]]) -> list[list[tuple]]:
+        """Per text the (output, score) pairs of its hypotheses (from ``hypotheses``)."""
+        return [[(self.vocab.decode(h.tokens), h.score) for h in hyps] for hyps in hypotheses]
+
+    def attention(self, texts: Sequence[str], search: BeamSearch | None = None, *,
+                  hypotheses: Sequence[Sequence[Hypothesis]] | None = None):
         """Convert ``texts`` and return, for each, (input tokens, output tokens, weights).
 
         ``weights`` is (output length, input length): row i is what output token i attended
         to, over the input's tokens in reading order (padding dropped, reversal undone). With
-        ``search``, of the best hypothesis of beam search. Needs an attention model.
+        ``search``, of the best hypothesis of beam search; with ``hypotheses`` (what
+        ``hypotheses`` returned for these texts), of the best of those, without searching
+        again. Needs an attention model.
         """
         if not hasattr(self.model, "decoder") or not hasattr(self.model.decoder, "attention"):
             raise AttnseqError(f"a {self.config.model!r} model has no attention to show")
-        if search is None:
+        if hypotheses is None and search is not None:
+            hypotheses = self.hypotheses(texts, search)
+        if hypotheses is None:
             xs = self.encode_questions(texts)
             ids, weights = self.model.generate(xs, self.vocab.start_id, self.output_len,
                                                return_attention=True)
         else:
-            best = [hyps[0] for hyps in self.hypotheses(texts, search)]
+            best = [hyps[0] for hyps in hypotheses]
             ids, weights = [h.tokens for h in best], [h.attention for h in best]
         results = []
         for text, row, w in zip(texts, ids, weights, strict=True):

@@ -302,3 +302,19 @@ def test_beam_attention_is_the_chosen_hypothesis():
         # the reversal undone: input character j sat in encoder column Q_LEN - 1 - j
         np.testing.assert_array_equal(w, hyps[0].attention[: len(out_tokens),
                                                            Q_LEN - len(text):][:, ::-1])
+
+
+def test_hypotheses_searched_once_give_the_alternatives_and_the_attention():
+    conv = ending(seed=7)
+    search = conv.beam(beam=4, n_best=2, alpha=0.6)
+    hypotheses = conv.hypotheses(BEAM_TEXTS, search)
+    assert conv.ranked(hypotheses) == conv.alternatives(BEAM_TEXTS, search)
+    given = conv.attention(BEAM_TEXTS, hypotheses=hypotheses)
+    for (i, o, w), (si, so, sw) in zip(given, conv.attention(BEAM_TEXTS, search), strict=True):
+        assert (i, o) == (si, so)
+        np.testing.assert_array_equal(w, sw)
+    # the given hypotheses are what is drawn, not a new search's
+    swapped = [hyps[::-1] for hyps in hypotheses]
+    for (_, o, _), hyps in zip(conv.attention(BEAM_TEXTS, hypotheses=swapped), hypotheses,
+                               strict=True):
+        assert "".join(o) == VOCAB.decode(hyps[-1].tokens)

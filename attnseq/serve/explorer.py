@@ -89,11 +89,13 @@ class Explorer:
         """One result dict per text (see the module docstring); the texts must pass
         ``check``. The batch is decoded together: results equal those of one text at a time."""
         conv = self.converter
-        alternatives = conv.alternatives(texts, search) if search is not None else None
+        # One search gives both the alternatives and the best one's attention.
+        hypotheses = conv.hypotheses(texts, search) if search is not None else None
+        alternatives = conv.ranked(hypotheses) if hypotheses is not None else None
         if self.attention:
             results = [{"output": self._join(outs), "inputs": ins, "outputs": outs,
                         "attention": rounded(w)}
-                       for ins, outs, w in conv.attention(texts, search)]
+                       for ins, outs, w in conv.attention(texts, hypotheses=hypotheses)]
         else:
             outputs = ([alts[0][0] for alts in alternatives] if alternatives is not None
                        else conv.convert(texts))

@@ -56,10 +56,10 @@ class HeadsConverter(Converter):
         super().__init__(conv.model, conv.vocab, conv.config, conv.meta)
         self.own_attention = own_attention
 
-    def attention(self, texts, search=None):
+    def attention(self, texts, search=None, *, hypotheses=None):
         if not self.own_attention:
             raise AttnseqError("no single attention matrix")
-        return super().attention(texts, search)
+        return super().attention(texts, search, hypotheses=hypotheses)
 
     def attention_heads(self, texts):
         out = []

@@ -117,3 +117,13 @@ def test_models_are_named_after_their_directories(served_models, tmp_path):
     assert [e.name for e in clash] == [str(served_models / "attention"), str(other)]
     with pytest.raises(AttnseqError, match="is given twice"):
         load_explorers([other, str(other) + "/"])
+
+
+def test_beam_search_runs_once_per_batch(explorer, monkeypatch):
+    conv = explorer.converter
+    calls = []
+    search_once = conv.hypotheses
+    monkeypatch.setattr(conv, "hypotheses", lambda *a, **k: calls.append(1) or
+                        search_once(*a, **k))
+    explorer.explain(TEXTS[:3], conv.beam(beam=3, n_best=2))
+    assert len(calls) == 1
