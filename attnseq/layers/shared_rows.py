@@ -27,15 +27,22 @@ MIN_ROWS_TO_DEDUPLICATE = 32
 SHARE_AT_MOST = 0.9
 
 
-def distinct_rows(keys):
+# A product of each distinct row once is worth its gather and scatter while at most this share
+# of the rows is distinct: half for the input projection (D terms to sum per output), nearly
+# all for the recurrent product (H·4H multiply-adds per row against 5H values moved).
+INPUT_SHARE = 0.5
+RECURRENT_SHARE = 0.9
+
+
+def distinct_rows(keys, share: float = INPUT_SHARE):
     """(first, inverse) for rows that ``keys`` (R,) ints say are equal: ``first`` (U,) one row
     of each distinct key, ``inverse`` (R,) the position in ``first`` of every row's key; or
     None when looking is not worth it (fewer than ``MIN_ROWS_TO_DEDUPLICATE`` rows, or more
-    than half of them distinct, or no keys)."""
+    than ``share`` of them distinct, or no keys)."""
     if keys is None or keys.shape[0] < MIN_ROWS_TO_DEDUPLICATE:
         return None
     uniq, first, inverse = xp.unique(keys, return_index=True, return_inverse=True)
-    if 2 * uniq.shape[0] > keys.shape[0]:
+    if uniq.shape[0] > share * keys.shape[0]:
         return None
     return first, inverse.reshape(-1)
 
@@ -66,7 +73,7 @@ def recurrent_product(h, Wh, same=None):
     """``h @ Wh`` for h (N, H), each distinct row once when ``same`` (N,) ints are equal where
     rows of h are (the rows a decoding algorithm copied from one parent state; see
     ``attnseq.decoding.protocol.select``)."""
-    rows = distinct_rows(same)
+    rows = distinct_rows(same, RECURRENT_SHARE)
     if rows is None:
         return h @ Wh
     first, inverse = rows

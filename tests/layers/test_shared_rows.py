@@ -7,7 +7,16 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attnseq.layers.shared_rows import PrefixPlan, StepRows, input_projection, prefix_order
+from attnseq.layers.shared_rows import (
+    INPUT_SHARE,
+    RECURRENT_SHARE,
+    PrefixPlan,
+    StepRows,
+    distinct_rows,
+    input_projection,
+    prefix_order,
+    recurrent_product,
+)
 
 D, H = 4, 6
 
@@ -112,3 +121,34 @@ def test_input_projection_projects_only_the_distinct_rows():
     np.testing.assert_allclose(input_projection(x.view(Spy), Wx, b, keys), by_gate(x @ Wx + b),
                                rtol=0, atol=1e-13)
     assert rows == [3]
+
+
+def test_recurrent_product_multiplies_each_distinct_state_once_while_few_are_distinct():
+    """The recurrent product deduplicates up to RECURRENT_SHARE distinct rows (its matmul is
+    worth far more than the gather), the input projection only up to INPUT_SHARE."""
+    rng = np.random.default_rng(6)
+    Wh = rng.standard_normal((H, 4 * H))
+    R = 40
+    for distinct in (3, 30, 36, 37, 40):
+        keys = np.arange(R) % distinct
+        h = rng.standard_normal((distinct, H))[keys]
+        rows = []
+        spy = np.ndarray.__new__(_MatmulSpy, h.shape, buffer=h.copy(), dtype=h.dtype)
+        spy.rows = rows
+        np.testing.assert_allclose(recurrent_product(spy, Wh, keys), h @ Wh, rtol=0,
+                                   atol=1e-12)
+        assert rows == [distinct if distinct <= RECURRENT_SHARE * R else R], distinct
+        assert (distinct_rows(keys) is None) == (distinct > INPUT_SHARE * R)
+
+
+class _MatmulSpy(np.ndarray):
+    """An array that records the rows of the matmuls it is the left side of."""
+
+    def __array_finalize__(self, obj):
+        self.rows = getattr(obj, "rows", None)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if ufunc is np.matmul and self.rows is not None:
+            self.rows.append(np.asarray(inputs[0]).shape[0])
+        plain = [np.asarray(a) if isinstance(a, _MatmulSpy) else a for a in inputs]
+        return getattr(ufunc, method)(*plain, **kwargs)
