@@ -10,6 +10,7 @@ always attnseq's own, ``Trainer.step``: what is timed is what ``attnseq train`` 
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from dataclasses import asdict, dataclass, replace
@@ -23,6 +24,8 @@ from attnseq.experiment import DATA_SEED, DATE_SAMPLES, Task
 from attnseq.optim import Adam
 from attnseq.train import Trainer
 
+# Seconds between timed passes that take turns: OpenBLAS's idle threads spin for up to 0.1 s.
+PAUSE = 0.25
 
 @dataclass(frozen=True)
 class Settings:
@@ -106,10 +109,14 @@ def date_task(settings: Settings) -> Task:
 def date_workload(task: Task, settings: Settings, *, init: str = "default",
                   seed: int = 0) -> DateWorkload:
     """Encode ``task`` for a fresh attention model, as ``attnseq.experiment.run`` does."""
+    return model_workload(task, ModelConfig(model="attention", wordvec_size=settings.wordvec,
+                                            hidden_size=settings.hidden, init=init), seed=seed)
+
+
+def model_workload(task: Task, config: ModelConfig, *, seed: int = 0) -> DateWorkload:
+    """Encode ``task`` for a fresh model of ``config`` (its lengths set to the task's)."""
     q_len, a_len = task.lengths()
-    config = ModelConfig(model="attention", wordvec_size=settings.wordvec,
-                         hidden_size=settings.hidden, question_len=q_len, answer_len=a_len,
-                         init=init)
+    config = replace(config, question_len=q_len, answer_len=a_len)
     conv = Converter.create(config, task.vocab, seed=seed)
     train_xs, train_ts = conv.encode(task.train)
     test_xs, test_ts = conv.encode(task.test)
@@ -147,6 +154,21 @@ def time_train_steps(model, xs, ts, settings: Settings, *, seed: int = 0) -> lis
     trainer = step_trainer(model, settings)
     return timed_steps(lambda idx: trainer.step(xs[idx], ts[idx]), len(xs), settings,
                        seed=seed)
+
+
+def take_turns(fns: dict, repeats: int) -> dict:
+    """The fastest of ``repeats`` timed calls of each ``fns[name]()``, the functions taking
+    turns (name -> seconds): a slow stretch of the shared machine then slows all of them, not
+    one. Each call starts after ``PAUSE``: a BLAS's idle threads keep spinning for a while after
+    its last call, and would otherwise take cores from the call that follows."""
+    best = dict.fromkeys(fns, math.inf)
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            time.sleep(PAUSE)
+            start = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
 
 
 def summarize(times: list[float]) -> dict:
