@@ -78,13 +78,20 @@ class Residual(Layer):
         self.dropout = TimeDropout(dropout, rng)
         self.params, self.grads = gather([self.sublayer, self.ln])
 
+    @property
+    def dropouts(self) -> list:
+        return [self.dropout]
+
     def train_mode(self, flag: bool) -> None:
         self.dropout.train_mode(flag)
 
-    def forward(self, x, *extra):
+    def forward(self, x, *extra, **named):
+        """x (N, T, D) and the sub-layer's other inputs (memory, key_mask), as it takes them."""
         if self.norm == "pre":
-            return x + self.dropout.forward(self.sublayer.forward(self.ln.forward(x), *extra))
-        return self.ln.forward(x + self.dropout.forward(self.sublayer.forward(x, *extra)))
+            f = self.sublayer.forward(self.ln.forward(x), *extra, **named)
+            return x + self.dropout.forward(f)
+        return self.ln.forward(x + self.dropout.forward(self.sublayer.forward(x, *extra,
+                                                                              **named)))
 
     def backward(self, dy):
         if self.norm == "pre":

@@ -47,14 +47,34 @@ from attnseq.layers.positions import positions_layer
 from attnseq.models.init import Initializer
 from attnseq.models.seq2seq import Seq2seq
 from attnseq.models.transformer_blocks import DecoderLayer, EncoderLayer, layer_norm, layer_stack
+from attnseq.models.variants import VARIANT_DEFAULTS
 
 # The model's own options and their defaults: small enough to train on the date task in
 # minutes on one core (docs/transformer.md has the measurements).
 TRANSFORMER_DEFAULTS = MappingProxyType({
-    "num_layers": 2, "dropout": 0.0, "d_model": 64, "heads": 4, "d_ff": 256,
+    "num_layers": 2, "dropout": 0.0, "d_model": 64, "heads": 4, "d_ff": 128,
     "norm": NORMS.default, "positions": POSITIONS.default,
     "activation": ACTIVATIONS.default, "tie_embeddings": False,
 })
+
+
+# The attention model's variant options as the Transformer has them (``ModelConfig``'s
+# model-own defaults): one encoder kind, two layers, always residual.
+TRANSFORMER_VARIANTS = MappingProxyType({**VARIANT_DEFAULTS, "num_layers": 2,
+                                         "residual": True})
+
+
+def check_transformer_variant(hidden_size: int, *, encoder, bi_merge, num_layers, residual,
+                              dropout, score, input_feeding) -> None:
+    """The attention model's variant options a Transformer config may hold: its own
+    ``num_layers`` and ``dropout``, the rest at the values that describe it."""
+    positive_int("num_layers", num_layers)
+    fraction("dropout", dropout)
+    given = {"encoder": encoder, "bi_merge": bi_merge, "residual": residual, "score": score,
+             "input_feeding": input_feeding}
+    for name, value in given.items():
+        if value != TRANSFORMER_VARIANTS[name]:
+            raise AttnseqError(f"{name}={value!r} needs model 'attention', not 'transformer'")
 
 
 def check_transformer(*, num_layers, dropout, d_model, heads, d_ff, norm, positions,
@@ -86,10 +106,14 @@ class TransformerEncoder:
         self.params, self.grads = gather([self.embed, self.positions, *self.layers,
                                           *([self.final_ln] if self.final_ln else [])])
 
+    @property
+    def dropouts(self) -> list:
+        """Every TimeDropout of the stack: the input's, then each layer's sub-layers'."""
+        return [self.dropout, *(d for layer in self.layers for d in layer.dropouts)]
+
     def train_mode(self, flag: bool) -> None:
-        self.dropout.train_mode(flag)
-        for layer in self.layers:
-            layer.train_mode(flag)
+        for d in self.dropouts:
+            d.train_mode(flag)
 
     def forward(self, xs, key_mask=None):
         x = self.dropout.forward(self.positions.forward(self.embed.forward(xs) * self.scale))
@@ -130,10 +154,14 @@ class TransformerDecoder:
         self.params += out_params
         self.grads += self.out.grads[1:] if self.tied else self.out.grads
 
+    @property
+    def dropouts(self) -> list:
+        """Every TimeDropout of the stack: the input's, then each layer's sub-layers'."""
+        return [self.dropout, *(d for layer in self.layers for d in layer.dropouts)]
+
     def train_mode(self, flag: bool) -> None:
-        self.dropout.train_mode(flag)
-        for layer in self.layers:
-            layer.train_mode(flag)
+        for d in self.dropouts:
+            d.train_mode(flag)
 
     def _top(self, y):
         return y if self.final_ln is None else self.final_ln.forward(y)
@@ -199,6 +227,7 @@ class Transformer(Seq2seq):
         self.options = {**TRANSFORMER_DEFAULTS, **options}
         check_transformer(**self.options)
         self.max_len = positive_int("max_len", max_len)
+        self.d_model = self.options["d_model"]  # what the Noam schedule scales by
         self.training = True
         super().__init__(vocab_size, wordvec_size, hidden_size, dtype=dtype, seed=seed,
                          pad_id=pad_id, init=init, label_smoothing=label_smoothing)

@@ -59,6 +59,10 @@ class Block:
     def finish(self) -> None:
         self.params, self.grads = gather(self.sublayers)
 
+    @property
+    def dropouts(self) -> list:
+        return [s.dropout for s in self.sublayers]
+
     def train_mode(self, flag: bool) -> None:
         for s in self.sublayers:
             s.train_mode(flag)
