@@ -129,11 +129,14 @@ def step_trainer(model, settings: Settings) -> Trainer:
     return Trainer(model, Adam(settings.lr), max_grad_norm=settings.max_grad_norm)
 
 
-def timed_steps(step, n: int, settings: Settings, *, seed: int = 0) -> list[float]:
+def timed_steps(step, n: int, settings: Settings, *, seed: int = 0,
+                cpu: list | None = None) -> list[float]:
     """Seconds of each of ``settings.iters`` calls ``step(idx)``, after ``settings.warmup`` more.
 
     ``idx`` are the batches the Trainer would draw from n examples: consecutive slices of a
     seeded random permutation. Both peers are timed through this, on the same batches.
+    ``cpu``, when given, receives the process's CPU seconds of each timed step as well: with
+    one thread they are the wall seconds less the time other processes took the core.
     """
     order = numpy.random.default_rng(seed).permutation(n)
     b = settings.batch
@@ -141,10 +144,12 @@ def timed_steps(step, n: int, settings: Settings, *, seed: int = 0) -> list[floa
     for i in range(settings.warmup + settings.iters):
         lo = (i * b) % max(n - b + 1, 1)
         idx = order[lo:lo + b]
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         step(idx)
         if i >= settings.warmup:
             times.append(time.perf_counter() - start)
+            if cpu is not None:
+                cpu.append(time.process_time() - start_cpu)
     return times
 
 
