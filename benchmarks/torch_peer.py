@@ -144,8 +144,10 @@ def decode_rates(model, work: DateWorkload, settings: Settings) -> dict:
 
     model.generate(xs[: settings.decode_batch], vocab.start_id, length)  # warm-ups
     work.conv.generate_ids(work.test_xs[: settings.decode_batch], settings.decode_batch)
-    best = take_turns({"torch": decode_all, "attnseq": ours}, settings.decode_repeats)
+    cpu: dict = {}
+    best = take_turns({"torch": decode_all, "attnseq": ours}, settings.decode_repeats, cpu=cpu)
     return {"decode_pairs": len(xs), "decode_seconds": best["torch"],
             "decode_per_second": len(xs) / best["torch"],
             "attnseq_decode_seconds": best["attnseq"],
-            "attnseq_decode_per_second": len(xs) / best["attnseq"]}
+            "attnseq_decode_per_second": len(xs) / best["attnseq"],
+            "decode_cpu_seconds": cpu["torch"], "attnseq_decode_cpu_seconds": cpu["attnseq"]}

@@ -161,18 +161,23 @@ def time_train_steps(model, xs, ts, settings: Settings, *, seed: int = 0) -> lis
                        seed=seed)
 
 
-def take_turns(fns: dict, repeats: int) -> dict:
+def take_turns(fns: dict, repeats: int, *, cpu: dict | None = None) -> dict:
     """The fastest of ``repeats`` timed calls of each ``fns[name]()``, the functions taking
     turns (name -> seconds): a slow stretch of the shared machine then slows all of them, not
     one. Each call starts after ``PAUSE``: a BLAS's idle threads keep spinning for a while after
-    its last call, and would otherwise take cores from the call that follows."""
+    its last call, and would otherwise take cores from the call that follows. ``cpu``, when
+    given, receives name -> the fewest process CPU seconds of a call."""
     best = dict.fromkeys(fns, math.inf)
+    least_cpu = dict.fromkeys(fns, math.inf)
     for _ in range(repeats):
         for name, fn in fns.items():
             time.sleep(PAUSE)
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             fn()
             best[name] = min(best[name], time.perf_counter() - start)
+            least_cpu[name] = min(least_cpu[name], time.process_time() - start_cpu)
+    if cpu is not None:
+        cpu.update(least_cpu)
     return best
 
 

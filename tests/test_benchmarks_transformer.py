@@ -134,6 +134,8 @@ def _check_quick_json(doc, torch_ran: bool):
         assert decode["ratio"] == pytest.approx(dec["attnseq_decode_per_second"]
                                                 / dec["decode_per_second"])
         assert {epoch["status"], decode["status"]} <= {"met", "missed"}
+        assert ratios["attnseq ÷ torch decode rate in CPU s"]["ratio"] == pytest.approx(
+            dec["decode_cpu_seconds"] / dec["attnseq_decode_cpu_seconds"])
     else:
         assert "torch" not in tr and epoch["status"] == decode["status"] == "n/a"
 
