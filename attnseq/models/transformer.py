@@ -144,15 +144,15 @@ class TransformerDecoder:
         self.final_ln = layer_norm(init, D) if o["norm"] == "pre" else None
         self.tied = o["tie_embeddings"]
         if self.tied:  # W_out is a view of E_tgt: the optimiser's updates of E move it too
-            self.out = Affine(self.embed.params[0].T, init.zeros(V))
+            self.affine = Affine(self.embed.params[0].T, init.zeros(V))
         else:
-            self.out = Affine(*init.affine(D, V))
+            self.affine = Affine(*init.affine(D, V))
         parts = [self.embed, self.positions, *self.layers,
                  *([self.final_ln] if self.final_ln else [])]
         self.params, self.grads = gather(parts)
-        out_params = self.out.params[1:] if self.tied else self.out.params
+        out_params = self.affine.params[1:] if self.tied else self.affine.params
         self.params += out_params
-        self.grads += self.out.grads[1:] if self.tied else self.out.grads
+        self.grads += self.affine.grads[1:] if self.tied else self.affine.grads
 
     @property
     def dropouts(self) -> list:
@@ -170,10 +170,10 @@ class TransformerDecoder:
         y = self.dropout.forward(self.positions.forward(self.embed.forward(ys) * self.scale))
         for layer in self.layers:
             y = layer.forward(y, memory, key_mask)
-        return self.out.forward(self._top(y))  # (N, Td, V)
+        return self.affine.forward(self._top(y))  # (N, Td, V)
 
     def backward(self, dscores):
-        dy = self.out.backward(dscores)
+        dy = self.affine.backward(dscores)
         if self.final_ln is not None:
             dy = self.final_ln.backward(dy)
         dmemory = None
@@ -182,7 +182,7 @@ class TransformerDecoder:
             dmemory = dm if dmemory is None else dmemory + dm
         self.embed.backward(self.positions.backward(self.dropout.backward(dy)) * self.scale)
         if self.tied:  # E_tgt's gradient: its use as an embedding plus as W_out = E_tgtᵀ
-            self.embed.grads[0] += self.out.grads[0].T
+            self.embed.grads[0] += self.affine.grads[0].T
         return dmemory
 
     def initial_state(self, memory, key_mask=None) -> dict:
@@ -203,7 +203,7 @@ class TransformerDecoder:
                 y, state[f"k{l}"], state[f"v{l}"], state[f"cross_k{l}"],
                 state[f"cross_v{l}"], state.get("mask"))
         top = y[:, 0] if self.final_ln is None else self.final_ln.apply(y[:, 0])
-        W, b = self.out.params
+        W, b = self.affine.params
         logits = top @ W + b  # (N, V)
         return logits, stepped(state, **changes, attention=A[:, :, 0].mean(axis=1))
 
