@@ -37,8 +37,8 @@ from attnseq.layers import (
     ACTIVATIONS,
     NORMS,
     POSITIONS,
-    Affine,
     Embedding,
+    TimeAffine,
     TimeDropout,
     gather,
 )
@@ -159,11 +159,11 @@ class TransformerDecoder(TransformerStack):
         super().__init__(DecoderLayer, V, init, o, max_len, rng)
         self.tied = o["tie_embeddings"]
         if self.tied:  # W_out is a view of E_tgt: the optimiser's updates of E move it too
-            self.affine = Affine(self.embedding.params[0].T, init.zeros(V))
+            self.affine = TimeAffine(self.embedding.params[0].T, init.zeros(V))
             self.params += self.affine.params[1:]
             self.grads += self.affine.grads[1:]
         else:
-            self.affine = Affine(*init.affine(o["d_model"], V))
+            self.affine = TimeAffine(*init.affine(o["d_model"], V))
             self.params += self.affine.params
             self.grads += self.affine.grads
 
