@@ -141,7 +141,8 @@ class Converter:
         "encoder": [(heads, T_in, T_in)], "decoder": [(heads, T_out, T_out)],
         "cross": [(heads, T_out, T_in)]}, one array per layer, bottom first; input axes in
         reading order, padding dropped, reversal undone. Row i of "decoder" and "cross" is
-        what the step that emitted output token i attended to."""
+        what the step that emitted output token i attended to; column j of "decoder" is the
+        token step j read (the start token, then output token j − 1)."""
         if not hasattr(self.model, "attention_maps"):
             raise AttnseqError(f"a {self.config.model!r} model has no per-head attention")
         xs = self.encode_questions(texts)

@@ -135,14 +135,18 @@ def _draw_heatmap(ax, m: AttentionMap, weights: numpy.ndarray) -> None:
 # -- a Transformer's heads: every layer's and head's weights ------------------------------------
 
 HEAD_INCHES = (3.2, 2.6)  # one head's panel of the per-head grid
+START_LABEL = "<s>"  # the start token, what the decoder reads at its first step
 
 
 def heads_figure(heads: Mapping, title: str = "") -> Figure:
     """Draw one text's ``Converter.attention_heads`` entry as a grid: a row per layer of
     encoder self-attention, then decoder self-attention, then cross-attention, a column per
-    head; each panel's x axis is the keys (input or output tokens), its y axis the queries."""
+    head; each panel's x axis is the keys (input tokens, or for the decoder's self-attention
+    the tokens it read: the start token, then the outputs but the last), its y axis the
+    queries (input tokens, or the output token each step emitted)."""
+    read = [START_LABEL, *heads["outputs"][:-1]]
     kinds = (("encoder", heads["inputs"], heads["inputs"]),
-             ("decoder", heads["outputs"], heads["outputs"]),
+             ("decoder", heads["outputs"], read),
              ("cross", heads["outputs"], heads["inputs"]))
     rows = [(f"{kind} layer {l + 1}", A, q, k) for kind, q, k in kinds
             for l, A in enumerate(heads[kind])]

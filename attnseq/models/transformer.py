@@ -37,8 +37,8 @@ from attnseq.layers import (
     ACTIVATIONS,
     NORMS,
     POSITIONS,
-    Affine,
     Embedding,
+    TimeAffine,
     TimeDropout,
     gather,
 )
@@ -90,20 +90,23 @@ def check_transformer(*, num_layers, dropout, d_model, heads, d_ff, norm, positi
     boolean("tie_embeddings", tie_embeddings)
 
 
-class TransformerEncoder:
-    """forward(xs (N, Te) ids, key_mask) -> memory (N, Te, D); backward(dmemory)."""
+class TransformerStack:
+    """What the encoder and decoder share: token embeddings scaled by √D, positions, dropout
+    on their sum, ``num_layers`` layers of ``layer_class``, and (pre-LN) a final LayerNorm.
+    ``embed(ids)`` -> (N, T, D) the first layer's input; ``embed_backward(dx)`` its way back.
+    """
 
-    def __init__(self, V: int, init: Initializer, o: dict, max_len: int, rng):
+    def __init__(self, layer_class, V: int, init: Initializer, o: dict, max_len: int, rng):
         D = o["d_model"]
         self.scale = math.sqrt(D)
-        self.embed = Embedding(init.embedding(V, D))
+        self.embedding = Embedding(init.embedding(V, D))
         self.positions = positions_layer(o["positions"], max_len, D, init.normal, init.dtype)
         self.dropout = TimeDropout(o["dropout"], rng)
-        self.layers = layer_stack(EncoderLayer, o["num_layers"], init, D, heads=o["heads"],
+        self.layers = layer_stack(layer_class, o["num_layers"], init, D, heads=o["heads"],
                                   d_ff=o["d_ff"], norm=o["norm"], dropout=o["dropout"],
                                   activation=o["activation"], rng=rng)
         self.final_ln = layer_norm(init, D) if o["norm"] == "pre" else None
-        self.params, self.grads = gather([self.embed, self.positions, *self.layers,
+        self.params, self.grads = gather([self.embedding, self.positions, *self.layers,
                                           *([self.final_ln] if self.final_ln else [])])
 
     @property
@@ -115,74 +118,70 @@ class TransformerEncoder:
         for d in self.dropouts:
             d.train_mode(flag)
 
-    def forward(self, xs, key_mask=None):
-        x = self.dropout.forward(self.positions.forward(self.embed.forward(xs) * self.scale))
-        for layer in self.layers:
-            x = layer.forward(x, key_mask)
+    def embed(self, ids):
+        return self.dropout.forward(self.positions.forward(self.embedding.forward(ids)
+                                                           * self.scale))  # (N, T, D)
+
+    def embed_backward(self, dx) -> None:
+        self.embedding.backward(self.positions.backward(self.dropout.backward(dx)) * self.scale)
+
+    def normalise(self, x):
         return x if self.final_ln is None else self.final_ln.forward(x)
 
+    def normalise_backward(self, dy):
+        return dy if self.final_ln is None else self.final_ln.backward(dy)
+
+
+class TransformerEncoder(TransformerStack):
+    """forward(xs (N, Te) ids, key_mask) -> memory (N, Te, D); backward(dmemory)."""
+
+    def __init__(self, V: int, init: Initializer, o: dict, max_len: int, rng):
+        super().__init__(EncoderLayer, V, init, o, max_len, rng)
+
+    def forward(self, xs, key_mask=None):
+        x = self.embed(xs)
+        for layer in self.layers:
+            x = layer.forward(x, key_mask)
+        return self.normalise(x)
+
     def backward(self, dmemory):
-        dx = dmemory if self.final_ln is None else self.final_ln.backward(dmemory)
+        dx = self.normalise_backward(dmemory)
         for layer in reversed(self.layers):
             dx = layer.backward(dx)
-        self.embed.backward(self.positions.backward(self.dropout.backward(dx)) * self.scale)
+        self.embed_backward(dx)
 
 
-class TransformerDecoder:
+class TransformerDecoder(TransformerStack):
     """forward(ys (N, Td) ids, memory (N, Te, D), key_mask) -> scores (N, Td, V);
     backward(dscores) -> dmemory. ``start``/``step``: the module docstring's decoding."""
 
     def __init__(self, V: int, init: Initializer, o: dict, max_len: int, rng):
-        D = o["d_model"]
-        self.scale = math.sqrt(D)
-        self.embed = Embedding(init.embedding(V, D))
-        self.positions = positions_layer(o["positions"], max_len, D, init.normal, init.dtype)
-        self.dropout = TimeDropout(o["dropout"], rng)
-        self.layers = layer_stack(DecoderLayer, o["num_layers"], init, D, heads=o["heads"],
-                                  d_ff=o["d_ff"], norm=o["norm"], dropout=o["dropout"],
-                                  activation=o["activation"], rng=rng)
-        self.final_ln = layer_norm(init, D) if o["norm"] == "pre" else None
+        super().__init__(DecoderLayer, V, init, o, max_len, rng)
         self.tied = o["tie_embeddings"]
         if self.tied:  # W_out is a view of E_tgt: the optimiser's updates of E move it too
-            self.out = Affine(self.embed.params[0].T, init.zeros(V))
+            self.affine = TimeAffine(self.embedding.params[0].T, init.zeros(V))
+            self.params += self.affine.params[1:]
+            self.grads += self.affine.grads[1:]
         else:
-            self.out = Affine(*init.affine(D, V))
-        parts = [self.embed, self.positions, *self.layers,
-                 *([self.final_ln] if self.final_ln else [])]
-        self.params, self.grads = gather(parts)
-        out_params = self.out.params[1:] if self.tied else self.out.params
-        self.params += out_params
-        self.grads += self.out.grads[1:] if self.tied else self.out.grads
-
-    @property
-    def dropouts(self) -> list:
-        """Every TimeDropout of the stack: the input's, then each layer's sub-layers'."""
-        return [self.dropout, *(d for layer in self.layers for d in layer.dropouts)]
-
-    def train_mode(self, flag: bool) -> None:
-        for d in self.dropouts:
-            d.train_mode(flag)
-
-    def _top(self, y):
-        return y if self.final_ln is None else self.final_ln.forward(y)
+            self.affine = TimeAffine(*init.affine(o["d_model"], V))
+            self.params += self.affine.params
+            self.grads += self.affine.grads
 
     def forward(self, ys, memory, key_mask=None):
-        y = self.dropout.forward(self.positions.forward(self.embed.forward(ys) * self.scale))
+        y = self.embed(ys)
         for layer in self.layers:
             y = layer.forward(y, memory, key_mask)
-        return self.out.forward(self._top(y))  # (N, Td, V)
+        return self.affine.forward(self.normalise(y))  # (N, Td, V)
 
     def backward(self, dscores):
-        dy = self.out.backward(dscores)
-        if self.final_ln is not None:
-            dy = self.final_ln.backward(dy)
+        dy = self.normalise_backward(self.affine.backward(dscores))
         dmemory = None
         for layer in reversed(self.layers):
             dy, dm = layer.backward(dy)
             dmemory = dm if dmemory is None else dmemory + dm
-        self.embed.backward(self.positions.backward(self.dropout.backward(dy)) * self.scale)
+        self.embed_backward(dy)
         if self.tied:  # E_tgt's gradient: its use as an embedding plus as W_out = E_tgtᵀ
-            self.embed.grads[0] += self.out.grads[0].T
+            self.embedding.grads[0] += self.affine.grads[0].T
         return dmemory
 
     def initial_state(self, memory, key_mask=None) -> dict:
@@ -195,7 +194,7 @@ class TransformerDecoder:
 
     def step(self, tokens, state):
         t = state["k0"].shape[2]  # positions decoded so far: the caches' length
-        y = self.embed.params[0][tokens][:, None, :] * self.scale  # (N, 1, D)
+        y = self.embedding.params[0][tokens][:, None, :] * self.scale  # (N, 1, D)
         y = y + self.positions.rows(t, 1)
         changes = {}
         for l, layer in enumerate(self.layers):
@@ -203,7 +202,7 @@ class TransformerDecoder:
                 y, state[f"k{l}"], state[f"v{l}"], state[f"cross_k{l}"],
                 state[f"cross_v{l}"], state.get("mask"))
         top = y[:, 0] if self.final_ln is None else self.final_ln.apply(y[:, 0])
-        W, b = self.out.params
+        W, b = self.affine.params
         logits = top @ W + b  # (N, V)
         return logits, stepped(state, **changes, attention=A[:, :, 0].mean(axis=1))
 

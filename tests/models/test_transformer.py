@@ -73,8 +73,8 @@ def test_tied_embeddings_share_one_matrix():
     model = Transformer(V, 4, 6, seed=0, tie_embeddings=True, **SMALL)
     untied = Transformer(V, 4, 6, seed=0, **SMALL)
     assert len(model.params) == len(untied.params) - 1
-    E = model.decoder.embed.params[0]
-    assert np.shares_memory(model.decoder.out.params[0], E)
+    E = model.decoder.embedding.params[0]
+    assert np.shares_memory(model.decoder.affine.params[0], E)
 
 
 def digits_converter(seed=0, **options):
