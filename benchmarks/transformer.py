@@ -130,7 +130,9 @@ def measure(settings: Settings, *, rounds: int = ROUNDS, seed: int = 0) -> dict:
                           "samples_per_second": settings.batch / median,
                           "seconds_per_epoch": median * batches,
                           "cpu_seconds_per_epoch": statistics.median(cpu) * batches,
-                          "gflops": gflops, "fraction_of_matmul": gflops / matmul["gflops"]}
+                          "gflops": gflops, "fraction_of_matmul": gflops / matmul["gflops"],
+                          "cpu_fraction_of_matmul": flops.total / statistics.median(cpu) / 1e9
+                          / matmul["cpu_gflops"]}
     result = {"config": work.conv.config.to_dict(), "shape": size, "threads": threads,
               "rounds": rounds, "train_examples": n, "training": training,
               "parameters": {"attnseq": int(sum(p.size for p in work.model.params))},
@@ -197,13 +199,17 @@ def rows(result: dict) -> list[dict]:
                           f"{ours['samples_per_second']:.0f} samples/s, {ours['gflops']:.1f} vs "
                           f"matmul {tr['matmul']['gflops']:.1f} GFLOP/s",
                           ours["fraction_of_matmul"]))
+    out.append(report.row("… per CPU second", f"{ours['cpu_fraction_of_matmul']:.3f} of the "
+                          f"matmul's {tr['matmul']['cpu_gflops']:.1f} GFLOP per CPU s",
+                          ours["cpu_fraction_of_matmul"]))
     out.append(report.row("attnseq decoding", f"{dec['attnseq_decode_per_second']:.0f} pairs/s, "
                                               f"{dec['attnseq_gflops']:.1f} GFLOP/s"))
     if theirs:
         out.append(report.row(f"torch {result['torch_version']} "
                               f"({result['torch_threads']} threads)",
                               f"{theirs['samples_per_second']:.0f} samples/s, "
-                              f"{theirs['gflops']:.1f} GFLOP/s in training",
+                              f"{theirs['gflops']:.1f} GFLOP/s in training (per CPU s "
+                              f"{theirs['cpu_fraction_of_matmul']:.3f} of the matmul's)",
                               theirs["fraction_of_matmul"]))
     return out
 

@@ -209,7 +209,7 @@ def load_from(peer: TorchTransformer, model) -> TorchTransformer:
     def tensor(a):
         return torch.from_numpy(numpy.ascontiguousarray(to_numpy(a)))
 
-    if model.encoder.embed.params[0].dtype == numpy.float64:
+    if model.encoder.embedding.params[0].dtype == numpy.float64:
         peer.double()
         peer.pe = sinusoids(*peer.pe.shape, torch.float64)  # not the float32 table widened
 
@@ -234,8 +234,8 @@ def load_from(peer: TorchTransformer, model) -> TorchTransformer:
         norm(sub.norm, residual.ln)
 
     enc, dec = model.encoder, model.decoder
-    peer.src_embed.weight.copy_(tensor(enc.embed.params[0]))
-    peer.tgt_embed.weight.copy_(tensor(dec.embed.params[0]))
+    peer.src_embed.weight.copy_(tensor(enc.embedding.params[0]))
+    peer.tgt_embed.weight.copy_(tensor(dec.embedding.params[0]))
     for dst, src in zip(peer.encoder, enc.layers, strict=True):
         attention(dst.attn, src.attention, dst.sub[0])
         ffn(dst.ffn, src.ff, dst.sub[1])
@@ -246,5 +246,5 @@ def load_from(peer: TorchTransformer, model) -> TorchTransformer:
     for dst, src in ((peer.enc_norm, enc.final_ln), (peer.dec_norm, dec.final_ln)):
         if src is not None:
             norm(dst, src)
-    linear(peer.out, dec.out)
+    linear(peer.out, dec.affine)
     return peer

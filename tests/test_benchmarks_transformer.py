@@ -122,6 +122,9 @@ def _check_quick_json(doc, torch_ran: bool):
             t["cpu_step_seconds"]["median"] * tr["batches_per_epoch"])
         assert t["gflops"] == pytest.approx(tr["flops_per_step"]["total"] / med / 1e9)
         assert t["fraction_of_matmul"] == pytest.approx(t["gflops"] / tr["matmul"]["gflops"])
+        assert t["cpu_fraction_of_matmul"] == pytest.approx(
+            tr["flops_per_step"]["total"] / t["cpu_step_seconds"]["median"] / 1e9
+            / tr["matmul"]["cpu_gflops"])
     assert dec["attnseq_decode_per_second"] == pytest.approx(
         dec["decode_pairs"] / dec["attnseq_decode_seconds"])
     ratios = {row["measurement"]: row for row in doc["rows"]}
