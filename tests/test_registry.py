@@ -11,13 +11,13 @@ from attnseq.compare import DEFAULT_MODELS, DEFAULT_RECIPE
 from attnseq.config import ModelConfig, build_model
 from attnseq.errors import AttnseqError
 from attnseq.experiment import DATA_SEED, TASKS
+from attnseq.layers import ACTIVATIONS, NORMS, POSITIONS
 from attnseq.layers.bidirectional import MERGES
 from attnseq.layers.scores import SCORES, DotScore
 from attnseq.models import MODELS
 from attnseq.models.init import SCHEMES, Initializer
 from attnseq.models.variants import ENCODERS, VARIANT_DEFAULTS
 from attnseq.optim import OPTIMIZERS, SCHEDULES
-from attnseq.layers import ACTIVATIONS, NORMS, POSITIONS
 from attnseq.recipes import RECIPES, default_recipe
 from attnseq.registry import ONE_OF, Registry
 
