@@ -168,7 +168,7 @@ def _transformer_rows() -> list[LayerRow]:
                  {"x": (N, T, H)}, ("x",)),
         LayerRow("MultiHeadAttention", lambda r: _mha(r), q_kv, ("x_q", "x_kv"),
                  {"key_mask": _mask}),
-        LayerRow("MultiHeadAttention[heads=1,no mask]", lambda r: _mha(r, heads=1), q_kv,
+        LayerRow("MultiHeadAttention[heads=1,unmasked]", lambda r: _mha(r, heads=1), q_kv,
                  ("x_q", "x_kv")),
         LayerRow("MultiHeadAttention[causal,heads=4]", lambda r: _mha(r, 4, causal=True),
                  {"x_q": (N, T, H), "x_kv": (N, T, H)}, ("x_q", "x_kv")),
