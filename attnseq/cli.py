@@ -97,6 +97,35 @@ def _add_variant_options(p: argparse.ArgumentParser) -> None:
                    help="feed each step's context into the next step's LSTM input (Luong)")
 
 
+def _add_transformer_options(p: argparse.ArgumentParser) -> None:
+    """The Transformer's options (docs/transformer.md); it also takes --layers and
+    --dropout (around every sub-layer); the other models ignore these, but for
+    --label-smoothing, which every model's loss takes."""
+    from attnseq.config import ModelConfig
+    from attnseq.layers import ACTIVATIONS, NORMS, POSITIONS
+
+    g = p.add_argument_group("transformer (--model transformer; --layers default 2, "
+                             "--dropout around every sub-layer)")
+    g.add_argument("--d-model", type=positive_int_option, default=ModelConfig.d_model,
+                   metavar="D", help="width of every vector (default: %(default)s)")
+    g.add_argument("--heads", type=positive_int_option, default=ModelConfig.heads,
+                   metavar="H", help="attention heads, dividing --d-model (default: "
+                                     "%(default)s)")
+    g.add_argument("--d-ff", type=positive_int_option, default=ModelConfig.d_ff, metavar="F",
+                   help="inner width of the feed-forward sub-layers (default: %(default)s)")
+    g.add_argument("--norm", choices=list(NORMS), default=NORMS.default,
+                   help=_described(NORMS) + " (default: %(default)s)")
+    g.add_argument("--positions", choices=list(POSITIONS), default=POSITIONS.default,
+                   help=_described(POSITIONS) + " (default: %(default)s)")
+    g.add_argument("--activation", choices=list(ACTIVATIONS), default=ACTIVATIONS.default,
+                   help="of the feed-forward sub-layers (default: %(default)s)")
+    g.add_argument("--tie-embeddings", action="store_true",
+                   help="the output projection is the target embedding, transposed")
+    g.add_argument("--label-smoothing", type=float, default=ModelConfig.label_smoothing,
+                   metavar="E", help="smooth the loss's targets by E in [0, 1), any model "
+                                     "(default: %(default)s)")
+
+
 def _model_config(args, model: str):
     """The ``ModelConfig`` that the options of ``train`` (or ``compare``) describe."""
     from attnseq.config import ModelConfig
@@ -107,7 +136,11 @@ def _model_config(args, model: str):
                        bi_merge=args.bi_merge, num_layers=args.layers,
                        residual=True if args.residual else None,  # None: the model's own
                        dropout=args.dropout, score=args.score,
-                       input_feeding=args.input_feeding)
+                       input_feeding=args.input_feeding, d_model=args.d_model,
+                       heads=args.heads, d_ff=args.d_ff, norm=args.norm,
+                       positions=args.positions, activation=args.activation,
+                       tie_embeddings=args.tie_embeddings,
+                       label_smoothing=args.label_smoothing)
 
 
 def _add_training_options(p: argparse.ArgumentParser, recipe: str) -> None:
@@ -116,11 +149,14 @@ def _add_training_options(p: argparse.ArgumentParser, recipe: str) -> None:
     from attnseq.config import ModelConfig
     from attnseq.experiment import DATA_SEED, DATE_SAMPLES
     from attnseq.models.init import SCHEMES
+    from attnseq.optim import SCHEDULES
     from attnseq.recipes import RECIPES
     from attnseq.train import TrainConfig
 
     p.add_argument("--recipe", choices=list(RECIPES), default=recipe,
-                   help="initialisation and training settings (default: %(default)s); "
+                   help="initialisation and training settings (default: "
+                   + (f"{recipe}" if recipe else "the model's own: transformer for "
+                      "the transformer, default for the others") + "); "
                    + "; ".join(f"{r.name}: {r.summary}" for r in RECIPES.values())
                    + ". The options below override single settings of the recipe")
     p.add_argument("--data", metavar="FILE",
@@ -145,6 +181,14 @@ def _add_training_options(p: argparse.ArgumentParser, recipe: str) -> None:
                    help="let the rate fall linearly from --lr to this over the recipe's "
                         "decay span (default: the recipe's; equal to --lr for a constant "
                         "rate)")
+    p.add_argument("--schedule", choices=list(SCHEDULES), default=None,
+                   help="learning-rate schedule (default: the recipe's): "
+                        + _described(SCHEDULES))
+    p.add_argument("--warmup", type=positive_int_option, default=None, metavar="STEPS",
+                   help="noam: warm-up steps (default: the recipe's)")
+    p.add_argument("--lr-factor", type=_positive_float, default=None, metavar="F",
+                   help="noam: the factor of lr = F * d_model^-0.5 * min(step^-0.5, "
+                        "step * warmup^-1.5) (default: the recipe's)")
     p.add_argument("--clip", type=_positive_float, default=None,
                    help="gradient-norm clipping threshold (default: the recipe's)")
     p.add_argument("--seed", type=int, default=TrainConfig.seed,
@@ -172,11 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
                        "the book's attention seq2seq (D=16, H=256, reversed input) on its "
                        "50 000 generated dates, trained with the default recipe, which passes "
                        "99.9% test exact match within one epoch for most seeds and within four "
-                       "for those measured; --recipe book trains as the book does.")
+                       "for those measured; --recipe book trains as the book does. --model "
+                       "transformer trains with its own recipe, transformer (the Noam "
+                       "schedule; docs/transformer.md), unless --recipe names another.")
     p.add_argument("--model", choices=list(MODELS), default=MODELS.default,
                    help="default: %(default)s")
     _add_variant_options(p)
-    _add_training_options(p, RECIPES.default)
+    _add_transformer_options(p)
+    _add_training_options(p, None)
     p.add_argument("--out", metavar="DIR", default=None,
                    help="model directory to write (default: runs/MODEL)")
     p.set_defaults(func=_cmd_train)
@@ -212,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"comma-separated, from {MODELS.names()} (default: "
                         f"{','.join(DEFAULT_MODELS)})")
     _add_variant_options(p)
+    _add_transformer_options(p)
     _add_training_options(p, DEFAULT_RECIPE)
     p.add_argument("--out", metavar="DIR", default="runs/compare",
                    help="directory to write (default: runs/compare)")
@@ -225,6 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("texts", metavar="TEXT", nargs="+")
     p.add_argument("--out", metavar="FILE", required=True,
                    help="image to write: .png (or .svg, .pdf)")
+    p.add_argument("--heads-grid", metavar="FILE", default=None,
+                   help="transformer only: also draw the first TEXT's attention per layer and "
+                        "per head into FILE (greedy decoding): a row per layer of encoder "
+                        "self-attention, decoder self-attention and cross-attention, a column "
+                        "per head. --out shows the last decoder layer's cross-attention "
+                        "averaged over heads")
     _add_beam_options(p)
     p.set_defaults(func=_cmd_attention)
 
@@ -243,15 +297,18 @@ def build_parser() -> argparse.ArgumentParser:
 def _training_setup(args, model: str):
     """(task, model config, train config) from the options of ``_add_training_options``."""
     from attnseq.experiment import Task
-    from attnseq.recipes import get_recipe
+    from attnseq.recipes import default_recipe, get_recipe
 
     changes = {"seed": args.seed}
     for option, field in (("epochs", "epochs"), ("batch_size", "batch_size"), ("lr", "lr"),
-                          ("final_lr", "final_lr"), ("clip", "max_grad_norm")):
+                          ("final_lr", "final_lr"), ("clip", "max_grad_norm"),
+                          ("schedule", "schedule"), ("warmup", "warmup"),
+                          ("lr_factor", "lr_factor")):
         if getattr(args, option) is not None:
             changes[field] = getattr(args, option)
-    model_config, train_config = get_recipe(args.recipe).apply(_model_config(args, model),
-                                                               **changes)
+    recipe = args.recipe or default_recipe(model)
+    model_config, train_config = get_recipe(recipe).apply(_model_config(args, model),
+                                                          **changes)
     if args.init is not None:
         model_config = replace(model_config, init=args.init)
     task = Task.from_file(args.data, args.data_seed) if args.data else Task.dates(
@@ -394,11 +451,15 @@ def _cmd_compare(args) -> int:
 
 def _cmd_attention(args) -> int:
     from attnseq.converter import Converter
-    from attnseq.viz import attention_figure, save_figure
+    from attnseq.viz import attention_figure, heads_figure, save_figure
 
     conv = Converter.load(args.model_dir)
+    heads = conv.attention_heads(args.texts[:1]) if args.heads_grid else None  # refuse early
     fig, maps = attention_figure(conv, args.texts, search=_beam_search(args, conv))
     save_figure(fig, args.out)
+    if heads:
+        save_figure(heads_figure(heads[0], f"{args.texts[0]!r}"), args.heads_grid)
+        print(f"wrote {args.heads_grid}")
     joiner = "" if conv.vocab.level == "char" else " "
     for text, m in zip(args.texts, maps, strict=True):
         print(f"{text} -> {joiner.join(m.outputs)}")

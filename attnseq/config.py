@@ -9,15 +9,26 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 
-from attnseq.errors import AttnseqError, boolean, positive_int
+from attnseq.errors import AttnseqError, boolean, fraction, positive_int
 from attnseq.models import MODELS
 from attnseq.models.init import SCHEMES
+from attnseq.models.transformer import (
+    TRANSFORMER_DEFAULTS,
+    TRANSFORMER_VARIANTS,
+    check_transformer,
+    check_transformer_variant,
+)
 from attnseq.models.variants import GNMT_DEFAULTS, VARIANT_DEFAULTS, check_gnmt, check_variant
 
 # The models that take the variant options: their defaults, and the check of their rules.
 # The other models take none: theirs must stay at the attention model's defaults.
-_OPTIONS = {"attention": (VARIANT_DEFAULTS, check_variant), "gnmt": (GNMT_DEFAULTS, check_gnmt)}
+_OPTIONS = {"attention": (VARIANT_DEFAULTS, check_variant), "gnmt": (GNMT_DEFAULTS, check_gnmt),
+            "transformer": (TRANSFORMER_VARIANTS, check_transformer_variant)}
 _MODELS_OWN = ("encoder", "num_layers", "residual")  # None: the model's own default
+# The Transformer's own options (the others models ignore them) and label smoothing (every
+# model's loss): fields added after models were saved, so a config may lack them.
+_TRANSFORMER_FIELDS = tuple(k for k in TRANSFORMER_DEFAULTS if k not in VARIANT_DEFAULTS)
+_LATER_FIELDS = (*VARIANT_DEFAULTS, *_TRANSFORMER_FIELDS, "label_smoothing")
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,14 @@ class ModelConfig:
     dropout: float = VARIANT_DEFAULTS["dropout"]  # between stacked layers, in [0, 1)
     score: str = VARIANT_DEFAULTS["score"]  # attention score, a name of layers.scores.SCORES
     input_feeding: bool = VARIANT_DEFAULTS["input_feeding"]  # context into the next step
+    d_model: int = TRANSFORMER_DEFAULTS["d_model"]  # the Transformer's width D
+    heads: int = TRANSFORMER_DEFAULTS["heads"]  # its attention heads, dividing d_model
+    d_ff: int = TRANSFORMER_DEFAULTS["d_ff"]  # its feed-forward inner width
+    norm: str = TRANSFORMER_DEFAULTS["norm"]  # "pre" or "post" LN (layers.sublayer.NORMS)
+    positions: str = TRANSFORMER_DEFAULTS["positions"]  # layers.positions.POSITIONS
+    activation: str = TRANSFORMER_DEFAULTS["activation"]  # layers.feedforward.ACTIVATIONS
+    tie_embeddings: bool = TRANSFORMER_DEFAULTS["tie_embeddings"]  # W_out = E_tgtᵀ
+    label_smoothing: float = 0.0  # ε of the loss's targets, any model; 0: the plain loss
 
     def __post_init__(self):
         MODELS.check(self.model)
@@ -65,6 +84,11 @@ class ModelConfig:
         check(self.hidden_size, **options)
         object.__setattr__(self, "num_layers", int(self.num_layers))
         object.__setattr__(self, "dropout", float(self.dropout))
+        check_transformer(**self.transformer_options())
+        for name in ("d_model", "heads", "d_ff"):
+            object.__setattr__(self, name, int(getattr(self, name)))
+        object.__setattr__(self, "label_smoothing",
+                           fraction("label_smoothing", self.label_smoothing))
         if self.model not in _OPTIONS:
             for name, value in options.items():
                 if value != VARIANT_DEFAULTS[name]:
@@ -74,6 +98,10 @@ class ModelConfig:
     def variant_options(self) -> dict:
         """The variant options, as ``AttentionSeq2seq`` and ``GNMT`` take them."""
         return {name: getattr(self, name) for name in VARIANT_DEFAULTS}
+
+    def transformer_options(self) -> dict:
+        """The Transformer's options, as ``Transformer`` takes them."""
+        return {name: getattr(self, name) for name in TRANSFORMER_DEFAULTS}
 
     def for_model(self, name: str) -> ModelConfig:
         """This config for model ``name``, as ``compare`` trains several models alike: the
@@ -97,7 +125,7 @@ class ModelConfig:
         unknown = sorted(set(d) - names)
         if unknown:
             raise AttnseqError(f"unknown model config keys: {', '.join(unknown)}")
-        missing = sorted(names - set(d) - set(VARIANT_DEFAULTS))
+        missing = sorted(names - set(d) - set(_LATER_FIELDS))
         if missing:
             raise AttnseqError(f"missing model config keys: {', '.join(missing)}")
         try:
@@ -109,6 +137,15 @@ class ModelConfig:
 def build_model(config: ModelConfig, vocab_size: int, *, pad_id=None, seed=None, dtype=None):
     """A fresh model of ``config``'s architecture for a vocabulary of ``vocab_size`` tokens."""
     cls = MODELS[config.model]
-    options = config.variant_options() if config.model in _OPTIONS else {}
+    if config.model == "transformer":
+        options = {**config.transformer_options(),
+                   # positions for the longest input, and for every decoder input of
+                   # decoding's answer_len + 1 steps
+                   "max_len": max(config.question_len, config.answer_len + 2)}
+    elif config.model in _OPTIONS:
+        options = config.variant_options()
+    else:
+        options = {}
     return cls(vocab_size, config.wordvec_size, config.hidden_size, dtype=dtype, seed=seed,
-               pad_id=pad_id, init=config.init, **options)
+               pad_id=pad_id, init=config.init, label_smoothing=config.label_smoothing,
+               **options)

@@ -111,7 +111,9 @@ class Converter:
         ``hypotheses`` returned for these texts), of the best of those, without searching
         again. Needs an attention model.
         """
-        if not hasattr(self.model, "decoder") or not hasattr(self.model.decoder, "attention"):
+        model = self.model
+        if not hasattr(model, "attention_maps") and not hasattr(getattr(model, "decoder", None),
+                                                                 "attention"):
             raise AttnseqError(f"a {self.config.model!r} model has no attention to show")
         if hypotheses is None and search is not None:
             hypotheses = self.hypotheses(texts, search)
@@ -134,6 +136,44 @@ class Converter:
             cols = w[:, ::-1] if self.config.reverse else w
             results.append((in_tokens, out_tokens,
                             numpy.ascontiguousarray(cols[: len(steps), : len(in_tokens)])))
+        return results
+
+    def _reading_order(self, n_tokens: int, Te: int):
+        """The encoder columns of a text's n_tokens input tokens, in reading order."""
+        positions = numpy.arange(n_tokens)
+        return Te - 1 - positions if self.config.reverse else positions
+
+    def attention_heads(self, texts: Sequence[str]) -> list[dict]:
+        """Per text (converted greedily) a Transformer's attention, every layer and head:
+        {"inputs": input tokens, "outputs": output tokens (before the end token),
+        "encoder": [(heads, T_in, T_in)], "decoder": [(heads, T_out, T_out)],
+        "cross": [(heads, T_out, T_in)]}, one array per layer, bottom first; input axes in
+        reading order, padding dropped, reversal undone. Row i of "decoder" and "cross" is
+        what the step that emitted output token i attended to; column j of "decoder" is the
+        token step j read (the start token, then output token j − 1)."""
+        if not hasattr(self.model, "attention_maps"):
+            raise AttnseqError(f"a {self.config.model!r} model has no per-head attention")
+        xs = self.encode_questions(texts)
+        start = self.vocab.start_id
+        ids = numpy.asarray(self.model.generate(xs, start, self.output_len))
+        ys = numpy.concatenate([numpy.full((len(xs), 1), start, dtype=ids.dtype),
+                                ids[:, :-1]], axis=1)  # what the decoder read at each step
+        maps = {k: [numpy.asarray(a) for a in v]
+                for k, v in self.model.attention_maps(xs, ys).items()}
+        results = []
+        for n, (text, row) in enumerate(zip(texts, ids, strict=True)):
+            steps = row.tolist()
+            if self.vocab.end_id in steps:
+                steps = steps[: steps.index(self.vocab.end_id)]
+            inputs = self.vocab.split(text)
+            cols, T = self._reading_order(len(inputs), xs.shape[1]), len(steps)
+            results.append({
+                "inputs": inputs, "outputs": [self.vocab.id_to_token(i) for i in steps],
+                "encoder": [numpy.ascontiguousarray(a[n][:, cols][:, :, cols])
+                            for a in maps["encoder"]],
+                "decoder": [numpy.ascontiguousarray(a[n][:, :T, :T]) for a in maps["decoder"]],
+                "cross": [numpy.ascontiguousarray(a[n][:, :T][:, :, cols])
+                          for a in maps["cross"]]})
         return results
 
     def _decode_and_score(self, pairs: Sequence[Sequence[str]], batch_size: int,

@@ -59,6 +59,7 @@ class ModelRow:
     model: str  # a name of ``attnseq.models.MODELS``
     options: Mapping = field(default_factory=dict)
     hidden: int = 5
+    scale: float = 0.5  # of the random weights (the score's: twice this)
 
 
 def _lstm(rng, d: int, h: int, scale: float = 1.0):
@@ -144,6 +145,68 @@ def _attention_rows() -> list[LayerRow]:
     return rows
 
 
+def _mha(rng, heads: int = 2, causal: bool = False, d: int = H):
+    """A MultiHeadAttention of width d with random (D, D) weights."""
+    randn = rng.standard_normal
+    Wq, bq, Wk, Wv, bv, Wo, bo = (randn((d, d)), randn(d), randn((d, d)), randn((d, d)),
+                                  randn(d), randn((d, d)), randn(d))
+    return L.MultiHeadAttention(Wq, bq, Wk, Wv, bv, Wo, bo, heads=heads, causal=causal)
+
+
+def _feed_forward(rng, activation: str = "relu"):
+    randn = rng.standard_normal
+    return L.FeedForward(randn((H, 6)), randn(6), randn((6, H)), randn(H), activation)
+
+
+def _residual(rng, sublayer, norm: str):
+    """``sublayer`` wrapped pre- or post-LN, with dropout (its masks held by ``reseed``)."""
+    return L.Residual(sublayer, rng.standard_normal(H), rng.standard_normal(H), norm=norm,
+                      dropout=0.3)
+
+
+def _transformer_rows() -> list[LayerRow]:
+    """The Transformer's layers: attention with masks on and off, one head and more, causal;
+    each sub-layer inside pre- and post-LN residual connections."""
+    q_kv = {"x_q": (N, T, H), "x_kv": (N, TE, H)}
+    rows = [
+        LayerRow("LayerNorm", lambda r: L.LayerNorm(r.standard_normal(H), r.standard_normal(H)),
+                 {"x": (N, T, H)}, ("x",)),
+        LayerRow("MultiHeadAttention", lambda r: _mha(r), q_kv, ("x_q", "x_kv"),
+                 {"key_mask": _mask}),
+        LayerRow("MultiHeadAttention[heads=1,unmasked]", lambda r: _mha(r, heads=1), q_kv,
+                 ("x_q", "x_kv")),
+        LayerRow("MultiHeadAttention[causal,heads=4]", lambda r: _mha(r, 4, causal=True),
+                 {"x_q": (N, T, H), "x_kv": (N, T, H)}, ("x_q", "x_kv")),
+        LayerRow("SelfAttention", lambda r: L.SelfAttention(_mha(r)), {"x": (N, TE, H)},
+                 ("x",), {"key_mask": _mask}),
+        LayerRow("CrossAttention", lambda r: L.CrossAttention(_mha(r)),
+                 {"x": (N, T, H), "memory": (N, TE, H)}, ("x", "memory"), {"key_mask": _mask}),
+        LayerRow("ReLU", lambda r: L.ReLU(), {"z": (N, T, H)}, ("z",)),
+        LayerRow("GELU", lambda r: L.GELU(), {"z": (N, T, H)}, ("z",)),
+        LayerRow("FeedForward", lambda r: _feed_forward(r), {"x": (N, T, H)}, ("x",)),
+        LayerRow("FeedForward[gelu]", lambda r: _feed_forward(r, "gelu"), {"x": (N, T, H)},
+                 ("x",)),
+        LayerRow("SinusoidalPositions", lambda r: L.SinusoidalPositions(T + 2, H, numpy.float64),
+                 {"xs": (N, T, H)}, ("xs",)),
+        LayerRow("LearnedPositions", lambda r: L.LearnedPositions(r.standard_normal((T + 2, H))),
+                 {"xs": (N, T, H)}, ("xs",)),
+    ]
+    for norm in L.NORMS:
+        rows += [
+            LayerRow("Residual" if norm == "pre" else f"Residual[{norm},self-attention]",
+                     lambda r, n=norm: _residual(r, L.SelfAttention(_mha(r, causal=True)), n),
+                     {"x": (N, T, H)}, ("x",), reseed=3),
+            LayerRow(f"Residual[{norm},cross-attention]",
+                     lambda r, n=norm: _residual(r, L.CrossAttention(_mha(r)), n),
+                     {"x": (N, T, H), "memory": (N, TE, H)}, ("x", "memory"),
+                     {"key_mask": _mask}, reseed=3),
+            LayerRow(f"Residual[{norm},feed-forward]",
+                     lambda r, n=norm: _residual(r, _feed_forward(r), n), {"x": (N, T, H)},
+                     ("x",), reseed=3),
+        ]
+    return rows
+
+
 def _time_lstm_row(name: str, cls) -> LayerRow:
     """A one-directional LSTM from a given initial state, so that ``dh``/``dc`` are checked."""
     return LayerRow(name, lambda r: cls(*_lstm(r, D, H), stateful=True),
@@ -189,11 +252,24 @@ LAYER_ROWS = (
              reseed=11),
     LayerRow("TimeDropout", lambda r: L.TimeDropout(0.4), {"xs": (N, T, H)}, ("xs",),
              reseed=7),
+    LayerRow("TimeSoftmaxWithLoss[smoothing]",
+             lambda r: L.TimeSoftmaxWithLoss(ignore_id=0, smoothing=0.2), {"xs": (N, T, V)},
+             ("xs",), {"ts": lambda r: numpy.concatenate([r.integers(1, V, (N, T - 1)),
+                                                          numpy.zeros((N, 1), dtype=int)],
+                                                         axis=1)}),
+    *_transformer_rows(),
 )
 
+# The Transformer for a check: one layer (each float64 check of a second took seconds more),
+# d_model 6 in 2 heads, positions for the batch below.
+SMALL_TRANSFORMER = {"d_model": 6, "heads": 2, "d_ff": 6, "num_layers": 1, "max_len": 8}
+
 # a model's own defaults, at an even width (GNMT's bidirectional layer halves it); GNMT's
-# default three layers have a skip in the encoder and one in the decoder
-MODEL_ROWS = tuple(ModelRow(name, name, hidden=4 if name == "gnmt" else 5) for name in MODELS)
+# default three layers have a skip in the encoder and one in the decoder; the Transformer's
+# (two pre-LN layers) at small widths
+MODEL_ROWS = tuple(ModelRow(name, name, SMALL_TRANSFORMER if name == "transformer" else {},
+                            hidden=4 if name == "gnmt" else 5) for name in MODELS)
+
 
 VARIANT_ROWS = (
     LayerRow("TimeBiLSTM[sum]", lambda r: L.TimeBiLSTM(_lstm(r, D, H), _lstm(r, D, H), "sum"),
@@ -225,6 +301,14 @@ VARIANT_ROWS = (
         ("layers=2,additive", {"num_layers": 2, "score": "additive"}),
         ("layers=3,sum,general", {"num_layers": 3, "bi_merge": "sum", "score": "general"}),
     )),
+    *(ModelRow(f"transformer[{label}]", "transformer", {**SMALL_TRANSFORMER, **options})
+      for label, options in (
+        ("post", {"norm": "post"}),
+        ("heads=3,tied,gelu,learned,dropout", {"heads": 3, "tie_embeddings": True,
+                                               "activation": "gelu", "positions": "learned",
+                                               "dropout": 0.2}),
+    )),
+    ModelRow("attention[label-smoothing]", "attention", {"label_smoothing": 0.1}, hidden=4),
 )
 
 
@@ -233,8 +317,9 @@ def _dropouts(obj) -> list:
     without one stack, GNMT's, lists its own)."""
     if isinstance(obj, L.TimeDropout):
         return [obj]
-    if hasattr(obj, "encoder"):
-        parts = [obj.encoder.lstm, getattr(obj.decoder, "lstm", obj.decoder)]
+    if hasattr(obj, "encoder"):  # an LSTM model's stacks, or a Transformer's own lists
+        parts = [getattr(obj.encoder, "lstm", obj.encoder),
+                 getattr(obj.decoder, "lstm", obj.decoder)]
     else:
         parts = [obj]
     return [d for part in parts for d in getattr(part, "dropouts", [])]
@@ -296,7 +381,7 @@ def _model_case(row: ModelRow, rng, seed: int) -> Case:
     score_params = {id(p) for p in getattr(getattr(model.decoder, "attention", None), "params",
                                            [])}
     for p in model.params:
-        p[...] = rng.standard_normal(p.shape) * (1.0 if id(p) in score_params else 0.5)
+        p[...] = rng.standard_normal(p.shape) * row.scale * (2.0 if id(p) in score_params else 1)
 
     def loss() -> float:
         shared = numpy.random.default_rng(5)  # the same masks at every evaluation

@@ -156,6 +156,33 @@ class LinearDecay:
         return self.lr + (self.final_lr - self.lr) * fraction
 
 
+class NoamDecay:
+    """The Transformer's schedule (Vaswani et al., 2017, section 5.3), by optimiser step:
+
+        lr(step) = factor · d_model^−½ · min(step^−½, step · warmup^−³ᐟ²),   step = 1, 2, ...
+
+    It rises linearly for ``warmup`` steps to its peak factor · (d_model · warmup)^−½, then
+    falls as step^−½. ``schedule(step)`` is the rate of the ``step``-th update (1-based).
+    """
+
+    def __init__(self, d_model: int, warmup: int, factor: float = 1.0):
+        self.d_model = positive_int("d_model", d_model)
+        self.warmup = positive_int("warmup", warmup)
+        self.factor = positive_number("lr_factor", factor)
+
+    def __call__(self, step: int) -> float:
+        step = max(int(step), 1)
+        return self.factor * self.d_model ** -0.5 * min(step ** -0.5,
+                                                        step * self.warmup ** -1.5)
+
+
+# The learning-rate schedules that ``TrainConfig.schedule`` names.
+SCHEDULES = Registry("schedule", {
+    "linear": "from --lr linearly to --final-lr over the recipe's decay span (or constant)",
+    "noam": "the Transformer's: warm-up over --warmup steps, then 1/sqrt(step), scaled by "
+            "--lr-factor and d_model^-0.5",
+}, default="linear", message=ONE_OF)
+
 # The optimisers that ``TrainConfig.optimizer`` names.
 OPTIMIZERS = Registry("optimizer", {"adam": Adam, "sgd": SGD}, default="adam", message=ONE_OF)
 

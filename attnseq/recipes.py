@@ -9,7 +9,10 @@ hyper-parameters (``TrainConfig``). Two are offered:
   forget-gate bias at 1 (``init="default"``), batch 64, Adam whose rate falls linearly from
   5e-3 to 1e-3 over the first epoch, clipping at 5.0, four epochs;
 * ``"book"`` is the book's experiment: embeddings drawn as randn/100, batch 128, Adam at a
-  constant 1e-3, clipping at 5.0, ten epochs.
+  constant 1e-3, clipping at 5.0, ten epochs;
+* ``"transformer"`` is the Transformer's (docs/transformer.md): batch 64, Adam under the
+  Noam schedule (warm-up, then 1/√step), clipping at 5.0; ``attnseq train --model
+  transformer`` uses it unless ``--recipe`` says otherwise (``default_recipe``).
 
 ``TrainConfig()`` and ``ModelConfig()`` on their own are the default recipe's settings.
 """
@@ -25,6 +28,8 @@ from attnseq.train import TrainConfig
 BOOK_TRAIN = TrainConfig(epochs=10, batch_size=128, lr=1e-3, max_grad_norm=5.0,
                          final_lr=None)
 DEFAULT_TRAIN = TrainConfig()
+TRANSFORMER_TRAIN = TrainConfig(epochs=4, batch_size=64, lr=1e-3, max_grad_norm=5.0,
+                                final_lr=None, schedule="noam", warmup=400, lr_factor=0.5)
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,21 @@ RECIPES = Registry("recipe", {
     "book": Recipe("book", "book", BOOK_TRAIN,
                    "the book's: embeddings randn/100, batch 128, Adam lr 0.001, clip 5, "
                    "10 epochs"),
+    "transformer": Recipe("transformer", "default", TRANSFORMER_TRAIN,
+                          f"batch {TRANSFORMER_TRAIN.batch_size}, Adam under the Noam schedule "
+                          f"(warm-up {TRANSFORMER_TRAIN.warmup} steps, factor "
+                          f"{TRANSFORMER_TRAIN.lr_factor:g}), clip "
+                          f"{TRANSFORMER_TRAIN.max_grad_norm:g}, "
+                          f"{TRANSFORMER_TRAIN.epochs} epochs; the transformer's default"),
 }, default="default")
+
+# The models whose own recipe is not the default one.
+_MODEL_RECIPES = {"transformer": "transformer"}
+
+
+def default_recipe(model: str) -> str:
+    """The recipe that trains ``model`` when none is named: its own, or the default."""
+    return _MODEL_RECIPES.get(model, RECIPES.default)
 
 
 def get_recipe(name: str) -> Recipe:

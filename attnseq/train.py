@@ -20,7 +20,7 @@ from tqdm import tqdm
 from attnseq.backend import to_numpy
 from attnseq.decoding import DEFAULT_BATCH, decode_in_batches
 from attnseq.errors import AttnseqError, non_negative_int, optional, positive_int, positive_number
-from attnseq.optim import OPTIMIZERS, LinearDecay, build_optimizer, clip_grads
+from attnseq.optim import OPTIMIZERS, SCHEDULES, LinearDecay, NoamDecay, build_optimizer, clip_grads
 
 STOP = "stop"  # what a callback returns to end training after the current epoch
 _RECORD_FIELDS = ("epoch", "loss", "seconds", "examples_seen", "grad_norm", "lr")
@@ -40,6 +40,9 @@ class TrainConfig:
     optimizer: str = OPTIMIZERS.default  # a name of attnseq.optim.OPTIMIZERS
     final_lr: float | None = 1e-3  # None: constant lr; else lr falls linearly to this ...
     decay_epochs: float = 1.0  # ... over this many epochs' worth of examples (see Trainer)
+    schedule: str = SCHEDULES.default  # "linear" (lr, final_lr) or "noam" (warmup, lr_factor)
+    warmup: int = 4000  # noam: optimiser steps of the linear warm-up
+    lr_factor: float = 1.0  # noam: the factor in front of d_model^-0.5
 
     def __post_init__(self):
         # Each value is stored as the plain int or float its check returns, so that the config
@@ -47,10 +50,12 @@ class TrainConfig:
         checked = {"epochs": positive_int, "batch_size": positive_int, "lr": positive_number,
                    "max_grad_norm": optional(positive_number),
                    "final_lr": optional(positive_number), "decay_epochs": positive_number,
-                   "seed": non_negative_int}
+                   "seed": non_negative_int, "warmup": positive_int,
+                   "lr_factor": positive_number}
         for name, check in checked.items():
             object.__setattr__(self, name, check(name, getattr(self, name)))
         OPTIMIZERS.check(self.optimizer)
+        SCHEDULES.check(self.schedule)
 
 
 def decay_schedule(lr: float, final_lr: float | None, decay_epochs: float,
@@ -126,12 +131,14 @@ class Trainer:
     ``max_grad_norm=None`` disables clipping (the norm is still measured for the history).
     With ``final_lr``, every ``fit`` lowers the optimiser's rate linearly from the rate it had
     when the trainer was made to ``final_lr`` over the first ``decay_epochs`` epochs' worth of
-    examples, then holds it there (``attnseq.optim.LinearDecay``).
+    examples, then holds it there (``attnseq.optim.LinearDecay``). ``noam`` (a
+    ``NoamDecay``) instead sets the rate before every step from the number of steps this
+    trainer has taken (``steps``, counted across ``fit`` calls).
     """
 
     def __init__(self, model, optimizer, *, max_grad_norm: float | None = 5.0, rng=None,
                  epochs: int = 10, batch_size: int = 128, final_lr: float | None = None,
-                 decay_epochs: float = 1.0):
+                 decay_epochs: float = 1.0, noam: NoamDecay | None = None):
         self.max_grad_norm = optional(positive_number)("max_grad_norm", max_grad_norm)
         self.final_lr = optional(positive_number)("final_lr", final_lr)
         self.decay_epochs = positive_number("decay_epochs", decay_epochs)
@@ -142,13 +149,22 @@ class Trainer:
         self.epochs = positive_int("epochs", epochs)  # defaults for fit()
         self.batch_size = positive_int("batch_size", batch_size)
         self.history = History()  # the running fit's history, readable after an interrupt
+        self.noam = noam
+        self.steps = 0  # optimiser updates so far, over every fit
 
     @classmethod
     def from_config(cls, model, config: TrainConfig) -> Trainer:
+        """The trainer ``config`` describes; with schedule "noam", its d_model is the
+        model's ``d_model`` (a Transformer's width), else its ``hidden_size``."""
+        noam = None
+        if config.schedule == "noam":
+            width = getattr(model, "d_model", None) or model.hidden_size
+            noam = NoamDecay(width, config.warmup, config.lr_factor)
         return cls(model, build_optimizer(config.optimizer, config.lr),
                    max_grad_norm=config.max_grad_norm, rng=config.seed,
                    epochs=config.epochs, batch_size=config.batch_size,
-                   final_lr=config.final_lr, decay_epochs=config.decay_epochs)
+                   final_lr=None if noam else config.final_lr,
+                   decay_epochs=config.decay_epochs, noam=noam)
 
     def step(self, xs, ts) -> tuple[float, float]:
         """One training step on the batch ``xs`` (N, T_in), ``ts`` (N, 1 + T_out): forward,
@@ -159,12 +175,15 @@ class Trainer:
         finite raises ``Diverged`` before the parameters change.
         """
         model = self.model
+        if self.noam is not None:
+            self.optimizer.lr = self.noam(self.steps + 1)
         loss = float(model.forward(xs, ts))
         if not math.isfinite(loss):
             raise Diverged(loss)
         model.backward()
         norm = clip_grads(model.grads, self.max_grad_norm)
         self.optimizer.update(model.params, model.grads)
+        self.steps += 1
         return loss, norm
 
     def fit(self, xs, ts, *, epochs: int | None = None, batch_size: int | None = None,

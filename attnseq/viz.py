@@ -132,6 +132,45 @@ def _draw_heatmap(ax, m: AttentionMap, weights: numpy.ndarray) -> None:
     ax.set_ylabel("output")
 
 
+# -- a Transformer's heads: every layer's and head's weights ------------------------------------
+
+HEAD_INCHES = (3.2, 2.6)  # one head's panel of the per-head grid
+START_LABEL = "<s>"  # the start token, what the decoder reads at its first step
+
+
+def heads_figure(heads: Mapping, title: str = "") -> Figure:
+    """Draw one text's ``Converter.attention_heads`` entry as a grid: a row per layer of
+    encoder self-attention, then decoder self-attention, then cross-attention, a column per
+    head; each panel's x axis is the keys (input tokens, or for the decoder's self-attention
+    the tokens it read: the start token, then the outputs but the last), its y axis the
+    queries (input tokens, or the output token each step emitted)."""
+    read = [START_LABEL, *heads["outputs"][:-1]]
+    kinds = (("encoder", heads["inputs"], heads["inputs"]),
+             ("decoder", heads["outputs"], read),
+             ("cross", heads["outputs"], heads["inputs"]))
+    rows = [(f"{kind} layer {l + 1}", A, q, k) for kind, q, k in kinds
+            for l, A in enumerate(heads[kind])]
+    n_heads = rows[0][1].shape[0]
+    fig = _new_figure((n_heads * HEAD_INCHES[0], len(rows) * HEAD_INCHES[1]))
+    grid = fig.subplots(len(rows), n_heads, squeeze=False)
+    for r, (name, A, queries, keys) in enumerate(rows):
+        for h in range(n_heads):
+            ax = grid[r, h]
+            if A.shape[1] and A.shape[2]:
+                ax.imshow(A[h], cmap=CMAP, vmin=0.0, vmax=1.0, aspect="auto",
+                          interpolation="nearest")
+            ax.set_xticks(range(len(keys)), labels=[token_label(t) for t in keys], fontsize=5)
+            ax.set_yticks(range(len(queries)), labels=[token_label(t) for t in queries],
+                          fontsize=5)
+            ax.tick_params(length=0)
+            ax.set_title(f"{name}, head {h + 1}", fontsize=7)
+    fig.colorbar(ScalarMappable(norm=Normalize(0.0, 1.0), cmap=CMAP), ax=grid.ravel().tolist(),
+                 label="attention weight", shrink=0.5)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    return fig
+
+
 # -- Figure 8-26: accuracy curves -------------------------------------------------------------
 
 def elapsed_seconds(records: Sequence[Mapping]) -> list[float]:

@@ -13,6 +13,9 @@ see ``benchmarks/README.md`` for what each number means. The modules, one measur
     report            the table of ratios against the targets, and the JSON
     harness           runs the chosen measurements
 
+and commands of their own: recipes, variants, beam, and transformer (the Transformer beside
+its PyTorch peer, transformer_peer, with the FLOPs of transformer_flops).
+
 This package is not part of the installed library and not part of the test suite (one smoke
 test, ``tests/test_benchmarks_smoke.py``, runs it at tiny sizes).
 """

@@ -29,7 +29,7 @@ from attnseq.threads import blas_threads
 MET, MISSED, NA, INFO, UNKNOWN = "met", "missed", "n/a", "", "inconclusive"
 
 
-def _row(measurement, value, ratio=None, target="", status=INFO, bound=""):
+def row(measurement, value, ratio=None, target="", status=INFO, bound=""):
     return {"measurement": measurement, "value": value, "ratio": ratio, "bound": bound,
             "target": target, "status": status}
 
@@ -38,16 +38,16 @@ def _check(ratio, op: str, limit: float) -> str:
     return MET if (ratio <= limit if op == "≤" else ratio >= limit) else MISSED
 
 
-def _ratio_row(name, num, den, value, op, limit, *, bound=""):
+def ratio_row(name, num, den, value, op, limit, *, bound=""):
     """A row whose ratio is num / den, checked against ``op limit`` (op is "≤" or "≥")."""
     target = f"{op} {limit:g}"
     if num is None or den is None or den == 0:
-        return _row(name, value or "not measured", None, target, NA)
+        return row(name, value or "not measured", None, target, NA)
     ratio = num / den
     status = _check(ratio, op, limit)
     if bound == "≤" and status == MISSED:
         status = UNKNOWN  # only an upper bound, and it is above the limit: cannot tell
-    return _row(name, value, ratio, target, status, bound)
+    return row(name, value, ratio, target, status, bound)
 
 
 def rows(results: dict, *, one_epoch: int | None = None) -> list[dict]:
@@ -61,40 +61,40 @@ def rows(results: dict, *, one_epoch: int | None = None) -> list[dict]:
                  f"s/epoch, {tr['gflops']:.1f} vs matmul {tr['matmul']['gflops']:.1f} GFLOP/s")
         if "measured_epoch_seconds" in tr:
             value += f"; a real epoch took {tr['measured_epoch_seconds']:.1f} s"
-        out.append(_ratio_row("training GFLOP/s ÷ matmul GFLOP/s", tr["gflops"],
+        out.append(ratio_row("training GFLOP/s ÷ matmul GFLOP/s", tr["gflops"],
                               tr["matmul"]["gflops"], value, "≥", 0.70))
     else:
-        out.append(_ratio_row("training GFLOP/s ÷ matmul GFLOP/s", None, None, "", "≥", 0.70))
+        out.append(ratio_row("training GFLOP/s ÷ matmul GFLOP/s", None, None, "", "≥", 0.70))
     if tr and th:
         value = f"{tr['seconds_per_epoch']:.1f} vs {th['seconds_per_epoch']:.1f} s/epoch"
-        out.append(_ratio_row("attnseq ÷ torch s/epoch", tr["seconds_per_epoch"],
+        out.append(ratio_row("attnseq ÷ torch s/epoch", tr["seconds_per_epoch"],
                               th["seconds_per_epoch"], value, "≤", 0.8))
     else:
-        out.append(_ratio_row("attnseq ÷ torch s/epoch", None, None, "", "≤", 0.8))
+        out.append(ratio_row("attnseq ÷ torch s/epoch", None, None, "", "≤", 0.8))
     if th:  # both decoding rates from the torch peer's run, where their passes take turns
         value = (f"{th['attnseq_decode_per_second']:.0f} vs {th['decode_per_second']:.0f} "
                  f"pairs/s")
-        out.append(_ratio_row("attnseq ÷ torch decode rate", th["attnseq_decode_per_second"],
+        out.append(ratio_row("attnseq ÷ torch decode rate", th["attnseq_decode_per_second"],
                               th["decode_per_second"], value, "≥", 1.5))
     else:
-        out.append(_ratio_row("attnseq ÷ torch decode rate", None, None, "", "≥", 1.5))
+        out.append(ratio_row("attnseq ÷ torch decode rate", None, None, "", "≥", 1.5))
     if dec:
         value = (f"{dec['batched_per_second']:.0f} vs {dec['single_per_second']:.0f} pairs/s, "
                  f"{dec['batched_gflops']:.1f} vs {dec['single_gflops']:.1f} GFLOP/s "
                  f"({dec['single_pairs']} one at a time)")
-        out.append(_ratio_row("batched ÷ one-at-a-time decoding", dec["batched_per_second"],
+        out.append(ratio_row("batched ÷ one-at-a-time decoding", dec["batched_per_second"],
                               dec["single_per_second"], value, "≥", 20))
     else:
-        out.append(_ratio_row("batched ÷ one-at-a-time decoding", None, None, "", "≥", 20))
+        out.append(ratio_row("batched ÷ one-at-a-time decoding", None, None, "", "≥", 20))
     out.extend(_accuracy_rows(tt, one_epoch))
     if mem:
-        out.append(_row("peak RSS of a training run", f"{mem['peak_rss_mb']:.0f} MB",
+        out.append(row("peak RSS of a training run", f"{mem['peak_rss_mb']:.0f} MB",
                         mem["peak_rss_mb"], "< 500 MB",
                         MET if mem["peak_rss_mb"] < 500 else MISSED))
     else:
-        out.append(_row("peak RSS of a training run", "not measured", None, "< 500 MB", NA))
+        out.append(row("peak RSS of a training run", "not measured", None, "< 500 MB", NA))
     if th:
-        out.append(_row(f"torch {th['torch_version']} ({th['threads']} threads)",
+        out.append(row(f"torch {th['torch_version']} ({th['threads']} threads)",
                         f"{th['samples_per_second']:.0f} samples/s, "
                         f"{th['decode_per_second']:.0f} decoded pairs/s"))
     if sc:
@@ -105,22 +105,22 @@ def rows(results: dict, *, one_epoch: int | None = None) -> list[dict]:
 def _accuracy_rows(tt: dict | None, one_epoch: int | None) -> list[dict]:
     name = "time to target: default ÷ book"
     if not tt:
-        return [_row(name, "not measured", None, "≤ 0.25", NA),
-                _row("examples to target (default)", "not measured", None, "≤ one epoch", NA)]
+        return [row(name, "not measured", None, "≤ 0.25", NA),
+                row("examples to target (default)", "not measured", None, "≤ one epoch", NA)]
     d, b = tt["default"], tt["book"]
     pct = f"{100 * tt['target_accuracy']:g}%"
     value = (f"{d['median_train_seconds']:.1f} s vs {b['median_train_seconds']:.1f} s to {pct} "
              f"(reached {d['reached']}/{len(d['runs'])}, {b['reached']}/{len(b['runs'])})")
     if not d["median_reached"]:
-        first = _row(name, value, None, "≤ 0.25", MISSED)
+        first = row(name, value, None, "≤ 0.25", MISSED)
     else:
         # If the book's median run never got there, its time is a lower bound: ratio ≤ value.
-        first = _ratio_row(name, d["median_train_seconds"], b["median_train_seconds"], value,
+        first = ratio_row(name, d["median_train_seconds"], b["median_train_seconds"], value,
                            "≤", 0.25, bound="" if b["median_reached"] else "≤")
     epoch = one_epoch if one_epoch is not None else tt["train_examples"]
     examples = d["median_examples"]
     status = MET if d["median_reached"] and examples <= epoch else MISSED
-    second = _row("examples to target (default)", f"{examples:.0f} examples", examples,
+    second = row("examples to target (default)", f"{examples:.0f} examples", examples,
                   f"≤ {epoch} (one epoch)", status)
     return [first, second]
 
@@ -134,7 +134,7 @@ def _scaling_rows(sc: dict) -> list[dict]:
         lo, hi = sweep[0], sweep[-1]
         growth = hi["seconds_per_example"] / lo["seconds_per_example"]
         flops = hi["flops_per_example"] / lo["flops_per_example"]
-        out.append(_row(f"s/example, {unit} {lo[key]} → {hi[key]}",
+        out.append(row(f"s/example, {unit} {lo[key]} → {hi[key]}",
                         f"{1e3 * lo['seconds_per_example']:.2f} → "
                         f"{1e3 * hi['seconds_per_example']:.2f} ms (×{growth:.2f}; "
                         f"FLOPs ×{flops:.2f})", growth))

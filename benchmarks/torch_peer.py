@@ -23,7 +23,6 @@ library's idle threads still spin while the other works, which no user's trainin
 from __future__ import annotations
 
 import math
-import time
 
 import numpy
 import torch
@@ -31,10 +30,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from attnseq.threads import blas_threads
-from benchmarks.workload import DateWorkload, Settings, summarize, timed_steps
-
-# Seconds between decoding passes: OpenBLAS's idle threads spin for up to about 0.1 s.
-PAUSE = 0.25
+from benchmarks.workload import DateWorkload, Settings, summarize, take_turns, timed_steps
 
 
 class TorchAttentionSeq2seq(nn.Module):
@@ -91,10 +87,28 @@ def _build(work: DateWorkload, settings: Settings, seed: int) -> TorchAttentionS
 
 def torch_peer(work: DateWorkload, settings: Settings, *, seed: int = 0) -> dict:
     """Seconds per epoch (K-step extrapolation, as for attnseq) and batched decoding rate;
-    attnseq's decoding rate again, measured in turns with torch's (see ``_decode_rates``)."""
+    attnseq's decoding rate again, measured in turns with torch's (see ``decode_rates``)."""
     threads = blas_threads()
     torch.set_num_threads(threads)
     model = _build(work, settings, seed)
+    n = len(work.train_xs)
+    times = timed_steps(torch_train_step(model, work, settings), n, settings, seed=seed)
+    batches = math.ceil(n / settings.batch)
+    step = summarize(times)
+    return {
+        "torch_version": torch.__version__, "threads": torch.get_num_threads(),
+        "numpy_threads": threads,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "step_seconds": step, "samples_per_second": settings.batch / step["median"],
+        "seconds_per_epoch": step["median"] * batches, "batches_per_epoch": batches,
+        **decode_rates(model, work, settings),
+    }
+
+
+def torch_train_step(model, work: DateWorkload, settings: Settings):
+    """``step(idx)``: one training step of ``model`` (a module with ``loss(xs, ts)``) on rows
+    ``idx`` of the workload's training arrays, as ``Trainer.step`` does it: forward, backward,
+    clipping of the global gradient norm (none with ``max_grad_norm=None``), Adam."""
     xs = torch.from_numpy(work.train_xs.astype(numpy.int64))
     ts = torch.from_numpy(work.train_ts.astype(numpy.int64))
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
@@ -108,26 +122,14 @@ def torch_peer(work: DateWorkload, settings: Settings, *, seed: int = 0) -> dict
             nn.utils.clip_grad_norm_(model.parameters(), settings.max_grad_norm)
         optimizer.step()
 
-    times = timed_steps(step, len(xs), settings, seed=seed)
-    batches = math.ceil(len(xs) / settings.batch)
-    step = summarize(times)
-    return {
-        "torch_version": torch.__version__, "threads": torch.get_num_threads(),
-        "numpy_threads": threads,
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "step_seconds": step, "samples_per_second": settings.batch / step["median"],
-        "seconds_per_epoch": step["median"] * batches, "batches_per_epoch": batches,
-        **_decode_rates(model, work, settings),
-    }
+    return step
 
 
-def _decode_rates(model, work: DateWorkload, settings: Settings) -> dict:
+def decode_rates(model, work: DateWorkload, settings: Settings) -> dict:
     """Batched greedy decoding of the whole test set, ``decode_batch`` rows per call, by torch
     and by attnseq (``Converter.generate_ids``), the passes taking turns; the best of each.
 
-    Taking turns makes a slow stretch of the shared machine slow both peers, not one. Each pass
-    starts after a short pause: a BLAS's idle threads keep spinning for a while after its last
-    call, and would otherwise take cores from the pass that follows.
+    The passes take turns through ``take_turns`` (a pause before each).
     """
     xs = torch.from_numpy(work.test_xs.astype(numpy.int64))
     vocab, length = work.conv.vocab, work.test_ts.shape[1] - 1
@@ -142,13 +144,10 @@ def _decode_rates(model, work: DateWorkload, settings: Settings) -> dict:
 
     model.generate(xs[: settings.decode_batch], vocab.start_id, length)  # warm-ups
     work.conv.generate_ids(work.test_xs[: settings.decode_batch], settings.decode_batch)
-    best = [math.inf, math.inf]
-    for _ in range(settings.decode_repeats):
-        for k, fn in enumerate((decode_all, ours)):
-            time.sleep(PAUSE)
-            start = time.perf_counter()
-            fn()
-            best[k] = min(best[k], time.perf_counter() - start)
-    return {"decode_pairs": len(xs), "decode_seconds": best[0],
-            "decode_per_second": len(xs) / best[0], "attnseq_decode_seconds": best[1],
-            "attnseq_decode_per_second": len(xs) / best[1]}
+    cpu: dict = {}
+    best = take_turns({"torch": decode_all, "attnseq": ours}, settings.decode_repeats, cpu=cpu)
+    return {"decode_pairs": len(xs), "decode_seconds": best["torch"],
+            "decode_per_second": len(xs) / best["torch"],
+            "attnseq_decode_seconds": best["attnseq"],
+            "attnseq_decode_per_second": len(xs) / best["attnseq"],
+            "decode_cpu_seconds": cpu["torch"], "attnseq_decode_cpu_seconds": cpu["attnseq"]}

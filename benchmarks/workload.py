@@ -10,6 +10,7 @@ always attnseq's own, ``Trainer.step``: what is timed is what ``attnseq train`` 
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from dataclasses import asdict, dataclass, replace
@@ -23,6 +24,8 @@ from attnseq.experiment import DATA_SEED, DATE_SAMPLES, Task
 from attnseq.optim import Adam
 from attnseq.train import Trainer
 
+# Seconds between timed passes that take turns: OpenBLAS's idle threads spin for up to 0.1 s.
+PAUSE = 0.25
 
 @dataclass(frozen=True)
 class Settings:
@@ -106,10 +109,14 @@ def date_task(settings: Settings) -> Task:
 def date_workload(task: Task, settings: Settings, *, init: str = "default",
                   seed: int = 0) -> DateWorkload:
     """Encode ``task`` for a fresh attention model, as ``attnseq.experiment.run`` does."""
+    return model_workload(task, ModelConfig(model="attention", wordvec_size=settings.wordvec,
+                                            hidden_size=settings.hidden, init=init), seed=seed)
+
+
+def model_workload(task: Task, config: ModelConfig, *, seed: int = 0) -> DateWorkload:
+    """Encode ``task`` for a fresh model of ``config`` (its lengths set to the task's)."""
     q_len, a_len = task.lengths()
-    config = ModelConfig(model="attention", wordvec_size=settings.wordvec,
-                         hidden_size=settings.hidden, question_len=q_len, answer_len=a_len,
-                         init=init)
+    config = replace(config, question_len=q_len, answer_len=a_len)
     conv = Converter.create(config, task.vocab, seed=seed)
     train_xs, train_ts = conv.encode(task.train)
     test_xs, test_ts = conv.encode(task.test)
@@ -122,11 +129,14 @@ def step_trainer(model, settings: Settings) -> Trainer:
     return Trainer(model, Adam(settings.lr), max_grad_norm=settings.max_grad_norm)
 
 
-def timed_steps(step, n: int, settings: Settings, *, seed: int = 0) -> list[float]:
+def timed_steps(step, n: int, settings: Settings, *, seed: int = 0,
+                cpu: list | None = None) -> list[float]:
     """Seconds of each of ``settings.iters`` calls ``step(idx)``, after ``settings.warmup`` more.
 
     ``idx`` are the batches the Trainer would draw from n examples: consecutive slices of a
     seeded random permutation. Both peers are timed through this, on the same batches.
+    ``cpu``, when given, receives the process's CPU seconds of each timed step as well: with
+    one thread they are the wall seconds less the time other processes took the core.
     """
     order = numpy.random.default_rng(seed).permutation(n)
     b = settings.batch
@@ -134,10 +144,12 @@ def timed_steps(step, n: int, settings: Settings, *, seed: int = 0) -> list[floa
     for i in range(settings.warmup + settings.iters):
         lo = (i * b) % max(n - b + 1, 1)
         idx = order[lo:lo + b]
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         step(idx)
         if i >= settings.warmup:
             times.append(time.perf_counter() - start)
+            if cpu is not None:
+                cpu.append(time.process_time() - start_cpu)
     return times
 
 
@@ -147,6 +159,26 @@ def time_train_steps(model, xs, ts, settings: Settings, *, seed: int = 0) -> lis
     trainer = step_trainer(model, settings)
     return timed_steps(lambda idx: trainer.step(xs[idx], ts[idx]), len(xs), settings,
                        seed=seed)
+
+
+def take_turns(fns: dict, repeats: int, *, cpu: dict | None = None) -> dict:
+    """The fastest of ``repeats`` timed calls of each ``fns[name]()``, the functions taking
+    turns (name -> seconds): a slow stretch of the shared machine then slows all of them, not
+    one. Each call starts after ``PAUSE``: a BLAS's idle threads keep spinning for a while after
+    its last call, and would otherwise take cores from the call that follows. ``cpu``, when
+    given, receives name -> the fewest process CPU seconds of a call."""
+    best = dict.fromkeys(fns, math.inf)
+    least_cpu = dict.fromkeys(fns, math.inf)
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            time.sleep(PAUSE)
+            start, start_cpu = time.perf_counter(), time.process_time()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+            least_cpu[name] = min(least_cpu[name], time.process_time() - start_cpu)
+    if cpu is not None:
+        cpu.update(least_cpu)
+    return best
 
 
 def summarize(times: list[float]) -> dict:

@@ -429,10 +429,10 @@ def test_nonsensical_sizes(tmp_path, option, value, kind):
 
 
 def test_unknown_model(tmp_path):
-    r = attnseq_cmd("train", "--model", "transformer", "--out", tmp_path / "m")
+    r = attnseq_cmd("train", "--model", "nonesuch", "--out", tmp_path / "m")
     assert_fails_with_prefix(r, "attnseq train: error: argument --model: invalid choice: "
-                                "'transformer' (choose from 'baseline', 'peeky', 'attention', "
-                                "'gnmt')")
+                                "'nonesuch' (choose from 'baseline', 'peeky', 'attention', "
+                                "'gnmt', 'transformer')")
     assert os.listdir(tmp_path) == []
 
 

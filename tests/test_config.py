@@ -25,9 +25,9 @@ def test_is_frozen():
 
 def test_unknown_model_is_refused_with_the_choices():
     with pytest.raises(AttnseqError) as info:
-        ModelConfig(model="transformer")
+        ModelConfig(model="ntm-ish")
     assert str(info.value) == (
-        "unknown model 'transformer'; choose from baseline, peeky, attention, gnmt")
+        "unknown model 'ntm-ish'; choose from baseline, peeky, attention, gnmt, transformer")
 
 
 @pytest.mark.parametrize("name", SIZES)
@@ -99,7 +99,8 @@ def test_build_model_follows_the_config(name):
     model = build_model(c, 11, pad_id=0, seed=0)
     assert type(model) is MODELS[name]
     assert (model.vocab_size, model.wordvec_size, model.hidden_size) == (11, 3, 6)
-    assert model.params[0].shape == (11, 3)  # the encoder's embedding comes first
+    # the encoder's embedding comes first, D wide (the Transformer's D is d_model)
+    assert model.params[0].shape == (11, c.d_model if name == "transformer" else 3)
     assert model.pad_id == 0
 
 
@@ -123,3 +124,16 @@ def test_fields_left_to_the_model_are_saved_as_its_own_defaults(name, own):
     explicit = ModelConfig(model=name, hidden_size=6, encoder=own[0], num_layers=own[1],
                            residual=own[2])
     assert explicit == c
+
+
+def test_transformer_fields_default_and_old_configs_load_without_them():
+    config = ModelConfig(model="transformer")
+    assert (config.num_layers, config.d_model, config.heads, config.norm) == (2, 64, 4, "pre")
+    old = {k: v for k, v in ModelConfig().to_dict().items()
+           if k not in ("d_model", "heads", "d_ff", "norm", "positions", "activation",
+                        "tie_embeddings", "label_smoothing")}
+    assert ModelConfig.from_dict(old) == ModelConfig()
+    with pytest.raises(AttnseqError, match=r"^heads \(5\) must divide d_model \(64\)$"):
+        ModelConfig(model="transformer", heads=5)
+    with pytest.raises(AttnseqError, match=r"^unknown norm 'middle'"):
+        ModelConfig(model="transformer", norm="middle")

@@ -80,7 +80,7 @@ def test_a_backward_returning_fewer_gradients_than_the_row_names_fails(monkeypat
 
 def test_model_cases_cover_all_model_params():
     for row, case in zip(MODEL_ROWS, model_cases(), strict=True):
-        model = MODELS[case.name](9, 4, row.hidden)
+        model = MODELS[case.name](9, 4, row.hidden, **row.options)
         assert len(case.params) == len(case.grads) == len(model.params)
 
 

@@ -6,6 +6,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
+from attnseq.errors import AttnseqError
 from attnseq.optim import SGD, Adam, LinearDecay, build_optimizer, clip_grads, grad_norm
 
 
@@ -175,3 +176,31 @@ def test_linear_decay_bad_arguments(args, message):
     with pytest.raises(ValueError) as info:
         LinearDecay(*args)
     assert str(info.value) == message
+
+
+def test_noam_schedule_warms_up_then_falls_as_one_over_root_step():
+    from attnseq.optim import NoamDecay
+
+    noam = NoamDecay(d_model=64, warmup=100, factor=2.0)
+    assert noam(1) == pytest.approx(2.0 * 64 ** -0.5 * 100 ** -1.5)
+    assert noam(50) == pytest.approx(50 * noam(1))  # linear during the warm-up
+    peak = 2.0 * (64 * 100) ** -0.5
+    assert noam(100) == pytest.approx(peak) and max(noam(s) for s in range(1, 1000)) == noam(100)
+    assert noam(400) == pytest.approx(peak / 2)  # step^-1/2 after it
+    with pytest.raises(AttnseqError, match=r"^warmup must be a positive integer, got 0$"):
+        NoamDecay(64, 0)
+
+
+def test_a_noam_trainer_sets_the_rate_of_every_step():
+    from attnseq.models import Transformer
+    from attnseq.train import Trainer, TrainConfig
+
+    model = Transformer(9, 4, 6, seed=0, pad_id=0, d_model=8, heads=2, d_ff=8, num_layers=1)
+    trainer = Trainer.from_config(model, TrainConfig(schedule="noam", warmup=10,
+                                                     lr_factor=3.0, batch_size=2))
+    xs = np.array([[0, 3, 4], [5, 6, 7]])
+    ts = np.array([[1, 3, 2], [1, 4, 2]])
+    for step in (1, 2, 3):
+        trainer.step(xs, ts)
+        assert trainer.optimizer.lr == pytest.approx(3.0 * 8 ** -0.5 * step * 10 ** -1.5)
+    assert trainer.steps == 3

@@ -36,8 +36,8 @@ def test_apply_sets_init_and_train_changes_and_keeps_the_rest():
 def test_unknown_recipe():
     with pytest.raises(AttnseqError) as info:
         get_recipe("fast")
-    assert str(info.value) == "unknown recipe 'fast'; choose from default, book"
-    assert list(RECIPES) == ["default", "book"]
+    assert str(info.value) == "unknown recipe 'fast'; choose from default, book, transformer"
+    assert list(RECIPES) == ["default", "book", "transformer"]
 
 
 def configs(*argv):
@@ -80,3 +80,12 @@ def test_bad_recipe_options_are_one_line(argv, message, capsys):
     err = capsys.readouterr().err  # (how argparse lists the choices varies by Python version)
     assert err.startswith(f"attnseq train: error: {message}") and err.count("\n") == 1
     assert err.endswith(" (see attnseq train --help)\n")
+
+
+def test_each_model_has_its_default_recipe():
+    from attnseq.recipes import default_recipe
+
+    assert default_recipe("transformer") == "transformer"
+    assert default_recipe("attention") == default_recipe("gnmt") == "default"
+    _, train = get_recipe("transformer").apply(ModelConfig(model="transformer"))
+    assert train.schedule == "noam"

@@ -11,13 +11,14 @@ from attnseq.compare import DEFAULT_MODELS, DEFAULT_RECIPE
 from attnseq.config import ModelConfig, build_model
 from attnseq.errors import AttnseqError
 from attnseq.experiment import DATA_SEED, TASKS
+from attnseq.layers import ACTIVATIONS, NORMS, POSITIONS
 from attnseq.layers.bidirectional import MERGES
 from attnseq.layers.scores import SCORES, DotScore
 from attnseq.models import MODELS
 from attnseq.models.init import SCHEMES, Initializer
 from attnseq.models.variants import ENCODERS, VARIANT_DEFAULTS
-from attnseq.optim import OPTIMIZERS
-from attnseq.recipes import RECIPES
+from attnseq.optim import OPTIMIZERS, SCHEDULES
+from attnseq.recipes import RECIPES, default_recipe
 from attnseq.registry import ONE_OF, Registry
 
 COLOURS = Registry("colour", {"red": 1, "green": 2}, default="green")
@@ -53,14 +54,18 @@ def test_the_default_must_be_an_entry():
 
 
 @pytest.mark.parametrize("registry, names, default", [
-    (MODELS, ["baseline", "peeky", "attention", "gnmt"], "attention"),
+    (MODELS, ["baseline", "peeky", "attention", "gnmt", "transformer"], "attention"),
     (SCORES, ["dot", "scaled", "general", "additive"], "dot"),
     (MERGES, ["concat", "sum"], "concat"),
     (ENCODERS, ["uni", "bi"], "uni"),
-    (RECIPES, ["default", "book"], "default"),
+    (RECIPES, ["default", "book", "transformer"], "default"),
     (SCHEMES, ["default", "scaled", "book"], "default"),
     (TASKS, ["dates", "file"], "dates"),
     (OPTIMIZERS, ["adam", "sgd"], "adam"),
+    (SCHEDULES, ["linear", "noam"], "linear"),
+    (NORMS, ["pre", "post"], "pre"),
+    (POSITIONS, ["sinusoidal", "learned"], "sinusoidal"),
+    (ACTIVATIONS, ["relu", "gelu"], "relu"),
 ], ids=lambda r: r.kind if isinstance(r, Registry) else None)
 def test_the_registries(registry, names, default):
     assert list(registry) == names and registry.default == default
@@ -77,8 +82,12 @@ def test_the_library_defaults_are_the_registries():
 
 def test_the_command_line_defaults_are_the_registries():
     train = cli.build_parser().parse_args(["train"])
-    assert (train.model, train.recipe, train.encoder, train.bi_merge, train.score) == (
-        MODELS.default, RECIPES.default, ENCODERS.default, MERGES.default, SCORES.default)
+    assert (train.model, train.encoder, train.bi_merge, train.score) == (
+        MODELS.default, ENCODERS.default, MERGES.default, SCORES.default)
+    # None: the model's own recipe, the default one for every model but the Transformer
+    assert train.recipe is None and default_recipe(train.model) == RECIPES.default
+    assert (train.norm, train.positions, train.activation) == (
+        NORMS.default, POSITIONS.default, ACTIVATIONS.default)
     assert train.data_seed == DATA_SEED and train.init is None  # None: the recipe's
     compare = cli.build_parser().parse_args(["compare"])
     assert (compare.models, compare.recipe) == (DEFAULT_MODELS, DEFAULT_RECIPE)

@@ -6,25 +6,43 @@ from attnseq.layers.bidirectional import TimeBiLSTM
 from attnseq.layers.core import Affine, Embedding, Softmax, TimeAffine, TimeEmbedding, softmax
 from attnseq.layers.dropout import TimeDropout
 from attnseq.layers.fast_lstm import EmbeddingLSTM, FastTimeLSTM
+from attnseq.layers.feedforward import ACTIVATIONS, GELU, FeedForward, ReLU
+from attnseq.layers.layernorm import LayerNorm
 from attnseq.layers.losses import TimeSoftmaxWithLoss
+from attnseq.layers.multihead import MultiHeadAttention
+from attnseq.layers.positions import POSITIONS, LearnedPositions, SinusoidalPositions
 from attnseq.layers.recurrent import LSTM, TimeLSTM
 from attnseq.layers.scores import SCORES, AdditiveScore, DotScore, GeneralScore, ScaledDotScore
 from attnseq.layers.stacked import TimeStackedLSTM
+from attnseq.layers.sublayer import NORMS, CrossAttention, Residual, SelfAttention
 
 __all__ = [
+    "ACTIVATIONS",
+    "GELU",
+    "NORMS",
+    "POSITIONS",
     "SCORES",
     "AdditiveScore",
     "Affine",
     "Attention",
+    "CrossAttention",
     "AttentionWeight",
     "DotScore",
     "Embedding",
     "EmbeddingLSTM",
     "FastTimeLSTM",
+    "FeedForward",
     "GeneralScore",
     "Layer",
     "LSTM",
+    "LayerNorm",
+    "LearnedPositions",
+    "MultiHeadAttention",
+    "ReLU",
+    "Residual",
     "ScaledDotScore",
+    "SelfAttention",
+    "SinusoidalPositions",
     "Softmax",
     "TimeAffine",
     "TimeAttention",

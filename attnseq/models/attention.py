@@ -110,14 +110,14 @@ class AttentionSeq2seq(Seq2seq):
     input_keys = ATTENTION_STATE_KEYS
 
     def __init__(self, vocab_size, wordvec_size, hidden_size, *, dtype=None, seed=None,
-                 pad_id=None, init="default", **options):
+                 pad_id=None, init="default", label_smoothing=0.0, **options):
         unknown = sorted(set(options) - set(VARIANT_DEFAULTS))
         if unknown:
             raise TypeError(f"unknown AttentionSeq2seq options: {', '.join(unknown)}")
         self.options = {**VARIANT_DEFAULTS, **options}
         self.training = True
         super().__init__(vocab_size, wordvec_size, hidden_size, dtype=dtype, seed=seed,
-                         pad_id=pad_id, init=init)
+                         pad_id=pad_id, init=init, label_smoothing=label_smoothing)
 
     def _build_parts(self, V: int, D: int, H: int, init: Initializer):
         o = self.options

@@ -162,13 +162,14 @@ class GNMT(AttentionSeq2seq):
     """
 
     def __init__(self, vocab_size, wordvec_size, hidden_size, *, dtype=None, seed=None,
-                 pad_id=None, init="default", **options):
+                 pad_id=None, init="default", label_smoothing=0.0, **options):
         unknown = sorted(set(options) - set(GNMT_DEFAULTS))
         if unknown:
             raise TypeError(f"unknown GNMT options: {', '.join(unknown)}")
         # every option given, so that those left out are GNMT's defaults, not attention's
         super().__init__(vocab_size, wordvec_size, hidden_size, dtype=dtype, seed=seed,
-                         pad_id=pad_id, init=init, **{**GNMT_DEFAULTS, **options})
+                         pad_id=pad_id, init=init, label_smoothing=label_smoothing,
+                         **{**GNMT_DEFAULTS, **options})
 
     def _build_parts(self, V: int, D: int, H: int, init: Initializer):
         o = self.options

@@ -101,6 +101,8 @@ class Seq2seq:
     ``pad_id``, when given, is the id of padding: it is ignored by the loss and, in the
     attention model, masked out of the attention weights. ``init`` is the initialisation
     scheme, ``"default"``, ``"scaled"`` or the book's ``"book"`` (see ``attnseq.models.init``).
+    ``label_smoothing`` ε (default 0, the plain loss) smooths the loss's targets
+    (``TimeSoftmaxWithLoss``).
 
     forward(xs (N, Te) ids, ts (N, 1+Td) ids with the start id in column 0) -> mean loss;
     the decoder reads ts[:, :-1] and is trained to predict ts[:, 1:] (teacher forcing). It
@@ -112,7 +114,7 @@ class Seq2seq:
     decoder_class = Decoder
 
     def __init__(self, vocab_size, wordvec_size, hidden_size, *, dtype=None, seed=None,
-                 pad_id=None, init="default"):
+                 pad_id=None, init="default", label_smoothing=0.0):
         V, D, H = (positive_int(name, value) for name, value in (
             ("vocab_size", vocab_size), ("wordvec_size", wordvec_size),
             ("hidden_size", hidden_size)))
@@ -121,7 +123,7 @@ class Seq2seq:
         self.dtype = weights.dtype
         self.pad_id = pad_id
         self.encoder, self.decoder = self._build_parts(V, D, H, weights)
-        self.loss_layer = TimeSoftmaxWithLoss(ignore_id=pad_id)
+        self.loss_layer = TimeSoftmaxWithLoss(ignore_id=pad_id, smoothing=label_smoothing)
         self.params, self.grads = gather([self.encoder, self.decoder])
 
     def _build_parts(self, V: int, D: int, H: int, init: Initializer):

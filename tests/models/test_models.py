@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from attnseq.errors import AttnseqError
-from attnseq.models import GNMT, MODELS, AttentionSeq2seq, PeekySeq2seq, Seq2seq
+from attnseq.models import GNMT, MODELS, AttentionSeq2seq, PeekySeq2seq, Seq2seq, Transformer
 
 PAD, START, END, V = 0, 1, 2, 14
 TE, TD = 8, 9  # input width, number of decoder steps (answer + end, padded)
@@ -365,7 +365,8 @@ def test_bad_dtype_raises(dtype):
 
 def test_models_registry():
     assert dict(MODELS) == {"baseline": Seq2seq, "peeky": PeekySeq2seq,
-                            "attention": AttentionSeq2seq, "gnmt": GNMT}
+                            "attention": AttentionSeq2seq, "gnmt": GNMT,
+                            "transformer": Transformer}
 
 
 @pytest.mark.parametrize("name, value", [("vocab_size", 0), ("wordvec_size", 2.0),
