@@ -1,5 +1,12 @@
 """Layers with hand-written forward and backward passes (see ``base`` for the protocol)."""
 
+from attnseq.layers.addressing import (
+    Addressing,
+    CircularShift,
+    ContentAddressing,
+    Interpolation,
+    Sharpening,
+)
 from attnseq.layers.attention import Attention, AttentionWeight, TimeAttention, WeightSum
 from attnseq.layers.base import Layer, gather
 from attnseq.layers.bidirectional import TimeBiLSTM
@@ -7,6 +14,7 @@ from attnseq.layers.core import Affine, Embedding, Softmax, TimeAffine, TimeEmbe
 from attnseq.layers.dropout import TimeDropout
 from attnseq.layers.fast_lstm import EmbeddingLSTM, FastTimeLSTM
 from attnseq.layers.losses import TimeSoftmaxWithLoss
+from attnseq.layers.memory import MemoryRead, MemoryWrite
 from attnseq.layers.recurrent import LSTM, TimeLSTM
 from attnseq.layers.scores import SCORES, AdditiveScore, DotScore, GeneralScore, ScaledDotScore
 from attnseq.layers.stacked import TimeStackedLSTM
@@ -14,17 +22,24 @@ from attnseq.layers.stacked import TimeStackedLSTM
 __all__ = [
     "SCORES",
     "AdditiveScore",
+    "Addressing",
     "Affine",
     "Attention",
     "AttentionWeight",
+    "CircularShift",
+    "ContentAddressing",
     "DotScore",
     "Embedding",
     "EmbeddingLSTM",
     "FastTimeLSTM",
     "GeneralScore",
+    "Interpolation",
     "Layer",
     "LSTM",
+    "MemoryRead",
+    "MemoryWrite",
     "ScaledDotScore",
+    "Sharpening",
     "Softmax",
     "TimeAffine",
     "TimeAttention",
