@@ -115,11 +115,21 @@ class CircularShift(Layer):
         self.shifts = tuple(int(j) for j in shifts)
         self.cache = None
 
+    def _rolled(self, a, sign: int):
+        """Views of ``a`` (B, N) rolled by sign·j for each shift j, from one wrapped copy:
+        view ``col`` holds a_{(i − sign·j) mod N} at i (``numpy.roll`` would copy each)."""
+        reach = max(abs(j) for j in self.shifts)
+        n = a.shape[1]
+        if reach >= n:
+            raise ValueError(f"shifts {self.shifts} need more than {n} memory rows")
+        wrapped = xp.concatenate([a[:, n - reach:], a, a[:, :reach]], axis=1)  # (B, N + 2R)
+        return [wrapped[:, reach - sign * j:reach - sign * j + n] for j in self.shifts]
+
     def forward(self, w, s_hat):
         s = softmax(s_hat)  # (B, S)
         out = xp.zeros_like(w)
-        for col, j in enumerate(self.shifts):
-            out += s[:, col:col + 1] * xp.roll(w, j, axis=1)  # roll: out_i = w_{i−j}
+        for col, w_j in enumerate(self._rolled(w, 1)):
+            out += s[:, col:col + 1] * w_j  # w_j[i] = w_{i−j}
         self.cache = (w, s)
         return out
 
@@ -127,9 +137,10 @@ class CircularShift(Layer):
         w, s = self.cache
         dw = xp.zeros_like(w)
         ds = xp.empty_like(s)
-        for col, j in enumerate(self.shifts):
-            dw += s[:, col:col + 1] * xp.roll(dout, -j, axis=1)
-            ds[:, col] = (dout * xp.roll(w, j, axis=1)).sum(axis=-1)
+        for col, (dout_j, w_j) in enumerate(zip(self._rolled(dout, -1), self._rolled(w, 1),
+                                                strict=True)):
+            dw += s[:, col:col + 1] * dout_j  # dout_j[i] = dout_{i+j}
+            ds[:, col] = (dout * w_j).sum(axis=-1)
         return dw, softmax_backward(s, ds)
 
 

@@ -1,0 +1,105 @@
+"""Issue 14's measurement: the NTM and its LSTM-only baseline on the copy task.
+
+    python -m benchmarks.ntm train ntm|lstm [--out DIR] [--sequences N] [--seed S]
+    python -m benchmarks.ntm report [--out DIR] [--lengths 10,20,...]
+
+``train`` trains one machine on lengths 1-20 (``attnseq.copytask``'s defaults: batches of 16,
+Adam at 1e-3, clipping at 10) into DIR/NAME, saving the model after every history record
+(1 000 sequences), so that a run stopped early still leaves its model and curve. It is what
+``attnseq ntm train --out DIR/NAME [--controller-only]`` does, with the periodic save. Run the
+two machines as two processes, one per core: ``OMP_NUM_THREADS=1 nice -n 5 python -m
+benchmarks.ntm train ntm &``.
+
+``report`` evaluates every machine found in DIR at each length (256 fresh sequences each, the
+same for both machines), and writes DIR/results.json, DIR/table.md (bit errors per sequence,
+sequences and seconds to converge) and DIR/curve.png (the training curves).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from attnseq import copytask
+from attnseq.checkpoint import is_model_dir
+from attnseq.models.ntm import NTM, NTMConfig
+
+MACHINES = {"ntm": False, "lstm": True}  # name -> controller_only
+LENGTHS = (10, 20, 30, 40, 60, 80)
+CONVERGED = 0.1  # bit errors per training sequence, over one record (1 000 sequences)
+
+
+def train(name: str, out: Path, sequences: int, seed: int, progress: bool) -> None:
+    model = NTM(NTMConfig(controller_only=MACHINES[name]), seed=seed)
+    config = copytask.CopyConfig(sequences=sequences, seed=seed)
+    target = out / name
+    copytask.train(model, config, progress=progress,
+                   on_record=lambda history: copytask.save(target, model, config, history))
+    print(f"saved {name} to {target}")
+
+
+def report(out: Path, lengths: tuple[int, ...]) -> str:
+    results = {}
+    for name in MACHINES:
+        if not is_model_dir(out / name):
+            continue
+        model, meta = copytask.load(out / name)
+        history = meta["history"]
+        done = copytask.converged_at(history, CONVERGED)
+        results[name] = {
+            "trained_sequences": history[-1]["sequences"],
+            "trained_seconds": history[-1]["seconds"],
+            "converged_sequences": done and done["sequences"],
+            "converged_seconds": done and done["seconds"],
+            "lengths": {n: copytask.evaluate(model, n) for n in lengths},
+            "history": history,
+        }
+        print(f"evaluated {name}", file=sys.stderr)
+    (out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    table = table_md(results, lengths)
+    (out / "table.md").write_text(table, encoding="utf-8")
+    from attnseq.ntm_viz import curve_figure
+    from attnseq.viz import save_figure
+
+    save_figure(curve_figure({n: r["history"] for n, r in results.items()}), out / "curve.png")
+    return table
+
+
+def table_md(results: dict, lengths: tuple[int, ...]) -> str:
+    head = "| machine | " + " | ".join(f"L={n}" for n in lengths) + \
+           " | trained on (sequences, s) | converged at (sequences, s) |\n"
+    rows = [head, "|---" * (len(lengths) + 3) + "|\n"]
+    for name, r in results.items():
+        errs = " | ".join(f"{r['lengths'][n]['bit_errors']:.2f}" for n in lengths)
+        conv = "not within the run" if r["converged_sequences"] is None else \
+            f"{r['converged_sequences']}, {r['converged_seconds']:.0f}"
+        rows.append(f"| {name} | {errs} | {r['trained_sequences']}, "
+                    f"{r['trained_seconds']:.0f} | {conv} |\n")
+    return "".join(rows)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.ntm", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("train", help="train one machine on the copy task")
+    p.add_argument("name", choices=list(MACHINES))
+    p.add_argument("--out", type=Path, default=Path("runs/ntm-bench"))
+    p.add_argument("--sequences", type=int, default=copytask.CopyConfig.sequences)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-progress", action="store_true")
+    p = sub.add_parser("report", help="evaluate the trained machines; table and curve")
+    p.add_argument("--out", type=Path, default=Path("runs/ntm-bench"))
+    p.add_argument("--lengths", default=",".join(map(str, LENGTHS)))
+    args = parser.parse_args(argv)
+    if args.command == "train":
+        train(args.name, args.out, args.sequences, args.seed, not args.no_progress)
+    else:
+        print(report(args.out, tuple(int(n) for n in args.lengths.split(","))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
