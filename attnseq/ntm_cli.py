@@ -37,29 +37,24 @@ def add_parser(sub, positive_int, positive_float) -> None:
     p.add_argument("--task", choices=TASKS, default=TASKS[0], help="default: %(default)s")
     p.add_argument("--controller-only", action="store_true",
                    help="the baseline: the LSTM controller without memory")
-    p.add_argument("--sequences", type=positive_int, default=CopyConfig.sequences,
-                   help="training sequences (default: %(default)s)")
-    p.add_argument("--batch-size", type=positive_int, default=CopyConfig.batch_size,
-                   help="default: %(default)s")
+    for flag, kind, config, field, what in (
+            ("--sequences", positive_int, CopyConfig, "sequences", "training sequences"),
+            ("--batch-size", positive_int, CopyConfig, "batch_size", "sequences per step"),
+            ("--lr", positive_float, CopyConfig, "lr", "learning rate"),
+            ("--clip", positive_float, CopyConfig, "max_grad_norm",
+             "gradient-norm clipping threshold"),
+            ("--min-length", positive_int, CopyConfig, "min_length", "shortest sequence"),
+            ("--max-length", positive_int, CopyConfig, "max_length", "longest sequence"),
+            ("--hidden-size", positive_int, NTMConfig, "hidden_size", "controller LSTM width"),
+            ("--memory-rows", positive_int, NTMConfig, "memory_rows", "memory rows N"),
+            ("--memory-width", positive_int, NTMConfig, "memory_width", "memory width M")):
+        p.add_argument(flag, type=kind, default=getattr(config, field),
+                       help=f"{what} (default: %(default)s)")
     p.add_argument("--optimizer", choices=list(OPTIMIZERS), default=CopyConfig.optimizer,
-                   help="default: %(default)s")
-    p.add_argument("--lr", type=positive_float, default=CopyConfig.lr,
-                   help="default: %(default)s")
-    p.add_argument("--clip", type=positive_float, default=CopyConfig.max_grad_norm,
-                   help="gradient-norm clipping threshold (default: %(default)s)")
-    p.add_argument("--min-length", type=positive_int, default=CopyConfig.min_length,
-                   help="default: %(default)s")
-    p.add_argument("--max-length", type=positive_int, default=CopyConfig.max_length,
                    help="default: %(default)s")
     p.add_argument("--stop-below", type=positive_float, default=None, metavar="ERRORS",
                    help="stop once the bit errors per sequence over 1000 sequences are "
                         "below this (default: train all --sequences)")
-    p.add_argument("--hidden-size", type=positive_int, default=NTMConfig.hidden_size,
-                   help="controller LSTM width (default: %(default)s)")
-    p.add_argument("--memory-rows", type=positive_int, default=NTMConfig.memory_rows,
-                   help="N (default: %(default)s)")
-    p.add_argument("--memory-width", type=positive_int, default=NTMConfig.memory_width,
-                   help="M (default: %(default)s)")
     p.add_argument("--seed", type=int, default=CopyConfig.seed,
                    help="seed of the weights and the data (default: %(default)s)")
     p.add_argument("--out", metavar="DIR", default=None,
