@@ -1,6 +1,6 @@
 """Issue 14's measurement: the NTM and its LSTM-only baseline on the copy task.
 
-    python -m benchmarks.ntm train ntm|lstm [--out DIR] [--sequences N] [--seed S]
+    python -m benchmarks.ntm train ntm|lstm [--out DIR] [--sequences N] [--seed S] [--lr R]
     python -m benchmarks.ntm report [--out DIR] [--lengths 10,20,...]
 
 ``train`` trains one machine on lengths 1-20 (``attnseq.copytask``'s defaults: batches of 16,
@@ -31,9 +31,10 @@ LENGTHS = (10, 20, 30, 40, 60, 80)
 CONVERGED = 0.1  # bit errors per training sequence, over one record (1 000 sequences)
 
 
-def train(name: str, out: Path, sequences: int, seed: int, progress: bool) -> None:
+def train(name: str, out: Path, sequences: int, seed: int, progress: bool,
+          lr: float = copytask.CopyConfig.lr) -> None:
     model = NTM(NTMConfig(controller_only=MACHINES[name]), seed=seed)
-    config = copytask.CopyConfig(sequences=sequences, seed=seed)
+    config = copytask.CopyConfig(sequences=sequences, seed=seed, lr=lr)
     target = out / name
     copytask.train(model, config, progress=progress,
                    on_record=lambda history: copytask.save(target, model, config, history))
@@ -89,13 +90,14 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path, default=Path("runs/ntm-bench"))
     p.add_argument("--sequences", type=int, default=copytask.CopyConfig.sequences)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--lr", type=float, default=copytask.CopyConfig.lr)
     p.add_argument("--no-progress", action="store_true")
     p = sub.add_parser("report", help="evaluate the trained machines; table and curve")
     p.add_argument("--out", type=Path, default=Path("runs/ntm-bench"))
     p.add_argument("--lengths", default=",".join(map(str, LENGTHS)))
     args = parser.parse_args(argv)
     if args.command == "train":
-        train(args.name, args.out, args.sequences, args.seed, not args.no_progress)
+        train(args.name, args.out, args.sequences, args.seed, not args.no_progress, args.lr)
     else:
         print(report(args.out, tuple(int(n) for n in args.lengths.split(","))))
     return 0

@@ -94,3 +94,11 @@ def test_train_refuses_to_overwrite_what_is_no_model(tmp_path, capsys):
     (keep / "mine.txt").write_text("keep me")
     one_error_line(capsys, main(["ntm", "train", "--out", str(keep), *TINY]), "refusing")
     assert (keep / "mine.txt").read_text() == "keep me"
+
+
+def test_only_the_command_line_imports_the_ntm_group():
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "attnseq"
+    users = {p.name for p in package.rglob("*.py") if "attnseq.ntm_cli" in p.read_text()}
+    assert users == {"cli.py"}
