@@ -108,7 +108,7 @@ def train(model: NTM, config: CopyConfig, progress: bool = True,
     return history
 
 
-def evaluate(model: NTM, length: int, sequences: int = 256, batch_size: int = 64,
+def evaluate(model: NTM, length: int, sequences: int = 256, batch_size: int = 32,
              seed: int = 1) -> dict:
     """Mean bit errors and cost (bits) per sequence on ``sequences`` fresh sequences of
     ``length`` (seeded apart from training's seed 0 by default)."""

@@ -37,13 +37,21 @@ def curve_figure(histories: Mapping[str, Sequence[Mapping]]) -> Figure:
     return fig
 
 
-def used_rows(*weights: numpy.ndarray, threshold: float = 0.01, margin: int = 2) -> slice:
-    """The band of memory rows any head gave more than ``threshold`` at some step, with
-    ``margin`` rows either side (all rows when none did): what is worth drawing."""
-    hit = numpy.flatnonzero(numpy.max([w.max(axis=0) for w in weights], axis=0) > threshold)
-    if hit.size == 0:
-        return slice(0, weights[0].shape[1])
-    return slice(max(0, hit[0] - margin), min(weights[0].shape[1], hit[-1] + margin + 1))
+def used_rows(*weights: numpy.ndarray, threshold: float = 0.01, margin: int = 2):
+    """The memory rows worth drawing, in circular order: those any head gave more than
+    ``threshold`` at some step, with ``margin`` rows either side, the band starting after
+    the longest run of unused rows (a head that walks backwards from row 0 wraps round to
+    row N − 1). All rows when no row is used; an int array of row indices."""
+    n = weights[0].shape[1]
+    used = numpy.max([w.max(axis=0) for w in weights], axis=0) > threshold
+    hit = numpy.flatnonzero(used)
+    gaps = (numpy.roll(hit, -1) - hit - 1) % n  # unused rows after each used row
+    if hit.size == 0 or gaps.max() <= 2 * margin:
+        return numpy.arange(n)
+    first = hit[(numpy.argmax(gaps) + 1) % hit.size]  # the used row after the longest gap
+    span = n - int(gaps.max())
+    count = min(n, span + 2 * margin)
+    return (first - min(margin, n - span) + numpy.arange(count)) % n
 
 
 def copy_figure(xs: numpy.ndarray, ys: numpy.ndarray, write_w: numpy.ndarray,
@@ -53,16 +61,16 @@ def copy_figure(xs: numpy.ndarray, ys: numpy.ndarray, write_w: numpy.ndarray,
     fig = Figure(figsize=COPY_INCHES, dpi=DPI, layout="constrained")
     axes = fig.subplots(2, 2, sharex=True)
     rows = used_rows(write_w, read_w)
-    panels = ((axes[0, 0], xs.T, "inputs", "channel (last: delimiter)", None),
-              (axes[0, 1], ys.T, "outputs", "bit", None),
-              (axes[1, 0], write_w[:, rows].T, "write weighting", "memory row", rows.start),
-              (axes[1, 1], read_w[:, rows].T, "read weighting", "memory row", rows.start))
-    for ax, image, name, ylabel, first in panels:
-        extent = None
-        if first is not None:  # label the rows by their real index
-            extent = (-0.5, image.shape[1] - 0.5, first + image.shape[0] - 0.5, first - 0.5)
+    panels = ((axes[0, 0], xs.T, "inputs", "channel (last: delimiter)", False),
+              (axes[0, 1], ys.T, "outputs", "bit", False),
+              (axes[1, 0], write_w[:, rows].T, "write weighting", "memory row", True),
+              (axes[1, 1], read_w[:, rows].T, "read weighting", "memory row", True))
+    for ax, image, name, ylabel, memory in panels:
         im = ax.imshow(image, aspect="auto", cmap=CMAP, vmin=0.0, vmax=1.0,
-                       interpolation="nearest", extent=extent)
+                       interpolation="nearest")
+        if memory:  # label the rows by their own index: the band may wrap round
+            ticks = numpy.linspace(0, len(rows) - 1, min(len(rows), 8)).round().astype(int)
+            ax.set_yticks(ticks, [str(r) for r in rows[ticks]])
         ax.set_title(name)
         ax.set_ylabel(ylabel)
         fig.colorbar(im, ax=ax, shrink=0.8)

@@ -97,9 +97,12 @@ class NTM:
             self.lstm_grads = [xp.zeros_like(p) for p in lstm]
             self.address_width = Addressing(M).width  # each head's addressing parameters
             P = 2 * self.address_width + 2 * M  # read head; write head, e, a
-            self.head = Affine(normal((H, P), H), xp.zeros(P, dtype=dt))
-            self.params = [*self.lstm_params, *self.head.params, *self.out.params]
-            self.grads = [*self.lstm_grads, *self.head.grads, *self.out.grads]
+            # p_t = h_t W_head + b_head, one step at a time in forward; backward makes the
+            # gradients of all steps in one matmul
+            self.W_head, self.b_head = normal((H, P), H), xp.zeros(P, dtype=dt)
+            self.dW_head, self.db_head = xp.zeros_like(self.W_head), xp.zeros_like(self.b_head)
+            self.params = [*self.lstm_params, self.W_head, self.b_head, *self.out.params]
+            self.grads = [*self.lstm_grads, self.dW_head, self.db_head, *self.out.grads]
         self.dtype, self.N, self.M = dt, N, M
         self.steps = []
         self.read_weights = self.write_weights = None
@@ -111,7 +114,7 @@ class NTM:
         """Logits (B, T, O) of inputs xs (B, T, I), keeping what backward needs."""
         if self.config.controller_only:
             return self.out.forward(self.controller.forward(xs))
-        B, T, I = xs.shape
+        B, T, _ = xs.shape
         H, M, N = self.config.hidden_size, self.M, self.N
         Pa = self.address_width
         Mem = xp.full((B, N, M), self.config.memory_init, dtype=self.dtype)
@@ -127,7 +130,7 @@ class NTM:
         for t in range(T):
             lstm = LSTM(*self.lstm_params)
             h, c = lstm.forward(xp.concatenate([xs[:, t], r], axis=1), h, c)
-            p = h @ self.head.params[0] + self.head.params[1]  # (B, P)
+            p = h @ self.W_head + self.b_head  # (B, P)
             read_address, read = Addressing(M), MemoryRead()
             write_address, write = Addressing(M), MemoryWrite()
             w_r = read_address.forward(p[:, :Pa], Mem, w_r)
@@ -164,8 +167,7 @@ class NTM:
             return
         H, M = self.config.hidden_size, self.M
         I = self.lstm_params[0].shape[0] - M
-        W_head = self.head.params[0]
-        dps = xp.empty((B, T, W_head.shape[1]), dtype=self.dtype)
+        dps = xp.empty((B, T, self.W_head.shape[1]), dtype=self.dtype)
         dh_next = xp.zeros((B, H), dtype=self.dtype)
         dc_next, dr_next = xp.zeros_like(dh_next), xp.zeros((B, M), dtype=self.dtype)
         # gradients from step t + 1 of the memory and the weightings it started from
@@ -184,12 +186,11 @@ class NTM:
             dp = dps[:, t]
             dp[:, :Pa], dp[:, Pa:2 * Pa] = dp_r, dp_w
             dp[:, 2 * Pa:2 * Pa + M], dp[:, 2 * Pa + M:] = de, da
-            dh = dfeats[:, t, :H] + dh_next + dp @ W_head.T
+            dh = dfeats[:, t, :H] + dh_next + dp @ self.W_head.T
             dx, dh_next, dc_next = lstm.backward(dh, dc_next)
             dr_next = dx[:, I:]
             for g, g_step in zip(self.lstm_grads, lstm.grads, strict=True):
                 g += g_step
-        dW_head, db_head = self.head.grads
         hs = self.feats[:, :, :H].reshape(B * T, H)
-        dW_head[...] = hs.T @ dps.reshape(B * T, -1)
-        db_head[...] = dps.sum(axis=(0, 1))
+        self.dW_head[...] = hs.T @ dps.reshape(B * T, -1)
+        self.db_head[...] = dps.sum(axis=(0, 1))
