@@ -4,15 +4,17 @@
     python -m benchmarks.ntm report [--out DIR] [--lengths 10,20,...]
 
 ``train`` trains one machine on lengths 1-20 (``attnseq.copytask``'s defaults: batches of 16,
-Adam at 1e-3, clipping at 10) into DIR/NAME, saving the model after every history record
+Adam at 3e-3, clipping at 10) into DIR/NAME, saving the model after every history record
 (1 000 sequences), so that a run stopped early still leaves its model and curve. It is what
-``attnseq ntm train --out DIR/NAME [--controller-only]`` does, with the periodic save. Run the
-two machines as two processes, one per core: ``OMP_NUM_THREADS=1 nice -n 5 python -m
-benchmarks.ntm train ntm &``.
+``attnseq ntm train --out DIR/NAME [--controller-only]`` does, with the periodic save. Run
+each machine as a process of its own: ``OMP_NUM_THREADS=1 nice -n 5 python -m benchmarks.ntm
+train ntm &``.
 
-``report`` evaluates every machine found in DIR at each length (256 fresh sequences each, the
-same for both machines), and writes DIR/results.json, DIR/table.md (bit errors per sequence,
-sequences and seconds to converge) and DIR/curve.png (the training curves).
+``report`` evaluates every machine found in DIR (ntm and lstm first, then any other model
+directory there, such as other seeds' runs copied in) at each length, on 256 fresh sequences
+that are the same for every machine, and writes DIR/results.json, DIR/table.md (bit errors
+per sequence; sequences and seconds to converge) and DIR/curve.png (the training curves).
+Converged means a history record (1 000 training sequences) under 0.1 bit errors per sequence.
 """
 
 from __future__ import annotations
@@ -43,9 +45,8 @@ def train(name: str, out: Path, sequences: int, seed: int, progress: bool,
 
 def report(out: Path, lengths: tuple[int, ...]) -> str:
     results = {}
-    for name in MACHINES:
-        if not is_model_dir(out / name):
-            continue
+    found = sorted(p.name for p in out.iterdir() if is_model_dir(p))
+    for name in [n for n in MACHINES if n in found] + [n for n in found if n not in MACHINES]:
         model, meta = copytask.load(out / name)
         history = meta["history"]
         done = copytask.converged_at(history, CONVERGED)
