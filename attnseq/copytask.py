@@ -36,6 +36,7 @@ from attnseq.optim import OPTIMIZERS, build_optimizer
 from attnseq.train import Trainer
 
 KIND = "ntm"
+EVAL_SEED = 2014  # the evaluation's data, apart from every training seed
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class CopyConfig:
     max_grad_norm: float | None = 10.0
     min_length: int = MIN_LENGTH
     max_length: int = MAX_LENGTH
-    seed: int = 0
+    seed: int = 1  # seeds 1-3 converged within 21k sequences, seed 0 not in 206k (docs/ntm.md)
     log_every: int = 1000  # sequences per history record
     stop_below: float | None = None  # stop once a record's bit errors are below this
 
@@ -110,9 +111,9 @@ def train(model: NTM, config: CopyConfig, progress: bool = True,
 
 
 def evaluate(model: NTM, length: int, sequences: int = 256, batch_size: int = 32,
-             seed: int = 1) -> dict:
+             seed: int = EVAL_SEED) -> dict:
     """Mean bit errors and cost (bits) per sequence on ``sequences`` fresh sequences of
-    ``length`` (seeded apart from training's seed 0 by default)."""
+    ``length`` (drawn from ``seed``)."""
     length, sequences = positive_int("length", length), positive_int("sequences", sequences)
     rng = numpy.random.default_rng(seed)
     errors = cost = 0.0

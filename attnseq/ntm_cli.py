@@ -17,7 +17,7 @@ TASKS = ("copy",)  # the paper's first task; the others (repeat copy, ...) are n
 def add_parser(sub, positive_int, positive_float) -> None:
     """Add the ``ntm`` command group to ``sub`` (``attnseq.cli``'s subparsers), with the
     command line's own option types for positive integers and numbers."""
-    from attnseq.copytask import CopyConfig
+    from attnseq.copytask import EVAL_SEED, CopyConfig
     from attnseq.models.ntm import NTMConfig
     from attnseq.optim import OPTIMIZERS
 
@@ -71,7 +71,8 @@ def add_parser(sub, positive_int, positive_float) -> None:
                    help="one or more lengths (default: 20)")
     p.add_argument("--sequences", type=positive_int, default=256,
                    help="sequences per length (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=1, help="data seed (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=EVAL_SEED,
+                   help="data seed (default: %(default)s)")
     p.set_defaults(func=_cmd_eval)
 
     p = commands.add_parser("plot", help="draw inputs, outputs and the heads' weightings",
@@ -82,7 +83,8 @@ def add_parser(sub, positive_int, positive_float) -> None:
     p.add_argument("--length", type=positive_int, default=30, help="default: %(default)s")
     p.add_argument("--out", metavar="FILE", required=True,
                    help="image to write: .png (or .svg, .pdf)")
-    p.add_argument("--seed", type=int, default=1, help="data seed (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=EVAL_SEED,
+                   help="data seed (default: %(default)s)")
     p.set_defaults(func=_cmd_plot)
 
 

@@ -90,7 +90,7 @@ def main(argv=None) -> int:
     p.add_argument("name", choices=list(MACHINES))
     p.add_argument("--out", type=Path, default=Path("runs/ntm-bench"))
     p.add_argument("--sequences", type=int, default=copytask.CopyConfig.sequences)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=copytask.CopyConfig.seed)
     p.add_argument("--lr", type=float, default=copytask.CopyConfig.lr)
     p.add_argument("--no-progress", action="store_true")
     p = sub.add_parser("report", help="evaluate the trained machines; table and curve")
