@@ -51,7 +51,7 @@ class CopyConfig:
     max_grad_norm: float | None = 10.0
     min_length: int = MIN_LENGTH
     max_length: int = MAX_LENGTH
-    seed: int = 1  # seeds 1-3 converged within 21k sequences, seed 0 not in 206k (docs/ntm.md)
+    seed: int = 2  # of seeds 0-3, the one that generalised best (docs/ntm.md)
     log_every: int = 1000  # sequences per history record
     stop_below: float | None = None  # stop once a record's bit errors are below this
 
@@ -124,9 +124,16 @@ def evaluate(model: NTM, length: int, sequences: int = 256, batch_size: int = 32
     return {"length": length, "bit_errors": errors / sequences, "cost_bits": cost / sequences}
 
 
-def converged_at(history: list[dict], threshold: float = 0.1) -> dict | None:
-    """The first record whose mean bit errors per sequence are below ``threshold``."""
-    return next((r for r in history if r["bit_errors"] < threshold), None)
+def converged_at(history: list[dict], threshold: float = 0.1,
+                 for_good: bool = False) -> dict | None:
+    """The first record whose mean bit errors per sequence are below ``threshold``; with
+    ``for_good``, the first from which every later record stays below it."""
+    if not for_good:
+        return next((r for r in history if r["bit_errors"] < threshold), None)
+    found = None
+    for r in history:
+        found = (found or r) if r["bit_errors"] < threshold else None
+    return found
 
 
 def save(path, model: NTM, config: CopyConfig, history: list[dict]) -> None:

@@ -50,11 +50,14 @@ def report(out: Path, lengths: tuple[int, ...]) -> str:
         model, meta = copytask.load(out / name)
         history = meta["history"]
         done = copytask.converged_at(history, CONVERGED)
+        good = copytask.converged_at(history, CONVERGED, for_good=True)
         results[name] = {
             "trained_sequences": history[-1]["sequences"],
             "trained_seconds": history[-1]["seconds"],
             "converged_sequences": done and done["sequences"],
             "converged_seconds": done and done["seconds"],
+            "converged_for_good_sequences": good and good["sequences"],
+            "converged_for_good_seconds": good and good["seconds"],
             "lengths": {n: copytask.evaluate(model, n) for n in lengths},
             "history": history,
         }
@@ -69,16 +72,21 @@ def report(out: Path, lengths: tuple[int, ...]) -> str:
     return table
 
 
+def _when(r: dict, key: str) -> str:
+    if r[f"{key}_sequences"] is None:
+        return "not within the run"
+    return f"{r[f'{key}_sequences']}, {r[f'{key}_seconds']:.0f}"
+
+
 def table_md(results: dict, lengths: tuple[int, ...]) -> str:
     head = "| machine | " + " | ".join(f"L={n}" for n in lengths) + \
-           " | trained on (sequences, s) | converged at (sequences, s) |\n"
-    rows = [head, "|---" * (len(lengths) + 3) + "|\n"]
+           " | trained on (sequences, s) | first < 0.1 (sequences, s) | < 0.1 from then on |\n"
+    rows = [head, "|---" * (len(lengths) + 4) + "|\n"]
     for name, r in results.items():
         errs = " | ".join(f"{r['lengths'][n]['bit_errors']:.2f}" for n in lengths)
-        conv = "not within the run" if r["converged_sequences"] is None else \
-            f"{r['converged_sequences']}, {r['converged_seconds']:.0f}"
         rows.append(f"| {name} | {errs} | {r['trained_sequences']}, "
-                    f"{r['trained_seconds']:.0f} | {conv} |\n")
+                    f"{r['trained_seconds']:.0f} | {_when(r, 'converged')} | "
+                    f"{_when(r, 'converged_for_good')} |\n")
     return "".join(rows)
 
 

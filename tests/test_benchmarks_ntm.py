@@ -15,5 +15,6 @@ def test_train_then_report(tmp_path, capsys):
     assert set(results["lstm"]["lengths"]) == {"2", "3"}
     lines = table.splitlines()
     assert lines[0].startswith("| machine | L=2 | L=3 |") and len(lines) == 4
+    assert lines[2].count("not within the run") == 2
     assert "not within the run" in table  # 32 sequences are too few to converge
     assert (tmp_path / "curve.png").stat().st_size > 0

@@ -49,6 +49,14 @@ def test_stop_below_ends_training_at_the_first_good_record(monkeypatch):
     assert copytask.converged_at(history, 0.1) is history[0]
 
 
+def test_converged_for_good_waits_out_a_relapse():
+    history = [{"bit_errors": e} for e in (9.0, 0.05, 4.0, 0.02, 0.01)]
+    assert copytask.converged_at(history) is history[1]
+    assert copytask.converged_at(history, for_good=True) is history[3]
+    assert copytask.converged_at(history[:3], for_good=True) is None
+    assert copytask.converged_at(history, threshold=0.01) is None
+
+
 def test_save_and_load_round_trip(tmp_path):
     model = NTM(TINY, seed=4)
     config = copytask.CopyConfig(sequences=20, batch_size=10, max_length=2)
