@@ -1,5 +1,6 @@
-"""Reading and writing the NTM's memory, against plain loops of the paper's equations (3), (5)
-and (6); pure backward passes. (The central-difference checks are rows of gradcases.py.)"""
+"""Reading and writing the NTM's memory, against plain loops of the paper's equations (2)
+(read), (3) (erase) and (4) (add); pure backward passes. (The central-difference checks are
+rows of gradcases.py.)"""
 
 import math
 
