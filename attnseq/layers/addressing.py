@@ -74,7 +74,8 @@ class ContentAddressing(Layer):
         dnk = -(dK * K).sum(axis=-1) / nk  # (B,)
         dnM = -dK * K / nM  # (B, N)
         dk = xp.matmul(ddot[:, None, :], Mem)[:, 0] + (dnk / nk)[:, None] * k
-        dMem = ddot[:, :, None] * k[:, None, :] + (dnM / nM)[:, :, None] * Mem
+        dMem = Mem * (dnM / nM)[:, :, None]
+        dMem += ddot[:, :, None] * k[:, None, :]  # in place: one (B, N, M) temporary less
         return dk, dbeta_hat, dMem
 
 

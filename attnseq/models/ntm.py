@@ -182,7 +182,10 @@ class NTM:
             dp_w, dMem_w, dw_w_next = write_address.backward(dw_w + dw_w_next)
             dw_r, dMem_r = read.backward(dfeats[:, t, H:] + dr_next)
             dp_r, dMem_a, dw_r_next = read_address.backward(dw_r + dw_r_next)
-            dMem = dMem_prev + dMem_w + dMem_r + dMem_a
+            dMem = dMem_prev  # a fresh array from write.backward: summed into in place
+            dMem += dMem_w
+            dMem += dMem_r
+            dMem += dMem_a
             dp = dps[:, t]
             dp[:, :Pa], dp[:, Pa:2 * Pa] = dp_r, dp_w
             dp[:, 2 * Pa:2 * Pa + M], dp[:, 2 * Pa + M:] = de, da
