@@ -2,6 +2,7 @@
 
     python -m benchmarks.ntm train ntm|lstm [--out DIR] [--sequences N] [--seed S] [--lr R]
     python -m benchmarks.ntm report [--out DIR] [--lengths 10,20,...]
+    python -m benchmarks.ntm speed [--repeats K]
 
 ``train`` trains one machine on lengths 1-20 (``attnseq.copytask``'s defaults: batches of 16,
 Adam at 3e-3, clipping at 10) into DIR/NAME, saving the model after every history record
@@ -15,6 +16,9 @@ directory there, such as other seeds' runs copied in) at each length, on 256 fre
 that are the same for every machine, and writes DIR/results.json, DIR/table.md (bit errors
 per sequence; sequences and seconds to converge) and DIR/curve.png (the training curves).
 Converged means a history record (1 000 training sequences) under 0.1 bit errors per sequence.
+
+``speed`` times one forward and backward pass of a batch of 16 sequences at lengths 10 and 20
+for both machines (after one warm-up, the best and the median of ``--repeats``).
 """
 
 from __future__ import annotations
@@ -78,6 +82,30 @@ def _when(r: dict, key: str) -> str:
     return f"{r[f'{key}_sequences']}, {r[f'{key}_seconds']:.0f}"
 
 
+def speed(repeats: int) -> str:
+    import time
+
+    import numpy
+
+    from attnseq.data.bits import copy_batch
+
+    rows = ["| machine | length | time steps | best ms | median ms |\n", "|---" * 5 + "|\n"]
+    rng = numpy.random.default_rng(0)
+    for name, controller_only in MACHINES.items():
+        model = NTM(NTMConfig(controller_only=controller_only))
+        for length in (10, 20):
+            xs, ts = copy_batch(rng, 16, length)
+            times = []
+            for _ in range(repeats + 1):  # the first is a warm-up
+                start = time.perf_counter()
+                model.forward(xs, ts)
+                model.backward()
+                times.append(1000 * (time.perf_counter() - start))
+            rows.append(f"| {name} | {length} | {2 * length + 1} | {min(times[1:]):.1f} | "
+                        f"{numpy.median(times[1:]):.1f} |\n")
+    return "".join(rows)
+
+
 def table_md(results: dict, lengths: tuple[int, ...]) -> str:
     head = "| machine | " + " | ".join(f"L={n}" for n in lengths) + \
            " | trained on (sequences, s) | first < 0.1 (sequences, s) | < 0.1 from then on |\n"
@@ -104,8 +132,12 @@ def main(argv=None) -> int:
     p = sub.add_parser("report", help="evaluate the trained machines; table and curve")
     p.add_argument("--out", type=Path, default=Path("runs/ntm-bench"))
     p.add_argument("--lengths", default=",".join(map(str, LENGTHS)))
+    p = sub.add_parser("speed", help="time a training step's forward and backward")
+    p.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args(argv)
-    if args.command == "train":
+    if args.command == "speed":
+        print(speed(args.repeats))
+    elif args.command == "train":
         train(args.name, args.out, args.sequences, args.seed, not args.no_progress, args.lr)
     else:
         print(report(args.out, tuple(int(n) for n in args.lengths.split(","))))

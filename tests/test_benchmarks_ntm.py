@@ -18,3 +18,11 @@ def test_train_then_report(tmp_path, capsys):
     assert lines[2].count("not within the run") == 2
     assert "not within the run" in table  # 32 sequences are too few to converge
     assert (tmp_path / "curve.png").stat().st_size > 0
+
+
+def test_speed_times_both_machines_at_two_lengths():
+    lines = ntm.speed(repeats=1).splitlines()
+    assert [line.split("|")[1:4] for line in lines[2:]] == [
+        [" ntm ", " 10 ", " 21 "], [" ntm ", " 20 ", " 41 "],
+        [" lstm ", " 10 ", " 21 "], [" lstm ", " 20 ", " 41 "]]
+    assert all(float(line.split("|")[4]) > 0 for line in lines[2:])
