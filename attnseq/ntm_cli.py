@@ -17,7 +17,7 @@ TASKS = ("copy",)  # the paper's first task; the others (repeat copy, ...) are n
 def add_parser(sub, positive_int, positive_float) -> None:
     """Add the ``ntm`` command group to ``sub`` (``attnseq.cli``'s subparsers), with the
     command line's own option types for positive integers and numbers."""
-    from attnseq.copytask import EVAL_SEED, CopyConfig
+    from attnseq.copytask import CopyConfig
     from attnseq.models.ntm import NTMConfig
     from attnseq.optim import OPTIMIZERS
 
@@ -62,30 +62,35 @@ def add_parser(sub, positive_int, positive_float) -> None:
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=_cmd_train)
 
-    p = commands.add_parser("eval", help="bit errors per sequence at given lengths",
-                            description="Run a saved NTM on fresh copy sequences of each "
-                            "--length and print the mean bit errors (outputs rounded at "
-                            "0.5) and cost (bits) per sequence.")
-    p.add_argument("model_dir", metavar="MODEL")
+    p = _on_saved_model(commands, "eval", _cmd_eval, "bit errors per sequence at given lengths",
+                        "Run a saved NTM on fresh copy sequences of each --length and print "
+                        "the mean bit errors (outputs rounded at 0.5) and cost (bits) per "
+                        "sequence.")
     p.add_argument("--length", type=positive_int, nargs="+", default=[20], metavar="L",
                    help="one or more lengths (default: 20)")
     p.add_argument("--sequences", type=positive_int, default=256,
                    help="sequences per length (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=EVAL_SEED,
-                   help="data seed (default: %(default)s)")
-    p.set_defaults(func=_cmd_eval)
 
-    p = commands.add_parser("plot", help="draw inputs, outputs and the heads' weightings",
-                            description="Copy one random sequence of --length with a saved "
-                            "NTM and draw its inputs, outputs and the write and read "
-                            "weightings over time (the paper's Figure 6).")
-    p.add_argument("model_dir", metavar="MODEL")
+    p = _on_saved_model(commands, "plot", _cmd_plot,
+                        "draw inputs, outputs and the heads' weightings",
+                        "Copy one random sequence of --length with a saved NTM and draw its "
+                        "inputs, outputs and the write and read weightings over time (the "
+                        "paper's Figure 6).")
     p.add_argument("--length", type=positive_int, default=30, help="default: %(default)s")
     p.add_argument("--out", metavar="FILE", required=True,
                    help="image to write: .png (or .svg, .pdf)")
+
+
+def _on_saved_model(commands, name: str, func, summary: str, description: str):
+    """A command that runs a saved model (MODEL) on data drawn from --seed."""
+    from attnseq.copytask import EVAL_SEED
+
+    p = commands.add_parser(name, help=summary, description=description)
+    p.add_argument("model_dir", metavar="MODEL")
     p.add_argument("--seed", type=int, default=EVAL_SEED,
                    help="data seed (default: %(default)s)")
-    p.set_defaults(func=_cmd_plot)
+    p.set_defaults(func=func)
+    return p
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
