@@ -291,6 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tol", type=_positive_float, default=1e-6, help="default: 1e-6")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_cmd_gradcheck)
+
+    from attnseq.ntm_cli import add_parser as add_ntm_parser  # the NTM's command group
+    add_ntm_parser(sub, positive_int_option, _positive_float)
     return parser
 
 

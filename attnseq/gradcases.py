@@ -25,7 +25,9 @@ import numpy
 
 from attnseq import layers as L
 from attnseq.gradcheck import Case
+from attnseq.layers.core import softmax, softmax_backward
 from attnseq.models import MODELS
+from attnseq.models.ntm import NTM, NTMConfig
 
 N, T, TE, D, H, V = 3, 4, 5, 3, 4, 7  # batch, steps, encoder steps, widths, vocabulary
 
@@ -312,6 +314,88 @@ VARIANT_ROWS = (
 )
 
 
+# --------------------------------------------------------------------------- the NTM
+
+NM, NN = 4, 6  # memory width and rows of the NTM checks
+
+
+class _OnSimplex(L.Layer):
+    """A check's adapter for a layer whose input ``name`` (argument ``index`` of forward) is a
+    weighting: the row draws it N(0, 1) and the adapter feeds the layer its softmax, so that
+    the weighting is positive and sums to 1 (sharpening takes its log)."""
+
+    def __init__(self, layer, name: str, index: int):
+        super().__init__()
+        self.layer, self.name, self.index = layer, name, index
+        self.params, self.grads = layer.params, layer.grads
+        self.w = None
+
+    def forward(self, **inputs):
+        self.w = softmax(inputs[self.name])
+        return self.layer.forward(**{**inputs, self.name: self.w})
+
+    def backward(self, dout):
+        d = list(self.layer.backward(dout))
+        d[self.index] = softmax_backward(self.w, d[self.index])
+        return tuple(d)
+
+
+@dataclass(frozen=True)
+class NTMRow:
+    """The NTM's loss over a few steps of a small copy task, against every parameter."""
+
+    name: str
+    options: Mapping = field(default_factory=dict)
+
+
+NTM_ROWS = (
+    LayerRow("ContentAddressing", lambda r: L.ContentAddressing(),
+             {"k": (N, NM), "beta_hat": (N,), "Mem": (N, NN, NM)}, ("k", "beta_hat", "Mem")),
+    LayerRow("Interpolation", lambda r: L.Interpolation(),
+             {"w_c": (N, NN), "g_hat": (N,), "w_prev": (N, NN)}, ("w_c", "g_hat", "w_prev")),
+    LayerRow("CircularShift", lambda r: L.CircularShift(), {"w": (N, NN), "s_hat": (N, 3)},
+             ("w", "s_hat")),
+    LayerRow("CircularShift[-2..2]", lambda r: L.CircularShift((-2, -1, 0, 1, 2)),
+             {"w": (N, NN), "s_hat": (N, 5)}, ("w", "s_hat")),
+    LayerRow("Sharpening", lambda r: _OnSimplex(L.Sharpening(), "w", 0),
+             {"w": (N, NN), "gamma_hat": (N,)}, ("w", "gamma_hat")),
+    LayerRow("Addressing", lambda r: _OnSimplex(L.Addressing(NM), "w_prev", 2),
+             {"p": (N, NM + 6), "Mem": (N, NN, NM), "w_prev": (N, NN)}, ("p", "Mem", "w_prev")),
+    LayerRow("MemoryRead", lambda r: L.MemoryRead(), {"w": (N, NN), "Mem": (N, NN, NM)},
+             ("w", "Mem")),
+    LayerRow("MemoryWrite", lambda r: L.MemoryWrite(),
+             {"Mem": (N, NN, NM), "w": (N, NN), "e_hat": (N, NM), "a_hat": (N, NM)},
+             ("Mem", "w", "e_hat", "a_hat")),
+    NTMRow("NTM"),
+    NTMRow("NTM[controller_only]", {"controller_only": True}),
+)
+
+
+def _ntm_case(row: NTMRow, rng, seed: int) -> Case:
+    """Five steps (two vectors of 2 bits, the delimiter, two output steps) through an NTM with
+    a 6 x 4 memory; weights at half unit scale, so that every head's gates are neither
+    saturated nor flat."""
+    config = NTMConfig(inputs=3, outputs=2, hidden_size=5, memory_rows=NN, memory_width=NM,
+                       **row.options)
+    model = NTM(config, dtype=numpy.float64, seed=seed)
+    for p in model.params:
+        p[...] = rng.standard_normal(p.shape) * 0.5
+    xs = rng.standard_normal((2, 5, 3))
+    ts = rng.integers(0, 2, (2, 2, 2)).astype(numpy.float64)
+
+    def backprop() -> dict:
+        model.forward(xs, ts)
+        model.backward()
+        return {}
+
+    return Case(row.name, model.params, model.grads, {}, lambda: model.forward(xs, ts),
+                backprop)
+
+
+def ntm_cases(seed: int = 0) -> list[Case]:
+    return [case(row, seed) for row in NTM_ROWS]
+
+
 def _dropouts(obj) -> list:
     """Every TimeDropout in a layer, or in a model's encoder and decoder stacks (a decoder
     without one stack, GNMT's, lists its own)."""
@@ -400,6 +484,8 @@ def _model_case(row: ModelRow, rng, seed: int) -> Case:
 def case(row, seed: int = 0) -> Case:
     """The check of one row, its random draws seeded by ``seed`` and the row's name."""
     rng = numpy.random.default_rng([seed, zlib.crc32(row.name.encode())])
+    if isinstance(row, NTMRow):
+        return _ntm_case(row, rng, seed)
     if isinstance(row, ModelRow):
         return _model_case(row, rng, seed)
     return _layer_case(row, rng)
@@ -418,4 +504,4 @@ def variant_cases(seed: int = 0) -> list[Case]:
 
 
 def all_cases(seed: int = 0) -> list[Case]:
-    return layer_cases(seed) + model_cases(seed) + variant_cases(seed)
+    return layer_cases(seed) + model_cases(seed) + variant_cases(seed) + ntm_cases(seed)
