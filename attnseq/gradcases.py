@@ -137,7 +137,7 @@ def _attention_rows() -> list[LayerRow]:
                              lambda r, n=name: L.Attention(random_score(r, n, H, H, 3)),
                              {"hs": (N, TE, H), "h": (N, H)}, ("hs", "h"), {"mask": _mask}))
         # two decoder rows per encoder row (beam search's beams of one input)
-        rows.append(LayerRow(f"Attention[{name}, 2 rows per input]",
+        rows.append(LayerRow(f"Attention[{name},2-rows-per-input]",
                              lambda r, n=name: L.Attention(random_score(r, n, H, H, 3)),
                              {"hs": (N, TE, H), "h": (2 * N, H)}, ("hs", "h"), {"mask": _mask}))
         rows.append(LayerRow(f"TimeAttention[{name}]",
