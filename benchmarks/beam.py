@@ -6,7 +6,8 @@ Every decoder converts the same test questions (the 5 000 held-out dates of the 
 or a saved model's own test split with ``--model``), through ``Converter.generate_ids``, the
 path ``attnseq eval`` takes: batches of like inputs on one worker thread per BLAS thread. The
 table gives each decoder's exact-match accuracy, its conversions per second (the median of
-``--repeats`` runs, the decoders taking turns) and its time per pair against greedy's; the
+``--repeats`` runs, the decoders taking turns) and its time per pair against greedy's, in wall
+clock and in process CPU seconds (the robust one on a machine that others load); the
 target of issue 13 is that beam 5 without penalties costs at most 3x greedy per pair. Without
 ``--model`` the model is freshly initialised: it almost never emits its end token, so every
 beam runs to the last step, the search's worst case (a trained model's beams may end early).
@@ -46,17 +47,20 @@ def measure(conv, xs, ts, searches, repeats: int) -> list[dict]:
     decoders take turns, run after run, so that a slow spell of a shared machine falls on
     all of them alike."""
     times = [[] for _ in searches]
+    cpu = [[] for _ in searches]
     preds = [None] * len(searches)
     for _ in range(repeats):
         for i, search in enumerate(searches):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             preds[i] = conv.generate_ids(xs, search=search)
             times[i].append(time.perf_counter() - start)
+            cpu[i].append(time.process_time() - start_cpu)
     out = []
-    for pred, seconds in zip(preds, times, strict=True):
+    for pred, seconds, cpu_seconds in zip(preds, times, cpu, strict=True):
         correct = rows_correct(pred, ts[:, 1:], conv.vocab.end_id, pad_id=conv.vocab.pad_id)
         median = statistics.median(seconds)
         out.append({"accuracy": float(correct.mean()), "seconds": median,
+                    "cpu_seconds": statistics.median(cpu_seconds),
                     "per_second": len(xs) / median})
     return out
 
@@ -80,30 +84,38 @@ def run(model_dir, beams, alpha, beta, repeats, settings: Settings) -> dict:
     measured = measure(conv, xs, ts, [search for _, _, search in named], repeats)
     rows = [{"decoder": name, "settings": options, **m}
             for (name, options, _), m in zip(named, measured, strict=True)]
-    greedy_seconds = rows[0]["seconds"]
+    greedy = rows[0]
     for row in rows:
-        row["time_per_pair_vs_greedy"] = row["seconds"] / greedy_seconds
+        row["time_per_pair_vs_greedy"] = row["seconds"] / greedy["seconds"]
+        row["cpu_per_pair_vs_greedy"] = row["cpu_seconds"] / greedy["cpu_seconds"]
     plain = [r for r in rows if r["settings"] == {"beam": TARGET_BEAM}]
     return {"model": model_dir or "fresh attention model", "pairs": len(xs),
             "blas_threads": blas_threads(), "repeats": repeats, "rows": rows,
             "target": {"beam": TARGET_BEAM, "max_ratio": TARGET_RATIO,
-                       "ratio": plain[0]["time_per_pair_vs_greedy"] if plain else None}}
+                       "ratio": plain[0]["time_per_pair_vs_greedy"] if plain else None,
+                       "cpu_ratio": plain[0]["cpu_per_pair_vs_greedy"] if plain else None}}
 
 
 def table(result: dict) -> str:
     lines = [f"{result['model']}: {result['pairs']} test pairs, {result['blas_threads']} BLAS "
              f"thread(s), median of {result['repeats']}",
              "",
-             "| decoder | exact match | conversions/s | time per pair vs greedy |",
-             "|---|---:|---:|---:|"]
+             "| decoder | exact match | conversions/s | time per pair vs greedy "
+             "| CPU time per pair vs greedy |",
+             "|---|---:|---:|---:|---:|"]
     for r in result["rows"]:
         lines.append(f"| {r['decoder']} | {100 * r['accuracy']:.2f}% | {r['per_second']:,.0f} "
-                     f"| {r['time_per_pair_vs_greedy']:.2f}x |")
+                     f"| {r['time_per_pair_vs_greedy']:.2f}x "
+                     f"| {r['cpu_per_pair_vs_greedy']:.2f}x |")
     target = result["target"]
     if target["ratio"] is not None:
-        verdict = "met" if target["ratio"] <= target["max_ratio"] else "NOT met"
+        # CPU seconds are what the decoders cost whatever else the machine runs meanwhile; the
+        # wall-clock ratio is the same where the machine is otherwise idle.
+        verdicts = [f"{what} {target[key]:.2f}x, "
+                    f"{'met' if target[key] <= target['max_ratio'] else 'NOT met'}"
+                    for what, key in (("wall clock", "ratio"), ("CPU time", "cpu_ratio"))]
         lines += ["", f"target: beam {target['beam']} at most {target['max_ratio']:g}x greedy "
-                      f"per pair: {target['ratio']:.2f}x, {verdict}"]
+                      f"per pair: " + "; ".join(verdicts)]
     return "\n".join(lines)
 
 

@@ -21,8 +21,12 @@ def test_quick_run_writes_consistent_numbers(tmp_path, capsys):
         assert r["per_second"] == pytest.approx(result["pairs"] / r["seconds"])
         assert r["time_per_pair_vs_greedy"] == pytest.approx(
             r["seconds"] / rows["greedy"]["seconds"])
+        assert r["cpu_seconds"] > 0
+        assert r["cpu_per_pair_vs_greedy"] == pytest.approx(
+            r["cpu_seconds"] / rows["greedy"]["cpu_seconds"])
     assert rows["beam 1"]["accuracy"] == rows["greedy"]["accuracy"]
     assert result["target"]["ratio"] is None  # no beam 5 in a quick run
+    assert result["target"]["cpu_ratio"] is None
     printed = capsys.readouterr().out
     assert printed.count("\n| ") == 1 + len(rows)  # the header and one line per decoder
 
