@@ -172,10 +172,22 @@ def attention_state(enc_hs, mask=None) -> dict:
     N, Te, _ = enc_hs.shape
     if mask is None:
         return {"enc_hs": enc_hs}
-    used = xp.flatnonzero(mask.any(axis=0))
-    lo, hi = (int(used[0]), int(used[-1]) + 1) if used.size else (0, Te)
+    lo, hi = attended_span(mask)
     if (lo, hi) == (0, Te):
         return {"enc_hs": enc_hs, "mask": mask}
     return {"enc_hs": xp.ascontiguousarray(enc_hs[:, lo:hi]),
-            "mask": xp.ascontiguousarray(mask[:, lo:hi]),
+            **span_state(mask, lo, hi)}
+
+
+def attended_span(mask) -> tuple[int, int]:
+    """(lo, hi): the columns of mask (N, Te) from the first to the last that is real input
+    (True) in some row; (0, Te) when no column is."""
+    used = xp.flatnonzero(mask.any(axis=0))
+    return (int(used[0]), int(used[-1]) + 1) if used.size else (0, mask.shape[1])
+
+
+def span_state(mask, lo: int, hi: int) -> dict:
+    """The state's "mask" (N, K) and "attention_columns" (N, K) of the columns lo:hi kept."""
+    N = mask.shape[0]
+    return {"mask": xp.ascontiguousarray(mask[:, lo:hi]),
             "attention_columns": xp.broadcast_to(xp.arange(lo, hi), (N, hi - lo))}

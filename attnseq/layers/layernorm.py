@@ -19,6 +19,7 @@ from __future__ import annotations
 from attnseq.backend import xp
 from attnseq.errors import positive_number
 from attnseq.layers.base import Layer
+from attnseq.layers.core import column_sums, row_means
 
 
 class LayerNorm(Layer):
@@ -33,9 +34,8 @@ class LayerNorm(Layer):
         self.cache = None
 
     def _normalise(self, x):
-        mu = x.mean(axis=-1, keepdims=True)
-        xc = x - mu
-        inv_std = 1.0 / xp.sqrt((xc * xc).mean(axis=-1, keepdims=True) + self.eps)  # (*S, 1)
+        xc = x - row_means(x)
+        inv_std = 1.0 / xp.sqrt(row_means(xc * xc) + self.eps)  # (*S, 1)
         xc *= inv_std  # x̂, in the buffer of x − μ
         return xc, inv_std
 
@@ -58,10 +58,10 @@ class LayerNorm(Layer):
         xhat, inv_std = self.cache
         D = xhat.shape[-1]
         dy2, xhat2 = dy.reshape(-1, D), xhat.reshape(-1, D)
-        dg[...] = (dy2 * xhat2).sum(axis=0)
-        db[...] = dy2.sum(axis=0)
+        dg[...] = column_sums(dy2 * xhat2)
+        db[...] = column_sums(dy2)
         dxhat = dy * g
-        dx = dxhat - dxhat.mean(axis=-1, keepdims=True)
-        dx -= xhat * (dxhat * xhat).mean(axis=-1, keepdims=True)
+        dx = dxhat - row_means(dxhat)
+        dx -= xhat * row_means(dxhat * xhat)
         dx *= inv_std
         return dx

@@ -42,6 +42,7 @@ from attnseq.layers import (
     TimeDropout,
     gather,
 )
+from attnseq.layers.attention import attended_span, span_state
 from attnseq.layers.multihead import check_heads
 from attnseq.layers.positions import positions_layer
 from attnseq.models.init import Initializer
@@ -118,9 +119,10 @@ class TransformerStack:
         for d in self.dropouts:
             d.train_mode(flag)
 
-    def embed(self, ids):
+    def embed(self, ids, start: int = 0):
+        """ids (N, T) at positions start .. start + T - 1 -> (N, T, D)."""
         return self.dropout.forward(self.positions.forward(self.embedding.forward(ids)
-                                                           * self.scale))  # (N, T, D)
+                                                           * self.scale, start))
 
     def embed_backward(self, dx) -> None:
         self.embedding.backward(self.positions.backward(self.dropout.backward(dx)) * self.scale)
@@ -133,13 +135,14 @@ class TransformerStack:
 
 
 class TransformerEncoder(TransformerStack):
-    """forward(xs (N, Te) ids, key_mask) -> memory (N, Te, D); backward(dmemory)."""
+    """forward(xs (N, Te) ids, key_mask, start=0) -> memory (N, Te, D); backward(dmemory).
+    ``start``: the position of xs's first column (decoding encodes a span of the input)."""
 
     def __init__(self, V: int, init: Initializer, o: dict, max_len: int, rng):
         super().__init__(EncoderLayer, V, init, o, max_len, rng)
 
-    def forward(self, xs, key_mask=None):
-        x = self.embed(xs)
+    def forward(self, xs, key_mask=None, start: int = 0):
+        x = self.embed(xs, start)
         for layer in self.layers:
             x = layer.forward(x, key_mask)
         return self.normalise(x)
@@ -252,20 +255,33 @@ class Transformer(Seq2seq):
     def backward(self, dout: float = 1.0) -> None:
         self.encoder.backward(self.decoder.backward(self.loss_layer.backward(dout)))
 
-    def _encode(self, xs):
-        """The memory of xs without dropout, whatever the mode."""
+    def _encode(self, xs, mask, start: int = 0):
+        """The memory of xs (columns from position ``start`` on) without dropout, whatever
+        the mode."""
         training = self.training
         self.train_mode(False)
         try:
-            return self.encoder.forward(xs, self.mask(xs))
+            return self.encoder.forward(xs, mask, start)
         finally:
             self.train_mode(training)
 
     def start(self, xs):
+        """Encode only the columns from the first to the last that some row has real input
+        in (``attended_span``; reversed inputs begin with padding), at their own positions:
+        the other columns are padding in every row, which no real position attends to, so
+        the memory of the real positions is the same, and steps attend over fewer columns."""
         if xs.shape[1] > self.max_len:
             raise AttnseqError(f"inputs of {xs.shape[1]} tokens are longer than this model's "
                                f"{self.max_len}")
-        return self.decoder.initial_state(self._encode(xs), self.mask(xs))
+        mask = self.mask(xs)
+        if mask is None:
+            return self.decoder.initial_state(self._encode(xs, None), None)
+        lo, hi = attended_span(mask)
+        state = self.decoder.initial_state(self._encode(xs[:, lo:hi], mask[:, lo:hi], lo),
+                                           mask[:, lo:hi])
+        if (lo, hi) != (0, xs.shape[1]):
+            state.update(span_state(mask, lo, hi))
+        return state
 
     def generate(self, xs, start_id: int, length: int, return_attention: bool = False):
         return greedy(self, xs, start_id, length, return_attention=return_attention)

@@ -296,3 +296,18 @@ def test_gather_refuses_shared_param_with_different_grads():
 def test_gather_refuses_mismatched_lists():
     with pytest.raises(ValueError):
         gather([_Holder([np.zeros(2), np.zeros(3)], [np.zeros(2)])])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_column_sums_and_row_means_equal_plain_loops(dtype):
+    from attnseq.layers.core import column_sums, row_means
+
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((7, 5)).astype(dtype)
+    sums = [sum(float(a[r, c]) for r in range(7)) for c in range(5)]
+    np.testing.assert_allclose(column_sums(a), sums, rtol=1e-5 if dtype == np.float32 else 1e-13)
+    assert column_sums(a).dtype == dtype
+    x = rng.standard_normal((2, 3, 5)).astype(dtype)
+    means = [[[sum(float(v) for v in x[n, t]) / 5] for t in range(3)] for n in range(2)]
+    np.testing.assert_allclose(row_means(x), means, rtol=1e-5 if dtype == np.float32 else 1e-13)
+    assert row_means(x).shape == (2, 3, 1) and row_means(x).dtype == dtype

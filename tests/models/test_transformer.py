@@ -8,7 +8,7 @@ from attnseq.config import ModelConfig
 from attnseq.converter import Converter
 from attnseq.data import date_vocab, generate_dates
 from attnseq.data.vocab import Vocab
-from attnseq.decoding import BeamSearch, greedy
+from attnseq.decoding import BeamSearch, greedy, input_attention
 from attnseq.errors import AttnseqError
 from attnseq.models import Transformer
 from attnseq.threads import one_blas_thread
@@ -46,6 +46,33 @@ def test_cached_steps_give_the_full_forwards_logits(options):
     cross = model.decoder.layers[-1].cross_mha.weights  # (N, h, Td, Te)
     np.testing.assert_allclose(state["attention"], cross[:, :, -1].mean(axis=1), atol=1e-12)
     assert np.all(state["attention"][xs == PAD] == 0.0)
+
+
+@pytest.mark.parametrize("options", [{}, {"norm": "post", "positions": "learned"}])
+def test_decoding_encodes_only_the_columns_some_row_reads(options):
+    """Columns that are padding in every row are left out of decoding's encoder pass (at
+    their own positions): same logits as the full forward, the weights put back in place."""
+    rng = np.random.default_rng(3)
+    model = Transformer(V, 4, 6, dtype=np.float64, seed=0, pad_id=PAD, **SMALL, **options)
+    for p in model.params:
+        p[...] += rng.standard_normal(p.shape) * 0.3
+    xs, ys = inputs(rng), rng.integers(2, V, (4, 5))
+    xs[:, :2] = PAD  # reversed inputs: padding first, here two columns in every row
+    xs[:, -1] = PAD  # and one at the end
+    ys[:, 0] = START
+    state = model.start(xs)
+    assert state["cross_k0"].shape[2] == 4
+    np.testing.assert_array_equal(state["attention_columns"], np.tile(np.arange(2, 6), (4, 1)))
+    logits, weights = [], []
+    for t in range(ys.shape[1]):
+        out, state = model.step(ys[:, t], state)
+        logits.append(out)
+        weights.append(input_attention(state["attention"][:, None], state, xs.shape[1])[:, 0])
+    mask = model.mask(xs)
+    full = model.decoder.forward(ys, model.encoder.forward(xs, mask), mask)
+    np.testing.assert_allclose(np.stack(logits, axis=1), full, rtol=1e-10, atol=1e-12)
+    cross = model.decoder.layers[-1].cross_mha.weights.mean(axis=1)  # (N, Td, Te)
+    np.testing.assert_allclose(np.stack(weights, axis=1), cross, atol=1e-12)
 
 
 def test_beam_of_one_is_greedy():
