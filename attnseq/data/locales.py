@@ -1,0 +1,257 @@
+"""Dates written the way other languages write them, from CLDR through Babel.
+
+The book's task reads US-English dates (``dates.py``). This module adds the dates of any locale
+that the Unicode CLDR describes, with the locale's own month and weekday names and its own
+patterns, read from Babel's copy of CLDR (the ``locales`` extra: ``pip install attnseq[locales]``)
+rather than from tables written here::
+
+    ko  1994년 9월 27일 화요일   94. 9. 27.   2013년 6월 17일
+    ja  1994年9月27日火曜日      1994/9/27(火)
+    de  Dienstag, 27. September 1994    27.09.94
+    fr  mardi 27 septembre 1994         mar. 27/09/1994
+    es  martes, 27 de septiembre de 1994    27/9/94
+
+A locale's formats are CLDR's four standard date formats (``full``, ``long``, ``medium``,
+``short``) and three of its "available formats" skeletons that add abbreviated names and
+unpadded numbers (``yMd``, ``yMEd``, ``yMMMEd``), each named ``<locale>_<name>``; a pattern that
+repeats an earlier one of the same locale (Japanese ``short`` is its ``medium``) is kept once.
+The answer is ISO ``YYYY-MM-DD`` as in the book.
+
+``en`` is not drawn from CLDR: it stays the book's 34 hand-written US formats (``dates.py``),
+which include all of CLDR's English ones, so that ``--locales en`` is exactly the old task.
+
+Two-digit years (CLDR ``yy``, e.g. Korean and German ``short``) follow the POSIX window of
+``dates.py``: 69-99 are 19xx and 00-68 are 20xx. The years drawn, 1970-2068, lie inside it, so
+every question names exactly one date. (Babel's own ``parse_date`` guesses the century from
+today's year instead; the answers here do not depend on the day they were generated.)
+
+Babel's parser reads numeric dates only, so ``parse_question`` here reads any question back by
+construction: each CLDR pattern becomes a regular expression over the locale's names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+
+from attnseq.data.dates import TWO_DIGIT_YEAR_MAX, TWO_DIGIT_YEAR_MIN, date_alphabet, generate_dates
+from attnseq.errors import AttnseqError, non_negative_int
+
+ENGLISH = "en"  # the book's hand-written formats, not CLDR's
+STANDARD = ("full", "long", "medium", "short")  # CLDR's date formats, longest first
+SKELETONS = ("yMd", "yMEd", "yMMMEd")  # CLDR "available formats" that add variety
+START_YEAR, END_YEAR = 1970, 2068  # inside the two-digit-year window (module docstring)
+
+
+class LocaleFormat(NamedTuple):
+    """One CLDR date pattern of one locale, e.g. ``("ko_short", "ko", "yy. M. d.")``."""
+
+    name: str
+    locale: str
+    pattern: str
+
+
+class LocaleDatePair(NamedTuple):
+    """A question, its ``YYYY-MM-DD`` answer, its format's name and its locale."""
+
+    question: str
+    answer: str
+    fmt: str
+    locale: str
+
+
+def _babel():
+    """The ``babel`` package, or the one-line error that says how to install it."""
+    try:
+        import babel.dates  # noqa: PLC0415 - optional: only non-English dates need it
+    except ImportError:
+        raise AttnseqError("dates in locales other than 'en' need Babel: "
+                           "pip install 'attnseq[locales]'") from None
+    return babel
+
+
+def parse_locales(text: str | Sequence[str]) -> tuple[str, ...]:
+    """'en,ko' (or a list) -> ('en', 'ko'): each a locale CLDR knows, each once, at least one.
+
+    Names are kept as written (``ko``, ``pt_BR``) so that a saved task rebuilds the same.
+    """
+    names = text.split(",") if isinstance(text, str) else list(text)
+    names = [n.strip() for n in names if n.strip()]
+    if not names:
+        raise AttnseqError("no locales given, e.g. --locales en,ko")
+    for name in names:
+        if name != ENGLISH:
+            _locale(name)
+    twice = [n for k, n in enumerate(names) if n in names[:k]]
+    if twice:
+        raise AttnseqError(f"locale {twice[0]!r} is listed twice")
+    return tuple(names)
+
+
+@lru_cache(maxsize=None)
+def _locale(name: str):
+    babel = _babel()
+    try:
+        return babel.Locale.parse(name)
+    except (babel.UnknownLocaleError, ValueError, TypeError):
+        raise AttnseqError(f"unknown locale {name!r}: CLDR has no such locale "
+                           "(e.g. en, ko, ja, de, fr, es)") from None
+
+
+@lru_cache(maxsize=None)
+def locale_formats(locale: str) -> tuple[LocaleFormat, ...]:
+    """The CLDR formats of ``locale`` (not ``en``; see the module docstring), in the order
+    ``STANDARD`` then ``SKELETONS``, each distinct pattern once."""
+    if locale == ENGLISH:
+        raise AttnseqError("'en' uses the book's formats (attnseq.data.dates), not CLDR's")
+    babel = _babel()
+    loc = _locale(locale)
+    found: dict[str, str] = {}
+    for name in STANDARD:
+        found.setdefault(babel.dates.get_date_format(name, locale=loc).pattern, name)
+    for name in SKELETONS:
+        if name in loc.datetime_skeletons:
+            found.setdefault(loc.datetime_skeletons[name].pattern, name)
+    return tuple(LocaleFormat(f"{locale}_{name}", locale, pattern)
+                 for pattern, name in found.items())
+
+
+def format_locale_date(date: dt.date, fmt: LocaleFormat) -> str:
+    """``date`` written in ``fmt`` by Babel."""
+    if "yy" in _fields(fmt.pattern) and not TWO_DIGIT_YEAR_MIN <= date.year <= TWO_DIGIT_YEAR_MAX:
+        raise AttnseqError(f"{date.isoformat()} has no two-digit year (format {fmt.name!r})")
+    return _babel().dates.format_date(date, fmt.pattern, locale=_locale(fmt.locale))
+
+
+def generate_locale_dates(n: int, locales: Sequence[str], *,
+                          seed: int | np.random.Generator = 0) -> list[LocaleDatePair]:
+    """``n`` pairs, each of a locale drawn uniformly from ``locales``; within a locale, dates
+    and formats as ``dates.generate_dates`` draws them (1970-2068, formats uniform).
+
+    The same seed gives the same pairs wherever the same Babel (CLDR) version is installed.
+    """
+    n = non_negative_int("the number of dates", n)
+    locales = parse_locales(locales)
+    rng = np.random.default_rng(seed)
+    which = rng.integers(0, len(locales), size=n)
+    pairs: list[LocaleDatePair | None] = [None] * n
+    first, last = dt.date(START_YEAR, 1, 1).toordinal(), dt.date(END_YEAR, 12, 31).toordinal()
+    for k, locale in enumerate(locales):
+        slots = np.flatnonzero(which == k).tolist()
+        if locale == ENGLISH:
+            made = [LocaleDatePair(*p, ENGLISH) for p in
+                    generate_dates(len(slots), seed=rng, start_year=START_YEAR, end_year=END_YEAR)]
+        else:
+            formats = locale_formats(locale)
+            days = rng.integers(first, last + 1, size=len(slots)).tolist()
+            picks = rng.integers(0, len(formats), size=len(slots)).tolist()
+            made = []
+            for day, pick in zip(days, picks, strict=True):
+                date, f = dt.date.fromordinal(day), formats[pick]
+                made.append(LocaleDatePair(format_locale_date(date, f), date.isoformat(),
+                                           f.name, locale))
+        for slot, pair in zip(slots, made, strict=True):
+            pairs[slot] = pair
+    return pairs  # type: ignore[return-value]
+
+
+def locale_alphabet(locales: Sequence[str]) -> str:
+    """Every character a question of ``locales`` or an answer can contain, sorted: the book's
+    alphabet for ``en``, and for a CLDR locale what its formats write over a whole year (every
+    month and weekday name) plus the ten digits."""
+    chars = set("0123456789-")
+    year = [dt.date(2000, 1, 1) + dt.timedelta(days=k) for k in range(366)]
+    for locale in parse_locales(locales):
+        if locale == ENGLISH:
+            chars.update(date_alphabet())
+            continue
+        for f in locale_formats(locale):
+            for date in year:
+                chars.update(format_locale_date(date, f))
+    return "".join(sorted(chars))
+
+
+# -- reading a question back (by construction, for the tests and for checking data) ---------
+
+def _fields(pattern: str) -> list[str]:
+    """The field runs of a CLDR pattern ('yy', 'MMMM', 'E'), quoted literals skipped."""
+    return [piece for kind, piece in _tokens(pattern) if kind == "field"]
+
+
+def _tokens(pattern: str) -> list[tuple[str, str]]:
+    """A CLDR pattern as ("field", 'MMMM') and ("text", literal) pieces; in the pattern, text
+    between single quotes is literal and '' is a quote."""
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "'":
+            end = pattern.find("'", i + 1)
+            end = len(pattern) if end < 0 else end
+            out.append(("text", pattern[i + 1:end] or "'"))
+            i = end + 1
+        elif ch.isascii() and ch.isalpha():
+            j = i
+            while j < len(pattern) and pattern[j] == ch:
+                j += 1
+            out.append(("field", pattern[i:j]))
+            i = j
+        else:
+            out.append(("text", ch))
+            i += 1
+    return out
+
+
+def _names(locale: str, what: str, width: str) -> list[str]:
+    """Month (1-12) or weekday (Monday-Sunday) names of ``locale`` in the format context."""
+    table = getattr(_locale(locale), what)["format"][width]
+    return [table[k] for k in (range(1, 13) if what == "months" else range(7))]
+
+
+def _field_regex(field: str, locale: str) -> str:
+    """A named group for one field: y/yy year, M.. month, d day, E.. weekday."""
+    letter, width = field[0], len(field)
+    if letter in "MLEc" and (width >= 3 or letter in "Ec"):
+        what = "months" if letter in "ML" else "days"
+        names = _names(locale, what, "wide" if width == 4 else "abbreviated")
+        alternatives = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+        return f"(?P<{'month_name' if what == 'months' else 'weekday'}>{alternatives})"
+    digits = {"y": r"\d{2}" if width == 2 else r"\d{4}", "M": r"\d{1,2}", "L": r"\d{1,2}",
+              "d": r"\d{1,2}"}
+    if letter not in digits:
+        raise AttnseqError(f"unsupported CLDR field {field!r} in a date pattern")
+    group = {"y": "year2" if width == 2 else "year", "M": "month", "L": "month", "d": "day"}
+    return f"(?P<{group[letter]}>{digits[letter]})"
+
+
+def parse_locale_question(question: str, fmt: LocaleFormat) -> dt.date:
+    """The date ``question`` names when read as ``fmt``; raises ``AttnseqError`` when it does
+    not match the pattern, names an invalid date, or its weekday is not the date's."""
+    regex = "".join(_field_regex(piece, fmt.locale) if kind == "field" else re.escape(piece)
+                    for kind, piece in _tokens(fmt.pattern))
+    m = re.fullmatch(regex, question)
+    if m is None:
+        raise AttnseqError(f"{question!r} does not match {fmt.name!r} ({fmt.pattern!r})")
+    g = m.groupdict()
+    if g.get("year2") is not None:
+        yy = int(g["year2"])
+        year = yy + (1900 if yy >= TWO_DIGIT_YEAR_MIN % 100 else 2000)
+    else:
+        year = int(g["year"])
+    month = (_names(fmt.locale, "months", "wide" if "MMMM" in fmt.pattern else "abbreviated")
+             .index(g["month_name"]) + 1) if g.get("month_name") else int(g["month"])
+    try:
+        date = dt.date(year, month, int(g["day"]))
+    except ValueError as exc:
+        raise AttnseqError(f"{question!r} is no date: {exc}") from None
+    if g.get("weekday") is not None:
+        width = "wide" if "EEEE" in fmt.pattern else "abbreviated"
+        if _names(fmt.locale, "days", width).index(g["weekday"]) != date.weekday():
+            raise AttnseqError(f"{question!r}: {g['weekday']!r} is not {date.isoformat()}'s "
+                               "weekday")
+    return date
