@@ -85,6 +85,9 @@ class Task:
         """CMUdict's words -> phonemes, split by word (``attnseq.data.g2p``): no seed, the
         split is fixed."""
         train, test = split_by_word(g2p_pairs(load_cmudict()))
+        if not train or not test:
+            raise AttnseqError(f"the dictionary gives {len(train)} training and {len(test)} "
+                               "test words; need both")
         pairs = train + test
         vocab = Vocab(sorted({ch for q, _ in pairs for ch in q}
                              | {p for _, a in pairs for p in a.split()}),

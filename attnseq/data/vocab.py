@@ -68,7 +68,8 @@ class Vocab:
         for tok in tokens:
             if tok in seen:
                 continue
-            _check_token(tok, level)
+            # A token of either side: when one side reads words, tokens are words.
+            _check_token(tok, "word" if "word" in (level, question_level) else "char")
             seen.add(tok)
             ordered.append(tok)
         self._level = level
