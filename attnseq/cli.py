@@ -281,7 +281,8 @@ def _task(args):
     if args.data:
         return Task.from_file(args.data, args.data_seed, args.tokens or TOKENS.default)
     if task == "dates":
-        return Task.dates(args.samples, args.data_seed, (args.locales or "en").split(","))
+        locales = "en" if args.locales is None else args.locales
+        return Task.dates(args.samples, args.data_seed, locales.split(","))
     if task == "g2p":
         return Task.g2p()
     return Task.sequences(task, args.samples, args.data_seed)

@@ -42,7 +42,8 @@ TOKENS = Registry("--tokens", {"chars": "char", "words": "word"}, default="chars
 class Task:
     """Train and test pairs, their vocabulary, and where they came from (saved as JSON).
 
-    Pairs are (question, answer) tuples or ``DatePair``s, which also carry their format name.
+    Pairs are (question, answer) tuples, ``DatePair``s, which also carry their format name,
+    or ``LocaleDatePair``s, which carry their locale too.
     """
 
     train: list

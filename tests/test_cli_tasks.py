@@ -87,6 +87,7 @@ def test_eval_breaks_dates_down_per_locale(capsys, tmp_path):
     (["--locales", "en,xx"], "attnseq train: error: unknown locale 'xx': CLDR has no such "
                              "locale (e.g. en, ko, ja, de, fr, es)"),
     (["--task", "copy", "--locales", "ko"], "attnseq train: error: --locales needs --task dates"),
+    (["--locales", ""], "attnseq train: error: no locales given, e.g. --locales en,ko"),
     (["--tokens", "words"], "attnseq train: error: --tokens needs --data FILE (built-in tasks "
                             "choose their tokens)"),
     (["--data", "x.tsv", "--task", "copy"], "attnseq train: error: give --data FILE or --task, "
