@@ -25,8 +25,14 @@ Two-digit years (CLDR ``yy``, e.g. Korean and German ``short``) follow the POSIX
 every question names exactly one date. (Babel's own ``parse_date`` guesses the century from
 today's year instead; the answers here do not depend on the day they were generated.)
 
-Babel's parser reads numeric dates only, so ``parse_question`` here reads any question back by
-construction: each CLDR pattern becomes a regular expression over the locale's names.
+Locales disagree on numeric dates: ``08.09.1997`` is 9 August in the book's ``%m.%d.%Y`` and
+8 September in German ``dd.MM.y``, and nothing in the question says which locale wrote it. So
+that every question has one answer, a numeric question that a format of another chosen locale
+reads as a different date is not generated (it is drawn again): with ``en`` and ``de``
+together, ``08.09.1997`` appears in neither, ``27.09.1997`` in German. ``ambiguous`` is the test.
+
+Babel's parser reads numeric dates only, so ``parse_locale_question`` here reads any question back
+by construction: each CLDR pattern becomes a regular expression over the locale's names.
 """
 
 from __future__ import annotations
@@ -39,7 +45,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from attnseq.data.dates import TWO_DIGIT_YEAR_MAX, TWO_DIGIT_YEAR_MIN, date_alphabet, generate_dates
+from attnseq.data.dates import (
+    FORMATS,
+    TWO_DIGIT_YEAR_MAX,
+    TWO_DIGIT_YEAR_MIN,
+    date_alphabet,
+    generate_dates,
+)
 from attnseq.errors import AttnseqError, non_negative_int
 
 ENGLISH = "en"  # the book's hand-written formats, not CLDR's
@@ -139,25 +151,78 @@ def generate_locale_dates(n: int, locales: Sequence[str], *,
     locales = parse_locales(locales)
     rng = np.random.default_rng(seed)
     which = rng.integers(0, len(locales), size=n)
+    readers = numeric_readers(locales) if len(locales) > 1 else ()
     pairs: list[LocaleDatePair | None] = [None] * n
-    first, last = dt.date(START_YEAR, 1, 1).toordinal(), dt.date(END_YEAR, 12, 31).toordinal()
     for k, locale in enumerate(locales):
         slots = np.flatnonzero(which == k).tolist()
-        if locale == ENGLISH:
-            made = [LocaleDatePair(*p, ENGLISH) for p in
-                    generate_dates(len(slots), seed=rng, start_year=START_YEAR, end_year=END_YEAR)]
-        else:
-            formats = locale_formats(locale)
-            days = rng.integers(first, last + 1, size=len(slots)).tolist()
-            picks = rng.integers(0, len(formats), size=len(slots)).tolist()
-            made = []
-            for day, pick in zip(days, picks, strict=True):
-                date, f = dt.date.fromordinal(day), formats[pick]
-                made.append(LocaleDatePair(format_locale_date(date, f), date.isoformat(),
-                                           f.name, locale))
+        made = _draw(len(slots), locale, rng)
         for slot, pair in zip(slots, made, strict=True):
+            while ambiguous(pair, readers):  # rare: redraw until one reading is left
+                pair = _draw(1, locale, rng)[0]
             pairs[slot] = pair
     return pairs  # type: ignore[return-value]
+
+
+def _draw(n: int, locale: str, rng: np.random.Generator) -> list[LocaleDatePair]:
+    """``n`` pairs of one locale: uniform dates in START_YEAR..END_YEAR, uniform formats."""
+    if locale == ENGLISH:
+        return [LocaleDatePair(*p, ENGLISH) for p in
+                generate_dates(n, seed=rng, start_year=START_YEAR, end_year=END_YEAR)]
+    formats = locale_formats(locale)
+    first, last = dt.date(START_YEAR, 1, 1).toordinal(), dt.date(END_YEAR, 12, 31).toordinal()
+    days = rng.integers(first, last + 1, size=n).tolist()
+    picks = rng.integers(0, len(formats), size=n).tolist()
+    made = []
+    for day, pick in zip(days, picks, strict=True):
+        date, f = dt.date.fromordinal(day), formats[pick]
+        made.append(LocaleDatePair(format_locale_date(date, f), date.isoformat(), f.name, locale))
+    return made
+
+
+def numeric_readers(locales: Sequence[str]) -> tuple[LocaleFormat, ...]:
+    """The formats of ``locales`` that write the month as a number, as CLDR patterns (the
+    book's numeric English formats translated: ``%-m/%-d/%y`` -> ``M/d/yy``): the ones that
+    can read one question as two dates."""
+    readers = []
+    for locale in parse_locales(locales):
+        if locale == ENGLISH:
+            for f in FORMATS:
+                if "%b" not in f.pattern and "%B" not in f.pattern and "%a" not in f.pattern \
+                        and "%A" not in f.pattern:
+                    readers.append(LocaleFormat(f.name, ENGLISH, _as_cldr(f.pattern)))
+        else:
+            readers += [f for f in locale_formats(locale) if not any(
+                piece[0] in "ML" and len(piece) >= 3 for piece in _fields(f.pattern))]
+    return tuple(readers)
+
+
+def _as_cldr(pattern: str) -> str:
+    """A numeric strftime pattern of dates.py as the CLDR pattern that reads the same."""
+    fields = {"%Y": "y", "%y": "yy", "%m": "MM", "%-m": "M", "%d": "dd", "%-d": "d"}
+    out, i = [], 0
+    while i < len(pattern):
+        step = 3 if pattern.startswith("%-", i) else 2 if pattern[i] == "%" else 1
+        piece = pattern[i:i + step]
+        out.append(fields[piece] if step > 1 else piece)
+        i += step
+    return "".join(out)
+
+
+def ambiguous(pair: LocaleDatePair, readers: Sequence[LocaleFormat]) -> bool:
+    """Whether one of ``readers`` (of another locale than the pair's) reads the pair's question
+    as another date than its answer."""
+    return any(f.locale != pair.locale and _reads_as(pair.question, f) not in (None, pair.answer)
+               for f in readers)
+
+
+def _reads_as(question: str, fmt: LocaleFormat) -> str | None:
+    """The ISO date ``fmt`` reads ``question`` as, or None when it does not read it."""
+    if _compiled(fmt).fullmatch(question) is None:  # the common case, without an exception
+        return None
+    try:
+        return parse_locale_question(question, fmt).isoformat()
+    except AttnseqError:  # it matched the pattern but names no date
+        return None
 
 
 def locale_alphabet(locales: Sequence[str]) -> str:
@@ -229,12 +294,17 @@ def _field_regex(field: str, locale: str) -> str:
     return f"(?P<{group[letter]}>{digits[letter]})"
 
 
+@lru_cache(maxsize=None)
+def _compiled(fmt: LocaleFormat) -> re.Pattern:
+    """The regular expression of ``fmt``'s pattern (named groups: ``_field_regex``)."""
+    return re.compile("".join(_field_regex(piece, fmt.locale) if kind == "field"
+                              else re.escape(piece) for kind, piece in _tokens(fmt.pattern)))
+
+
 def parse_locale_question(question: str, fmt: LocaleFormat) -> dt.date:
     """The date ``question`` names when read as ``fmt``; raises ``AttnseqError`` when it does
     not match the pattern, names an invalid date, or its weekday is not the date's."""
-    regex = "".join(_field_regex(piece, fmt.locale) if kind == "field" else re.escape(piece)
-                    for kind, piece in _tokens(fmt.pattern))
-    m = re.fullmatch(regex, question)
+    m = _compiled(fmt).fullmatch(question)
     if m is None:
         raise AttnseqError(f"{question!r} does not match {fmt.name!r} ({fmt.pattern!r})")
     g = m.groupdict()

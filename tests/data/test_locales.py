@@ -12,6 +12,8 @@ from babel.dates import parse_date  # noqa: E402 - after the skip
 
 from attnseq.data.dates import FORMAT_NAMES, parse_question  # noqa: E402
 from attnseq.data.locales import (  # noqa: E402
+    ambiguous,
+    numeric_readers,
     LocaleDatePair,
     LocaleFormat,
     format_locale_date,
@@ -141,3 +143,22 @@ def test_bad_locales(text, message):
     with pytest.raises(AttnseqError) as info:
         parse_locales(text)
     assert str(info.value) == message
+
+
+def test_no_question_reads_as_another_date_in_another_chosen_locale(pairs):
+    readers = numeric_readers(SIX)
+    assert not any(ambiguous(p, readers) for p in pairs)
+    numeric = {p.fmt for p in pairs if not any(c.isalpha() for c in p.question)}
+    assert {"de_medium", "fr_short", "es_short", "mm_dd_yyyy"} <= numeric  # still there
+
+
+def test_ambiguous_numeric_dates():
+    readers = numeric_readers(["en", "de"])
+    assert ambiguous(LocaleDatePair("08.09.1997", "1997-09-08", "de_medium", "de"), readers)
+    assert ambiguous(LocaleDatePair("08.09.1997", "1997-08-09", "mm_dd_yyyy_dot", "en"),
+                     readers)
+    assert not ambiguous(LocaleDatePair("27.09.1997", "1997-09-27", "de_medium", "de"), readers)
+    assert not ambiguous(LocaleDatePair("09.09.1997", "1997-09-09", "de_medium", "de"), readers)
+    # Japanese and the book's English agree on year/month/day
+    assert not ambiguous(LocaleDatePair("1997/09/08", "1997-09-08", "ja_medium", "ja"),
+                         numeric_readers(["en", "ja"]))
