@@ -62,9 +62,9 @@ def encode_pairs(
     ts[:, 0] = vocab.start_id
     for n, (pair, q, a) in enumerate(zip(pairs, questions, answers)):
         if len(q) > q_len:
+            noun = token_noun(vocab.question_level, len(q))
             raise AttnseqError(
-                f"input {quote_text(pair[0])} is {len(q)} {token_noun(vocab.question_level, len(q))}; "
-                f"this model accepts at most {q_len}"
+                f"input {quote_text(pair[0])} is {len(q)} {noun}; this model accepts at most {q_len}"
             )
         if len(a) > a_len:
             raise AttnseqError(

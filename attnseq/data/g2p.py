@@ -19,8 +19,9 @@ Choices, each made to keep the task well posed and the training affordable on tw
   exact match means the same thing as on the other tasks. (A scorer that accepted any variant
   would report a lower word error rate; this one is the stricter.)
 - The split is by word and fixed: a word is a test word when the CRC-32 of its spelling is 0
-  mod 10 (11 444 words, 10.0 %). It does not depend on a seed, on the order of the dictionary or on the
-  other words kept, so no word is ever on both sides and every run tests on the same words.
+  mod 10 (11 444 words, 10.0 %). It does not depend on a seed, on the order of the dictionary
+  or on the other words kept, so no word is ever on both sides and every run tests on the same
+  words.
 """
 
 from __future__ import annotations

@@ -31,14 +31,13 @@ that every question has one answer, a numeric question that a format of another 
 reads as a different date is not generated (it is drawn again): with ``en`` and ``de``
 together, ``08.09.1997`` appears in neither, ``27.09.1997`` in German. ``ambiguous`` is the test.
 
-Babel's parser reads numeric dates only, so ``parse_locale_question`` here reads any question back
-by construction: each CLDR pattern becomes a regular expression over the locale's names.
+Babel's parser reads numeric dates only; ``attnseq.data.cldr.parse_locale_question`` reads any
+question back by construction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
@@ -52,20 +51,19 @@ from attnseq.data.dates import (
     date_alphabet,
     generate_dates,
 )
+from attnseq.data.cldr import (
+    LocaleFormat,
+    babel_module,
+    cldr_locale,
+    pattern_fields,
+    reads_as,
+)
 from attnseq.errors import AttnseqError, non_negative_int
 
 ENGLISH = "en"  # the book's hand-written formats, not CLDR's
 STANDARD = ("full", "long", "medium", "short")  # CLDR's date formats, longest first
 SKELETONS = ("yMd", "yMEd", "yMMMEd")  # CLDR "available formats" that add variety
 START_YEAR, END_YEAR = 1970, 2068  # inside the two-digit-year window (module docstring)
-
-
-class LocaleFormat(NamedTuple):
-    """One CLDR date pattern of one locale, e.g. ``("ko_short", "ko", "yy. M. d.")``."""
-
-    name: str
-    locale: str
-    pattern: str
 
 
 class LocaleDatePair(NamedTuple):
@@ -75,16 +73,6 @@ class LocaleDatePair(NamedTuple):
     answer: str
     fmt: str
     locale: str
-
-
-def _babel():
-    """The ``babel`` package, or the one-line error that says how to install it."""
-    try:
-        import babel.dates  # noqa: PLC0415 - optional: only non-English dates need it
-    except ImportError:
-        raise AttnseqError("dates in locales other than 'en' need Babel: "
-                           "pip install 'attnseq[locales]'") from None
-    return babel
 
 
 def parse_locales(text: str | Sequence[str]) -> tuple[str, ...]:
@@ -98,21 +86,11 @@ def parse_locales(text: str | Sequence[str]) -> tuple[str, ...]:
         raise AttnseqError("no locales given, e.g. --locales en,ko")
     for name in names:
         if name != ENGLISH:
-            _locale(name)
+            cldr_locale(name)
     twice = [n for k, n in enumerate(names) if n in names[:k]]
     if twice:
         raise AttnseqError(f"locale {twice[0]!r} is listed twice")
     return tuple(names)
-
-
-@lru_cache(maxsize=None)
-def _locale(name: str):
-    babel = _babel()
-    try:
-        return babel.Locale.parse(name)
-    except (babel.UnknownLocaleError, ValueError, TypeError):
-        raise AttnseqError(f"unknown locale {name!r}: CLDR has no such locale "
-                           "(e.g. en, ko, ja, de, fr, es)") from None
 
 
 @lru_cache(maxsize=None)
@@ -121,8 +99,8 @@ def locale_formats(locale: str) -> tuple[LocaleFormat, ...]:
     ``STANDARD`` then ``SKELETONS``, each distinct pattern once."""
     if locale == ENGLISH:
         raise AttnseqError("'en' uses the book's formats (attnseq.data.dates), not CLDR's")
-    babel = _babel()
-    loc = _locale(locale)
+    babel = babel_module()
+    loc = cldr_locale(locale)
     found: dict[str, str] = {}
     for name in STANDARD:
         found.setdefault(babel.dates.get_date_format(name, locale=loc).pattern, name)
@@ -135,9 +113,11 @@ def locale_formats(locale: str) -> tuple[LocaleFormat, ...]:
 
 def format_locale_date(date: dt.date, fmt: LocaleFormat) -> str:
     """``date`` written in ``fmt`` by Babel."""
-    if "yy" in _fields(fmt.pattern) and not TWO_DIGIT_YEAR_MIN <= date.year <= TWO_DIGIT_YEAR_MAX:
+    in_window = TWO_DIGIT_YEAR_MIN <= date.year <= TWO_DIGIT_YEAR_MAX
+    if "yy" in pattern_fields(fmt.pattern) and not in_window:
         raise AttnseqError(f"{date.isoformat()} has no two-digit year (format {fmt.name!r})")
-    return _babel().dates.format_date(date, fmt.pattern, locale=_locale(fmt.locale))
+    return babel_module().dates.format_date(date, fmt.pattern,
+                                            locale=cldr_locale(fmt.locale))
 
 
 def generate_locale_dates(n: int, locales: Sequence[str], *,
@@ -192,7 +172,7 @@ def numeric_readers(locales: Sequence[str]) -> tuple[LocaleFormat, ...]:
                     readers.append(LocaleFormat(f.name, ENGLISH, _as_cldr(f.pattern)))
         else:
             readers += [f for f in locale_formats(locale) if not any(
-                piece[0] in "ML" and len(piece) >= 3 for piece in _fields(f.pattern))]
+                piece[0] in "ML" and len(piece) >= 3 for piece in pattern_fields(f.pattern))]
     return tuple(readers)
 
 
@@ -211,18 +191,8 @@ def _as_cldr(pattern: str) -> str:
 def ambiguous(pair: LocaleDatePair, readers: Sequence[LocaleFormat]) -> bool:
     """Whether one of ``readers`` (of another locale than the pair's) reads the pair's question
     as another date than its answer."""
-    return any(f.locale != pair.locale and _reads_as(pair.question, f) not in (None, pair.answer)
+    return any(f.locale != pair.locale and reads_as(pair.question, f) not in (None, pair.answer)
                for f in readers)
-
-
-def _reads_as(question: str, fmt: LocaleFormat) -> str | None:
-    """The ISO date ``fmt`` reads ``question`` as, or None when it does not read it."""
-    if _compiled(fmt).fullmatch(question) is None:  # the common case, without an exception
-        return None
-    try:
-        return parse_locale_question(question, fmt).isoformat()
-    except AttnseqError:  # it matched the pattern but names no date
-        return None
 
 
 def locale_alphabet(locales: Sequence[str]) -> str:
@@ -239,89 +209,3 @@ def locale_alphabet(locales: Sequence[str]) -> str:
             for date in year:
                 chars.update(format_locale_date(date, f))
     return "".join(sorted(chars))
-
-
-# -- reading a question back (by construction, for the tests and for checking data) ---------
-
-def _fields(pattern: str) -> list[str]:
-    """The field runs of a CLDR pattern ('yy', 'MMMM', 'E'), quoted literals skipped."""
-    return [piece for kind, piece in _tokens(pattern) if kind == "field"]
-
-
-def _tokens(pattern: str) -> list[tuple[str, str]]:
-    """A CLDR pattern as ("field", 'MMMM') and ("text", literal) pieces; in the pattern, text
-    between single quotes is literal and '' is a quote."""
-    out: list[tuple[str, str]] = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "'":
-            end = pattern.find("'", i + 1)
-            end = len(pattern) if end < 0 else end
-            out.append(("text", pattern[i + 1:end] or "'"))
-            i = end + 1
-        elif ch.isascii() and ch.isalpha():
-            j = i
-            while j < len(pattern) and pattern[j] == ch:
-                j += 1
-            out.append(("field", pattern[i:j]))
-            i = j
-        else:
-            out.append(("text", ch))
-            i += 1
-    return out
-
-
-def _names(locale: str, what: str, width: str) -> list[str]:
-    """Month (1-12) or weekday (Monday-Sunday) names of ``locale`` in the format context."""
-    table = getattr(_locale(locale), what)["format"][width]
-    return [table[k] for k in (range(1, 13) if what == "months" else range(7))]
-
-
-def _field_regex(field: str, locale: str) -> str:
-    """A named group for one field: y/yy year, M.. month, d day, E.. weekday."""
-    letter, width = field[0], len(field)
-    if letter in "MLEc" and (width >= 3 or letter in "Ec"):
-        what = "months" if letter in "ML" else "days"
-        names = _names(locale, what, "wide" if width == 4 else "abbreviated")
-        alternatives = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
-        return f"(?P<{'month_name' if what == 'months' else 'weekday'}>{alternatives})"
-    digits = {"y": r"\d{2}" if width == 2 else r"\d{4}", "M": r"\d{1,2}", "L": r"\d{1,2}",
-              "d": r"\d{1,2}"}
-    if letter not in digits:
-        raise AttnseqError(f"unsupported CLDR field {field!r} in a date pattern")
-    group = {"y": "year2" if width == 2 else "year", "M": "month", "L": "month", "d": "day"}
-    return f"(?P<{group[letter]}>{digits[letter]})"
-
-
-@lru_cache(maxsize=None)
-def _compiled(fmt: LocaleFormat) -> re.Pattern:
-    """The regular expression of ``fmt``'s pattern (named groups: ``_field_regex``)."""
-    return re.compile("".join(_field_regex(piece, fmt.locale) if kind == "field"
-                              else re.escape(piece) for kind, piece in _tokens(fmt.pattern)))
-
-
-def parse_locale_question(question: str, fmt: LocaleFormat) -> dt.date:
-    """The date ``question`` names when read as ``fmt``; raises ``AttnseqError`` when it does
-    not match the pattern, names an invalid date, or its weekday is not the date's."""
-    m = _compiled(fmt).fullmatch(question)
-    if m is None:
-        raise AttnseqError(f"{question!r} does not match {fmt.name!r} ({fmt.pattern!r})")
-    g = m.groupdict()
-    if g.get("year2") is not None:
-        yy = int(g["year2"])
-        year = yy + (1900 if yy >= TWO_DIGIT_YEAR_MIN % 100 else 2000)
-    else:
-        year = int(g["year"])
-    month = (_names(fmt.locale, "months", "wide" if "MMMM" in fmt.pattern else "abbreviated")
-             .index(g["month_name"]) + 1) if g.get("month_name") else int(g["month"])
-    try:
-        date = dt.date(year, month, int(g["day"]))
-    except ValueError as exc:
-        raise AttnseqError(f"{question!r} is no date: {exc}") from None
-    if g.get("weekday") is not None:
-        width = "wide" if "EEEE" in fmt.pattern else "abbreviated"
-        if _names(fmt.locale, "days", width).index(g["weekday"]) != date.weekday():
-            raise AttnseqError(f"{question!r}: {g['weekday']!r} is not {date.isoformat()}'s "
-                               "weekday")
-    return date

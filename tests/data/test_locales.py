@@ -10,17 +10,16 @@ pytest.importorskip("babel", reason="the locales extra (Babel) is not installed:
 
 from babel.dates import parse_date  # noqa: E402 - after the skip
 
+from attnseq.data.cldr import LocaleFormat, parse_locale_question  # noqa: E402
 from attnseq.data.dates import FORMAT_NAMES, parse_question  # noqa: E402
 from attnseq.data.locales import (  # noqa: E402
-    ambiguous,
-    numeric_readers,
     LocaleDatePair,
-    LocaleFormat,
+    ambiguous,
     format_locale_date,
     generate_locale_dates,
     locale_alphabet,
     locale_formats,
-    parse_locale_question,
+    numeric_readers,
     parse_locales,
 )
 from attnseq.errors import AttnseqError  # noqa: E402
