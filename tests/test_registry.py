@@ -10,7 +10,7 @@ from attnseq import cli
 from attnseq.compare import DEFAULT_MODELS, DEFAULT_RECIPE
 from attnseq.config import ModelConfig, build_model
 from attnseq.errors import AttnseqError
-from attnseq.experiment import DATA_SEED, TASKS
+from attnseq.experiment import DATA_SEED, TASKS, TOKENS
 from attnseq.layers.bidirectional import MERGES
 from attnseq.layers.scores import SCORES, DotScore
 from attnseq.models import MODELS
@@ -59,7 +59,8 @@ def test_the_default_must_be_an_entry():
     (ENCODERS, ["uni", "bi"], "uni"),
     (RECIPES, ["default", "book"], "default"),
     (SCHEMES, ["default", "scaled", "book"], "default"),
-    (TASKS, ["dates", "file"], "dates"),
+    (TASKS, ["dates", "copy", "reverse", "g2p", "file"], "dates"),
+    (TOKENS, ["chars", "words"], "chars"),
     (OPTIMIZERS, ["adam", "sgd"], "adam"),
 ], ids=lambda r: r.kind if isinstance(r, Registry) else None)
 def test_the_registries(registry, names, default):
