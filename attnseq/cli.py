@@ -147,7 +147,7 @@ def _add_training_options(p: argparse.ArgumentParser, recipe: str) -> None:
     """Options shared by ``train`` and ``compare``; ``recipe`` is the default ``--recipe``,
     and the options left at None take their values from the chosen recipe."""
     from attnseq.config import ModelConfig
-    from attnseq.experiment import DATA_SEED, DATE_SAMPLES
+    from attnseq.experiment import DATA_SEED, DATE_SAMPLES, TASKS, TOKENS
     from attnseq.models.init import SCHEMES
     from attnseq.optim import SCHEDULES
     from attnseq.recipes import RECIPES
@@ -161,9 +161,20 @@ def _add_training_options(p: argparse.ArgumentParser, recipe: str) -> None:
                    + ". The options below override single settings of the recipe")
     p.add_argument("--data", metavar="FILE",
                    help="train on a book-format ('question_answer') or TSV file instead of "
-                        "generated dates (split 90/10)")
+                        "a built-in task (split 90/10)")
+    built_in = [name for name, kind in TASKS.items() if kind.summary]
+    p.add_argument("--task", choices=built_in, default=None,
+                   help="built-in task (default: %s; docs/tasks.md): " % TASKS.default
+                        + "; ".join(f"{n}: {TASKS[n].summary}" for n in built_in))
+    p.add_argument("--locales", default=None, metavar="LIST",
+                   help="comma-separated CLDR locales of --task dates, e.g. en,ko,ja,de,fr,es "
+                        "(default: en, the book's US formats; others need the locales extra)")
+    p.add_argument("--tokens", choices=list(TOKENS), default=None,
+                   help="how --data FILE is read: chars, or words split on whitespace "
+                        f"(default: {TOKENS.default})")
     p.add_argument("--samples", type=positive_int_option, default=DATE_SAMPLES,
-                   help="number of generated date pairs (default: %(default)s, as in the book)")
+                   help="number of generated pairs of dates, copy or reverse (default: "
+                        "%(default)s, as in the book)")
     p.add_argument("--data-seed", type=int, default=DATA_SEED,
                    help="seed of the generated data and of the train/test split "
                         "(default: %(default)s)")
@@ -314,9 +325,38 @@ def _training_setup(args, model: str):
                                                           **changes)
     if args.init is not None:
         model_config = replace(model_config, init=args.init)
-    task = Task.from_file(args.data, args.data_seed) if args.data else Task.dates(
-        args.samples, args.data_seed)
-    return task, model_config, train_config
+    return _task(args), model_config, train_config
+
+
+def _task(args):
+    """The ``Task`` of --data/--task/--locales/--tokens, refusing options that do not go
+    together."""
+    from attnseq.experiment import TASKS, TOKENS, Task
+
+    if args.data and args.task:
+        raise AttnseqError("give --data FILE or --task, not both")
+    if args.tokens and not args.data:
+        raise AttnseqError("--tokens needs --data FILE (built-in tasks choose their tokens)")
+    task = args.task or TASKS.default
+    if args.locales is not None and (args.data or task != "dates"):
+        raise AttnseqError("--locales needs --task dates")
+    if args.data:
+        return Task.from_file(args.data, args.data_seed, args.tokens or TOKENS.default)
+    if task == "dates":
+        locales = "en" if args.locales is None else args.locales
+        return Task.dates(args.samples, args.data_seed, locales.split(","))
+    if task == "g2p":
+        return Task.g2p()
+    return Task.sequences(task, args.samples, args.data_seed)
+
+
+def _described_task(args) -> str:
+    """'file F', 'generated dates', 'generated dates in en, ko', 'task g2p' for messages."""
+    if args.data:
+        return f"file {args.data}"
+    if (args.task or "dates") == "dates":
+        return "generated dates" + (f" in {args.locales}" if args.locales else "")
+    return f"task {args.task}"
 
 
 def _cmd_train(args) -> int:
@@ -325,7 +365,7 @@ def _cmd_train(args) -> int:
     task, model_config, train_config = _training_setup(args, args.model)
     out = args.out or f"runs/{args.model}"
     print(f"training {args.model} on {len(task.train)} pairs, testing on {len(task.test)} "
-          f"({'file ' + args.data if args.data else 'generated dates'}); saving to {out}")
+          f"({_described_task(args)}); saving to {out}")
     run(task, model_config, train_config, out=out, progress=not args.no_progress)
     print(f"saved the model to {out}")
     return 0
@@ -381,23 +421,29 @@ def _described_search(search) -> str:
 def _cmd_eval(args) -> int:
     from attnseq.converter import Converter
     from attnseq.data.files import load_pairs
-    from attnseq.evaluate import format_rows, has_formats, per_format
+    from attnseq.evaluate import error_rate, format_rows, has_formats, per_format
     from attnseq.experiment import Task
 
     conv = Converter.load(args.model_dir)
     search = _beam_search(args, conv)
-    if args.data:
+    source = conv.meta.get("data", {})
+    if args.data:  # split into tokens as the model's vocabulary does
         pairs, where = load_pairs(args.data), args.data
     else:
-        pairs, where = Task.from_source(conv.meta.get("data", {})).test, "its test split"
+        pairs, where = Task.from_source(source).test, "its test split"
     where += _described_search(search)
     predictions, correct = conv.predict(pairs, search=search)
     print(f"exact match on {where}: {int(correct.sum())}/{len(pairs)} = "
           f"{100 * correct.mean():.2f}%")
-    if has_formats(pairs):
-        print("per date format, worst first:")
-        for line in format_rows(per_format(correct, pairs, predictions)):
-            print("  " + line)
+    if conv.vocab.level == "word":
+        name = "phoneme" if isinstance(source, dict) and source.get("kind") == "g2p" else "token"
+        print(f"{name} error rate (edit distance / reference length): "
+              f"{100 * error_rate(predictions, [p[1] for p in pairs]):.2f}%")
+    for by, heading in (("locale", "locale"), ("fmt", "date format")):
+        if has_formats(pairs, by):
+            print(f"per {heading}, worst first:")
+            for line in format_rows(per_format(correct, pairs, predictions, by=by), heading):
+                print("  " + line)
     return 0
 
 
@@ -443,7 +489,7 @@ def _cmd_compare(args) -> int:
 
     task, model_config, train_config = _training_setup(args, args.models[0])
     print(f"comparing {', '.join(args.models)} on {len(task.train)} pairs, testing on "
-          f"{len(task.test)} ({'file ' + args.data if args.data else 'generated dates'}); "
+          f"{len(task.test)} ({_described_task(args)}); "
           f"writing to {args.out}")
     histories = compare(task, args.models, model_config, train_config, args.out,
                         progress=not args.no_progress)

@@ -168,11 +168,13 @@ def epochs_to(records: Sequence[Mapping], target: float = TARGET) -> int | None:
 def results_table(histories: Mapping[str, Sequence[Mapping]], target: float = TARGET) -> str:
     """A Markdown table, padded so that it also reads as plain text: per model, the test
     accuracy after each epoch (%), the mean training seconds per epoch (evaluation excluded)
-    and the first epoch that reached ``target``.
+    and the first epoch that reached ``target``; and, when the records have one (answers of
+    several tokens, e.g. g2p), the last epoch's token error rate.
     """
     n_epochs = max((len(records) for records in histories.values()), default=0)
+    rates = any("error_rate" in r for records in histories.values() for r in records)
     header = ["model", *(f"epoch {e}" for e in range(1, n_epochs + 1)), "s/epoch",
-              f"epochs to {100 * target:g}%"]
+              f"epochs to {100 * target:g}%", *(["token error rate %"] if rates else [])]
     rows = []
     for name, records in histories.items():
         records = list(records)
@@ -180,9 +182,14 @@ def results_table(histories: Mapping[str, Sequence[Mapping]], target: float = TA
         acc += [NEVER] * (n_epochs - len(records))  # a run that stopped early
         seconds = sum(r["seconds"] for r in records) / len(records) if records else None
         reached = epochs_to(records, target)
-        rows.append([name, *acc, _seconds(seconds), NEVER if reached is None else str(reached)])
+        rate = ([f"{100 * records[-1]['error_rate']:.2f}" if records and "error_rate" in
+                 records[-1] else NEVER] if rates else [])
+        rows.append([name, *acc, _seconds(seconds), NEVER if reached is None else str(reached),
+                     *rate])
     return (_markdown(header, rows) + "\n\nTest exact-match accuracy (%) after each epoch; "
-            "s/epoch: mean training seconds per epoch (evaluation excluded).")
+            "s/epoch: mean training seconds per epoch (evaluation excluded)"
+            + ("; token error rate: edit distance / reference length after the last epoch."
+               if rates else "."))
 
 
 def _seconds(value: float | None) -> str:

@@ -126,7 +126,7 @@ class Converter:
             ids, weights = [h.tokens for h in best], [h.attention for h in best]
         results = []
         for text, row, w in zip(texts, ids, weights, strict=True):
-            in_tokens = self.vocab.split(text)
+            in_tokens = self.vocab.split(text, "question")
             steps = row.tolist()
             if self.vocab.end_id in steps:
                 steps = steps[: steps.index(self.vocab.end_id)]

@@ -1,4 +1,4 @@
-"""Accuracy broken down by date format: which ways of writing a date a model gets wrong.
+"""Accuracy broken down by date format (and locale), and the token error rate.
 
 One overall number hides where a model fails. The date generator labels every pair with the
 name of the format its question was written in (``DatePair.fmt``), so a test split can be
@@ -9,7 +9,11 @@ wrong conversions::
     print("\\n".join(format_rows(rows)))
 
 Pairs without a format (plain ``(question, answer)`` tuples, e.g. from a file) cannot be
-grouped; ``has_formats`` says whether a list of pairs can.
+grouped; ``has_formats`` says whether a list of pairs can. Multilingual dates
+(``LocaleDatePair``) also carry their locale: ``per_format(..., by="locale")`` groups by that.
+
+For answers of several tokens (phonemes) exact match is harsh: ``error_rate`` is the token
+error rate, edit distance over reference length (the phoneme error rate of g2p).
 """
 
 from __future__ import annotations
@@ -53,14 +57,16 @@ class FormatRow:
         return self.total - self.right
 
 
-def has_formats(pairs: Sequence) -> bool:
-    """True when every pair carries a format name (``DatePair``s do; file pairs do not)."""
-    return len(pairs) > 0 and all(isinstance(getattr(p, "fmt", None), str) for p in pairs)
+def has_formats(pairs: Sequence, by: str = "fmt") -> bool:
+    """True when every pair carries a format name (``DatePair``s do; file pairs do not), or
+    with ``by="locale"`` a locale (``LocaleDatePair``s do)."""
+    return len(pairs) > 0 and all(isinstance(getattr(p, by, None), str) for p in pairs)
 
 
 def per_format(correct, pairs: Sequence, predictions: Sequence[str], *,
-               max_examples: int = MAX_EXAMPLES) -> list[FormatRow]:
-    """Group exact-match results by the pairs' formats, worst first.
+               max_examples: int = MAX_EXAMPLES, by: str = "fmt") -> list[FormatRow]:
+    """Group exact-match results by the pairs' formats (or their ``by`` attribute, e.g.
+    "locale"), worst first; a row's ``fmt`` is then the group's name.
 
     correct: bool (N,), whether pair n was converted exactly; pairs: N pairs with ``.fmt``
     (question, answer, format name); predictions: the N answers the model gave.
@@ -70,14 +76,15 @@ def per_format(correct, pairs: Sequence, predictions: Sequence[str], *,
     if not (correct.ndim == 1 and len(correct) == len(pairs) == len(predictions)):
         raise AttnseqError(f"need one result and one prediction per pair; got {correct.shape} "
                            f"results, {len(predictions)} predictions and {len(pairs)} pairs")
-    if not has_formats(pairs):
-        raise AttnseqError("these pairs carry no date format to group by")
+    if not has_formats(pairs, by):
+        raise AttnseqError("these pairs carry no date format to group by" if by == "fmt" else
+                           f"these pairs carry no {by} to group by")
     # Dicts keep insertion order, so the mistakes kept are the first ones in the data.
     totals: dict[str, int] = {}
     rights: dict[str, int] = {}
     mistakes: dict[str, list[Mistake]] = {}
     for ok, pair, guess in zip(correct.tolist(), pairs, predictions, strict=True):
-        fmt = pair.fmt
+        fmt = getattr(pair, by)
         totals[fmt] = totals.get(fmt, 0) + 1
         rights[fmt] = rights.get(fmt, 0) + int(ok)
         kept = mistakes.setdefault(fmt, [])
@@ -87,17 +94,45 @@ def per_format(correct, pairs: Sequence, predictions: Sequence[str], *,
     return sorted(rows, key=lambda r: (r.accuracy, r.fmt))
 
 
-def format_rows(rows: Sequence[FormatRow]) -> list[str]:
-    """The breakdown as text lines: one per format, each failing format followed by its
-    wrong conversions, indented.
+def format_rows(rows: Sequence[FormatRow], heading: str = "format") -> list[str]:
+    """The breakdown as text lines under ``heading``: one per format, each failing format
+    followed by its wrong conversions, indented.
     """
     if not rows:
         return []
-    width = max(len("format"), *(len(r.fmt) for r in rows))
-    lines = [f"{'format':<{width}}  {'right':>13}  accuracy"]
+    width = max(len(heading), *(len(r.fmt) for r in rows))
+    lines = [f"{heading:<{width}}  {'right':>13}  accuracy"]
     for r in rows:
         count = f"{r.right}/{r.total}"
         lines.append(f"{r.fmt:<{width}}  {count:>13}  {100 * r.accuracy:7.2f}%")
         for m in r.mistakes:
             lines.append(f"    {m.question!r} -> {m.predicted!r} (expected {m.expected!r})")
     return lines
+
+
+def edit_distance(hypothesis: Sequence[str], reference: Sequence[str]) -> int:
+    """Levenshtein distance between two token sequences: the fewest insertions, deletions and
+    substitutions turning ``hypothesis`` into ``reference`` (one row of the table kept:
+    ``row[j]`` = distance between the prefix read so far and ``reference[:j]``)."""
+    row = list(range(len(reference) + 1))
+    for i, h in enumerate(hypothesis, 1):
+        diagonal, row[0] = row[0], i
+        for j, r in enumerate(reference, 1):
+            diagonal, row[j] = row[j], min(row[j] + 1,           # delete h
+                                           row[j - 1] + 1,       # insert r
+                                           diagonal + (h != r))  # substitute (or keep)
+    return row[-1]
+
+
+def error_rate(predictions: Sequence[str], references: Sequence[str]) -> float:
+    """Token error rate over a corpus: the summed edit distances of the whitespace-split
+    predictions to their references, over the summed reference lengths (the phoneme error
+    rate of g2p, the word error rate of speech recognition). 0 is perfect; it can pass 1."""
+    if len(predictions) != len(references):
+        raise AttnseqError(f"need one prediction per reference; got {len(predictions)} "
+                           f"predictions and {len(references)} references")
+    total = sum(len(ref.split()) for ref in references)
+    if total == 0:
+        raise AttnseqError("the references hold no tokens")
+    return sum(edit_distance(p.split(), r.split())
+               for p, r in zip(predictions, references, strict=True)) / total

@@ -1,7 +1,8 @@
 """One training run end to end: data, model, training, per-epoch evaluation, checkpoint.
 
-``Task`` is the data a run trains and evaluates on: the built-in date generator (the book's
-experiment) or a user's file, the two kinds of ``TASKS``. ``run`` trains one model on a task
+``Task`` is the data a run trains and evaluates on: a built-in task (the book's date generator,
+in any CLDR locale; copy and reverse of random strings; grapheme-to-phoneme on CMUdict) or a
+user's file, the kinds of ``TASKS`` (docs/tasks.md). ``run`` trains one model on a task
 and reports each epoch; the command line's ``train`` is this function, and ``compare`` calls
 it once per model.
 """
@@ -10,16 +11,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from attnseq.checkpoint import check_writable
 from attnseq.config import ModelConfig
 from attnseq.converter import Converter
 from attnseq.data.dataset import date_dataset, split_pairs
 from attnseq.data.files import load_pairs
+from attnseq.data.g2p import g2p_pairs, load_cmudict, split_by_word
+from attnseq.data.locales import ENGLISH, generate_locale_dates, locale_alphabet, parse_locales
+from attnseq.data.sequences import ALPHABET, generate_sequences
 from attnseq.data.vocab import Vocab
+from attnseq.evaluate import error_rate
 from attnseq.errors import AttnseqError, integer_at_least, non_negative_int
 from attnseq.registry import Registry
 from attnseq.train import STOP, History, Trainer, TrainConfig
@@ -27,12 +34,16 @@ from attnseq.train import STOP, History, Trainer, TrainConfig
 DATA_SEED = 1984  # the default seed of the generated data and of a file's train/test split
 DATE_SAMPLES = 50_000  # the book's number of generated dates
 
+# --tokens: how a file's questions and answers become tokens (the Vocab level).
+TOKENS = Registry("--tokens", {"chars": "char", "words": "word"}, default="chars")
+
 
 @dataclass(frozen=True)
 class Task:
     """Train and test pairs, their vocabulary, and where they came from (saved as JSON).
 
-    Pairs are (question, answer) tuples or ``DatePair``s, which also carry their format name.
+    Pairs are (question, answer) tuples, ``DatePair``s, which also carry their format name,
+    or ``LocaleDatePair``s, which carry their locale too.
     """
 
     train: list
@@ -41,25 +52,64 @@ class Task:
     source: dict
 
     @classmethod
-    def dates(cls, samples: int = DATE_SAMPLES, seed: int = DATA_SEED) -> Task:
-        """The book's experiment: ``samples`` generated dates, split 90/10."""
+    def dates(cls, samples: int = DATE_SAMPLES, seed: int = DATA_SEED,
+              locales=(ENGLISH,)) -> Task:
+        """The book's experiment: ``samples`` generated dates, split 90/10; with ``locales``
+        other than ("en",), dates of those locales (``attnseq.data.locales``), each pair
+        labelled with its locale."""
         samples = integer_at_least("samples", samples, 2)
         seed = non_negative_int("data seed", seed)
-        data = date_dataset(samples, seed=seed)
-        return cls(data.train, data.test, data.vocab,
-                   {"kind": "dates", "samples": samples, "seed": seed})
+        locales = parse_locales(locales)
+        if locales == (ENGLISH,):  # the book's task exactly, as saved before locales existed
+            data = date_dataset(samples, seed=seed)
+            return cls(data.train, data.test, data.vocab,
+                       {"kind": "dates", "samples": samples, "seed": seed})
+        rng = np.random.default_rng(seed)
+        train, test = split_pairs(generate_locale_dates(samples, locales, seed=rng), 0.1,
+                                  seed=rng)
+        return cls(train, test, Vocab.from_texts([locale_alphabet(locales)]),
+                   {"kind": "dates", "samples": samples, "seed": seed, "locales": list(locales)})
 
     @classmethod
-    def from_file(cls, path, seed: int = DATA_SEED) -> Task:
-        """Pairs from a book-format or TSV file, split 90/10 with ``seed``."""
+    def sequences(cls, kind: str, samples: int = DATE_SAMPLES, seed: int = DATA_SEED) -> Task:
+        """``kind`` "copy" or "reverse": ``samples`` distinct random strings, split 90/10."""
+        samples = integer_at_least("samples", samples, 2)
         seed = non_negative_int("data seed", seed)
+        rng = np.random.default_rng(seed)
+        pairs = generate_sequences(samples, kind, seed=rng)
+        train, test = split_pairs(pairs, 0.1, seed=rng)
+        return cls(train, test, Vocab.from_texts([ALPHABET]),
+                   {"kind": kind, "samples": samples, "seed": seed})
+
+    @classmethod
+    def g2p(cls) -> Task:
+        """CMUdict's words -> phonemes, split by word (``attnseq.data.g2p``): no seed, the
+        split is fixed."""
+        train, test = split_by_word(g2p_pairs(load_cmudict()))
+        if not train or not test:
+            raise AttnseqError(f"the dictionary gives {len(train)} training and {len(test)} "
+                               "test words; need both")
+        pairs = train + test
+        vocab = Vocab(sorted({ch for q, _ in pairs for ch in q}
+                             | {p for _, a in pairs for p in a.split()}),
+                      level="word", question_level="char")
+        return cls(train, test, vocab, {"kind": "g2p"})
+
+    @classmethod
+    def from_file(cls, path, seed: int = DATA_SEED, tokens: str = "chars") -> Task:
+        """Pairs from a book-format or TSV file, split 90/10 with ``seed``; ``tokens``
+        "chars" reads characters, "words" splits questions and answers on whitespace."""
+        seed = non_negative_int("data seed", seed)
+        level = TOKENS.lookup(tokens, "--tokens")
         pairs = load_pairs(path)
         if len(pairs) < 2:
             raise AttnseqError(f"{path}: need at least 2 pairs to split into train and test")
         train, test = split_pairs(pairs, 0.1, seed=seed)
-        vocab = Vocab.from_texts([q + a for q, a in pairs])
-        return cls(train, test, vocab,
-                   {"kind": "file", "path": str(Path(path).resolve()), "seed": seed})
+        vocab = Vocab.from_texts([text for pair in pairs for text in pair], level=level)
+        source = {"kind": "file", "path": str(Path(path).resolve()), "seed": seed}
+        if tokens != TOKENS.default:  # a checkpoint without the key reads characters
+            source["tokens"] = tokens
+        return cls(train, test, vocab, source)
 
     @classmethod
     def from_source(cls, source: dict) -> Task:
@@ -71,7 +121,9 @@ class Task:
                                "pass --data FILE")
         entry = TASKS[kind]
         if any(key not in source or not isinstance(source[key], type_)
-               for key, type_ in entry.keys.items()):
+               for key, type_ in entry.keys.items()) or any(
+                key in source and not isinstance(source[key], type_)
+                for key, type_ in entry.optional.items()):
             raise AttnseqError(f"the model directory's data source is corrupt: {source!r}")
         return entry.rebuild(source)
 
@@ -79,7 +131,8 @@ class Task:
         """The longest question and answer, in tokens, over train and test."""
         pairs = self.train + self.test
         split = self.vocab.split
-        return (max(len(split(p[0])) for p in pairs), max(len(split(p[1])) for p in pairs))
+        return (max(len(split(p[0], "question")) for p in pairs),
+                max(len(split(p[1])) for p in pairs))
 
 
 @dataclass(frozen=True)
@@ -90,20 +143,38 @@ class TaskKind:
 
     keys: dict[str, Any]
     rebuild: Callable[[dict], Task]
+    summary: str = ""  # for --task's help; empty: not a --task choice (a user's file)
+    optional: dict[str, Any] = field(default_factory=dict)  # keys only some sources have
 
 
 def _rebuild_file(source: dict) -> Task:
     if not Path(source["path"]).is_file():
         raise AttnseqError(f"the model was trained on {source['path']}, which is gone; "
                            "pass --data FILE")
-    return Task.from_file(source["path"], source["seed"])
+    return Task.from_file(source["path"], source["seed"], source.get("tokens", TOKENS.default))
+
+
+def _sequence_kind(kind: str, summary: str) -> TaskKind:
+    return TaskKind({"samples": object, "seed": object},
+                    lambda source: Task.sequences(kind, source["samples"], source["seed"]),
+                    summary)
 
 
 # The kinds of data a run trains on; a model directory records which (``Task.source``).
+# Those with a summary are the built-in tasks of --task (docs/tasks.md).
 TASKS = Registry("task", {
     "dates": TaskKind({"samples": object, "seed": object},
-                      lambda source: Task.dates(source["samples"], source["seed"])),
-    "file": TaskKind({"path": str, "seed": object}, _rebuild_file),
+                      lambda source: Task.dates(source["samples"], source["seed"],
+                                                source.get("locales", (ENGLISH,))),
+                      "generated dates in --locales, answered YYYY-MM-DD (the book's task)",
+                      optional={"locales": list}),
+    "copy": _sequence_kind("copy", "random strings of 1-12 letters a-j, answered unchanged"),
+    "reverse": _sequence_kind("reverse", "random strings of 1-12 letters a-j, answered "
+                                         "reversed"),
+    "g2p": TaskKind({}, lambda source: Task.g2p(),
+                    "CMUdict spelling -> ARPAbet phonemes, a fixed 90/10 split by word "
+                    "(needs the g2p extra)"),
+    "file": TaskKind({"path": str, "seed": object}, _rebuild_file, optional={"tokens": str}),
 }, default="dates")
 
 
@@ -129,14 +200,18 @@ def run(task: Task, model_config: ModelConfig, train_config: TrainConfig, *, out
 
     def evaluate(epoch: int) -> dict:
         t0 = time.perf_counter()
-        correct = conv.correct(task.test)
-        acc = float(correct.mean())
-        return {"accuracy": acc, "eval_seconds": time.perf_counter() - t0,
+        predictions, correct = conv.predict(task.test)
+        record = {"accuracy": float(correct.mean())}
+        if task.vocab.level == "word":  # answers of several tokens: their error rate too
+            record["error_rate"] = error_rate(predictions, [p[1] for p in task.test])
+        return {**record, "eval_seconds": time.perf_counter() - t0,
                 "wall_seconds": time.perf_counter() - started}
 
     def after_epoch(epoch: int, record: dict) -> str | None:
+        rate = (f", token error rate {100 * record['error_rate']:.2f}%"
+                if "error_rate" in record else "")
         report(f"epoch {epoch}/{train_config.epochs}: loss {record['loss']:.4f}, "
-               f"test exact match {100 * record['accuracy']:.2f}% of {len(task.test)}, "
+               f"test exact match {100 * record['accuracy']:.2f}% of {len(task.test)}{rate}, "
                f"{record['seconds']:.1f} s")
         for pair, guess in zip(shown, conv.convert([p[0] for p in shown]), strict=True):
             mark = "ok " if guess == pair[1] else "bad"

@@ -7,7 +7,15 @@ from attnseq.config import ModelConfig
 from attnseq.converter import Converter
 from attnseq.data import DatePair, date_vocab, generate_dates
 from attnseq.errors import AttnseqError
-from attnseq.evaluate import FormatRow, Mistake, format_rows, has_formats, per_format
+from attnseq.evaluate import (
+    FormatRow,
+    Mistake,
+    edit_distance,
+    error_rate,
+    format_rows,
+    has_formats,
+    per_format,
+)
 
 
 def _fake():
@@ -100,3 +108,46 @@ def test_converter_predict_matches_convert_and_correct():
     assert predictions == conv.convert([p.question for p in pairs])
     assert np.array_equal(correct, conv.correct(pairs))
     assert len(predictions) == len(pairs) and correct.dtype == bool
+
+
+# -- by locale, and the token error rate ------------------------------------------------------
+
+def test_grouped_by_locale():
+    from attnseq.data.locales import LocaleDatePair
+
+    pairs = [LocaleDatePair("q1", "a", "ko_full", "ko"), LocaleDatePair("q2", "a", "de_full", "de"),
+             LocaleDatePair("q3", "a", "ko_short", "ko")]
+    rows = per_format(np.array([True, True, False]), pairs, ["a", "a", "x"], by="locale")
+    assert [(r.fmt, r.right, r.total) for r in rows] == [("ko", 1, 2), ("de", 1, 1)]
+    assert has_formats(pairs, "locale") and not has_formats(generate_dates(3, seed=0), "locale")
+    assert format_rows(rows, "locale")[0].startswith("locale ")
+    with pytest.raises(AttnseqError, match="^these pairs carry no locale to group by$"):
+        per_format(np.array([True]), generate_dates(1, seed=0), ["a"], by="locale")
+
+
+@pytest.mark.parametrize("hypothesis, reference, distance", [
+    ("", "", 0),
+    ("A B C", "A B C", 0),
+    ("", "A B C", 3),            # three insertions
+    ("A B C", "", 3),            # three deletions
+    ("A X C", "A B C", 1),       # one substitution
+    ("A C", "A B C", 1),         # one insertion
+    ("B C A", "A B C", 2),       # a rotation: delete A, insert A
+    ("K IH1 T AH0 N", "K IH1 T", 2),
+    ("S IH1 T IH0 NG", "K IH1 T AH0 N", 3),  # three substitutions
+])
+def test_edit_distance_on_hand_made_cases(hypothesis, reference, distance):
+    assert edit_distance(hypothesis.split(), reference.split()) == distance
+    assert edit_distance(reference.split(), hypothesis.split()) == distance  # symmetric
+
+
+def test_error_rate_is_corpus_level_distance_over_reference_length():
+    # distances 0, 1, 3 over reference lengths 7, 3, 2
+    predictions = ["AH0 T EH1 N SH AH0 N", "R IY1 D", "AA1 B Z"]
+    references = ["AH0 T EH1 N SH AH0 N", "R EH1 D", "OW1 K"]
+    assert error_rate(predictions, references) == pytest.approx(4 / 12)
+    assert error_rate(["A B C D"], ["A"]) == pytest.approx(3.0)  # insertions can pass 1
+    with pytest.raises(AttnseqError, match="^need one prediction per reference"):
+        error_rate(["A"], ["A", "B"])
+    with pytest.raises(AttnseqError, match="^the references hold no tokens$"):
+        error_rate([""], [" "])

@@ -210,3 +210,80 @@ def test_run_is_reproducible():
     _, h1 = run(task, TINY, tiny_train(epochs=1, seed=3), progress=False, report=lambda s: None)
     _, h2 = run(task, TINY, tiny_train(epochs=1, seed=3), progress=False, report=lambda s: None)
     assert h1[0]["loss"] == h2[0]["loss"]
+
+
+# -- the built-in tasks and token modes -------------------------------------------------------
+
+def test_dates_in_locales_round_trip_through_the_saved_source():
+    pytest.importorskip("babel", reason="the locales extra (Babel) is not installed")
+    task = Task.dates(120, seed=3, locales=["en", "ko"])
+    assert task.source == {"kind": "dates", "samples": 120, "seed": 3, "locales": ["en", "ko"]}
+    assert {p.locale for p in task.train + task.test} == {"en", "ko"}
+    again = Task.from_source(json.loads(json.dumps(task.source)))
+    assert again.train == task.train and again.test == task.test and again.vocab == task.vocab
+    assert "년" in task.vocab
+
+
+def test_english_alone_is_the_books_task_and_source():
+    assert Task.dates(100, seed=11, locales=["en"]) == Task.dates(100, seed=11)
+
+
+@pytest.mark.parametrize("kind", ["copy", "reverse"])
+def test_sequences_round_trip_through_the_saved_source(kind):
+    task = Task.sequences(kind, 200, seed=6)
+    assert task.source == {"kind": kind, "samples": 200, "seed": 6}
+    assert (len(task.train), len(task.test)) == (180, 20)
+    assert not {q for q, _ in task.train} & {q for q, _ in task.test}
+    again = Task.from_source(json.loads(json.dumps(task.source)))
+    assert again.train == task.train and again.test == task.test
+    assert Task.sequences(kind, 200, seed=7).test != task.test
+
+
+def test_words_file_round_trips_through_the_saved_source(tmp_path):
+    pairs = [(f"w{i} w{i + 1}", f"X{i} Y") for i in range(30)]
+    save_pairs_tsv(pairs, tmp_path / "words.tsv")
+    task = Task.from_file(tmp_path / "words.tsv", seed=2, tokens="words")
+    assert task.source["tokens"] == "words" and task.vocab.level == "word"
+    assert "w3" in task.vocab and "X29" in task.vocab and "w" not in task.vocab
+    assert task.lengths() == (2, 2)
+    again = Task.from_source(json.loads(json.dumps(task.source)))
+    assert again.vocab == task.vocab and again.test == task.test
+    chars = Task.from_file(tmp_path / "words.tsv", seed=2)
+    assert "tokens" not in chars.source and chars.vocab.level == "char"  # as before
+    with pytest.raises(AttnseqError) as info:
+        Task.from_file(tmp_path / "words.tsv", tokens="bytes")
+    assert str(info.value) == "unknown --tokens 'bytes'; choose from chars, words"
+
+
+FAKE_CMUDICT = {"cat": [["K", "AE1", "T"]], "act": [["AE1", "K", "T"]],
+                "tack": [["T", "AE1", "K"]], "at": [["AE1", "T"], ["AH0", "T"]],
+                "o'cat": [["OW0", "K", "AE1", "T"]], "kat": [["K", "AE1", "T"]]}
+
+
+def test_g2p_task_reads_letters_and_answers_phonemes(monkeypatch):
+    from attnseq import experiment
+
+    monkeypatch.setattr(experiment, "load_cmudict", lambda: FAKE_CMUDICT)
+    task = Task.g2p()
+    assert task.source == {"kind": "g2p"}
+    assert sorted(task.train) == [("act", "AE1 K T"), ("at", "AE1 T"), ("cat", "K AE1 T"),
+                                  ("tack", "T AE1 K")]
+    assert task.test == [("kat", "K AE1 T")]  # its CRC-32 is 0 mod 10
+    assert (task.vocab.question_level, task.vocab.level) == ("char", "word")
+    assert task.lengths() == (4, 3)
+    assert Task.from_source({"kind": "g2p"}) == task
+    monkeypatch.setattr(experiment, "load_cmudict", lambda: {"cat": [["K", "AE1", "T"]]})
+    with pytest.raises(AttnseqError) as info:
+        Task.g2p()
+    assert str(info.value) == "the dictionary gives 1 training and 0 test words; need both"
+
+
+def test_run_on_words_records_the_token_error_rate(tmp_path):
+    pairs = [(f"w{i % 7} w{i % 5}", f"X{i % 5} X{i % 7}") for i in range(40)]
+    save_pairs_tsv(pairs, tmp_path / "words.tsv")
+    task = Task.from_file(tmp_path / "words.tsv", tokens="words")
+    _, history = run(task, TINY, tiny_train(), progress=False, report=lambda line: None)
+    assert 0.0 <= history[0]["error_rate"]
+    _, dates = run(Task.dates(40, seed=1), TINY, tiny_train(), progress=False,
+                   report=lambda line: None)
+    assert "error_rate" not in dates[0]  # characters: exact match only

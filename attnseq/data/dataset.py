@@ -52,7 +52,7 @@ def encode_pairs(
     for name, value in (("question_len", question_len), ("answer_len", answer_len)):
         if value is not None:
             non_negative_int(name, value)
-    questions = [vocab.encode(pair[0], unknown=unknown) for pair in pairs]
+    questions = [vocab.encode(pair[0], unknown=unknown, part="question") for pair in pairs]
     answers = [vocab.encode(pair[1], unknown=unknown) for pair in pairs]
     q_len = max(map(len, questions), default=0) if question_len is None else int(question_len)
     a_len = max(map(len, answers), default=0) if answer_len is None else int(answer_len)
@@ -62,9 +62,9 @@ def encode_pairs(
     ts[:, 0] = vocab.start_id
     for n, (pair, q, a) in enumerate(zip(pairs, questions, answers)):
         if len(q) > q_len:
+            noun = token_noun(vocab.question_level, len(q))
             raise AttnseqError(
-                f"input {quote_text(pair[0])} is {len(q)} {token_noun(vocab.level, len(q))}; "
-                f"this model accepts at most {q_len}"
+                f"input {quote_text(pair[0])} is {len(q)} {noun}; this model accepts at most {q_len}"
             )
         if len(a) > a_len:
             raise AttnseqError(

@@ -45,24 +45,35 @@ class Vocab:
     """Tokens <-> ids for one ``level``: ``"char"`` (a text is a sequence of characters) or
     ``"word"`` (a text is split on whitespace).
 
+    ``question_level`` (default: ``level``) is how questions are split when it differs from
+    answers: grapheme-to-phoneme data reads a word letter by letter (``"char"``) and answers
+    with space-separated phonemes (``"word"``). ``part="question"`` selects it in ``split`` and
+    ``encode``; answers (and ``decode``) always use ``level``.
+
     ``Vocab(tokens)`` keeps the tokens in first-seen order after the four specials, dropping
     duplicates and any special token that appears among them.
     """
 
-    __slots__ = ("_level", "_tokens", "_ids")
+    __slots__ = ("_level", "_question_level", "_tokens", "_ids")
 
-    def __init__(self, tokens: Iterable[str], *, level: str = "char") -> None:
-        if level not in LEVELS:
-            raise AttnseqError(f"unknown vocabulary level {level!r}; expected 'char' or 'word'")
+    def __init__(self, tokens: Iterable[str], *, level: str = "char",
+                 question_level: str | None = None) -> None:
+        question_level = level if question_level is None else question_level
+        for value in (level, question_level):
+            if value not in LEVELS:
+                raise AttnseqError(f"unknown vocabulary level {value!r}; expected 'char' or "
+                                   "'word'")
         ordered: list[str] = list(SPECIAL_TOKENS)
         seen = set(SPECIAL_TOKENS)
         for tok in tokens:
             if tok in seen:
                 continue
-            _check_token(tok, level)
+            # A token of either side: when one side reads words, tokens are words.
+            _check_token(tok, "word" if "word" in (level, question_level) else "char")
             seen.add(tok)
             ordered.append(tok)
         self._level = level
+        self._question_level = question_level
         self._tokens = tuple(ordered)
         self._ids = {tok: i for i, tok in enumerate(self._tokens)}
 
@@ -87,15 +98,18 @@ class Vocab:
         """Inverse of ``to_dict``; raises ``AttnseqError`` on anything malformed."""
         if not isinstance(data, dict):
             raise AttnseqError(f"vocabulary must be a JSON object, got {type(data).__name__}")
-        extra = sorted(set(data) - {"level", "tokens"})
+        extra = sorted(set(data) - {"level", "tokens", "question_level"})
         if extra:
             raise AttnseqError(f"vocabulary has unexpected keys: {', '.join(map(repr, extra))}")
         for key in ("level", "tokens"):
             if key not in data:
                 raise AttnseqError(f"vocabulary is missing the {key!r} key")
         level, tokens = data["level"], data["tokens"]
-        if level not in LEVELS:
-            raise AttnseqError(f"vocabulary has unknown level {level!r}; expected 'char' or 'word'")
+        question_level = data.get("question_level", level)  # absent: the answers' level
+        for value in (level, question_level):
+            if value not in LEVELS:
+                raise AttnseqError(f"vocabulary has unknown level {value!r}; expected 'char' "
+                                   "or 'word'")
         if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
             raise AttnseqError("vocabulary 'tokens' must be a list of strings")
         if len(set(tokens)) != len(tokens):
@@ -107,17 +121,32 @@ class Vocab:
             raise AttnseqError(
                 f"vocabulary 'tokens' must not include the special token {specials[0]!r}"
             )
-        return cls(tokens, level=level)
+        return cls(tokens, level=level, question_level=question_level)
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"level": ..., "tokens": [...]}`` without the specials (their ids are fixed)."""
-        return {"level": self._level, "tokens": list(self._tokens[len(SPECIAL_TOKENS):])}
+        """``{"level": ..., "tokens": [...]}`` without the specials (their ids are fixed), and
+        ``"question_level"`` only when it differs (so a plain vocabulary saves as it always did).
+        """
+        doc = {"level": self._level, "tokens": list(self._tokens[len(SPECIAL_TOKENS):])}
+        if self._question_level != self._level:
+            doc["question_level"] = self._question_level
+        return doc
 
     # -- lookups ------------------------------------------------------------------------------
 
     @property
     def level(self) -> str:
         return self._level
+
+    @property
+    def question_level(self) -> str:
+        return self._question_level
+
+    def level_of(self, part: str) -> str:
+        """The level of ``part``: "question" or "answer"."""
+        if part not in ("question", "answer"):
+            raise AttnseqError(f"part must be 'question' or 'answer', got {part!r}")
+        return self._question_level if part == "question" else self._level
 
     @property
     def tokens(self) -> list[str]:
@@ -160,11 +189,11 @@ class Vocab:
 
     # -- text <-> ids -------------------------------------------------------------------------
 
-    def split(self, text: str) -> list[str]:
-        """The tokens of ``text`` at this vocabulary's level."""
-        return list(text) if self._level == "char" else text.split()
+    def split(self, text: str, part: str = "answer") -> list[str]:
+        """The tokens of ``text`` at the level of ``part`` ("question" or "answer")."""
+        return list(text) if self.level_of(part) == "char" else text.split()
 
-    def encode(self, text: str, *, unknown: str = "error") -> list[int]:
+    def encode(self, text: str, *, unknown: str = "error", part: str = "answer") -> list[int]:
         """Token ids of ``text``; no START/END are added (the dataset code does that).
 
         ``unknown="error"`` raises ``AttnseqError`` naming every distinct unknown token once, in
@@ -173,13 +202,13 @@ class Vocab:
         """
         if unknown not in ("error", "unk"):
             raise AttnseqError(f"unknown must be 'error' or 'unk', got {unknown!r}")
-        pieces = self.split(text)
+        pieces = self.split(text, part)
         ids = [self._ids.get(tok, -1) for tok in pieces]
         if unknown == "unk":
             return [self.unk_id if i < 0 else i for i in ids]
         missing = list(dict.fromkeys(tok for tok, i in zip(pieces, ids) if i < 0))
         if missing:
-            noun = token_noun(self._level, len(missing))
+            noun = token_noun(self.level_of(part), len(missing))
             listed = ", ".join(repr(tok) for tok in missing)
             raise AttnseqError(f"unknown {noun} {listed} in input {quote_text(text)}")
         return ids
@@ -204,10 +233,11 @@ class Vocab:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Vocab):
             return NotImplemented
-        return self._level == other._level and self._tokens == other._tokens
+        return (self._level == other._level and self._question_level == other._question_level
+                and self._tokens == other._tokens)
 
     def __hash__(self) -> int:
-        return hash((self._level, self._tokens))
+        return hash((self._level, self._question_level, self._tokens))
 
     def __repr__(self) -> str:
         return f"Vocab(level={self._level!r}, size={len(self)})"

@@ -148,3 +148,30 @@ def test_equality_depends_on_level_and_order():
     assert Vocab("ab") != Vocab("ba")
     assert Vocab(["a"], level="char") != Vocab(["a"], level="word")
     assert Vocab("ab") != "ab"
+
+
+def test_questions_may_be_split_at_another_level_than_answers():
+    """g2p: letters in, phonemes out."""
+    v = Vocab(["a", "t", "AH0", "T"], level="word", question_level="char")
+    assert v.split("tat", "question") == ["t", "a", "t"]
+    assert v.split("AH0 T") == v.split("AH0 T", "answer") == ["AH0", "T"]
+    assert v.encode("at", part="question") == [4, 5]
+    assert v.decode(v.encode("T AH0")) == "T AH0"
+    with pytest.raises(AttnseqError) as err:
+        v.encode("ax", part="question")
+    assert str(err.value) == "unknown character 'x' in input 'ax'"
+    with pytest.raises(AttnseqError, match="^part must be 'question' or 'answer', got 'q'$"):
+        v.split("a", "q")
+    assert v != Vocab(["a", "t", "AH0", "T"], level="word")
+
+
+def test_question_level_is_saved_only_when_it_differs():
+    mixed = Vocab(["a", "AH0"], level="word", question_level="char")
+    d = json.loads(json.dumps(mixed.to_dict()))
+    assert d == {"level": "word", "tokens": ["a", "AH0"], "question_level": "char"}
+    assert Vocab.from_dict(d) == mixed
+    plain = Vocab.from_dict({"level": "word", "tokens": ["a"]})  # as saved before the key
+    assert plain.question_level == "word" and "question_level" not in plain.to_dict()
+    with pytest.raises(AttnseqError) as err:
+        Vocab.from_dict({"level": "word", "tokens": [], "question_level": "byte"})
+    assert str(err.value) == "vocabulary has unknown level 'byte'; expected 'char' or 'word'"
