@@ -110,6 +110,17 @@ def matmul_cost(a_shape: tuple, b_shape: tuple) -> int:
     return 2 * batch * m * k * n
 
 
+def _constant_vector(x) -> bool:
+    """True for a vector (k,) or column (k, 1), k > 1, of ones or of 1/k: a matmul with one is
+    a sum or a mean written as a matmul for speed (``attnseq.layers.core.column_sums``,
+    ``row_means``), not the model's arithmetic, and goes uncounted, as other sums do."""
+    v = numpy.asarray(x)
+    if not (v.ndim == 1 or (v.ndim == 2 and v.shape[1] == 1)) or v.shape[0] < 2:
+        return False
+    k = v.shape[0]
+    return bool((v == 1).all() or (v == v.dtype.type(1.0 / k)).all())
+
+
 class MatmulCounter:
     """Adds up the FLOPs of every matmul done on arrays of its ``array_type``.
 
@@ -128,7 +139,8 @@ class MatmulCounter:
 
         class Counted(numpy.ndarray):
             def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-                if ufunc is numpy.matmul and method == "__call__":
+                if ufunc is numpy.matmul and method == "__call__" \
+                        and not any(map(_constant_vector, inputs)):
                     counter.add(numpy.shape(inputs[0]), numpy.shape(inputs[1]))
                 plain = [counter.unwrap(i) for i in inputs]
                 out = kwargs.get("out")
