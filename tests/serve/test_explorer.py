@@ -127,3 +127,28 @@ def test_beam_search_runs_once_per_batch(explorer, monkeypatch):
                         search_once(*a, **k))
     explorer.explain(TEXTS[:3], conv.beam(beam=3, n_best=2))
     assert len(calls) == 1
+
+
+def test_a_real_transformers_layers_and_heads(tmp_path):
+    """The Transformer itself (not a stand-in): per-layer, per-head weights of the shapes the
+    page draws, its own head-averaged attention as the heatmap, beam alternatives too."""
+    from attnseq.config import ModelConfig
+    from attnseq.data import date_vocab
+
+    config = ModelConfig(model="transformer", d_model=8, heads=2, d_ff=16, num_layers=2,
+                         question_len=29, answer_len=10)
+    Converter.create(config, date_vocab(), seed=0).save(tmp_path / "transformer")
+    explorer = Explorer.load(tmp_path / "transformer")
+    assert explorer.describe()["heads"] is True and explorer.describe()["attention"] is True
+    (result,) = explorer.explain(TEXTS[:1])  # the heads are greedy decoding's
+    heads = result["heads"]
+    T_in, T_out = len(result["inputs"]), len(result["outputs"])
+    assert heads["inputs"] == result["inputs"] and heads["outputs"] == result["outputs"]
+    for kind, shape in (("encoder", (T_in, T_in)), ("decoder", (T_out, T_out)),
+                        ("cross", (T_out, T_in))):
+        assert np.array(heads[kind]).shape == (2, 2, *shape)  # layers, heads, rows, columns
+    if T_out:
+        np.testing.assert_allclose(np.array(heads["cross"])[-1].sum(axis=-1), 1.0, atol=1e-3)
+    assert np.array(result["attention"]).shape == (T_out, T_in)
+    (searched,) = explorer.explain(TEXTS[:1], explorer.converter.beam(beam=3, n_best=2))
+    assert len(searched["alternatives"]) == 2 and "heads" in searched
