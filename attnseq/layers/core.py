@@ -14,7 +14,9 @@ from attnseq.layers.base import Layer
 def column_sums(a):
     """Σ over the rows of a (R, C) -> (C,), e.g. a bias's gradient. As a matrix-vector product
     the BLAS sums a float32 (R, C) block several times faster than a reduction along its first
-    axis does (docs/transformer.md)."""
+    axis does (docs/performance.md, "The Transformer"). LayerNorm uses it; the book's layers
+    keep NumPy's sums, whose order of additions the documented LSTM results were trained
+    with."""
     return xp.ones(a.shape[0], dtype=a.dtype) @ a
 
 
@@ -108,7 +110,7 @@ class Affine(Layer):
         dW, db = self.grads
         d2 = dout.reshape(-1, W.shape[1])  # (N·T, O)
         xp.matmul(self.x2.T, d2, out=dW)
-        db[...] = column_sums(d2)
+        db[...] = d2.sum(axis=0)
         return (d2 @ W.T).reshape(self.x_shape)
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from attnseq.backend import xp
 from attnseq.layers.base import Layer, gather
-from attnseq.layers.core import Embedding, column_sums
+from attnseq.layers.core import Embedding
 from attnseq.layers.recurrent import TimeLSTM, gate_major, lstm_cell, lstm_cell_backward
 from attnseq.layers.shared_rows import PrefixPlan, input_projection, recurrent_product
 
@@ -157,7 +157,7 @@ class FastTimeLSTM(TimeLSTM):
         h_prev = hs[:-1].reshape(T * N, H)
         xp.matmul(x_rows.T, dA, out=dWx)  # each weight gradient: one matmul over the pairs
         xp.matmul((h_prev if rows is None else h_prev[rows]).T, dA, out=dWh)
-        db[...] = column_sums(dA)
+        db[...] = dA.sum(axis=0)
         return dA @ Wx.T  # (R, D)
 
     def step(self, x, h, c, keys=None, same=None):
