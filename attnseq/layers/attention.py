@@ -51,16 +51,18 @@ class AttentionWeight(Layer):
         self.score = DotScore() if score is None else score
         self.params, self.grads = self.score.params, self.score.grads
         self.a = None
+        self.N = None  # the encoder rows of the last forward
 
     def forward(self, hs, h, mask=None):
-        s = self.score.forward(hs, _grouped(h, hs.shape[0]))  # (N, g, T)
+        self.N = hs.shape[0]
+        s = self.score.forward(hs, _grouped(h, self.N))  # (N, g, T)
         a = softmax(s, mask=None if mask is None else mask[:, None, :])
         self.a = a.reshape(h.shape[0], -1)
         return self.a
 
     def backward(self, da):
         ds = softmax_backward(self.a, da)  # (N·g, T)
-        dhs, dh = self.score.backward(_grouped(ds, self.score.cache[0].shape[0]))
+        dhs, dh = self.score.backward(_grouped(ds, self.N))
         return dhs, dh.reshape(ds.shape[0], -1)
 
 
