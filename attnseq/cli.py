@@ -509,9 +509,8 @@ def _cmd_attention(args) -> int:
     if heads:
         save_figure(heads_figure(heads[0], f"{args.texts[0]!r}"), args.heads_grid)
         print(f"wrote {args.heads_grid}")
-    joiner = "" if conv.vocab.level == "char" else " "
     for text, m in zip(args.texts, maps, strict=True):
-        print(f"{text} -> {joiner.join(m.outputs)}")
+        print(f"{text} -> {conv.vocab.join(m.outputs)}")
     print(f"wrote {args.out}")
     return 0
 

@@ -77,8 +77,8 @@ def attention_figure(converter, texts: Sequence[str], *, columns: int = COLUMNS,
         raise AttnseqError("no texts to show attention for")
     maps = [AttentionMap(list(i), list(o), w)
             for i, o, w in converter.attention(list(texts), search=search)]
-    joiner = "" if converter.vocab.level == "char" else " "
-    titles = [f"{text!r} \u2192 {joiner.join(m.outputs)!r}" for text, m in zip(texts, maps)]
+    titles = [f"{text!r} \u2192 {converter.vocab.join(m.outputs)!r}"
+              for text, m in zip(texts, maps)]
     return heatmap_figure(maps, titles=titles, columns=columns), maps
 
 

@@ -193,6 +193,11 @@ class Vocab:
         """The tokens of ``text`` at the level of ``part`` ("question" or "answer")."""
         return list(text) if self.level_of(part) == "char" else text.split()
 
+    def join(self, tokens: Iterable[str], part: str = "answer") -> str:
+        """The text of ``tokens`` at the level of ``part``, the inverse of ``split``:
+        characters joined with "", words with a single space."""
+        return ("" if self.level_of(part) == "char" else " ").join(tokens)
+
     def encode(self, text: str, *, unknown: str = "error", part: str = "answer") -> list[int]:
         """Token ids of ``text``; no START/END are added (the dataset code does that).
 
@@ -226,7 +231,7 @@ class Vocab:
             if i in (self.pad_id, self.start_id, self.end_id):
                 continue
             out.append(self.id_to_token(i))
-        return ("" if self._level == "char" else " ").join(out)
+        return self.join(out)
 
     # -- value semantics ----------------------------------------------------------------------
 

@@ -93,7 +93,7 @@ class Explorer:
         hypotheses = conv.hypotheses(texts, search) if search is not None else None
         alternatives = conv.ranked(hypotheses) if hypotheses is not None else None
         if self.attention:
-            results = [{"output": self._join(outs), "inputs": ins, "outputs": outs,
+            results = [{"output": conv.vocab.join(outs), "inputs": ins, "outputs": outs,
                         "attention": rounded(w)}
                        for ins, outs, w in conv.attention(texts, hypotheses=hypotheses)]
         else:
@@ -115,9 +115,6 @@ class Explorer:
                 result["alternatives"] = [{"output": out, "score": round(float(score), 4)}
                                           for out, score in alts]
         return results
-
-    def _join(self, tokens: list[str]) -> str:
-        return ("" if self.converter.vocab.level == "char" else " ").join(tokens)
 
 
 def load_explorers(paths: Sequence) -> list[Explorer]:

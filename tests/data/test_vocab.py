@@ -175,3 +175,12 @@ def test_question_level_is_saved_only_when_it_differs():
     with pytest.raises(AttnseqError) as err:
         Vocab.from_dict({"level": "word", "tokens": [], "question_level": "byte"})
     assert str(err.value) == "vocabulary has unknown level 'byte'; expected 'char' or 'word'"
+
+
+def test_join_is_the_inverse_of_split_at_each_level():
+    chars = Vocab.from_texts(["ab c"])
+    words = Vocab.from_texts(["AH0 T EH1"], level="word")
+    assert chars.join(chars.split("ab c")) == "ab c"
+    assert words.join(words.split("AH0  T EH1")) == "AH0 T EH1"
+    assert words.join(["T", "EH1"]) == words.decode([words.token_to_id("T"),
+                                                      words.token_to_id("EH1")])
