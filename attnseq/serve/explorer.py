@@ -13,8 +13,9 @@ For each text of a batch, ``explain`` returns::
 A Transformer's converter has ``attention_heads(texts)``; its per-layer, per-head weights go
 under ``"heads"``: ``{"inputs", "outputs", "encoder": [layer][head][T_in][T_in], "decoder":
 [layer][head][T_out][T_out], "cross": [layer][head][T_out][T_in]}`` (greedy decoding, whatever
-the search). Where such a model gives no ``attention`` matrix of its own, the mean over the
-heads of the last cross-attention layer stands in for it.
+the search). The mean over the heads of its last cross-attention layer is the model's own
+``attention``: a greedy request takes it from there, decoding once, and where a model gives
+no ``attention`` matrix of its own it stands in for it.
 
 What a model can show is found once, when it is loaded, by converting one probe character:
 ``attention`` is False for a model without attention (baseline, peeky), ``heads`` is True
@@ -92,7 +93,15 @@ class Explorer:
         # One search gives both the alternatives and the best one's attention.
         hypotheses = conv.hypotheses(texts, search) if search is not None else None
         alternatives = conv.ranked(hypotheses) if hypotheses is not None else None
-        if self.attention:
+        heads = conv.attention_heads(texts) if self.heads else None
+        if self.attention and heads is not None and hypotheses is None:
+            # Greedy decoding, which the heads come from: their last cross-attention layer,
+            # averaged over heads, is the model's attention, so the texts are decoded once.
+            results = [{"output": conv.vocab.join(h["outputs"]), "inputs": list(h["inputs"]),
+                        "outputs": list(h["outputs"]),
+                        "attention": rounded(numpy.mean(h["cross"][-1], axis=0))}
+                       for h in heads]
+        elif self.attention:
             results = [{"output": conv.vocab.join(outs), "inputs": ins, "outputs": outs,
                         "attention": rounded(w)}
                        for ins, outs, w in conv.attention(texts, hypotheses=hypotheses)]
@@ -102,14 +111,13 @@ class Explorer:
             results = [{"output": out, "inputs": conv.vocab.split(text),
                         "outputs": conv.vocab.split(out), "attention": None}
                        for text, out in zip(texts, outputs, strict=True)]
-        if self.heads:
-            for result, heads in zip(results, conv.attention_heads(texts), strict=True):
-                result["heads"] = {"inputs": list(heads["inputs"]),
-                                   "outputs": list(heads["outputs"]),
-                                   **{kind: [rounded(layer) for layer in heads[kind]]
+        if heads is not None:
+            for result, h in zip(results, heads, strict=True):
+                result["heads"] = {"inputs": list(h["inputs"]), "outputs": list(h["outputs"]),
+                                   **{kind: [rounded(layer) for layer in h[kind]]
                                       for kind in HEAD_KINDS}}
-                if result["attention"] is None and heads["cross"]:
-                    result["attention"] = rounded(numpy.mean(heads["cross"][-1], axis=0))
+                if result["attention"] is None and h["cross"]:
+                    result["attention"] = rounded(numpy.mean(h["cross"][-1], axis=0))
         if alternatives is not None:
             for result, alts in zip(results, alternatives, strict=True):
                 result["alternatives"] = [{"output": out, "score": round(float(score), 4)}

@@ -150,5 +150,25 @@ def test_a_real_transformers_layers_and_heads(tmp_path):
     if T_out:
         np.testing.assert_allclose(np.array(heads["cross"])[-1].sum(axis=-1), 1.0, atol=1e-3)
     assert np.array(result["attention"]).shape == (T_out, T_in)
+    ((ins, outs, w),) = explorer.converter.attention(TEXTS[:1])  # what the model draws itself
+    assert (ins, outs) == (result["inputs"], result["outputs"])
+    np.testing.assert_allclose(result["attention"], w, atol=1e-4)
     (searched,) = explorer.explain(TEXTS[:1], explorer.converter.beam(beam=3, n_best=2))
     assert len(searched["alternatives"]) == 2 and "heads" in searched
+
+
+def test_a_transformers_greedy_request_decodes_once(tmp_path, monkeypatch):
+    from attnseq.config import ModelConfig
+    from attnseq.data import date_vocab
+
+    config = ModelConfig(model="transformer", d_model=8, heads=2, d_ff=16, num_layers=1,
+                         question_len=29, answer_len=10)
+    Converter.create(config, date_vocab(), seed=1).save(tmp_path / "transformer")
+    explorer = Explorer.load(tmp_path / "transformer")
+    model = explorer.converter.model
+    calls = []
+    generate = model.generate
+    monkeypatch.setattr(model, "generate", lambda *a, **k: calls.append(1) or
+                        generate(*a, **k))
+    explorer.explain(TEXTS)
+    assert len(calls) == 1
