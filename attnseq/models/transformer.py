@@ -277,11 +277,12 @@ class Transformer(Seq2seq):
         if mask is None:
             return self.decoder.initial_state(self._encode(xs, None), None)
         lo, hi = attended_span(mask)
-        state = self.decoder.initial_state(self._encode(xs[:, lo:hi], mask[:, lo:hi], lo),
-                                           mask[:, lo:hi])
-        if (lo, hi) != (0, xs.shape[1]):
-            state.update(span_state(mask, lo, hi))
-        return state
+        if (lo, hi) == (0, xs.shape[1]):
+            return self.decoder.initial_state(self._encode(xs, mask), mask)
+        kept = span_state(mask, lo, hi)  # the kept columns' mask and their input positions
+        state = self.decoder.initial_state(self._encode(xs[:, lo:hi], kept["mask"], lo),
+                                           kept["mask"])
+        return {**state, "attention_columns": kept["attention_columns"]}
 
     def generate(self, xs, start_id: int, length: int, return_attention: bool = False):
         return greedy(self, xs, start_id, length, return_attention=return_attention)
