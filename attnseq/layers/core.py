@@ -105,6 +105,13 @@ class Affine(Layer):
         out += b
         return out.reshape(*x.shape[:-1], W.shape[1])
 
+    def apply(self, x):
+        """``forward`` without a cache, for decoding steps: x (*S, I) -> x @ W + b (*S, O)."""
+        W, b = self.params
+        out = x @ W
+        out += b
+        return out
+
     def backward(self, dout):
         W, _ = self.params
         dW, db = self.grads

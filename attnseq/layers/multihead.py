@@ -129,9 +129,8 @@ class MultiHeadAttention(Layer):
     # -- incremental decoding: pure functions of the parameters, no cache touched ----------
     def project_kv(self, x_kv):
         """x_kv (N, T, D) -> (K, V), each (N, h, T, dk): what a cache holds."""
-        Wk = self.k.params[0]
-        Wv, bv = self.v.params
-        return split_heads(x_kv @ Wk, self.heads), split_heads(x_kv @ Wv + bv, self.heads)
+        return (split_heads(self.k.apply(x_kv), self.heads),
+                split_heads(self.v.apply(x_kv), self.heads))
 
     def empty_kv(self, N: int, dtype):
         """An empty cache (K, V), each (N, h, 0, dk), for a self-attention before step 0."""
@@ -143,11 +142,9 @@ class MultiHeadAttention(Layer):
         """Attend from x_q (N, Tq, D) over given keys and values (N, h, Tk, dk) ->
         (out (N, Tq, D), A (N, h, Tq, Tk)). With ``causal``, the Tq queries are the last Tq
         of the Tk positions (a self-attention step: the cache already holds its own)."""
-        Wq, bq = self.q.params
-        Wo, bo = self.o.params
-        Q = split_heads(x_q @ Wq + bq, self.heads)
+        Q = split_heads(self.q.apply(x_q), self.heads)
         A, C = self._attend(Q, K, V, self._allowed(key_mask, Q.shape[2], K.shape[2]))
-        return merge_heads(C) @ Wo + bo, A
+        return self.o.apply(merge_heads(C)), A
 
     def self_step(self, x, K_cache, V_cache):
         """A causal self-attention step: x (N, 1, D) is the new position; its keys and

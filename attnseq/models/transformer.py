@@ -205,8 +205,7 @@ class TransformerDecoder(TransformerStack):
                 y, state[f"k{l}"], state[f"v{l}"], state[f"cross_k{l}"],
                 state[f"cross_v{l}"], state.get("mask"))
         top = y[:, 0] if self.final_ln is None else self.final_ln.apply(y[:, 0])
-        W, b = self.affine.params
-        logits = top @ W + b  # (N, V)
+        logits = self.affine.apply(top)  # (N, V)
         return logits, stepped(state, **changes, attention=A[:, :, 0].mean(axis=1))
 
 

@@ -311,3 +311,14 @@ def test_column_sums_and_row_means_equal_plain_loops(dtype):
     means = [[[sum(float(v) for v in x[n, t]) / 5] for t in range(3)] for n in range(2)]
     np.testing.assert_allclose(row_means(x), means, rtol=1e-5 if dtype == np.float32 else 1e-13)
     assert row_means(x).shape == (2, 3, 1) and row_means(x).dtype == dtype
+
+
+def test_affine_apply_is_forward_without_a_cache():
+    from attnseq.layers import Affine
+
+    rng = np.random.default_rng(9)
+    layer = Affine(rng.standard_normal((4, 3)), rng.standard_normal(3))
+    x = rng.standard_normal((2, 5, 4))
+    out = layer.apply(x)
+    assert layer.x2 is None  # nothing kept for a backward pass
+    np.testing.assert_array_equal(out, layer.forward(x))
