@@ -127,19 +127,21 @@ class Converter:
         results = []
         for text, row, w in zip(texts, ids, weights, strict=True):
             in_tokens = self.vocab.split(text, "question")
-            steps = row.tolist()
-            if self.vocab.end_id in steps:
-                steps = steps[: steps.index(self.vocab.end_id)]
-            out_tokens = [self.vocab.id_to_token(i) for i in steps]
-            # Encoder column j holds input token j, or token T-1-j when the input was
-            # reversed; either way the padding sits beyond the real tokens once un-reversed.
-            cols = w[:, ::-1] if self.config.reverse else w
-            results.append((in_tokens, out_tokens,
-                            numpy.ascontiguousarray(cols[: len(steps), : len(in_tokens)])))
+            steps = self._until_end(row)
+            cols = self._reading_order(len(in_tokens), w.shape[1])
+            results.append((in_tokens, [self.vocab.id_to_token(i) for i in steps],
+                            numpy.ascontiguousarray(w[: len(steps)][:, cols])))
         return results
 
+    def _until_end(self, row) -> list[int]:
+        """The ids of a decoded row before its first end token."""
+        steps = numpy.asarray(row).tolist()
+        return steps[: steps.index(self.vocab.end_id)] if self.vocab.end_id in steps else steps
+
     def _reading_order(self, n_tokens: int, Te: int):
-        """The encoder columns of a text's n_tokens input tokens, in reading order."""
+        """The encoder columns of a text's n_tokens input tokens, in reading order: column j
+        holds input token j, or token Te-1-j when the input was reversed (either way the
+        padding lies beyond the real tokens)."""
         positions = numpy.arange(n_tokens)
         return Te - 1 - positions if self.config.reverse else positions
 
@@ -162,10 +164,8 @@ class Converter:
                 for k, v in self.model.attention_maps(xs, ys).items()}
         results = []
         for n, (text, row) in enumerate(zip(texts, ids, strict=True)):
-            steps = row.tolist()
-            if self.vocab.end_id in steps:
-                steps = steps[: steps.index(self.vocab.end_id)]
-            inputs = self.vocab.split(text)
+            steps = self._until_end(row)
+            inputs = self.vocab.split(text, "question")
             cols, T = self._reading_order(len(inputs), xs.shape[1]), len(steps)
             results.append({
                 "inputs": inputs, "outputs": [self.vocab.id_to_token(i) for i in steps],

@@ -319,3 +319,17 @@ def test_hypotheses_searched_once_give_the_alternatives_and_the_attention():
     for (_, o, _), hyps in zip(conv.attention(BEAM_TEXTS, hypotheses=swapped), hypotheses,
                                strict=True):
         assert "".join(o) == VOCAB.decode(hyps[-1].tokens)
+
+
+def test_per_head_attention_reads_letters_where_answers_are_words():
+    """g2p's vocabulary: questions are letters, answers phonemes; the heads' input axis holds
+    the letters, as ``attention``'s does."""
+    vocab = Vocab(list("knight") + ["N", "AY1", "T"], level="word", question_level="char")
+    config = ModelConfig(model="transformer", d_model=8, heads=2, d_ff=16, num_layers=1,
+                         question_len=8, answer_len=4)
+    conv = Converter.create(config, vocab, seed=0)
+    (heads,) = conv.attention_heads(["knight"])
+    assert heads["inputs"] == list("knight")
+    assert heads["encoder"][0].shape == (2, 6, 6)
+    ((inputs, outputs, _),) = conv.attention(["knight"])
+    assert (inputs, outputs) == (heads["inputs"], heads["outputs"])
