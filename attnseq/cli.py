@@ -169,6 +169,9 @@ def _add_training_options(p: argparse.ArgumentParser, recipe: str) -> None:
     p.add_argument("--locales", default=None, metavar="LIST",
                    help="comma-separated CLDR locales of --task dates, e.g. en,ko,ja,de,fr,es "
                         "(default: en, the book's US formats; others need the locales extra)")
+    p.add_argument("--no-stress", action="store_true",
+                   help="--task g2p: drop the vowels' stress digits (AH0 -> AH), leaving "
+                        "CMUdict's 39 phonemes, as the published g2p results do")
     p.add_argument("--tokens", choices=list(TOKENS), default=None,
                    help="how --data FILE is read: chars, or words split on whitespace "
                         f"(default: {TOKENS.default})")
@@ -192,6 +195,10 @@ def _add_training_options(p: argparse.ArgumentParser, recipe: str) -> None:
                    help="let the rate fall linearly from --lr to this over the recipe's "
                         "decay span (default: the recipe's; equal to --lr for a constant "
                         "rate)")
+    p.add_argument("--decay-epochs", type=_positive_float, default=None, metavar="E",
+                   help="the decay span of --final-lr, in epochs (default: the recipe's, "
+                        f"{TrainConfig.decay_epochs:g}); e.g. --epochs for a rate that falls "
+                        "over the whole run")
     p.add_argument("--schedule", choices=list(SCHEDULES), default=None,
                    help="learning-rate schedule (default: the recipe's): "
                         + _described(SCHEDULES))
@@ -315,7 +322,8 @@ def _training_setup(args, model: str):
 
     changes = {"seed": args.seed}
     for option, field in (("epochs", "epochs"), ("batch_size", "batch_size"), ("lr", "lr"),
-                          ("final_lr", "final_lr"), ("clip", "max_grad_norm"),
+                          ("final_lr", "final_lr"), ("decay_epochs", "decay_epochs"),
+                          ("clip", "max_grad_norm"),
                           ("schedule", "schedule"), ("warmup", "warmup"),
                           ("lr_factor", "lr_factor")):
         if getattr(args, option) is not None:
@@ -340,13 +348,15 @@ def _task(args):
     task = args.task or TASKS.default
     if args.locales is not None and (args.data or task != "dates"):
         raise AttnseqError("--locales needs --task dates")
+    if args.no_stress and (args.data or task != "g2p"):
+        raise AttnseqError("--no-stress needs --task g2p")
     if args.data:
         return Task.from_file(args.data, args.data_seed, args.tokens or TOKENS.default)
     if task == "dates":
         locales = "en" if args.locales is None else args.locales
         return Task.dates(args.samples, args.data_seed, locales.split(","))
     if task == "g2p":
-        return Task.g2p()
+        return Task.g2p(stress=not args.no_stress)
     return Task.sequences(task, args.samples, args.data_seed)
 
 
@@ -356,7 +366,7 @@ def _described_task(args) -> str:
         return f"file {args.data}"
     if (args.task or "dates") == "dates":
         return "generated dates" + (f" in {args.locales}" if args.locales else "")
-    return f"task {args.task}"
+    return f"task {args.task}" + (" without stress" if args.no_stress else "")
 
 
 def _cmd_train(args) -> int:
@@ -421,7 +431,8 @@ def _described_search(search) -> str:
 def _cmd_eval(args) -> int:
     from attnseq.converter import Converter
     from attnseq.data.files import load_pairs
-    from attnseq.evaluate import error_rate, format_rows, has_formats, per_format
+    from attnseq.evaluate import (error_rate, format_rows, has_formats, nearest_answers,
+                                  per_format)
     from attnseq.experiment import Task
 
     conv = Converter.load(args.model_dir)
@@ -429,16 +440,25 @@ def _cmd_eval(args) -> int:
     source = conv.meta.get("data", {})
     if args.data:  # split into tokens as the model's vocabulary does
         pairs, where = load_pairs(args.data), args.data
+        accepted = {}
     else:
-        pairs, where = Task.from_source(source).test, "its test split"
+        task = Task.from_source(source)
+        pairs, where, accepted = task.test, "its test split", task.accepted
     where += _described_search(search)
     predictions, correct = conv.predict(pairs, search=search)
     print(f"exact match on {where}: {int(correct.sum())}/{len(pairs)} = "
           f"{100 * correct.mean():.2f}%")
+    name = "phoneme" if isinstance(source, dict) and source.get("kind") == "g2p" else "token"
     if conv.vocab.level == "word":
-        name = "phoneme" if isinstance(source, dict) and source.get("kind") == "g2p" else "token"
         print(f"{name} error rate (edit distance / reference length): "
               f"{100 * error_rate(predictions, [p[1] for p in pairs]):.2f}%")
+    if accepted:  # questions with several right answers (a word's listed pronunciations)
+        nearest = nearest_answers(predictions, pairs, accepted)
+        right = sum(p == a for p, a in zip(predictions, nearest, strict=True))
+        print(f"exact match of any accepted answer ({len(accepted)} questions have several): "
+              f"{right}/{len(pairs)} = {100 * right / len(pairs):.2f}%")
+        print(f"{name} error rate to the nearest accepted answer: "
+              f"{100 * error_rate(predictions, nearest):.2f}%")
     for by, heading in (("locale", "locale"), ("fmt", "date format")):
         if has_formats(pairs, by):
             print(f"per {heading}, worst first:")

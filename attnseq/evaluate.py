@@ -13,7 +13,9 @@ grouped; ``has_formats`` says whether a list of pairs can. Multilingual dates
 (``LocaleDatePair``) also carry their locale: ``per_format(..., by="locale")`` groups by that.
 
 For answers of several tokens (phonemes) exact match is harsh: ``error_rate`` is the token
-error rate, edit distance over reference length (the phoneme error rate of g2p).
+error rate, edit distance over reference length (the phoneme error rate of g2p). Where a
+question has several right answers (a word's listed pronunciations), ``nearest_answers``
+picks the one each prediction is scored against, as the published g2p results are scored.
 """
 
 from __future__ import annotations
@@ -136,3 +138,23 @@ def error_rate(predictions: Sequence[str], references: Sequence[str]) -> float:
         raise AttnseqError("the references hold no tokens")
     return sum(edit_distance(p.split(), r.split())
                for p, r in zip(predictions, references, strict=True)) / total
+
+
+def nearest_answers(predictions: Sequence[str], pairs: Sequence, accepted) -> list[str]:
+    """The answer each prediction is scored against when a question may have several: of the
+    answers ``accepted[question]`` (the pair's own answer alone for a question not in it),
+    the one nearest the prediction in edit distance, the first listed on a tie. Exact match
+    against the result is "right if it matches any accepted answer"; ``error_rate`` against
+    it is the token error rate to the nearest accepted answer."""
+    if len(predictions) != len(pairs):
+        raise AttnseqError(f"need one prediction per pair; got {len(predictions)} "
+                           f"predictions and {len(pairs)} pairs")
+    nearest = []
+    for guess, pair in zip(predictions, pairs, strict=True):
+        answers = accepted.get(pair[0], (pair[1],))
+        if guess in answers or len(answers) == 1:
+            nearest.append(guess if guess in answers else answers[0])
+        else:
+            tokens = guess.split()
+            nearest.append(min(answers, key=lambda a: edit_distance(tokens, a.split())))
+    return nearest

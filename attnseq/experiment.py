@@ -22,11 +22,11 @@ from attnseq.config import ModelConfig
 from attnseq.converter import Converter
 from attnseq.data.dataset import date_dataset, split_pairs
 from attnseq.data.files import load_pairs
-from attnseq.data.g2p import g2p_pairs, load_cmudict, split_by_word
+from attnseq.data.g2p import g2p_entries, load_cmudict, split_by_word
 from attnseq.data.locales import ENGLISH, generate_locale_dates, locale_alphabet, parse_locales
 from attnseq.data.sequences import ALPHABET, generate_sequences
 from attnseq.data.vocab import Vocab
-from attnseq.evaluate import error_rate
+from attnseq.evaluate import error_rate, nearest_answers
 from attnseq.errors import AttnseqError, integer_at_least, non_negative_int
 from attnseq.registry import Registry
 from attnseq.train import STOP, History, Trainer, TrainConfig
@@ -43,13 +43,16 @@ class Task:
     """Train and test pairs, their vocabulary, and where they came from (saved as JSON).
 
     Pairs are (question, answer) tuples, ``DatePair``s, which also carry their format name,
-    or ``LocaleDatePair``s, which carry their locale too.
+    or ``LocaleDatePair``s, which carry their locale too. ``accepted`` maps a question to
+    every answer that counts as right (g2p: each listed pronunciation of the word); questions
+    not in it have their pair's answer alone.
     """
 
     train: list
     test: list
     vocab: Vocab
     source: dict
+    accepted: dict = field(default_factory=dict)
 
     @classmethod
     def dates(cls, samples: int = DATE_SAMPLES, seed: int = DATA_SEED,
@@ -82,10 +85,12 @@ class Task:
                    {"kind": kind, "samples": samples, "seed": seed})
 
     @classmethod
-    def g2p(cls) -> Task:
+    def g2p(cls, stress: bool = True) -> Task:
         """CMUdict's words -> phonemes, split by word (``attnseq.data.g2p``): no seed, the
-        split is fixed."""
-        train, test = split_by_word(g2p_pairs(load_cmudict()))
+        split is fixed. Without ``stress`` the phonemes lose their stress digits. A test word
+        with several pronunciations accepts each of them (``accepted``)."""
+        entries = g2p_entries(load_cmudict(), stress)
+        train, test = split_by_word((word, answers[0]) for word, answers in entries.items())
         if not train or not test:
             raise AttnseqError(f"the dictionary gives {len(train)} training and {len(test)} "
                                "test words; need both")
@@ -93,7 +98,9 @@ class Task:
         vocab = Vocab(sorted({ch for q, _ in pairs for ch in q}
                              | {p for _, a in pairs for p in a.split()}),
                       level="word", question_level="char")
-        return cls(train, test, vocab, {"kind": "g2p"})
+        accepted = {q: entries[q] for q, _ in test if len(entries[q]) > 1}
+        return cls(train, test, vocab, {"kind": "g2p"} if stress else
+                   {"kind": "g2p", "stress": False}, accepted)
 
     @classmethod
     def from_file(cls, path, seed: int = DATA_SEED, tokens: str = "chars") -> Task:
@@ -171,9 +178,9 @@ TASKS = Registry("task", {
     "copy": _sequence_kind("copy", "random strings of 1-12 letters a-j, answered unchanged"),
     "reverse": _sequence_kind("reverse", "random strings of 1-12 letters a-j, answered "
                                          "reversed"),
-    "g2p": TaskKind({}, lambda source: Task.g2p(),
+    "g2p": TaskKind({}, lambda source: Task.g2p(source.get("stress", True)),
                     "CMUdict spelling -> ARPAbet phonemes, a fixed 90/10 split by word "
-                    "(needs the g2p extra)"),
+                    "(needs the g2p extra)", optional={"stress": bool}),
     "file": TaskKind({"path": str, "seed": object}, _rebuild_file, optional={"tokens": str}),
 }, default="dates")
 
@@ -204,12 +211,20 @@ def run(task: Task, model_config: ModelConfig, train_config: TrainConfig, *, out
         record = {"accuracy": float(correct.mean())}
         if task.vocab.level == "word":  # answers of several tokens: their error rate too
             record["error_rate"] = error_rate(predictions, [p[1] for p in task.test])
+        if task.accepted:  # and against the nearest of the accepted answers
+            nearest = nearest_answers(predictions, task.test, task.accepted)
+            record["any_accuracy"] = float(np.mean([p == a for p, a in zip(
+                predictions, nearest, strict=True)]))
+            record["any_error_rate"] = error_rate(predictions, nearest)
         return {**record, "eval_seconds": time.perf_counter() - t0,
                 "wall_seconds": time.perf_counter() - started}
 
     def after_epoch(epoch: int, record: dict) -> str | None:
         rate = (f", token error rate {100 * record['error_rate']:.2f}%"
                 if "error_rate" in record else "")
+        if "any_accuracy" in record:
+            rate += (f" (any accepted answer: {100 * record['any_accuracy']:.2f}% exact, "
+                     f"{100 * record['any_error_rate']:.2f}% token error rate)")
         report(f"epoch {epoch}/{train_config.epochs}: loss {record['loss']:.4f}, "
                f"test exact match {100 * record['accuracy']:.2f}% of {len(task.test)}{rate}, "
                f"{record['seconds']:.1f} s")

@@ -87,6 +87,9 @@ def test_eval_breaks_dates_down_per_locale(capsys, tmp_path):
     (["--locales", "en,xx"], "attnseq train: error: unknown locale 'xx': CLDR has no such "
                              "locale (e.g. en, ko, ja, de, fr, es)"),
     (["--task", "copy", "--locales", "ko"], "attnseq train: error: --locales needs --task dates"),
+    (["--task", "copy", "--no-stress"], "attnseq train: error: --no-stress needs --task g2p"),
+    (["--decay-epochs", "0"], "attnseq train: error: argument --decay-epochs: expected a "
+                              "positive number, got '0' (see attnseq train --help)"),
     (["--locales", ""], "attnseq train: error: no locales given, e.g. --locales en,ko"),
     (["--tokens", "words"], "attnseq train: error: --tokens needs --data FILE (built-in tasks "
                             "choose their tokens)"),
@@ -146,3 +149,22 @@ def test_compare_on_g2p_reports_the_error_rate(capsys, tmp_path, fake_cmudict):
     table = (tmp_path / "c" / "table.md").read_text(encoding="utf-8")
     assert "token error rate %" in table.splitlines()[0]
     assert table.count("| baseline") == table.count("| attention") == 1
+
+
+def test_g2p_without_stress_scores_any_listed_pronunciation(capsys, tmp_path, monkeypatch):
+    from attnseq import experiment
+
+    entries = {**FAKE_CMUDICT, "kat": [["K", "AE1", "T"], ["K", "AA1", "T"]]}
+    monkeypatch.setattr(experiment, "load_cmudict", lambda: entries)
+    code, text, _ = main(capsys, "train", "--task", "g2p", "--no-stress", *TINY,
+                         "--decay-epochs", "3", "--final-lr", "1e-4", "--out", tmp_path / "m")
+    assert code == 0 and "(task g2p without stress)" in text
+    assert "(any accepted answer: " in text
+    conv = Converter.load(tmp_path / "m")
+    assert conv.meta["data"] == {"kind": "g2p", "stress": False}
+    assert conv.meta["train"]["decay_epochs"] == 3.0
+    assert not any(ch.isdigit() for token in conv.vocab.tokens for ch in token)
+    code, text, _ = main(capsys, "eval", tmp_path / "m")
+    assert code == 0
+    assert "\nexact match of any accepted answer (1 questions have several): " in text
+    assert "\nphoneme error rate to the nearest accepted answer: " in text

@@ -14,6 +14,7 @@ from attnseq.evaluate import (
     error_rate,
     format_rows,
     has_formats,
+    nearest_answers,
     per_format,
 )
 
@@ -151,3 +152,23 @@ def test_error_rate_is_corpus_level_distance_over_reference_length():
         error_rate(["A"], ["A", "B"])
     with pytest.raises(AttnseqError, match="^the references hold no tokens$"):
         error_rate([""], [" "])
+
+
+def test_nearest_answers_scores_each_prediction_against_its_closest_accepted_answer():
+    pairs = [("read", "R EH1 D"), ("abts", "AE B T S"), ("cat", "K AE1 T"), ("at", "AE1 T")]
+    accepted = {"read": ("R EH1 D", "R IY1 D"),
+                "abts": ("AE B T S", "EY B IY T IY Z", "EY B IY T IY EH S"),
+                "at": ("AE1 T", "AH0 T")}
+    predictions = ["R IY1 D", "EY B IY T IY S", "K AE1 D", "IH1 T"]
+    nearest = nearest_answers(predictions, pairs, accepted)
+    # a listed variant is itself; otherwise the nearest (1 edit from the second variant, 1
+    # from the third: the first listed wins the tie); a word with one answer keeps it; a tie
+    # between all variants (1 edit each) goes to the first
+    assert nearest == ["R IY1 D", "EY B IY T IY Z", "K AE1 T", "AE1 T"]
+    assert [p == a for p, a in zip(predictions, nearest)] == [True, False, False, False]
+    # 0 + 1 + 1 + 1 edits over 3 + 6 + 3 + 2 reference phonemes
+    assert error_rate(predictions, nearest) == pytest.approx(3 / 14)
+    assert error_rate(predictions, [p[1] for p in pairs]) > error_rate(predictions, nearest)
+    with pytest.raises(AttnseqError, match="^need one prediction per pair; got 1 predictions "
+                                           "and 4 pairs$"):
+        nearest_answers(predictions[:1], pairs, accepted)

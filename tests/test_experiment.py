@@ -278,6 +278,22 @@ def test_g2p_task_reads_letters_and_answers_phonemes(monkeypatch):
     assert str(info.value) == "the dictionary gives 1 training and 0 test words; need both"
 
 
+def test_g2p_task_without_stress_accepts_every_variant_of_a_test_word(monkeypatch):
+    from attnseq import experiment
+
+    entries = {**FAKE_CMUDICT, "kat": [["K", "AE1", "T"], ["K", "AA1", "T"], ["K", "AE2", "T"]]}
+    monkeypatch.setattr(experiment, "load_cmudict", lambda: entries)
+    task = Task.g2p(stress=False)
+    assert task.source == {"kind": "g2p", "stress": False}
+    assert task.test == [("kat", "K AE T")]
+    assert ("at", "AE T") in task.train
+    assert task.accepted == {"kat": ("K AE T", "K AA T")}  # 'K AE2 T' is 'K AE T' again
+    assert Task.from_source(task.source) == task
+    assert Task.g2p().accepted == {"kat": ("K AE1 T", "K AA1 T", "K AE2 T")}
+    with pytest.raises(AttnseqError, match="data source is corrupt"):
+        Task.from_source({"kind": "g2p", "stress": "no"})
+
+
 def test_run_on_words_records_the_token_error_rate(tmp_path):
     pairs = [(f"w{i % 7} w{i % 5}", f"X{i % 5} X{i % 7}") for i in range(40)]
     save_pairs_tsv(pairs, tmp_path / "words.tsv")

