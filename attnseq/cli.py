@@ -431,7 +431,7 @@ def _described_search(search) -> str:
 def _cmd_eval(args) -> int:
     from attnseq.converter import Converter
     from attnseq.data.files import load_pairs
-    from attnseq.evaluate import (error_rate, format_rows, has_formats, nearest_answers,
+    from attnseq.evaluate import (accepted_scores, error_rate, format_rows, has_formats,
                                   per_format)
     from attnseq.experiment import Task
 
@@ -453,12 +453,10 @@ def _cmd_eval(args) -> int:
         print(f"{name} error rate (edit distance / reference length): "
               f"{100 * error_rate(predictions, [p[1] for p in pairs]):.2f}%")
     if accepted:  # questions with several right answers (a word's listed pronunciations)
-        nearest = nearest_answers(predictions, pairs, accepted)
-        right = sum(p == a for p, a in zip(predictions, nearest, strict=True))
+        right, rate = accepted_scores(predictions, pairs, accepted)
         print(f"exact match of any accepted answer ({len(accepted)} questions have several): "
               f"{right}/{len(pairs)} = {100 * right / len(pairs):.2f}%")
-        print(f"{name} error rate to the nearest accepted answer: "
-              f"{100 * error_rate(predictions, nearest):.2f}%")
+        print(f"{name} error rate to the nearest accepted answer: {100 * rate:.2f}%")
     for by, heading in (("locale", "locale"), ("fmt", "date format")):
         if has_formats(pairs, by):
             print(f"per {heading}, worst first:")

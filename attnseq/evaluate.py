@@ -152,9 +152,20 @@ def nearest_answers(predictions: Sequence[str], pairs: Sequence, accepted) -> li
     nearest = []
     for guess, pair in zip(predictions, pairs, strict=True):
         answers = accepted.get(pair[0], (pair[1],))
-        if guess in answers or len(answers) == 1:
-            nearest.append(guess if guess in answers else answers[0])
+        if guess in answers:
+            nearest.append(guess)
+        elif len(answers) == 1:  # most questions: no distance to compute
+            nearest.append(answers[0])
         else:
             tokens = guess.split()
             nearest.append(min(answers, key=lambda a: edit_distance(tokens, a.split())))
     return nearest
+
+
+def accepted_scores(predictions: Sequence[str], pairs: Sequence, accepted
+                    ) -> tuple[int, float]:
+    """(how many predictions match an accepted answer, the token error rate to the nearest
+    accepted answer): the scores of ``nearest_answers``, for ``eval`` and the epoch report."""
+    nearest = nearest_answers(predictions, pairs, accepted)
+    right = sum(p == a for p, a in zip(predictions, nearest, strict=True))
+    return right, error_rate(predictions, nearest)

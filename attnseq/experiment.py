@@ -26,7 +26,7 @@ from attnseq.data.g2p import g2p_entries, load_cmudict, split_by_word
 from attnseq.data.locales import ENGLISH, generate_locale_dates, locale_alphabet, parse_locales
 from attnseq.data.sequences import ALPHABET, generate_sequences
 from attnseq.data.vocab import Vocab
-from attnseq.evaluate import error_rate, nearest_answers
+from attnseq.evaluate import accepted_scores, error_rate
 from attnseq.errors import AttnseqError, integer_at_least, non_negative_int
 from attnseq.registry import Registry
 from attnseq.train import STOP, History, Trainer, TrainConfig
@@ -212,10 +212,9 @@ def run(task: Task, model_config: ModelConfig, train_config: TrainConfig, *, out
         if task.vocab.level == "word":  # answers of several tokens: their error rate too
             record["error_rate"] = error_rate(predictions, [p[1] for p in task.test])
         if task.accepted:  # and against the nearest of the accepted answers
-            nearest = nearest_answers(predictions, task.test, task.accepted)
-            record["any_accuracy"] = float(np.mean([p == a for p, a in zip(
-                predictions, nearest, strict=True)]))
-            record["any_error_rate"] = error_rate(predictions, nearest)
+            right, record["any_error_rate"] = accepted_scores(predictions, task.test,
+                                                              task.accepted)
+            record["any_accuracy"] = right / len(task.test)
         return {**record, "eval_seconds": time.perf_counter() - t0,
                 "wall_seconds": time.perf_counter() - started}
 

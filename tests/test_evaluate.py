@@ -10,6 +10,7 @@ from attnseq.errors import AttnseqError
 from attnseq.evaluate import (
     FormatRow,
     Mistake,
+    accepted_scores,
     edit_distance,
     error_rate,
     format_rows,
@@ -169,6 +170,7 @@ def test_nearest_answers_scores_each_prediction_against_its_closest_accepted_ans
     # 0 + 1 + 1 + 1 edits over 3 + 6 + 3 + 2 reference phonemes
     assert error_rate(predictions, nearest) == pytest.approx(3 / 14)
     assert error_rate(predictions, [p[1] for p in pairs]) > error_rate(predictions, nearest)
+    assert accepted_scores(predictions, pairs, accepted) == (1, pytest.approx(3 / 14))
     with pytest.raises(AttnseqError, match="^need one prediction per pair; got 1 predictions "
                                            "and 4 pairs$"):
         nearest_answers(predictions[:1], pairs, accepted)
