@@ -15,7 +15,8 @@ the same batches. Three figures, each a ratio of two numbers from this run:
 * decoding: greedy decoding of the 5 000 test questions, 256 per call, both libraries caching
   keys and values; passes taking turns, the best of each (``torch_peer.decode_rates``).
 * training GFLOP/s ÷ matmul GFLOP/s: the step's matmul FLOPs (``benchmarks.transformer_flops``)
-  over the median step, against a 2048² float32 ``A @ B`` timed in the same process.
+  over the median step (attnseq's encoder skips the padding, so its count has the batch's
+  real source positions for M, the average over the training set; the peer's is padded), against a 2048² float32 ``A @ B`` timed in the same process.
 
 Both ratios of the targets are also given in process CPU seconds (the median step's, the
 least of the decoding passes'). With one thread that is the wall time less what the machine's
@@ -61,11 +62,16 @@ def transformer_workload(settings: Settings, *, seed: int = 0) -> DateWorkload:
                           seed=seed)
 
 
-def shape(work: DateWorkload, batch: int) -> dict:
-    """The (N, S, T, d, f, L, V) of a training batch, for ``transformer_flops``."""
+def shape(work: DateWorkload, batch: int, *, padded: bool = False) -> dict:
+    """The (N, S, T, d, f, L, V, M) of a training batch, for ``transformer_flops``. M, the
+    source positions the encoder computes on: those of an average batch that are not
+    padding (attnseq skips the padding), or all N·S if ``padded`` (the peer)."""
     c = work.conv.config
-    return {"N": batch, "S": work.train_xs.shape[1], "T": work.train_ts.shape[1] - 1,
-            "d": c.d_model, "f": c.d_ff, "L": c.num_layers, "V": len(work.conv.vocab)}
+    N, S = batch, work.train_xs.shape[1]
+    real = float((work.train_xs != work.conv.vocab.pad_id).mean())
+    return {"N": N, "S": S, "T": work.train_ts.shape[1] - 1, "d": c.d_model, "f": c.d_ff,
+            "L": c.num_layers, "V": len(work.conv.vocab),
+            "M": N * S if padded else max(1, round(real * N * S))}
 
 
 def torch_transformer(work: DateWorkload, *, seed: int = 0):
@@ -119,11 +125,14 @@ def measure(settings: Settings, *, rounds: int = ROUNDS, seed: int = 0) -> dict:
     n = len(xs)
     batches = math.ceil(n / settings.batch)
     size = shape(work, settings.batch)
-    flops = train_step_flops(**size)
+    flops_of = {"attnseq": train_step_flops(**size),
+                "torch": train_step_flops(**shape(work, settings.batch, padded=True))}
     matmul = reference_matmul(settings.matmul_size, settings.matmul_repeats)
-    training = {"batches_per_epoch": batches, "flops_per_step": flops.to_dict(),
-                "matmul": matmul}
+    training = {"batches_per_epoch": batches, "matmul": matmul,
+                "flops_per_step": flops_of["attnseq"].to_dict(),
+                "torch_flops_per_step": flops_of["torch"].to_dict()}
     for name, (wall, cpu) in side_by_side(steps, n, settings, rounds).items():
+        flops = flops_of[name]
         median = statistics.median(wall)
         gflops = flops.total / median / 1e9
         training[name] = {"step_seconds": summarize(wall), "cpu_step_seconds": summarize(cpu),

@@ -35,7 +35,7 @@ def tiny(norm="pre", layers=1, dtype=None, **options):
 def batch(N=3, S=6, T=5, seed=0):
     rng = np.random.default_rng(seed)
     xs = rng.integers(2, V, size=(N, S), dtype=np.int32)
-    xs[0, :2] = PAD  # padding is masked, but the matmuls keep their size
+    xs[0, :2] = PAD  # padding: masked, and skipped by the encoder's position-wise matmuls
     return xs, rng.integers(2, V, size=(N, T + 1), dtype=np.int32)
 
 
@@ -43,7 +43,8 @@ def batch(N=3, S=6, T=5, seed=0):
 def test_flop_formulas_equal_the_brute_force_count(norm, layers):
     config, model = tiny(norm, layers)
     xs, ts = batch()
-    sizes = {"N": 3, "S": 6, "T": 5, "d": 8, "f": 12, "L": layers, "V": V}
+    sizes = {"N": 3, "S": 6, "T": 5, "d": 8, "f": 12, "L": layers, "V": V,
+             "M": 3 * 6 - 2}  # the real source positions
     assert brute_force_step_flops(model, xs, ts) == train_step_flops(**sizes).total
     _, fresh = tiny(norm, layers)
     fresh.train_mode(False)
@@ -111,19 +112,23 @@ def _check_quick_json(doc, torch_ran: bool):
     assert res["shape"] == bench.shape(bench.transformer_workload(
         bench.Settings.quick_run()), settings["batch"])
     assert tr["flops_per_step"]["total"] == train_step_flops(**res["shape"]).total
+    padded = {**res["shape"], "M": res["shape"]["N"] * res["shape"]["S"]}  # the peer's work
+    assert tr["torch_flops_per_step"]["total"] == train_step_flops(**padded).total
+    assert res["shape"]["M"] < padded["M"]  # the quick workload's dates are padded too
     assert tr["batches_per_epoch"] == math.ceil(res["train_examples"] / settings["batch"])
     peers = ("attnseq", "torch") if torch_ran else ("attnseq",)
     for name in peers:
         t = tr[name]
+        flops = tr["flops_per_step" if name == "attnseq" else "torch_flops_per_step"]["total"]
         med = t["step_seconds"]["median"]
         assert t["step_seconds"]["count"] == settings["iters"] * res["rounds"]
         assert t["seconds_per_epoch"] == pytest.approx(med * tr["batches_per_epoch"])
         assert t["cpu_seconds_per_epoch"] == pytest.approx(
             t["cpu_step_seconds"]["median"] * tr["batches_per_epoch"])
-        assert t["gflops"] == pytest.approx(tr["flops_per_step"]["total"] / med / 1e9)
+        assert t["gflops"] == pytest.approx(flops / med / 1e9)
         assert t["fraction_of_matmul"] == pytest.approx(t["gflops"] / tr["matmul"]["gflops"])
         assert t["cpu_fraction_of_matmul"] == pytest.approx(
-            tr["flops_per_step"]["total"] / t["cpu_step_seconds"]["median"] / 1e9
+            flops / t["cpu_step_seconds"]["median"] / 1e9
             / tr["matmul"]["cpu_gflops"])
     assert dec["attnseq_decode_per_second"] == pytest.approx(
         dec["decode_pairs"] / dec["attnseq_decode_seconds"])

@@ -28,15 +28,32 @@ def row_means(x):
         *x.shape[:-1], 1)
 
 
+def last_axis_max(x):
+    """max over the last axis of x (*S, C), kept as (*S, 1); the same numbers as
+    ``x.max(axis=-1, keepdims=True)``. NumPy reduces a short last axis one row at a time,
+    which for many short rows (attention scores (N, h, Tq, Tk)) costs several times what
+    an elementwise maximum over the C columns in turn does, each pass vectorised over all
+    the rows; few long rows keep NumPy's reduction (docs/performance.md, "The
+    Transformer")."""
+    C = x.shape[-1]
+    if C < 2 or x.size < 8 * C * C:  # rows < 8·C: the column passes' overhead would dominate
+        return x.max(axis=-1, keepdims=True)
+    m = x[..., :1].copy()
+    for j in range(1, C):
+        xp.maximum(m, x[..., j:j + 1], out=m)
+    return m
+
+
 def softmax(x, axis: int = -1, mask=None):
     """Numerically stable softmax of ``x`` along ``axis``.
 
     ``mask`` (broadcastable to ``x``, True where a position may receive weight) gives masked
     positions exactly zero weight. Every row must keep at least one unmasked position.
     """
-    if mask is not None:
-        x = xp.where(mask, x, -xp.inf)
-    y = x - x.max(axis=axis, keepdims=True)  # exp never overflows: the largest term is exp(0)
+    if mask is not None:  # + 0 or + (−∞): the numbers of where(mask, x, −∞), in less time
+        x = x + xp.where(mask, xp.zeros((), x.dtype), xp.asarray(-xp.inf, x.dtype))
+    top = last_axis_max(x) if axis in (-1, x.ndim - 1) else x.max(axis=axis, keepdims=True)
+    y = x - top  # exp never overflows: the largest term is exp(0)
     xp.exp(y, out=y)
     y /= y.sum(axis=axis, keepdims=True)
     return y

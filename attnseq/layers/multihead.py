@@ -22,6 +22,12 @@ Backward, with dC split into heads:
 
 then back through the four affine maps; dx_kv sums what reaches it through K and V.
 
+Packed rows (``attnseq.layers.packing``): with ``q_packing`` x_q is the (M, D) block of
+the real positions of an (N, Tq) batch, with ``kv_packing`` x_kv is that of an (N, Tk) one;
+the affine maps run on the M rows, Q, K, V are unpacked (zero at the padding) for the
+scores, and C is packed again before Wo, so the output is (M, D) too. A padding query's
+row of A is computed and dropped; a padding key is masked by ``key_mask`` as before.
+
 Incremental decoding (``project_kv``, ``step``): a decoder step computes the new position's
 keys and values only, appends them to a cache of the earlier ones, and attends with one
 query row: O(t) work at step t instead of re-running the prefix. Cross-attention's keys and
@@ -36,6 +42,7 @@ from attnseq.backend import xp
 from attnseq.errors import AttnseqError, positive_int
 from attnseq.layers.base import Layer, gather
 from attnseq.layers.core import Affine, softmax, softmax_backward
+from attnseq.layers.packing import maybe_pack, maybe_unpack
 
 
 def split_heads(x, h: int):
@@ -68,7 +75,8 @@ class MultiHeadAttention(Layer):
     """MultiHeadAttention(Wq, bq, Wk, Wv, bv, Wo, bo, heads, causal=False); every W is
     (D, D), every b (D,).
 
-    forward(x_q (N, Tq, D), x_kv (N, Tk, D), key_mask=None (N, Tk)) -> out (N, Tq, D).
+    forward(x_q (N, Tq, D), x_kv (N, Tk, D), key_mask=None (N, Tk), q_packing=None,
+    kv_packing=None) -> out (N, Tq, D), or (M, D) with ``q_packing`` (the module docstring).
     backward(dout) -> (dx_q, dx_kv). ``weights`` holds the last forward's A (N, h, Tq, Tk).
     """
 
@@ -102,35 +110,36 @@ class MultiHeadAttention(Layer):
         A = softmax(S, mask=allowed)
         return A, A @ V  # (N, h, Tq, dk)
 
-    def forward(self, x_q, x_kv, key_mask=None):
+    def forward(self, x_q, x_kv, key_mask=None, q_packing=None, kv_packing=None):
         h = self.heads
-        Q = split_heads(self.q.forward(x_q), h)  # (N, h, Tq, dk)
-        K = split_heads(self.k.forward(x_kv), h)  # (N, h, Tk, dk)
-        V = split_heads(self.v.forward(x_kv), h)
+        Q = split_heads(maybe_unpack(q_packing, self.q.forward(x_q)), h)  # (N, h, Tq, dk)
+        K = split_heads(maybe_unpack(kv_packing, self.k.forward(x_kv)), h)  # (N, h, Tk, dk)
+        V = split_heads(maybe_unpack(kv_packing, self.v.forward(x_kv)), h)
         A, C = self._attend(Q, K, V, self._allowed(key_mask, Q.shape[2], K.shape[2]))
-        self.cache = (Q, K, V, A)
+        self.cache = (Q, K, V, A, q_packing, kv_packing)
         self.weights = A
-        return self.o.forward(merge_heads(C))  # (N, Tq, D)
+        return self.o.forward(maybe_pack(q_packing, merge_heads(C)))  # (N, Tq, D) or (M, D)
 
     def backward(self, dout):
-        Q, K, V, A = self.cache
-        dC = split_heads(self.o.backward(dout), self.heads)  # (N, h, Tq, dk)
+        Q, K, V, A, q_packing, kv_packing = self.cache
+        dC = split_heads(maybe_unpack(q_packing, self.o.backward(dout)), self.heads)
         dA = dC @ V.transpose(0, 1, 3, 2)  # (N, h, Tq, Tk)
         dV = A.transpose(0, 1, 3, 2) @ dC  # (N, h, Tk, dk)
         dS = softmax_backward(A, dA)
         dS *= self.scale
         dQ = dS @ K  # (N, h, Tq, dk)
         dK = dS.transpose(0, 1, 3, 2) @ Q  # (N, h, Tk, dk)
-        dx_q = self.q.backward(merge_heads(dQ))
-        dx_kv = self.k.backward(merge_heads(dK))
-        dx_kv += self.v.backward(merge_heads(dV))
+        dx_q = self.q.backward(maybe_pack(q_packing, merge_heads(dQ)))
+        dx_kv = self.k.backward(maybe_pack(kv_packing, merge_heads(dK)))
+        dx_kv += self.v.backward(maybe_pack(kv_packing, merge_heads(dV)))
         return dx_q, dx_kv
 
     # -- incremental decoding: pure functions of the parameters, no cache touched ----------
-    def project_kv(self, x_kv):
-        """x_kv (N, T, D) -> (K, V), each (N, h, T, dk): what a cache holds."""
-        return (split_heads(self.k.apply(x_kv), self.heads),
-                split_heads(self.v.apply(x_kv), self.heads))
+    def project_kv(self, x_kv, kv_packing=None):
+        """x_kv (N, T, D), or its packed rows (M, D) with ``kv_packing`` -> (K, V), each
+        (N, h, T, dk): what a cache holds."""
+        return (split_heads(maybe_unpack(kv_packing, self.k.apply(x_kv)), self.heads),
+                split_heads(maybe_unpack(kv_packing, self.v.apply(x_kv)), self.heads))
 
     def empty_kv(self, N: int, dtype):
         """An empty cache (K, V), each (N, h, 0, dk), for a self-attention before step 0."""

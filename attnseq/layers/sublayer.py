@@ -30,15 +30,16 @@ NORMS = Registry("norm", {
 
 
 class SelfAttention(Layer):
-    """forward(x (N, T, D), key_mask=None) -> attention of x over itself; backward -> dx."""
+    """forward(x (N, T, D), key_mask=None, packing=None) -> attention of x over itself;
+    backward -> dx. With ``packing`` x is the packed (M, D) rows, and so is the output."""
 
     def __init__(self, mha):
         super().__init__()
         self.mha = mha
         self.params, self.grads = mha.params, mha.grads
 
-    def forward(self, x, key_mask=None):
-        return self.mha.forward(x, x, key_mask)
+    def forward(self, x, key_mask=None, packing=None):
+        return self.mha.forward(x, x, key_mask, packing, packing)
 
     def backward(self, dy):
         dq, dkv = self.mha.backward(dy)
@@ -46,16 +47,17 @@ class SelfAttention(Layer):
 
 
 class CrossAttention(Layer):
-    """forward(x (N, Tq, D), memory (N, Tk, D), key_mask=None) -> (N, Tq, D);
-    backward -> (dx, dmemory)."""
+    """forward(x (N, Tq, D), memory (N, Tk, D), key_mask=None, memory_packing=None) ->
+    (N, Tq, D); backward -> (dx, dmemory). With ``memory_packing`` the memory is its packed
+    (M, D) rows, and so is dmemory."""
 
     def __init__(self, mha):
         super().__init__()
         self.mha = mha
         self.params, self.grads = mha.params, mha.grads
 
-    def forward(self, x, memory, key_mask=None):
-        return self.mha.forward(x, memory, key_mask)
+    def forward(self, x, memory, key_mask=None, memory_packing=None):
+        return self.mha.forward(x, memory, key_mask, None, memory_packing)
 
     def backward(self, dy):
         return self.mha.backward(dy)
@@ -86,7 +88,8 @@ class Residual(Layer):
         self.dropout.train_mode(flag)
 
     def forward(self, x, *extra, **named):
-        """x (N, T, D) and the sub-layer's other inputs (memory, key_mask), as it takes them."""
+        """x (N, T, D), or packed rows (M, D), and the sub-layer's other inputs (memory,
+        key_mask, packings), as it takes them."""
         if self.norm == "pre":
             f = self.sublayer.forward(self.ln.forward(x), *extra, **named)
             return x + self.dropout.forward(f)

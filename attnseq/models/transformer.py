@@ -44,6 +44,7 @@ from attnseq.layers import (
 )
 from attnseq.layers.attention import attended_span, span_state
 from attnseq.layers.multihead import check_heads
+from attnseq.layers.packing import maybe_pack, maybe_unpack, packing_of
 from attnseq.layers.positions import positions_layer
 from attnseq.models.init import Initializer
 from attnseq.models.seq2seq import Seq2seq
@@ -135,28 +136,34 @@ class TransformerStack:
 
 
 class TransformerEncoder(TransformerStack):
-    """forward(xs (N, Te) ids, key_mask, start=0) -> memory (N, Te, D); backward(dmemory).
-    ``start``: the position of xs's first column (decoding encodes a span of the input)."""
+    """forward(xs (N, Te) ids, key_mask, start=0, packing=None) -> memory (N, Te, D), or the
+    (M, D) rows of the real positions with ``packing`` (``attnseq.layers.packing``: the
+    layers then skip the padding); backward(dmemory). ``start``: the position of xs's
+    first column (decoding encodes a span of the input)."""
 
     def __init__(self, V: int, init: Initializer, o: dict, max_len: int, rng):
         super().__init__(EncoderLayer, V, init, o, max_len, rng)
+        self.packing = None
 
-    def forward(self, xs, key_mask=None, start: int = 0):
-        x = self.embed(xs, start)
+    def forward(self, xs, key_mask=None, start: int = 0, packing=None):
+        self.packing = packing
+        x = maybe_pack(packing, self.embed(xs, start))
         for layer in self.layers:
-            x = layer.forward(x, key_mask)
+            x = layer.forward(x, key_mask, packing)
         return self.normalise(x)
 
     def backward(self, dmemory):
         dx = self.normalise_backward(dmemory)
         for layer in reversed(self.layers):
             dx = layer.backward(dx)
-        self.embed_backward(dx)
+        self.embed_backward(maybe_unpack(self.packing, dx))  # zero at the padding
 
 
 class TransformerDecoder(TransformerStack):
-    """forward(ys (N, Td) ids, memory (N, Te, D), key_mask) -> scores (N, Td, V);
-    backward(dscores) -> dmemory. ``start``/``step``: the module docstring's decoding."""
+    """forward(ys (N, Td) ids, memory (N, Te, D), key_mask, memory_packing=None) -> scores
+    (N, Td, V); backward(dscores) -> dmemory. With ``memory_packing`` the memory (and
+    dmemory) is the encoder's packed (M, D) rows. ``initial_state``/``step``: the module
+    docstring's decoding."""
 
     def __init__(self, V: int, init: Initializer, o: dict, max_len: int, rng):
         super().__init__(DecoderLayer, V, init, o, max_len, rng)
@@ -170,10 +177,10 @@ class TransformerDecoder(TransformerStack):
             self.params += self.affine.params
             self.grads += self.affine.grads
 
-    def forward(self, ys, memory, key_mask=None):
+    def forward(self, ys, memory, key_mask=None, memory_packing=None):
         y = self.embed(ys)
         for layer in self.layers:
-            y = layer.forward(y, memory, key_mask)
+            y = layer.forward(y, memory, key_mask, memory_packing)
         return self.affine.forward(self.normalise(y))  # (N, Td, V)
 
     def backward(self, dscores):
@@ -187,11 +194,12 @@ class TransformerDecoder(TransformerStack):
             self.embedding.grads[0] += self.affine.grads[0].T
         return dmemory
 
-    def initial_state(self, memory, key_mask=None) -> dict:
-        N = memory.shape[0]
+    def initial_state(self, memory, key_mask=None, memory_packing=None) -> dict:
+        N = memory.shape[0] if memory_packing is None else memory_packing.shape[0]
         state = {} if key_mask is None else {"mask": key_mask}
         for l, layer in enumerate(self.layers):
-            state[f"cross_k{l}"], state[f"cross_v{l}"] = layer.cross_mha.project_kv(memory)
+            state[f"cross_k{l}"], state[f"cross_v{l}"] = layer.cross_mha.project_kv(
+                memory, memory_packing)
             state[f"k{l}"], state[f"v{l}"] = layer.self_mha.empty_kv(N, memory.dtype)
         return state
 
@@ -247,22 +255,25 @@ class Transformer(Seq2seq):
 
     def forward(self, xs, ts) -> float:
         mask = self.mask(xs)
-        memory = self.encoder.forward(xs, mask)
-        scores = self.decoder.forward(ts[:, :-1], memory, mask)
+        packing = packing_of(mask)  # the encoder's position-wise layers skip the padding
+        memory = self.encoder.forward(xs, mask, packing=packing)
+        scores = self.decoder.forward(ts[:, :-1], memory, mask, packing)
         return self.loss_layer.forward(scores, ts[:, 1:])
 
     def backward(self, dout: float = 1.0) -> None:
         self.encoder.backward(self.decoder.backward(self.loss_layer.backward(dout)))
 
-    def _encode(self, xs, mask, start: int = 0):
-        """The memory of xs (columns from position ``start`` on) without dropout, whatever
-        the mode."""
+    def _start_state(self, xs, mask, start: int = 0) -> dict:
+        """The decoder's initial state for xs (columns from position ``start`` on): the
+        memory of its real positions, packed, encoded without dropout whatever the mode."""
         training = self.training
         self.train_mode(False)
+        packing = packing_of(mask)
         try:
-            return self.encoder.forward(xs, mask, start)
+            memory = self.encoder.forward(xs, mask, start, packing)
         finally:
             self.train_mode(training)
+        return self.decoder.initial_state(memory, mask, packing)
 
     def start(self, xs):
         """Encode only the columns from the first to the last that some row has real input
@@ -274,13 +285,12 @@ class Transformer(Seq2seq):
                                f"{self.max_len}")
         mask = self.mask(xs)
         if mask is None:
-            return self.decoder.initial_state(self._encode(xs, None), None)
+            return self._start_state(xs, None)
         lo, hi = attended_span(mask)
         if (lo, hi) == (0, xs.shape[1]):
-            return self.decoder.initial_state(self._encode(xs, mask), mask)
+            return self._start_state(xs, mask)
         kept = span_state(mask, lo, hi)  # the kept columns' mask and their input positions
-        state = self.decoder.initial_state(self._encode(xs[:, lo:hi], kept["mask"], lo),
-                                           kept["mask"])
+        state = self._start_state(xs[:, lo:hi], kept["mask"], lo)
         return {**state, "attention_columns": kept["attention_columns"]}
 
     def generate(self, xs, start_id: int, length: int, return_attention: bool = False):

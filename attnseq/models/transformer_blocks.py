@@ -70,7 +70,9 @@ class Block:
 
 class EncoderLayer(Block):
     """EncoderLayer(init, D, heads, d_ff, *, norm, dropout, activation, rng).
-    forward(x (N, T, D), key_mask (N, T) or None) -> (N, T, D); backward(dy) -> dx."""
+    forward(x (N, T, D), key_mask (N, T) or None, packing=None) -> (N, T, D); backward(dy)
+    -> dx. With ``packing`` (``attnseq.layers.packing``) x and the output are the (M, D)
+    rows of the real positions."""
 
     def __init__(self, init, D, heads, d_ff, *, norm, dropout, activation, rng):
         super().__init__(init, D, norm=norm, dropout=dropout, rng=rng)
@@ -82,8 +84,8 @@ class EncoderLayer(Block):
     def mha(self) -> MultiHeadAttention:
         return self.attention.sublayer.mha
 
-    def forward(self, x, key_mask=None):
-        return self.ff.forward(self.attention.forward(x, key_mask))
+    def forward(self, x, key_mask=None, packing=None):
+        return self.ff.forward(self.attention.forward(x, key_mask, packing))
 
     def backward(self, dy):
         return self.attention.backward(self.ff.backward(dy))
@@ -91,8 +93,10 @@ class EncoderLayer(Block):
 
 class DecoderLayer(Block):
     """DecoderLayer(init, D, heads, d_ff, *, norm, dropout, activation, rng).
-    forward(y (N, Td, D), memory (N, Te, D), key_mask (N, Te) or None) -> (N, Td, D);
-    backward(dy) -> (dy_in, dmemory). ``step`` is one decoding position (see there)."""
+    forward(y (N, Td, D), memory (N, Te, D), key_mask (N, Te) or None,
+    memory_packing=None) -> (N, Td, D); backward(dy) -> (dy_in, dmemory). With
+    ``memory_packing`` the memory and dmemory are the (M, D) rows of the real input
+    positions. ``step`` is one decoding position (see there)."""
 
     def __init__(self, init, D, heads, d_ff, *, norm, dropout, activation, rng):
         super().__init__(init, D, norm=norm, dropout=dropout, rng=rng)
@@ -110,9 +114,9 @@ class DecoderLayer(Block):
     def cross_mha(self) -> MultiHeadAttention:
         return self.cross_attention.sublayer.mha
 
-    def forward(self, y, memory, key_mask=None):
+    def forward(self, y, memory, key_mask=None, memory_packing=None):
         y = self.self_attention.forward(y)
-        y = self.cross_attention.forward(y, memory, key_mask)
+        y = self.cross_attention.forward(y, memory, key_mask, memory_packing)
         return self.ff.forward(y)
 
     def backward(self, dy):
