@@ -14,9 +14,9 @@ from attnseq.layers.base import Layer
 def column_sums(a):
     """Σ over the rows of a (R, C) -> (C,), e.g. a bias's gradient. As a matrix-vector product
     the BLAS sums a float32 (R, C) block several times faster than a reduction along its first
-    axis does (docs/performance.md, "The Transformer"). LayerNorm uses it; the book's layers
-    keep NumPy's sums, whose order of additions the documented LSTM results were trained
-    with."""
+    axis does (docs/performance.md, "The Transformer"). LayerNorm and the Transformer's
+    affine maps (``Affine(..., blas_sums=True)``) use it; the book's layers keep NumPy's
+    sums, whose order of additions the documented LSTM results were trained with."""
     return xp.ones(a.shape[0], dtype=a.dtype) @ a
 
 
@@ -26,6 +26,18 @@ def row_means(x):
     D = x.shape[-1]
     return (x.reshape(-1, D) @ xp.full((D, 1), 1.0 / D, dtype=x.dtype)).reshape(
         *x.shape[:-1], 1)
+
+
+def row_sums(x):
+    """The sum over the last axis of x (*S, D), kept as (*S, 1), as ``row_means`` takes it."""
+    D = x.shape[-1]
+    return (x.reshape(-1, D) @ xp.ones((D, 1), dtype=x.dtype)).reshape(*x.shape[:-1], 1)
+
+
+def mask_bias(mask, dtype):
+    """0 where ``mask`` is True, −∞ where it is False, as ``dtype``: added to scores, the
+    same numbers as ``where(mask, x, −∞)``, in a cheaper pass (and in place if need be)."""
+    return xp.where(mask, xp.zeros((), dtype), xp.asarray(-xp.inf, dtype))
 
 
 def last_axis_max(x):
@@ -50,8 +62,8 @@ def softmax(x, axis: int = -1, mask=None):
     ``mask`` (broadcastable to ``x``, True where a position may receive weight) gives masked
     positions exactly zero weight. Every row must keep at least one unmasked position.
     """
-    if mask is not None:  # + 0 or + (−∞): the numbers of where(mask, x, −∞), in less time
-        x = x + xp.where(mask, xp.zeros((), x.dtype), xp.asarray(-xp.inf, x.dtype))
+    if mask is not None:
+        x = x + mask_bias(mask, x.dtype)
     top = last_axis_max(x) if axis in (-1, x.ndim - 1) else x.max(axis=axis, keepdims=True)
     y = x - top  # exp never overflows: the largest term is exp(0)
     xp.exp(y, out=y)
@@ -104,11 +116,13 @@ class Affine(Layer):
     """``out = x @ W + b``.
 
     W: (I, O), b: (O,). forward(x) with x of shape (*S, I) returns (*S, O): leading axes are
-    folded into one matmul over all rows.
+    folded into one matmul over all rows. ``blas_sums``: sum b's gradient over the rows with
+    ``column_sums`` (the Transformer's layers) rather than NumPy's reduction (the book's).
     """
 
-    def __init__(self, W, b):
+    def __init__(self, W, b, *, blas_sums: bool = False):
         super().__init__()
+        self.blas_sums = bool(blas_sums)
         self.params = [W, b]
         self.grads = [xp.zeros_like(W), xp.zeros_like(b)]
         self.x_shape = self.x2 = None
@@ -134,7 +148,7 @@ class Affine(Layer):
         dW, db = self.grads
         d2 = dout.reshape(-1, W.shape[1])  # (N·T, O)
         xp.matmul(self.x2.T, d2, out=dW)
-        db[...] = d2.sum(axis=0)
+        db[...] = column_sums(d2) if self.blas_sums else d2.sum(axis=0)
         return (d2 @ W.T).reshape(self.x_shape)
 
 

@@ -78,9 +78,9 @@ class FeedForward(Layer):
 
     def __init__(self, W1, b1, W2, b2, activation: str = ACTIVATIONS.default):
         super().__init__()
-        self.inner = Affine(W1, b1)
+        self.inner = Affine(W1, b1, blas_sums=True)
         self.act = ACTIVATIONS.lookup(activation)()
-        self.outer = Affine(W2, b2)
+        self.outer = Affine(W2, b2, blas_sums=True)
         self.params, self.grads = gather([self.inner, self.outer])
 
     def forward(self, x):

@@ -41,7 +41,7 @@ import math
 from attnseq.backend import xp
 from attnseq.errors import AttnseqError, positive_int
 from attnseq.layers.base import Layer, gather
-from attnseq.layers.core import Affine, softmax, softmax_backward
+from attnseq.layers.core import Affine, last_axis_max, mask_bias, row_sums
 from attnseq.layers.packing import maybe_pack, maybe_unpack
 
 
@@ -51,10 +51,33 @@ def split_heads(x, h: int):
     return x.reshape(N, T, h, D // h).transpose(0, 2, 1, 3)
 
 
-def merge_heads(x):
-    """(N, h, T, dk) -> (N, T, h·dk), the inverse of ``split_heads``."""
-    N, h, T, dk = x.shape
-    return x.transpose(0, 2, 1, 3).reshape(N, T, h * dk)
+def matmul_merged(a, b):
+    """a @ b, a (N, h, T, k) and b (N, h, k, dk), written straight into the heads' merged
+    layout (N, T, h·dk), the inverse of ``split_heads``: no copy to merge them after."""
+    N, h, T, _ = a.shape
+    out = xp.empty((N, T, h, b.shape[-1]), dtype=xp.result_type(a, b))
+    xp.matmul(a, b, out=out.transpose(0, 2, 1, 3))
+    return out.reshape(N, T, -1)
+
+
+def scores_softmax(S, bias=None):
+    """A = softmax of the scores S (N, h, Tq, Tk) over the keys, computed in S's buffer (S
+    is fresh from Q Kᵀ: nothing else holds it); ``bias`` (broadcastable, 0 or −∞) masks.
+    The sums are matrix-vector products (``attnseq.layers.core.column_sums`` says why)."""
+    if bias is not None:
+        S += bias
+    S -= last_axis_max(S)  # exp never overflows: the largest term is exp(0)
+    xp.exp(S, out=S)
+    S /= row_sums(S)
+    return S
+
+
+def scores_softmax_backward(A, dA):
+    """dS = A ⊙ (dA − Σ_k dA ⊙ A), computed in dA's buffer (fresh from dC Vᵀ)."""
+    s = row_sums(dA * A)
+    dA -= s
+    dA *= A
+    return dA
 
 
 def causal_mask(Tq: int, Tk: int):
@@ -85,8 +108,8 @@ class MultiHeadAttention(Layer):
         check_heads(Wq.shape[0], heads)
         self.heads, self.causal = int(heads), bool(causal)
         # K's affine map keeps a zero bias of its own, outside params (see the docstring)
-        self.q, self.k, self.v, self.o = (Affine(Wq, bq), Affine(Wk, xp.zeros_like(bq)),
-                                          Affine(Wv, bv), Affine(Wo, bo))
+        self.q, self.k, self.v, self.o = (Affine(W, b, blas_sums=True) for W, b in (
+            (Wq, bq), (Wk, xp.zeros_like(bq)), (Wv, bv), (Wo, bo)))
         params, grads = gather([self.q, self.v, self.o])
         self.params = params[:2] + [Wk] + params[2:]
         self.grads = grads[:2] + [self.k.grads[0]] + grads[2:]
@@ -94,44 +117,45 @@ class MultiHeadAttention(Layer):
         self.cache = None
         self.weights = None
 
-    def _allowed(self, key_mask, Tq: int, Tk: int):
-        """Where weight may go, broadcastable to (N, h, Tq, Tk), or None for everywhere."""
+    def _bias(self, key_mask, Tq: int, Tk: int, dtype):
+        """0 where weight may go and −∞ elsewhere, broadcastable to (N, h, Tq, Tk), or None
+        for everywhere."""
         # one query after its prefix (a decoding step) may see every key: no causal mask
         allowed = causal_mask(Tq, Tk) if self.causal and Tq > 1 else None
         if key_mask is not None:
             keys = key_mask[:, None, None, :]
             allowed = keys if allowed is None else keys & allowed
-        return allowed
+        return None if allowed is None else mask_bias(allowed, dtype)
 
-    def _attend(self, Q, K, V, allowed):
-        """A = softmax(Q Kᵀ / √dk) over the allowed keys, and C = A V (heads split)."""
+    def _attend(self, Q, K, V, key_mask):
+        """A = softmax(Q Kᵀ / √dk) over the allowed keys, and C = A V, heads merged."""
         S = Q @ K.transpose(0, 1, 3, 2)  # (N, h, Tq, Tk)
         S *= self.scale
-        A = softmax(S, mask=allowed)
-        return A, A @ V  # (N, h, Tq, dk)
+        A = scores_softmax(S, self._bias(key_mask, S.shape[2], S.shape[3], S.dtype))
+        return A, matmul_merged(A, V)  # (N, Tq, D)
 
     def forward(self, x_q, x_kv, key_mask=None, q_packing=None, kv_packing=None):
         h = self.heads
         Q = split_heads(maybe_unpack(q_packing, self.q.forward(x_q)), h)  # (N, h, Tq, dk)
         K = split_heads(maybe_unpack(kv_packing, self.k.forward(x_kv)), h)  # (N, h, Tk, dk)
         V = split_heads(maybe_unpack(kv_packing, self.v.forward(x_kv)), h)
-        A, C = self._attend(Q, K, V, self._allowed(key_mask, Q.shape[2], K.shape[2]))
+        A, C = self._attend(Q, K, V, key_mask)
         self.cache = (Q, K, V, A, q_packing, kv_packing)
         self.weights = A
-        return self.o.forward(maybe_pack(q_packing, merge_heads(C)))  # (N, Tq, D) or (M, D)
+        return self.o.forward(maybe_pack(q_packing, C))  # (N, Tq, D) or (M, D)
 
     def backward(self, dout):
         Q, K, V, A, q_packing, kv_packing = self.cache
         dC = split_heads(maybe_unpack(q_packing, self.o.backward(dout)), self.heads)
         dA = dC @ V.transpose(0, 1, 3, 2)  # (N, h, Tq, Tk)
-        dV = A.transpose(0, 1, 3, 2) @ dC  # (N, h, Tk, dk)
-        dS = softmax_backward(A, dA)
+        dV = matmul_merged(A.transpose(0, 1, 3, 2), dC)  # (N, Tk, D), heads merged
+        dS = scores_softmax_backward(A, dA)
         dS *= self.scale
-        dQ = dS @ K  # (N, h, Tq, dk)
-        dK = dS.transpose(0, 1, 3, 2) @ Q  # (N, h, Tk, dk)
-        dx_q = self.q.backward(maybe_pack(q_packing, merge_heads(dQ)))
-        dx_kv = self.k.backward(maybe_pack(kv_packing, merge_heads(dK)))
-        dx_kv += self.v.backward(maybe_pack(kv_packing, merge_heads(dV)))
+        dQ = matmul_merged(dS, K)  # (N, Tq, D)
+        dK = matmul_merged(dS.transpose(0, 1, 3, 2), Q)  # (N, Tk, D)
+        dx_q = self.q.backward(maybe_pack(q_packing, dQ))
+        dx_kv = self.k.backward(maybe_pack(kv_packing, dK))
+        dx_kv += self.v.backward(maybe_pack(kv_packing, dV))
         return dx_q, dx_kv
 
     # -- incremental decoding: pure functions of the parameters, no cache touched ----------
@@ -152,8 +176,8 @@ class MultiHeadAttention(Layer):
         (out (N, Tq, D), A (N, h, Tq, Tk)). With ``causal``, the Tq queries are the last Tq
         of the Tk positions (a self-attention step: the cache already holds its own)."""
         Q = split_heads(self.q.apply(x_q), self.heads)
-        A, C = self._attend(Q, K, V, self._allowed(key_mask, Q.shape[2], K.shape[2]))
-        return self.o.apply(merge_heads(C)), A
+        A, C = self._attend(Q, K, V, key_mask)
+        return self.o.apply(C), A
 
     def self_step(self, x, K_cache, V_cache):
         """A causal self-attention step: x (N, 1, D) is the new position; its keys and

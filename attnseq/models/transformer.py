@@ -169,11 +169,11 @@ class TransformerDecoder(TransformerStack):
         super().__init__(DecoderLayer, V, init, o, max_len, rng)
         self.tied = o["tie_embeddings"]
         if self.tied:  # W_out is a view of E_tgt: the optimiser's updates of E move it too
-            self.affine = TimeAffine(self.embedding.params[0].T, init.zeros(V))
+            self.affine = TimeAffine(self.embedding.params[0].T, init.zeros(V), blas_sums=True)
             self.params += self.affine.params[1:]
             self.grads += self.affine.grads[1:]
         else:
-            self.affine = TimeAffine(*init.affine(o["d_model"], V))
+            self.affine = TimeAffine(*init.affine(o["d_model"], V), blas_sums=True)
             self.params += self.affine.params
             self.grads += self.affine.grads
 
