@@ -57,6 +57,15 @@ def test_train_step_flops_by_part():
     assert f.total == f.encoder + f.decoder + f.output == f.to_dict()["total"]
     with pytest.raises(AttnseqError, match="d must be a positive integer, got 0"):
         train_step_flops(N=2, S=3, T=4, d=0, f=16, L=1, V=5)
+    # M real source positions: the position-wise work shrinks by (N·S − M) rows, the
+    # scores do not; M = N·S is the padded count
+    sizes = {"N": 2, "S": 3, "T": 4, "d": 8, "f": 16, "L": 1, "V": 5}
+    packed = train_step_flops(**sizes, M=5)
+    assert train_step_flops(**sizes, M=6) == f
+    assert f.encoder - packed.encoder == 3 * (8 * 8 * 8 + 4 * 8 * 16)  # one row fewer
+    assert f.decoder - packed.decoder == 3 * 4 * 8 * 8  # its cross K and V
+    with pytest.raises(ValueError, match=r"^M \(7\) cannot exceed N·S \(6\)$"):
+        train_step_flops(**sizes, M=7)
 
 
 def _peer(config, model):

@@ -139,9 +139,10 @@ class Affine(Layer):
     def apply(self, x):
         """``forward`` without a cache, for decoding steps: x (*S, I) -> x @ W + b (*S, O)."""
         W, b = self.params
-        out = x @ W
+        # one (rows, I) @ (I, O) product: NumPy multiplies an (N, 1, I) x as N small ones
+        out = x.reshape(-1, W.shape[0]) @ W
         out += b
-        return out
+        return out.reshape(*x.shape[:-1], W.shape[1])
 
     def backward(self, dout):
         W, _ = self.params

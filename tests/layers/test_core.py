@@ -322,3 +322,41 @@ def test_affine_apply_is_forward_without_a_cache():
     out = layer.apply(x)
     assert layer.x2 is None  # nothing kept for a backward pass
     np.testing.assert_array_equal(out, layer.forward(x))
+
+
+@pytest.mark.parametrize("shape", [(6, 4, 9, 9), (3, 9), (40, 1), (2, 3, 5)])
+def test_last_axis_max_equals_numpys_max_by_rows_and_by_columns(shape):
+    """Many short rows take the column-by-column passes, few long ones NumPy's reduction:
+    the same numbers either way, NaN and −∞ included."""
+    from attnseq.layers.core import last_axis_max
+
+    x = np.random.default_rng(10).standard_normal(shape).astype(np.float32)
+    x.reshape(-1)[::7] = -np.inf
+    x.reshape(-1)[5] = np.nan
+    got = last_axis_max(x)
+    np.testing.assert_array_equal(got, x.max(axis=-1, keepdims=True))
+    assert got.shape == (*shape[:-1], 1) and got.dtype == x.dtype
+
+
+def test_row_sums_and_mask_bias():
+    from attnseq.layers.core import mask_bias, row_sums
+
+    x = np.random.default_rng(11).standard_normal((2, 3, 5))
+    sums = [[[sum(float(v) for v in x[n, t])] for t in range(3)] for n in range(2)]
+    np.testing.assert_allclose(row_sums(x), sums, rtol=1e-13)
+    bias = mask_bias(np.array([True, False]), np.float32)
+    assert bias.dtype == np.float32 and bias[0] == 0.0 and bias[1] == -np.inf
+
+
+def test_affine_blas_sums_give_the_same_bias_gradient():
+    from attnseq.layers import Affine
+
+    rng = np.random.default_rng(12)
+    W, b = rng.standard_normal((4, 3)), rng.standard_normal(3)
+    x, dout = rng.standard_normal((5, 7, 4)), rng.standard_normal((5, 7, 3))
+    plain, blas = Affine(W, b), Affine(W, b, blas_sums=True)
+    for layer in (plain, blas):
+        layer.forward(x)
+        layer.backward(dout)
+    np.testing.assert_allclose(blas.grads[1], dout.sum(axis=(0, 1)), rtol=1e-13)
+    np.testing.assert_array_equal(blas.grads[0], plain.grads[0])

@@ -117,3 +117,34 @@ def test_backward_is_pure(backward_twice):
 def test_heads_must_divide_d_model():
     with pytest.raises(AttnseqError, match=r"^heads \(4\) must divide d_model \(6\)$"):
         make(np.random.default_rng(0), heads=4)
+
+
+def test_matmul_merged_is_the_product_with_heads_merged():
+    from attnseq.layers.multihead import matmul_merged
+
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((2, 3, 4, 5)), rng.standard_normal((2, 3, 5, 6))
+    got = matmul_merged(a, b)
+    assert got.shape == (2, 4, 18)
+    for n in range(2):
+        for t in range(4):
+            expected = np.concatenate([a[n, h, t] @ b[n, h] for h in range(3)])
+            np.testing.assert_allclose(got[n, t], expected, rtol=1e-12, atol=1e-14)
+
+
+def test_scores_softmax_and_its_backward_equal_the_softmax_of_the_book_layers():
+    from attnseq.layers.core import mask_bias, softmax, softmax_backward
+    from attnseq.layers.multihead import scores_softmax, scores_softmax_backward
+
+    rng = np.random.default_rng(6)
+    S = rng.standard_normal((N, HEADS, TQ, TK)) * 3
+    mask = mask_of(rng)[:, None, None, :]
+    expected = softmax(S, mask=mask)
+    before = S.copy()
+    A = scores_softmax(S.copy(), mask_bias(mask, S.dtype))
+    np.testing.assert_allclose(A, expected, rtol=1e-12, atol=1e-15)
+    assert np.all(A[~np.broadcast_to(mask, A.shape)] == 0.0)
+    np.testing.assert_allclose(scores_softmax(before.copy()), softmax(before), rtol=1e-12)
+    dA = rng.standard_normal(A.shape)
+    np.testing.assert_allclose(scores_softmax_backward(A, dA.copy()), softmax_backward(A, dA),
+                               rtol=1e-11, atol=1e-14)

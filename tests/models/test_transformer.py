@@ -75,6 +75,30 @@ def test_decoding_encodes_only_the_columns_some_row_reads(options):
     np.testing.assert_allclose(np.stack(weights, axis=1), cross, atol=1e-12)
 
 
+@pytest.mark.parametrize("options", [{}, {"norm": "post", "tie_embeddings": True}])
+def test_training_on_packed_rows_equals_the_padded_encoder(options):
+    """``forward`` runs the encoder's position-wise layers on the real positions only: the
+    same loss and the same gradients as the padded encoder (every position computed)."""
+    rng = np.random.default_rng(4)
+    xs, ts = inputs(rng), rng.integers(2, V, (4, 6))
+
+    def padded_loss(model):
+        mask = model.mask(xs)
+        memory = model.encoder.forward(xs, mask)  # no packing: (N, Te, D), padding too
+        return model.loss_layer.forward(model.decoder.forward(ts[:, :-1], memory, mask),
+                                        ts[:, 1:])
+
+    packed, padded = (Transformer(V, 4, 6, dtype=np.float64, seed=0, pad_id=PAD, **SMALL,
+                                  **options) for _ in range(2))
+    loss = packed.forward(xs, ts)
+    assert packed.encoder.packing.rows == (xs != PAD).sum()
+    np.testing.assert_allclose(loss, padded_loss(padded), rtol=1e-12)
+    packed.backward()
+    padded.backward()
+    for mine, theirs in zip(packed.grads, padded.grads):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-13)
+
+
 def test_beam_of_one_is_greedy():
     rng = np.random.default_rng(1)
     model = Transformer(V, 4, 6, seed=1, pad_id=PAD, **SMALL)
