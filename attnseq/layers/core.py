@@ -34,6 +34,12 @@ def row_sums(x):
     return (x.reshape(-1, D) @ xp.ones((D, 1), dtype=x.dtype)).reshape(*x.shape[:-1], 1)
 
 
+def row_dots(a, b):
+    """Σ over the last axis of a ⊙ b, both (*S, D), kept as (*S, 1): one pass of ``einsum``,
+    with no (*S, D) product made first."""
+    return xp.einsum("...d,...d->...", a, b)[..., None]
+
+
 def mask_bias(mask, dtype):
     """0 where ``mask`` is True, −∞ where it is False, as ``dtype``: added to scores, the
     same numbers as ``where(mask, x, −∞)``, in a cheaper pass (and in place if need be)."""

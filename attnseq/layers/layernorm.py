@@ -19,7 +19,7 @@ from __future__ import annotations
 from attnseq.backend import xp
 from attnseq.errors import positive_number
 from attnseq.layers.base import Layer
-from attnseq.layers.core import column_sums, row_means
+from attnseq.layers.core import column_sums, row_dots, row_means
 
 
 class LayerNorm(Layer):
@@ -35,7 +35,7 @@ class LayerNorm(Layer):
 
     def _normalise(self, x):
         xc = x - row_means(x)
-        inv_std = 1.0 / xp.sqrt(row_means(xc * xc) + self.eps)  # (*S, 1)
+        inv_std = 1.0 / xp.sqrt(row_dots(xc, xc) / x.shape[-1] + self.eps)  # (*S, 1)
         xc *= inv_std  # x̂, in the buffer of x − μ
         return xc, inv_std
 
@@ -50,7 +50,9 @@ class LayerNorm(Layer):
         g, b = self.params
         xhat, inv_std = self._normalise(x)
         self.cache = (xhat, inv_std)
-        return xhat * g + b
+        y = xhat * g
+        y += b
+        return y
 
     def backward(self, dy):
         g, _ = self.params
@@ -62,6 +64,6 @@ class LayerNorm(Layer):
         db[...] = column_sums(dy2)
         dxhat = dy * g
         dx = dxhat - row_means(dxhat)
-        dx -= xhat * row_means(dxhat * xhat)
+        dx -= xhat * (row_dots(dxhat, xhat) / D)
         dx *= inv_std
         return dx

