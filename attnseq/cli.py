@@ -235,8 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "50 000 generated dates, trained with the default recipe, which passes "
                        "99.9% test exact match within one epoch for most seeds and within four "
                        "for those measured; --recipe book trains as the book does. --model "
-                       "transformer trains with its own recipe, transformer (the Noam "
-                       "schedule; docs/transformer.md), unless --recipe names another.")
+                       "transformer trains with its own recipe, transformer (docs/transformer.md), "
+                       "unless --recipe names another.")
     p.add_argument("--model", choices=list(MODELS), default=MODELS.default,
                    help="default: %(default)s")
     _add_variant_options(p)

@@ -39,7 +39,7 @@ def test_train_convert_eval_attention(tmp_path, capsys):
                      "--tie-embeddings", "--label-smoothing", "0.1", "--out", str(out)]) == 0
     saved = json.loads((out / "config.json").read_text())
     assert saved["model"]["norm"] == "post" and saved["model"]["tie_embeddings"] is True
-    assert saved["train"]["schedule"] == "noam"  # the transformer's own recipe
+    assert (saved["train"]["lr"], saved["train"]["final_lr"]) == (2e-3, 1e-4)  # its recipe
     assert cli.main(["convert", str(out), "9/8/97", "--beam", "3"]) == 0
     assert cli.main(["eval", str(out)]) == 0
     capsys.readouterr()

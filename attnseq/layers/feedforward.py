@@ -30,7 +30,7 @@ class ReLU(Layer):
 
     def __init__(self):
         super().__init__()
-        self.positive = None
+        self.y = None
 
     @staticmethod
     def value(z):
@@ -38,11 +38,11 @@ class ReLU(Layer):
         return xp.maximum(z, 0)
 
     def forward(self, z):
-        self.positive = z > 0
-        return z * self.positive
+        self.y = xp.maximum(z, 0)  # one pass; backward finds z > 0 as y > 0
+        return self.y
 
     def backward(self, dy):
-        return dy * self.positive
+        return dy * (self.y > 0)
 
 
 class GELU(Layer):
