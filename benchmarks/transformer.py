@@ -16,7 +16,8 @@ the same batches. Three figures, each a ratio of two numbers from this run:
   keys and values; passes taking turns, the best of each (``torch_peer.decode_rates``).
 * training GFLOP/s ÷ matmul GFLOP/s: the step's matmul FLOPs (``benchmarks.transformer_flops``)
   over the median step (attnseq's encoder skips the padding, so its count has the batch's
-  real source positions for M, the average over the training set; the peer's is padded), against a 2048² float32 ``A @ B`` timed in the same process.
+  real source positions for M, the average over the training set; the peer's is padded),
+  against a 2048² float32 ``A @ B`` timed in the same process.
 
 Both ratios of the targets are also given in process CPU seconds (the median step's, the
 least of the decoding passes'). With one thread that is the wall time less what the machine's

@@ -10,9 +10,10 @@
 
 ``key_mask`` is True at the input positions that are not padding (the model's ``pad_id``);
 the decoder's self-attention is causal. Training and decoding run the encoder on the packed
-real positions only (``attnseq.layers.packing``): the padded encoder's loss and gradients. With ``tie_embeddings``, W_out = E_tgtᵀ (Press &
-Wolf, 2017): one (V, D) matrix is both the target embedding and the output projection, and
-its gradient is the sum of both uses. The layers are in ``attnseq.layers`` (multihead,
+real positions only (``attnseq.layers.packing``), with the padded encoder's loss and
+gradients. With ``tie_embeddings``, W_out = E_tgtᵀ (Press & Wolf, 2017): one (V, D) matrix
+is both the target embedding and the output projection, and its gradient is the sum of both
+uses. The layers are in ``attnseq.layers`` (multihead,
 layernorm, feedforward, positions, sublayer), the blocks in ``transformer_blocks``.
 
 Decoding follows the decoder protocol (``attnseq.decoding.protocol``): ``start`` encodes
