@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from attnseq.errors import AttnseqError, boolean, fraction, positive_int
 from attnseq.models import MODELS
 from attnseq.models.init import SCHEMES
-from attnseq.models.transformer import (
+from attnseq.models.transformer_options import (
     TRANSFORMER_DEFAULTS,
     TRANSFORMER_VARIANTS,
     check_transformer,

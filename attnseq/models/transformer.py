@@ -30,69 +30,17 @@ The model ignores ``wordvec_size`` and ``hidden_size`` (its widths are ``d_model
 from __future__ import annotations
 
 import math
-from types import MappingProxyType
 
-from attnseq.backend import xp
 from attnseq.decoding import greedy, stepped
-from attnseq.errors import AttnseqError, boolean, fraction, positive_int
-from attnseq.layers import (
-    ACTIVATIONS,
-    NORMS,
-    POSITIONS,
-    Embedding,
-    TimeAffine,
-    TimeDropout,
-    gather,
-)
+from attnseq.errors import AttnseqError, positive_int
+from attnseq.layers import Embedding, TimeAffine, TimeDropout, gather
 from attnseq.layers.attention import attended_span, span_state
-from attnseq.layers.multihead import check_heads
 from attnseq.layers.packing import maybe_pack, maybe_unpack, packing_of
 from attnseq.layers.positions import positions_layer
 from attnseq.models.init import Initializer
 from attnseq.models.seq2seq import Seq2seq
 from attnseq.models.transformer_blocks import DecoderLayer, EncoderLayer, layer_norm, layer_stack
-from attnseq.models.variants import VARIANT_DEFAULTS
-
-# The model's own options and their defaults: small enough to train on the date task in
-# minutes on one core (docs/transformer.md has the measurements).
-TRANSFORMER_DEFAULTS = MappingProxyType({
-    "num_layers": 2, "dropout": 0.0, "d_model": 64, "heads": 4, "d_ff": 128,
-    "norm": NORMS.default, "positions": POSITIONS.default,
-    "activation": ACTIVATIONS.default, "tie_embeddings": False,
-})
-
-
-# The attention model's variant options as the Transformer has them (``ModelConfig``'s
-# model-own defaults): one encoder kind, two layers, always residual.
-TRANSFORMER_VARIANTS = MappingProxyType({**VARIANT_DEFAULTS, "num_layers": 2,
-                                         "residual": True})
-
-
-def check_transformer_variant(hidden_size: int, *, encoder, bi_merge, num_layers, residual,
-                              dropout, score, input_feeding) -> None:
-    """The attention model's variant options a Transformer config may hold: its own
-    ``num_layers`` and ``dropout``, the rest at the values that describe it."""
-    positive_int("num_layers", num_layers)
-    fraction("dropout", dropout)
-    given = {"encoder": encoder, "bi_merge": bi_merge, "residual": residual, "score": score,
-             "input_feeding": input_feeding}
-    for name, value in given.items():
-        if value != TRANSFORMER_VARIANTS[name]:
-            raise AttnseqError(f"{name}={value!r} needs model 'attention', not 'transformer'")
-
-
-def check_transformer(*, num_layers, dropout, d_model, heads, d_ff, norm, positions,
-                      activation, tie_embeddings) -> None:
-    """Raise the one-line ``AttnseqError`` of the first bad option."""
-    positive_int("num_layers", num_layers)
-    fraction("dropout", dropout)
-    check_heads(d_model, heads)
-    positive_int("d_ff", d_ff)
-    NORMS.check(norm)
-    POSITIONS.check(positions)
-    ACTIVATIONS.check(activation)
-    boolean("tie_embeddings", tie_embeddings)
-
+from attnseq.models.transformer_options import TRANSFORMER_DEFAULTS, check_transformer
 
 class TransformerStack:
     """What the encoder and decoder share: token embeddings scaled by √D, positions, dropout
