@@ -20,18 +20,22 @@ def column_sums(a):
     return xp.ones(a.shape[0], dtype=a.dtype) @ a
 
 
-def row_means(x):
-    """The mean over the last axis of x (*S, D), kept as (*S, 1): a matrix-vector product
-    too, for the same reason as ``column_sums``."""
+def _rows_weighted(x, weight: float):
+    """Σ over the last axis of x (*S, D) of ``weight`` · x, kept as (*S, 1): one matrix-vector
+    product, for the same reason as ``column_sums``."""
     D = x.shape[-1]
-    return (x.reshape(-1, D) @ xp.full((D, 1), 1.0 / D, dtype=x.dtype)).reshape(
+    return (x.reshape(-1, D) @ xp.full((D, 1), weight, dtype=x.dtype)).reshape(
         *x.shape[:-1], 1)
 
 
+def row_means(x):
+    """The mean over the last axis of x (*S, D), kept as (*S, 1)."""
+    return _rows_weighted(x, 1.0 / x.shape[-1])
+
+
 def row_sums(x):
-    """The sum over the last axis of x (*S, D), kept as (*S, 1), as ``row_means`` takes it."""
-    D = x.shape[-1]
-    return (x.reshape(-1, D) @ xp.ones((D, 1), dtype=x.dtype)).reshape(*x.shape[:-1], 1)
+    """The sum over the last axis of x (*S, D), kept as (*S, 1)."""
+    return _rows_weighted(x, 1.0)
 
 
 def row_dots(a, b):
