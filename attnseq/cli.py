@@ -74,7 +74,7 @@ def _add_variant_options(p: argparse.ArgumentParser) -> None:
             setattr(namespace, f"{self.dest}_given", True)
 
     g = p.add_argument_group("attention variants (need --model attention; gnmt takes "
-                             "--layers, --dropout, --score, --bi-merge)")
+                             "--layers, --dropout, --output-dropout, --score, --bi-merge)")
     g.add_argument("--encoder", choices=list(ENCODERS), default=ENCODERS.default, action=Given,
                    help=_described(ENCODERS) + " (default: %(default)s; gnmt: always "
                         f"{GNMT_DEFAULTS['encoder']})")
@@ -91,6 +91,10 @@ def _add_variant_options(p: argparse.ArgumentParser) -> None:
                         "always, from the third)")
     g.add_argument("--dropout", type=float, default=VARIANT_DEFAULTS["dropout"], metavar="P",
                    help="dropout rate between stacked layers, in [0, 1) (default: %(default)s)")
+    g.add_argument("--output-dropout", type=float, default=VARIANT_DEFAULTS["output_dropout"],
+                   metavar="P",
+                   help="dropout rate on the decoder's [context ; state] in front of its "
+                        "output affine map, in [0, 1) (default: %(default)s)")
     g.add_argument("--score", choices=list(SCORES), default=SCORES.default,
                    help="attention score function (default: %(default)s)")
     g.add_argument("--input-feeding", action="store_true",
@@ -135,7 +139,8 @@ def _model_config(args, model: str):
                        encoder=args.encoder if getattr(args, "encoder_given", False) else None,
                        bi_merge=args.bi_merge, num_layers=args.layers,
                        residual=True if args.residual else None,  # None: the model's own
-                       dropout=args.dropout, score=args.score,
+                       dropout=args.dropout, output_dropout=args.output_dropout,
+                       score=args.score,
                        input_feeding=args.input_feeding, d_model=args.d_model,
                        heads=args.heads, d_ff=args.d_ff, norm=args.norm,
                        positions=args.positions, activation=args.activation,
@@ -147,6 +152,7 @@ def _add_training_options(p: argparse.ArgumentParser, recipe: str) -> None:
     """Options shared by ``train`` and ``compare``; ``recipe`` is the default ``--recipe``,
     and the options left at None take their values from the chosen recipe."""
     from attnseq.config import ModelConfig
+    from attnseq.batches import BATCHINGS
     from attnseq.experiment import DATA_SEED, DATE_SAMPLES, TASKS, TOKENS
     from attnseq.models.init import SCHEMES
     from attnseq.optim import SCHEDULES
@@ -207,6 +213,9 @@ def _add_training_options(p: argparse.ArgumentParser, recipe: str) -> None:
     p.add_argument("--lr-factor", type=_positive_float, default=None, metavar="F",
                    help="noam: the factor of lr = F * d_model^-0.5 * min(step^-0.5, "
                         "step * warmup^-1.5) (default: the recipe's)")
+    p.add_argument("--batching", choices=list(BATCHINGS), default=None,
+                   help="how an epoch is cut into batches (default: the recipe's, "
+                        f"{TrainConfig.batching}): " + _described(BATCHINGS))
     p.add_argument("--clip", type=_positive_float, default=None,
                    help="gradient-norm clipping threshold (default: the recipe's)")
     p.add_argument("--seed", type=int, default=TrainConfig.seed,
@@ -325,7 +334,7 @@ def _training_setup(args, model: str):
                           ("final_lr", "final_lr"), ("decay_epochs", "decay_epochs"),
                           ("clip", "max_grad_norm"),
                           ("schedule", "schedule"), ("warmup", "warmup"),
-                          ("lr_factor", "lr_factor")):
+                          ("lr_factor", "lr_factor"), ("batching", "batching")):
         if getattr(args, option) is not None:
             changes[field] = getattr(args, option)
     recipe = args.recipe or default_recipe(model)

@@ -58,6 +58,7 @@ class ModelConfig:
     num_layers: int | None = None  # stacked LSTMs in encoder and decoder
     residual: bool | None = None  # skip connections (attention: from the second layer on)
     dropout: float = VARIANT_DEFAULTS["dropout"]  # between stacked layers, in [0, 1)
+    output_dropout: float = VARIANT_DEFAULTS["output_dropout"]  # before the output affine
     score: str = VARIANT_DEFAULTS["score"]  # attention score, a name of layers.scores.SCORES
     input_feeding: bool = VARIANT_DEFAULTS["input_feeding"]  # context into the next step
     d_model: int = TRANSFORMER_DEFAULTS["d_model"]  # the Transformer's width D
@@ -84,6 +85,7 @@ class ModelConfig:
         check(self.hidden_size, **options)
         object.__setattr__(self, "num_layers", int(self.num_layers))
         object.__setattr__(self, "dropout", float(self.dropout))
+        object.__setattr__(self, "output_dropout", float(self.output_dropout))
         check_transformer(**self.transformer_options())
         for name in ("d_model", "heads", "d_ff"):
             object.__setattr__(self, name, int(getattr(self, name)))

@@ -289,6 +289,8 @@ VARIANT_ROWS = (
         ("bi", {"encoder": "bi"}),
         ("bi,sum", {"encoder": "bi", "bi_merge": "sum"}),
         ("layers=3,residual,dropout", {"num_layers": 3, "residual": True, "dropout": 0.3}),
+        ("layers=2,dropout,output-dropout", {"num_layers": 2, "dropout": 0.3,
+                                             "output_dropout": 0.3}),
         ("bi,layers=2,residual,general", {"encoder": "bi", "num_layers": 2, "residual": True,
                                           "score": "general"}),
         ("scaled", {"score": "scaled"}),
@@ -297,9 +299,11 @@ VARIANT_ROWS = (
         ("input-feeding", {"input_feeding": True}),
         ("input-feeding,bi,additive", {"input_feeding": True, "encoder": "bi",
                                        "score": "additive"}),
+        ("input-feeding,output-dropout", {"input_feeding": True, "output_dropout": 0.3}),
     )),
     *(ModelRow(f"gnmt[{label}]", "gnmt", options, hidden=4) for label, options in (
         ("layers=4,dropout", {"num_layers": 4, "dropout": 0.3}),
+        ("layers=2,output-dropout", {"num_layers": 2, "output_dropout": 0.3}),
         ("layers=2,additive", {"num_layers": 2, "score": "additive"}),
         ("layers=3,sum,general", {"num_layers": 3, "bi_merge": "sum", "score": "general"}),
     )),
@@ -397,13 +401,12 @@ def ntm_cases(seed: int = 0) -> list[Case]:
 
 
 def _dropouts(obj) -> list:
-    """Every TimeDropout in a layer, or in a model's encoder and decoder stacks (a decoder
-    without one stack, GNMT's, lists its own)."""
+    """Every TimeDropout in a layer, or in a model's encoder stack and its decoder (each
+    decoder lists its own: between its layers and in front of its output)."""
     if isinstance(obj, L.TimeDropout):
         return [obj]
     if hasattr(obj, "encoder"):  # an LSTM model's stacks, or a Transformer's own lists
-        parts = [getattr(obj.encoder, "lstm", obj.encoder),
-                 getattr(obj.decoder, "lstm", obj.decoder)]
+        parts = [getattr(obj.encoder, "lstm", obj.encoder), obj.decoder]
     else:
         parts = [obj]
     return [d for part in parts for d in getattr(part, "dropouts", [])]

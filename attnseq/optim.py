@@ -156,6 +156,16 @@ class LinearDecay:
         return self.lr + (self.final_lr - self.lr) * fraction
 
 
+def decay_schedule(lr: float, final_lr: float | None, decay_epochs: float,
+                   n: int) -> LinearDecay | None:
+    """The rate schedule a ``fit`` over ``n`` examples follows: from ``lr`` linearly down to
+    ``final_lr`` over ``decay_epochs`` epochs' worth of examples, or None (a constant rate)
+    when ``final_lr`` is None."""
+    if final_lr is None:
+        return None
+    return LinearDecay(lr, final_lr, max(1, round(decay_epochs * n)))
+
+
 class NoamDecay:
     """The Transformer's schedule (Vaswani et al., 2017, section 5.3), by optimiser step:
 

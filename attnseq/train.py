@@ -18,9 +18,11 @@ import numpy as np
 from tqdm import tqdm
 
 from attnseq.backend import to_numpy
+from attnseq.batches import BATCHINGS, epoch_batches, sort_keys, trim_answers
 from attnseq.decoding import DEFAULT_BATCH, decode_in_batches
 from attnseq.errors import AttnseqError, non_negative_int, optional, positive_int, positive_number
-from attnseq.optim import OPTIMIZERS, SCHEDULES, LinearDecay, NoamDecay, build_optimizer, clip_grads
+from attnseq.optim import (OPTIMIZERS, SCHEDULES, NoamDecay, build_optimizer, clip_grads,
+                           decay_schedule)
 
 STOP = "stop"  # what a callback returns to end training after the current epoch
 _RECORD_FIELDS = ("epoch", "loss", "seconds", "examples_seen", "grad_norm", "lr")
@@ -43,6 +45,7 @@ class TrainConfig:
     schedule: str = SCHEDULES.default  # "linear" (lr, final_lr) or "noam" (warmup, lr_factor)
     warmup: int = 4000  # noam: optimiser steps of the linear warm-up
     lr_factor: float = 1.0  # noam: the factor in front of d_model^-0.5
+    batching: str = BATCHINGS.default  # how an epoch is cut into batches (attnseq.batches)
 
     def __post_init__(self):
         # Each value is stored as the plain int or float its check returns, so that the config
@@ -56,16 +59,7 @@ class TrainConfig:
             object.__setattr__(self, name, check(name, getattr(self, name)))
         OPTIMIZERS.check(self.optimizer)
         SCHEDULES.check(self.schedule)
-
-
-def decay_schedule(lr: float, final_lr: float | None, decay_epochs: float,
-                   n: int) -> LinearDecay | None:
-    """The rate schedule a ``fit`` over ``n`` examples follows: from ``lr`` linearly down to
-    ``final_lr`` over ``decay_epochs`` epochs' worth of examples, or None (a constant rate)
-    when ``final_lr`` is None."""
-    if final_lr is None:
-        return None
-    return LinearDecay(lr, final_lr, max(1, round(decay_epochs * n)))
+        BATCHINGS.check(self.batching)
 
 
 class History:
@@ -133,12 +127,15 @@ class Trainer:
     when the trainer was made to ``final_lr`` over the first ``decay_epochs`` epochs' worth of
     examples, then holds it there (``attnseq.optim.LinearDecay``). ``noam`` (a
     ``NoamDecay``) instead sets the rate before every step from the number of steps this
-    trainer has taken (``steps``, counted across ``fit`` calls).
+    trainer has taken (``steps``, counted across ``fit`` calls). ``batching`` names how an
+    epoch is cut into batches (``attnseq.batches.BATCHINGS``: "random", or "length", which
+    needs the model's ``pad_id``).
     """
 
     def __init__(self, model, optimizer, *, max_grad_norm: float | None = 5.0, rng=None,
                  epochs: int = 10, batch_size: int = 128, final_lr: float | None = None,
-                 decay_epochs: float = 1.0, noam: NoamDecay | None = None):
+                 decay_epochs: float = 1.0, noam: NoamDecay | None = None,
+                 batching: str = BATCHINGS.default):
         self.max_grad_norm = optional(positive_number)("max_grad_norm", max_grad_norm)
         self.final_lr = optional(positive_number)("final_lr", final_lr)
         self.decay_epochs = positive_number("decay_epochs", decay_epochs)
@@ -150,6 +147,7 @@ class Trainer:
         self.batch_size = positive_int("batch_size", batch_size)
         self.history = History()  # the running fit's history, readable after an interrupt
         self.noam = noam
+        self.batching = BATCHINGS.check(batching)
         self.steps = 0  # optimiser updates so far, over every fit
 
     @classmethod
@@ -164,7 +162,7 @@ class Trainer:
                    max_grad_norm=config.max_grad_norm, rng=config.seed,
                    epochs=config.epochs, batch_size=config.batch_size,
                    final_lr=None if noam else config.final_lr,
-                   decay_epochs=config.decay_epochs, noam=noam)
+                   decay_epochs=config.decay_epochs, noam=noam, batching=config.batching)
 
     def step(self, xs, ts) -> tuple[float, float]:
         """One training step on the batch ``xs`` (N, T_in), ``ts`` (N, 1 + T_out): forward,
@@ -172,9 +170,12 @@ class Trainer:
 
         Returns (loss, global gradient norm before clipping). The model stays in the mode it
         is in (``fit`` switches it to train mode at every epoch's start). A loss that is not
-        finite raises ``Diverged`` before the parameters change.
+        finite raises ``Diverged`` before the parameters change. The columns of ``ts`` that
+        are padding in every row are left out first (``trim_answers``: exact), so a decoder
+        runs only as far as the batch's longest answer.
         """
         model = self.model
+        ts = trim_answers(ts, getattr(model, "pad_id", None))
         if self.noam is not None:
             self.optimizer.lr = self.noam(self.steps + 1)
         loss = float(model.forward(xs, ts))
@@ -193,9 +194,10 @@ class Trainer:
         """Train for ``epochs`` (default: the trainer's) and return the History.
 
         Each epoch visits every example once in a fresh random order, in batches of
-        ``batch_size`` (the last one may be smaller). After the epoch the model is switched to
-        eval mode, ``eval_fn(epoch)`` may add metrics to the record, and every callback is
-        called as ``cb(epoch, record)``. A callback returning ``"stop"`` ends training after
+        ``batch_size`` (the last one may be smaller) cut as the trainer's ``batching`` says
+        (``attnseq.batches.epoch_batches``). After the epoch the model is switched to eval
+        mode, ``eval_fn(epoch)`` may add metrics to the record, and every callback is called
+        as ``cb(epoch, record)``. A callback returning ``"stop"`` ends training after
         this epoch (the remaining callbacks still run); any return other than None or "stop"
         is an error. The model is left in eval mode.
         """
@@ -209,17 +211,17 @@ class Trainer:
         model = self.model
         history = self.history = History()
         seen = 0
-        n_batches = -(-n // batch_size)
         schedule = decay_schedule(self.peak_lr, self.final_lr, self.decay_epochs, n)
+        lengths = sort_keys(self.batching, ts, getattr(model, "pad_id", None))
         for epoch in range(1, epochs + 1):
             _set_mode(model, True)
-            order = self.rng.permutation(n)
+            batches = epoch_batches(n, batch_size, self.rng, self.batching, lengths)
             loss_sum = norm_sum = 0.0
+            done = 0  # examples of this epoch so far
             start = time.perf_counter()
-            with tqdm(total=n_batches, desc=f"epoch {epoch}/{epochs}", unit="batch",
+            with tqdm(total=len(batches), desc=f"epoch {epoch}/{epochs}", unit="batch",
                       file=sys.stderr, disable=not progress, leave=True) as bar:
-                for b, lo in enumerate(range(0, n, batch_size)):
-                    idx = order[lo:lo + batch_size]
+                for b, idx in enumerate(batches):
                     if schedule is not None:
                         self.optimizer.lr = schedule(seen)
                     try:
@@ -229,12 +231,13 @@ class Trainer:
                     norm_sum += norm
                     loss_sum += loss * len(idx)
                     seen += len(idx)
-                    bar.set_postfix(loss=f"{loss_sum / (lo + len(idx)):.4f}", refresh=False)
+                    done += len(idx)
+                    bar.set_postfix(loss=f"{loss_sum / done:.4f}", refresh=False)
                     bar.update()
             seconds = time.perf_counter() - start
             _set_mode(model, False)
             record = {"epoch": epoch, "loss": loss_sum / n, "seconds": seconds,
-                      "examples_seen": seen, "grad_norm": norm_sum / n_batches,
+                      "examples_seen": seen, "grad_norm": norm_sum / len(batches),
                       "lr": self.optimizer.lr}
             if eval_fn is not None:
                 metrics = eval_fn(epoch)

@@ -25,7 +25,7 @@ from attnseq.converter import Converter
 from attnseq.experiment import Task
 from attnseq.threads import blas_threads
 from attnseq.train import rows_correct
-from benchmarks.workload import Settings, date_task, date_workload
+from benchmarks.workload import Settings, date_task, date_workload, positive_ints
 
 TARGET_RATIO = 3.0  # beam 5 per pair against greedy (issue 13)
 TARGET_BEAM = 5
@@ -119,23 +119,12 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def _beams(text: str) -> list[int]:
-    try:
-        beams = [int(k) for k in text.split(",")]
-    except ValueError:
-        beams = []
-    if not beams or min(beams) < 1:
-        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers, "
-                                         f"got {text!r}")
-    return beams
-
-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.beam", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", metavar="DIR", help="a saved model: decode its test split "
                    "(default: a fresh attention model on the 5 000 test dates)")
-    p.add_argument("--beams", type=_beams, default=[2, 5, 10], metavar="K,...",
+    p.add_argument("--beams", type=positive_ints, default=[2, 5, 10], metavar="K,...",
                    help="beam widths to measure (default: 2,5,10)")
     p.add_argument("--alpha", type=float, default=0.6,
                    help="length penalty of the rows with penalties (default: 0.6)")

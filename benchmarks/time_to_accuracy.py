@@ -21,8 +21,9 @@ import time
 from dataclasses import replace
 
 from attnseq.experiment import Task
+from attnseq.optim import decay_schedule
 from attnseq.recipes import RECIPES, Recipe
-from attnseq.train import Trainer, accuracy, decay_schedule
+from attnseq.train import Trainer, accuracy
 from benchmarks.workload import Settings, date_workload
 
 

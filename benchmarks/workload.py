@@ -10,6 +10,7 @@ always attnseq's own, ``Trainer.step``: what is timed is what ``attnseq train`` 
 
 from __future__ import annotations
 
+import argparse
 import math
 import statistics
 import time
@@ -179,6 +180,18 @@ def take_turns(fns: dict, repeats: int, *, cpu: dict | None = None) -> dict:
     if cpu is not None:
         cpu.update(least_cpu)
     return best
+
+
+def positive_ints(text: str) -> list[int]:
+    """An argparse type: "2,5,10" -> [2, 5, 10], refusing anything but positive integers."""
+    try:
+        values = [int(k) for k in text.split(",")]
+    except ValueError:
+        values = []
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers, "
+                                         f"got {text!r}")
+    return values
 
 
 def summarize(times: list[float]) -> dict:

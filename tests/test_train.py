@@ -275,6 +275,53 @@ def test_from_config_uses_its_fields():
     assert isinstance(Trainer.from_config(model, TrainConfig()).optimizer, Adam)
 
 
+class PaddedBag(BagClassifier):
+    """BagClassifier with a pad id (8): it records the width of every ``ts`` it is given."""
+
+    pad_id = 8
+
+    def forward(self, xs, ts):
+        self.widths = getattr(self, "widths", []) + [ts.shape[1]]
+        return super().forward(xs, ts)
+
+
+def padded_toy_data(n=40):
+    """toy_data's pairs, their ts padded by 8 to width 6; row i's answer has 1 + i % 4 tokens."""
+    xs, ts = toy_data(n)
+    wide = np.full((n, 6), PaddedBag.pad_id, dtype=ts.dtype)
+    wide[:, :2] = ts
+    for i in range(n):
+        wide[i, 2:2 + i % 4] = 7  # tokens the classifier ignores, lengthening the answer
+    return xs, wide
+
+
+def test_step_leaves_out_the_columns_of_padding_and_length_batching_groups_lengths():
+    xs, ts = padded_toy_data()
+    model = PaddedBag()
+    trainer = Trainer(model, SGD(0.1), rng=0, batch_size=10, batching="length")
+    hist = trainer.fit(xs, ts, epochs=2, progress=False)
+    lengths = (ts != PaddedBag.pad_id).sum(axis=1)
+    assert sorted(set(lengths.tolist())) == [2, 3, 4, 5]
+    # every batch of one length: its width is that length, never the whole 6
+    assert sorted(model.widths) == [2, 2, 3, 3, 4, 4, 5, 5] and len(hist) == 2
+    model = PaddedBag()
+    Trainer(model, SGD(0.1), rng=0, batch_size=10).fit(xs, ts, epochs=1, progress=False)
+    assert max(model.widths) <= 5  # random batches: trimmed to their own longest answer
+    trainer = Trainer.from_config(PaddedBag(), TrainConfig(batching="length"))
+    assert trainer.batching == "length"
+
+
+def test_length_batching_needs_a_model_with_a_pad_id():
+    xs, ts = toy_data()
+    trainer = Trainer(BagClassifier(), SGD(0.1), batching="length")
+    with pytest.raises(AttnseqError) as info:
+        trainer.fit(xs, ts, epochs=1, progress=False)
+    assert str(info.value) == ("batching 'length' needs a model with a pad_id (the answers' "
+                               "lengths are where their padding starts)")
+    with pytest.raises(AttnseqError, match="^batching must be one of random, length, got 's'$"):
+        Trainer(BagClassifier(), SGD(0.1), batching="s")
+
+
 class RecordingSGD(SGD):
     """SGD that remembers the learning rate of every update."""
 
@@ -327,6 +374,7 @@ def test_constant_rate_without_final_lr_and_config_carries_the_schedule():
     ({"max_grad_norm": -1.0}, "max_grad_norm must be a positive number, got -1.0"),
     ({"seed": -1}, "seed must be a non-negative integer, got -1"),
     ({"optimizer": "rmsprop"}, "optimizer must be one of adam, sgd, got 'rmsprop'"),
+    ({"batching": "sorted"}, "batching must be one of random, length, got 'sorted'"),
 ])
 def test_train_config_validation(kwargs, message):
     with pytest.raises(AttnseqError) as info:

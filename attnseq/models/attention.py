@@ -24,7 +24,13 @@ from attnseq.layers.attention import ATTENTION_STATE_KEYS, attention_state
 from attnseq.models.init import Initializer
 from attnseq.models.input_feeding import InputFeedingDecoder
 from attnseq.models.seq2seq import Encoder, Seq2seq
-from attnseq.models.variants import VARIANT_DEFAULTS, check_variant, lstm_stack, score_layer
+from attnseq.models.variants import (
+    VARIANT_DEFAULTS,
+    check_variant,
+    lstm_stack,
+    output_dropout_layer,
+    score_layer,
+)
 
 
 def initial_h(enc_hs, h0, num_layers: int):
@@ -39,36 +45,49 @@ class AttentionDecoder:
     """The book's AttentionDecoder, with a padding mask over the encoder states and options.
 
     AttentionDecoder(V, D, H, init, *, num_layers=1, residual=False, dropout=0.0,
-    score="dot"). forward(xs, enc_hs, mask=None, h0=None) -> scores (N, Td, V), where ``h0``
-    (N, L, H) are the layers' initial states (default: enc_hs[:, -1] for each); backward
-    returns denc_hs and leaves the gradient of a given ``h0`` in ``dh0`` (without one, that
-    gradient is added into denc_hs[:, -1]).
+    output_dropout=0.0, score="dot"). forward(xs, enc_hs, mask=None, h0=None) -> scores
+    (N, Td, V), where ``h0`` (N, L, H) are the layers' initial states (default: enc_hs[:, -1]
+    for each); backward returns denc_hs and leaves the gradient of a given ``h0`` in ``dh0``
+    (without one, that gradient is added into denc_hs[:, -1]). ``output_dropout`` drops out
+    [C ; dec_hs] in training, in front of the affine map; ``dropouts`` lists every dropout.
     """
 
     def __init__(self, V: int, D: int, H: int, init: Initializer, *, num_layers: int = 1,
-                 residual: bool = False, dropout: float = 0.0, score: str = "dot"):
+                 residual: bool = False, dropout: float = 0.0, output_dropout: float = 0.0,
+                 score: str = "dot"):
         W = init.embedding(V, D)
         self.lstm = lstm_stack(init, D, H, num_layers=num_layers, residual=residual,
                                dropout=dropout, stateful=True, embedding=W)  # reads the ids
         self.attention = TimeAttention(score_layer(score, H, init))
         self.step_attention = Attention(self.attention.score.shared())  # for decoding
         self.affine = TimeAffine(*init.affine(2 * H, V))
+        self.out_dropout = output_dropout_layer(init, output_dropout)
         self.params, self.grads = gather([self.lstm, self.attention, self.affine])
         self.h0_given = False
         self.dh0 = None
 
+    @property
+    def dropouts(self) -> list:
+        return self.lstm.dropouts + ([self.out_dropout] if self.out_dropout else [])
+
     def train_mode(self, flag: bool) -> None:
-        self.lstm.train_mode(flag)
+        for d in self.dropouts:
+            d.train_mode(flag)
 
     def forward(self, xs, enc_hs, mask=None, h0=None):
         self.h0_given = h0 is not None
         self.lstm.set_state(initial_h(enc_hs, h0, self.lstm.num_layers))
         dec_hs = self.lstm.forward(xs)  # (N, Td, H)
         C = self.attention.forward(enc_hs, dec_hs, mask)  # (N, Td, H)
-        return self.affine.forward(xp.concatenate([C, dec_hs], axis=2))  # (N, Td, V)
+        out = xp.concatenate([C, dec_hs], axis=2)  # (N, Td, 2H)
+        if self.out_dropout is not None:
+            out = self.out_dropout.forward(out)
+        return self.affine.forward(out)  # (N, Td, V)
 
     def backward(self, dscores):
         dout = self.affine.backward(dscores)  # (N, Td, 2H)
+        if self.out_dropout is not None:
+            dout = self.out_dropout.backward(dout)
         H = dout.shape[2] // 2
         denc_hs, ddec_hs = self.attention.backward(dout[:, :, :H])
         ddec_hs += dout[:, :, H:]
@@ -96,8 +115,9 @@ class AttentionSeq2seq(Seq2seq):
     """Seq2seq with attention: ``Seq2seq``'s constructor plus the variant options.
 
     AttentionSeq2seq(V, D, H, *, dtype, seed, pad_id, init, encoder="uni", bi_merge="concat",
-    num_layers=1, residual=False, dropout=0.0, score="dot", input_feeding=False); see
-    ``attnseq.models.variants``. The defaults are the book's model, weight for weight.
+    num_layers=1, residual=False, dropout=0.0, output_dropout=0.0, score="dot",
+    input_feeding=False); see ``attnseq.models.variants``. The defaults are the book's
+    model, weight for weight.
 
     ``generate(xs, start_id, length, return_attention=True)`` also returns the attention
     weights of every generated step, (N, length, Te). ``train_mode(flag)`` switches dropout
@@ -126,11 +146,12 @@ class AttentionSeq2seq(Seq2seq):
                           bidirectional=o["encoder"] == "bi", bi_merge=o["bi_merge"],
                           residual=o["residual"], dropout=o["dropout"])
         if o["input_feeding"]:
-            decoder = InputFeedingDecoder(V, D, H, init, score=o["score"])
+            decoder = InputFeedingDecoder(V, D, H, init, output_dropout=o["output_dropout"],
+                                          score=o["score"])
         else:
             decoder = AttentionDecoder(V, D, H, init, num_layers=o["num_layers"],
                                        residual=o["residual"], dropout=o["dropout"],
-                                       score=o["score"])
+                                       output_dropout=o["output_dropout"], score=o["score"])
         return encoder, decoder
 
     def train_mode(self, flag: bool) -> None:

@@ -47,7 +47,13 @@ from attnseq.layers.attention import attention_state
 from attnseq.models.attention import AttentionSeq2seq, initial_h
 from attnseq.models.init import Initializer
 from attnseq.models.seq2seq import Encoder
-from attnseq.models.variants import GNMT_DEFAULTS, check_gnmt, lstm_stack, score_layer
+from attnseq.models.variants import (
+    GNMT_DEFAULTS,
+    check_gnmt,
+    lstm_stack,
+    output_dropout_layer,
+    score_layer,
+)
 
 
 class GNMTEncoder(Encoder):
@@ -69,7 +75,8 @@ class GNMTEncoder(Encoder):
 class GNMTDecoder:
     """The decoder of the module docstring: attention between the bottom layer and the rest.
 
-    GNMTDecoder(V, D, H, init, *, num_layers, dropout=0.0, score="dot"); the interface of
+    GNMTDecoder(V, D, H, init, *, num_layers, dropout=0.0, output_dropout=0.0, score="dot"),
+    with ``AttentionDecoder``'s output dropout; the interface of
     ``AttentionDecoder``: forward(xs (N, Td), enc_hs (N, Te, H), mask=None, h0=None (N, L, H))
     -> scores (N, Td, V); backward(dscores) -> denc_hs, with the gradient of a given ``h0`` in
     ``dh0``; ``attention.attention_weights`` (N, Td, Te) holds the last forward's weights.
@@ -78,7 +85,7 @@ class GNMTDecoder:
     """
 
     def __init__(self, V: int, D: int, H: int, init: Initializer, *, num_layers: int,
-                 dropout: float = 0.0, score: str = "dot"):
+                 dropout: float = 0.0, output_dropout: float = 0.0, score: str = "dot"):
         self.bottom = EmbeddingLSTM(init.embedding(V, D), *init.lstm(D, H), stateful=True)
         self.attention = TimeAttention(score_layer(score, H, init))
         self.step_attention = Attention(self.attention.score.shared())  # for decoding
@@ -90,6 +97,7 @@ class GNMTDecoder:
         # its first layer is layer 2, so its skips (from its second) start at layer 3
         self.upper = TimeStackedLSTM(upper, residual=True, dropout=dropout, rng=rng)
         self.affine = TimeAffine(*init.affine(2 * H, V))
+        self.out_dropout = output_dropout_layer(init, output_dropout)
         self.params, self.grads = gather([self.bottom, self.attention, self.upper, self.affine])
         self.h0_given = False
         self.dh0 = None
@@ -100,7 +108,8 @@ class GNMTDecoder:
 
     @property
     def dropouts(self) -> list:
-        return ([self.dropout] if self.dropout else []) + self.upper.dropouts
+        return ([self.dropout] if self.dropout else []) + self.upper.dropouts + (
+            [self.out_dropout] if self.out_dropout else [])
 
     def train_mode(self, flag: bool) -> None:
         for d in self.dropouts:
@@ -115,10 +124,15 @@ class GNMTDecoder:
         C = self.attention.forward(enc_hs, d1, mask)  # (N, Td, H)
         top = self.upper.forward(d1 if self.dropout is None else self.dropout.forward(d1),
                                  side=C)
-        return self.affine.forward(xp.concatenate([C, top], axis=2))  # (N, Td, V)
+        out = xp.concatenate([C, top], axis=2)  # (N, Td, 2H)
+        if self.out_dropout is not None:
+            out = self.out_dropout.forward(out)
+        return self.affine.forward(out)  # (N, Td, V)
 
     def backward(self, dscores):
         dout = self.affine.backward(dscores)  # (N, Td, 2H)
+        if self.out_dropout is not None:
+            dout = self.out_dropout.backward(dout)
         H = dout.shape[2] // 2
         dd1, dC_upper = self.upper.backward(dout[:, :, H:])
         if self.dropout is not None:
@@ -153,9 +167,9 @@ class GNMTDecoder:
 class GNMT(AttentionSeq2seq):
     """The GNMT arrangement (module docstring) as a ``Seq2seq``.
 
-    GNMT(V, D, H, *, dtype, seed, pad_id, init, num_layers=3, dropout=0.0, score="dot",
-    bi_merge="concat"); it takes ``AttentionSeq2seq``'s option names, and refuses the ones its
-    arrangement fixes (``encoder`` other than "bi", ``residual`` False, ``input_feeding``)
+    GNMT(V, D, H, *, dtype, seed, pad_id, init, num_layers=3, dropout=0.0, output_dropout=0.0,
+    score="dot", bi_merge="concat"); it takes ``AttentionSeq2seq``'s option names, and
+    refuses the ones its arrangement fixes (``encoder`` other than "bi", ``residual`` False, ``input_feeding``)
     with ``check_gnmt``'s one-line errors. H must be even with ``bi_merge="concat"``.
     Training, decoding (``start``/``step``, ``generate(..., return_attention=True)``) and
     ``train_mode`` are ``AttentionSeq2seq``'s.
@@ -177,5 +191,6 @@ class GNMT(AttentionSeq2seq):
         encoder = GNMTEncoder(V, D, H, init, num_layers=o["num_layers"],
                               bi_merge=o["bi_merge"], dropout=o["dropout"])
         decoder = GNMTDecoder(V, D, H, init, num_layers=o["num_layers"],
-                              dropout=o["dropout"], score=o["score"])
+                              dropout=o["dropout"], output_dropout=o["output_dropout"],
+                              score=o["score"])
         return encoder, decoder

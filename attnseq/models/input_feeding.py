@@ -30,7 +30,7 @@ from attnseq.layers import LSTM, Attention, TimeAffine, TimeEmbedding, gather
 from attnseq.layers.attention import attention_state
 from attnseq.layers.recurrent import gate_major, lstm_cell, lstm_cell_backward, lstm_step
 from attnseq.models.init import Initializer
-from attnseq.models.variants import score_layer
+from attnseq.models.variants import output_dropout_layer, score_layer
 
 
 def _sum_into(grads, parts) -> None:
@@ -44,18 +44,21 @@ def _sum_into(grads, parts) -> None:
 class InputFeedingDecoder:
     """An attention decoder whose LSTM also reads the previous step's context.
 
-    InputFeedingDecoder(V, D, H, init, *, score="dot"): the LSTM's Wx is (D + H, 4H), its
-    rows the embedding's, then the context's. Same interface as ``AttentionDecoder``:
+    InputFeedingDecoder(V, D, H, init, *, output_dropout=0.0, score="dot"): the LSTM's Wx is
+    (D + H, 4H), its rows the embedding's, then the context's. Same interface as
+    ``AttentionDecoder`` (``output_dropout`` drops out [c_t ; h_t] before the affine map):
     forward(xs (N, Td), enc_hs (N, Te, H), mask=None, h0=None (N, 1, H)) -> scores
     (N, Td, V); backward(dscores) -> denc_hs, with the gradient of a given ``h0`` in ``dh0``.
     ``attention_weights`` (N, Td, Te) holds the last forward's weights.
     """
 
-    def __init__(self, V: int, D: int, H: int, init: Initializer, *, score: str = "dot"):
+    def __init__(self, V: int, D: int, H: int, init: Initializer, *,
+                 output_dropout: float = 0.0, score: str = "dot"):
         self.embed = TimeEmbedding(init.embedding(V, D))
         self.lstm = LSTM(*init.lstm(D + H, H))  # the weights that every step's LSTM shares
         self.attention = Attention(score_layer(score, H, init))  # likewise the score's
         self.affine = TimeAffine(*init.affine(2 * H, V))
+        self.out_dropout = output_dropout_layer(init, output_dropout)
         self.params, self.grads = gather([self.embed, self.lstm, self.attention, self.affine])
         self._attentions = []  # one per step: see _step_attentions
         self.cache = None
@@ -63,8 +66,14 @@ class InputFeedingDecoder:
         self.dh0 = None
         self.attention_weights = None
 
+    @property
+    def dropouts(self) -> list:
+        """One layer, so no dropout between layers: at most the output's."""
+        return [self.out_dropout] if self.out_dropout else []
+
     def train_mode(self, flag: bool) -> None:
-        """Nothing to switch: one layer, so no dropout between layers."""
+        for d in self.dropouts:
+            d.train_mode(flag)
 
     def _step_attentions(self, T: int) -> list:
         """T attention layers on the shared score weights, one per step, kept between calls
@@ -110,7 +119,10 @@ class InputFeedingDecoder:
                                   else xp.zeros((N, 0, enc_hs.shape[1]), dtype=enc_hs.dtype))
         self.cache = (enc_hs.shape, X, hs, cs, gates, tanh_cs)
         Hs = hs[1:].transpose(1, 0, 2)  # (N, T, H)
-        return self.affine.forward(xp.concatenate([C, Hs], axis=2))  # (N, T, V)
+        out = xp.concatenate([C, Hs], axis=2)  # (N, T, 2H)
+        if self.out_dropout is not None:
+            out = self.out_dropout.forward(out)
+        return self.affine.forward(out)  # (N, T, V)
 
     def backward(self, dscores):
         enc_shape, X, hs, cs, gates, tanh_cs = self.cache
@@ -120,6 +132,8 @@ class InputFeedingDecoder:
         H4 = 4 * H
         D = X.shape[2] - H
         dout = self.affine.backward(dscores)  # (N, T, 2H)
+        if self.out_dropout is not None:
+            dout = self.out_dropout.backward(dout)
         denc_hs = xp.zeros(enc_shape, dtype=dout.dtype)
         dA = xp.empty((T, N, H4), dtype=dout.dtype)  # not gate-major: each dA[t] is a matrix
         dE = xp.empty((N, T, D), dtype=dout.dtype)

@@ -31,13 +31,13 @@ TRANSFORMER_VARIANTS = MappingProxyType({**VARIANT_DEFAULTS, "num_layers": 2,
 
 
 def check_transformer_variant(hidden_size: int, *, encoder, bi_merge, num_layers, residual,
-                              dropout, score, input_feeding) -> None:
+                              dropout, output_dropout, score, input_feeding) -> None:
     """The attention model's variant options a Transformer config may hold: its own
     ``num_layers`` and ``dropout``, the rest at the values that describe it."""
     positive_int("num_layers", num_layers)
     fraction("dropout", dropout)
     given = {"encoder": encoder, "bi_merge": bi_merge, "residual": residual, "score": score,
-             "input_feeding": input_feeding}
+             "input_feeding": input_feeding, "output_dropout": output_dropout}
     for name, value in given.items():
         if value != TRANSFORMER_VARIANTS[name]:
             raise AttnseqError(f"{name}={value!r} needs model 'attention', not 'transformer'")

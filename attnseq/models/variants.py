@@ -7,6 +7,9 @@ The chapter's remaining topics, as options of ``AttentionSeq2seq`` (and ``ModelC
     num_layers     1, 2, …              stacked LSTMs in encoder and decoder
     residual       bool                 skip connections from the second layer on
     dropout        [0, 1)               inverted dropout between stacked layers
+    output_dropout [0, 1)               inverted dropout on [context ; state] before the
+                                        decoder's output affine map (the book's BetterRnnlm
+                                        drops out in front of its Affine too)
     score          SCORES: dot | ...    the attention score function (``layers.scores``)
     input_feeding  bool                 the context is fed into the next step's LSTM input
 
@@ -38,6 +41,7 @@ from attnseq.layers import (
     EmbeddingLSTM,
     FastTimeLSTM,
     TimeBiLSTM,
+    TimeDropout,
     TimeStackedLSTM,
 )
 from attnseq.layers.bidirectional import MERGES
@@ -54,6 +58,7 @@ VARIANT_DEFAULTS = MappingProxyType({
     "num_layers": 1,
     "residual": False,
     "dropout": 0.0,
+    "output_dropout": 0.0,
     "score": SCORES.default,
     "input_feeding": False,
 })
@@ -62,14 +67,15 @@ GNMT_DEFAULTS = MappingProxyType({**VARIANT_DEFAULTS, "encoder": "bi", "num_laye
                                   "residual": True})
 
 
-def check_variant(hidden_size: int, *, encoder, bi_merge, num_layers, residual, dropout, score,
-                  input_feeding) -> None:
+def check_variant(hidden_size: int, *, encoder, bi_merge, num_layers, residual, dropout,
+                  output_dropout, score, input_feeding) -> None:
     """Raise an ``AttnseqError`` (one line) for a bad option or a meaningless combination."""
     ENCODERS.check(encoder)
     MERGES.check(bi_merge, "bi_merge")
     positive_int("num_layers", num_layers)
     boolean("residual", residual)
     fraction("dropout", dropout)
+    fraction("output_dropout", output_dropout)
     SCORES.check(score)
     boolean("input_feeding", input_feeding)
     if residual and num_layers < 2:
@@ -86,8 +92,8 @@ def check_variant(hidden_size: int, *, encoder, bi_merge, num_layers, residual, 
         raise AttnseqError(f"input_feeding works with num_layers 1 only, got {num_layers}")
 
 
-def check_gnmt(hidden_size: int, *, encoder, bi_merge, num_layers, residual, dropout, score,
-               input_feeding) -> None:
+def check_gnmt(hidden_size: int, *, encoder, bi_merge, num_layers, residual, dropout,
+               output_dropout, score, input_feeding) -> None:
     """``check_variant`` for the GNMT model, after the rules of its fixed arrangement."""
     ENCODERS.check(encoder)
     boolean("residual", residual)
@@ -106,7 +112,8 @@ def check_gnmt(hidden_size: int, *, encoder, bi_merge, num_layers, residual, dro
         raise AttnseqError(f"model 'gnmt' needs num_layers >= 2 (the context feeds the layers "
                            f"above the bottom one), got {num_layers}")
     check_variant(hidden_size, encoder=encoder, bi_merge=bi_merge, num_layers=num_layers,
-                  residual=residual, dropout=dropout, score=score, input_feeding=input_feeding)
+                  residual=residual, dropout=dropout, output_dropout=output_dropout,
+                  score=score, input_feeding=input_feeding)
 
 
 def lstm_stack(init: Initializer, D: int, H: int, *, num_layers: int = 1,
@@ -135,6 +142,13 @@ def lstm_stack(init: Initializer, D: int, H: int, *, num_layers: int = 1,
     rng = init.rng.spawn(1)[0] if dropout > 0 else None
     return TimeStackedLSTM(layers, residual=residual, dropout=dropout, rng=rng,
                            residual_from=residual_from)
+
+
+def output_dropout_layer(init: Initializer, rate: float) -> TimeDropout | None:
+    """The dropout in front of a decoder's output affine map, or None for rate 0 (a model
+    without it computes, and draws, exactly what it did before the option existed). Its
+    masks come from a Generator of their own, spawned from the initializer's."""
+    return TimeDropout(rate, init.rng.spawn(1)[0]) if rate > 0 else None
 
 
 def score_layer(name: str, H: int, init: Initializer):

@@ -178,7 +178,7 @@ def test_round_trips_through_save_and_load(trained, tmp_path):
     assert type(loaded.model) is GNMT and loaded.config == conv.config
     assert loaded.config.variant_options() == {
         "encoder": "bi", "bi_merge": "concat", "num_layers": 3, "residual": True,
-        "dropout": 0.0, "score": "dot", "input_feeding": False}
+        "dropout": 0.0, "output_dropout": 0.0, "score": "dot", "input_feeding": False}
     for p, q in zip(loaded.model.params, conv.model.params, strict=True):
         assert np.array_equal(p, q)
     xs, ts = conv.encode(pairs)
@@ -198,7 +198,7 @@ def test_unknown_option_is_a_type_error():
 def test_the_models_own_defaults_fill_what_a_config_leaves_out():
     assert config().variant_options() == {
         "encoder": "bi", "bi_merge": "concat", "num_layers": 3, "residual": True,
-        "dropout": 0.0, "score": "dot", "input_feeding": False}
+        "dropout": 0.0, "output_dropout": 0.0, "score": "dot", "input_feeding": False}
     assert ModelConfig(model="attention").num_layers == 1  # the book's, as before
     # compare trains several models from one config: what one left to its defaults the
     # next takes from its own, what was chosen stays
@@ -220,7 +220,7 @@ def test_cli_train_model_gnmt_alone_builds_its_defaults():
                                           "--dropout", "0.2", "--score", "general"])
     assert cli._model_config(args, "gnmt").variant_options() == {
         "encoder": "bi", "bi_merge": "concat", "num_layers": 4, "residual": True,
-        "dropout": 0.2, "score": "general", "input_feeding": False}
+        "dropout": 0.2, "output_dropout": 0.0, "score": "general", "input_feeding": False}
 
 
 # (the configs and the model refuse the same, tests/models/test_variant_options.py)

@@ -11,6 +11,7 @@ decoder reads ``ts[:, :-1]`` and predicts ``ts[:, 1:]``.
 import numpy as np
 import pytest
 
+from attnseq.batches import trim_answers
 from attnseq.errors import AttnseqError
 from attnseq.models import GNMT, MODELS, AttentionSeq2seq, PeekySeq2seq, Seq2seq, Transformer
 
@@ -297,6 +298,27 @@ def test_loss_and_grads_do_not_depend_on_the_order_of_rows(cls):
         assert loss == pytest.approx(loss0, rel=1e-12)
         for g, g0 in zip(grads, grads0, strict=True):
             np.testing.assert_allclose(g, g0, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("cls", [*MODEL_CLASSES, GNMT, Transformer],
+                         ids=[*IDS, "GNMT", "Transformer"])
+def test_columns_of_padding_after_every_answer_change_nothing(cls):
+    """What ``trim_answers`` relies on: target columns that are padding in every row add
+    nothing to the loss or to any gradient (the loss ignores them; the decoders are causal)."""
+    xs, ts = reverse_task(seed=4, n=10)
+    wide = np.pad(ts, ((0, 0), (0, 4)), constant_values=PAD)  # four more columns of padding
+    narrow = trim_answers(wide, PAD)
+    assert narrow.shape[1] == (ts != PAD).sum(axis=1).max() < wide.shape[1]
+    model = randomised(cls(V, 6, 8, dtype=np.float64, seed=1, pad_id=PAD), seed=3, scale=0.5)
+    runs = []
+    for batch in (wide, narrow):
+        loss = model.forward(xs, batch)
+        model.backward()
+        runs.append((loss, [g.copy() for g in model.grads]))
+    (loss_wide, grads_wide), (loss_narrow, grads_narrow) = runs
+    assert loss_narrow == pytest.approx(loss_wide, rel=1e-12)
+    for g, g0 in zip(grads_narrow, grads_wide, strict=True):
+        np.testing.assert_allclose(g, g0, rtol=1e-10, atol=1e-12)
 
 
 # --------------------------------------------------------------------------- protocol

@@ -35,6 +35,12 @@ REFUSED = [
     ({"num_layers": 2, "residual": 1}, "residual must be true or false, got 1"),
     ({"num_layers": 2, "dropout": 1.0}, "dropout must be a number in [0, 1), got 1.0"),
     ({"num_layers": 2, "dropout": -0.1}, "dropout must be a number in [0, 1), got -0.1"),
+    ({"output_dropout": 1.0}, "output_dropout must be a number in [0, 1), got 1.0"),
+    ({"output_dropout": "0.2"}, "output_dropout must be a number in [0, 1), got '0.2'"),
+    ({"model": "peeky", "output_dropout": 0.2},
+     "output_dropout=0.2 needs model 'attention', not 'peeky'"),
+    ({"model": "transformer", "output_dropout": 0.2},
+     "output_dropout=0.2 needs model 'attention', not 'transformer'"),
     ({"score": "cosine"}, "score must be one of dot, scaled, general, additive, got 'cosine'"),
     ({"input_feeding": "yes"}, "input_feeding must be true or false, got 'yes'"),
     ({"residual": True}, "residual needs num_layers >= 2 (the skips start at the second layer)"),
@@ -59,6 +65,8 @@ REFUSED = [
     ({"model": "gnmt", "hidden_size": 7}, "encoder 'bi' with bi_merge 'concat' needs an even "
      "hidden_size (each direction is half of it), got 7"),
     ({"model": "gnmt", "dropout": 1.5}, "dropout must be a number in [0, 1), got 1.5"),
+    ({"model": "gnmt", "output_dropout": -1}, "output_dropout must be a number in [0, 1), "
+     "got -1"),
     ({"model": "gnmt", "encoder": "both"}, "encoder must be one of uni, bi, got 'both'"),
 ]
 
@@ -83,14 +91,14 @@ def test_old_configs_without_variant_keys_load_as_the_books_model():
     c = ModelConfig.from_dict(old)
     assert c == config() and c.variant_options() == {
         "encoder": "uni", "bi_merge": "concat", "num_layers": 1, "residual": False,
-        "dropout": 0.0, "score": "dot", "input_feeding": False}
+        "dropout": 0.0, "output_dropout": 0.0, "score": "dot", "input_feeding": False}
     with pytest.raises(AttnseqError, match="missing model config keys: hidden_size"):
         ModelConfig.from_dict({k: v for k, v in old.items() if k != "hidden_size"})
 
 
 def test_variant_config_round_trips_through_its_dict():
     c = config(encoder="bi", bi_merge="sum", num_layers=2, residual=True, dropout=0.25,
-               score="additive")
+               output_dropout=0.125, score="additive")
     assert ModelConfig.from_dict(c.to_dict()) == c
     assert c.to_dict()["score"] == "additive"
 
@@ -115,6 +123,7 @@ def test_cli_refuses_residual_with_one_layer_in_one_line(tmp_path):
      "not 'peeky'"),
     (["--input-feeding", "--layers", "3"], "input_feeding works with num_layers 1 only, got 3"),
     (["--layers", "2", "--dropout", "1"], "dropout must be a number in [0, 1), got 1.0"),
+    (["--output-dropout", "-0.5"], "output_dropout must be a number in [0, 1), got -0.5"),
 ])
 def test_cli_refuses_bad_combinations_before_any_work(argv, message, tmp_path, capsys):
     out = tmp_path / "m"
@@ -126,10 +135,11 @@ def test_cli_refuses_bad_combinations_before_any_work(argv, message, tmp_path, c
 def test_cli_flags_map_into_the_model_config():
     args = cli.build_parser().parse_args(
         ["train", "--encoder", "bi", "--bi-merge", "sum", "--layers", "3", "--residual",
-         "--dropout", "0.2", "--score", "general", "--hidden-size", "12"])
+         "--dropout", "0.2", "--output-dropout", "0.3", "--score", "general",
+         "--hidden-size", "12"])
     assert cli._model_config(args, "attention") == ModelConfig(
         hidden_size=12, encoder="bi", bi_merge="sum", num_layers=3, residual=True,
-        dropout=0.2, score="general")
+        dropout=0.2, output_dropout=0.3, score="general")
     plain = cli.build_parser().parse_args(["train"])
     assert cli._model_config(plain, "attention") == ModelConfig()
     feeding = cli.build_parser().parse_args(["train", "--input-feeding", "--score", "scaled"])
@@ -140,12 +150,13 @@ def test_cli_trains_a_variant_end_to_end(tmp_path, capsys):
     out = tmp_path / "m"
     argv = ["train", "--samples", "40", "--epochs", "1", "--hidden-size", "8",
             "--wordvec-size", "4", "--no-progress", "--encoder", "bi", "--layers", "2",
-            "--residual", "--dropout", "0.1", "--score", "additive", "--out", str(out)]
+            "--residual", "--dropout", "0.1", "--output-dropout", "0.2", "--score", "additive",
+            "--out", str(out)]
     assert cli.main(argv) == 0
     conv = Converter.load(out)
     assert conv.config.variant_options() == {
         "encoder": "bi", "bi_merge": "concat", "num_layers": 2, "residual": True,
-        "dropout": 0.1, "score": "additive", "input_feeding": False}
+        "dropout": 0.1, "output_dropout": 0.2, "score": "additive", "input_feeding": False}
     capsys.readouterr()
     assert cli.main(["convert", str(out), "9/8/97"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 1

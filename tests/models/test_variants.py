@@ -33,8 +33,8 @@ VARIANTS = {
 }
 
 
-def config(hidden_size=32, **options):
-    return ModelConfig(model="attention", wordvec_size=16, hidden_size=hidden_size,
+def config(hidden_size=32, model="attention", **options):
+    return ModelConfig(model=model, wordvec_size=16, hidden_size=hidden_size,
                        question_len=Q_LEN, answer_len=A_LEN, **options)
 
 
@@ -188,16 +188,33 @@ def test_decoding_never_drops_out(reverse_pairs):
     assert model.training and model.encoder.lstm.dropouts[0].training  # mode restored
 
 
-def test_dropout_follows_train_mode(reverse_pairs):
-    conv = Converter.create(config(hidden_size=8, num_layers=2, dropout=0.5), VOCAB, seed=0)
+@pytest.mark.parametrize("options", [{"num_layers": 2, "dropout": 0.5},
+                                     {"output_dropout": 0.5},
+                                     {"output_dropout": 0.5, "input_feeding": True},
+                                     {"model": "gnmt", "num_layers": 2, "output_dropout": 0.5}],
+                         ids=["between-layers", "output", "output,input-feeding", "gnmt,output"])
+def test_dropout_follows_train_mode(options, reverse_pairs):
+    conv = Converter.create(config(hidden_size=8, **options), VOCAB, seed=0)
     model = conv.model
     xs, ts = conv.encode(reverse_pairs(9, 8))
+    dropouts = model.encoder.lstm.dropouts + model.decoder.dropouts
+    assert dropouts and len(dropouts) == (2 if options.get("dropout") else 1)
     model.train_mode(True)
     assert model.forward(xs, ts) != model.forward(xs, ts)  # fresh masks every forward
     model.train_mode(False)
     assert model.forward(xs, ts) == model.forward(xs, ts)
-    assert all(not d.training for part in (model.encoder, model.decoder)
-               for d in part.lstm.dropouts)
+    assert not any(d.training for d in dropouts)
+
+
+def test_output_dropout_drops_out_the_affine_maps_input_only():
+    """The rate lands where it is asked for, and a model without it is the model that was
+    there before the option: the same weights, no dropout layer."""
+    plain = Converter.create(config(hidden_size=8), VOCAB, seed=3).model
+    dropped = Converter.create(config(hidden_size=8, output_dropout=0.25), VOCAB, seed=3).model
+    assert plain.decoder.out_dropout is None and plain.decoder.dropouts == []
+    assert dropped.decoder.out_dropout.rate == 0.25 and dropped.encoder.lstm.dropouts == []
+    for p, q in zip(plain.params, dropped.params, strict=True):
+        np.testing.assert_array_equal(p, q)
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
