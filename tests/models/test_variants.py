@@ -206,7 +206,7 @@ def test_dropout_follows_train_mode(options, reverse_pairs):
     assert not any(d.training for d in dropouts)
 
 
-def test_output_dropout_drops_out_the_affine_maps_input_only():
+def test_output_dropout_is_one_layer_at_its_rate_and_leaves_the_weights_alone():
     """The rate lands where it is asked for, and a model without it is the model that was
     there before the option: the same weights, no dropout layer."""
     plain = Converter.create(config(hidden_size=8), VOCAB, seed=3).model
