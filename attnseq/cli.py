@@ -151,8 +151,8 @@ def _model_config(args, model: str):
 def _add_training_options(p: argparse.ArgumentParser, recipe: str) -> None:
     """Options shared by ``train`` and ``compare``; ``recipe`` is the default ``--recipe``,
     and the options left at None take their values from the chosen recipe."""
-    from attnseq.config import ModelConfig
     from attnseq.batches import BATCHINGS
+    from attnseq.config import ModelConfig
     from attnseq.experiment import DATA_SEED, DATE_SAMPLES, TASKS, TOKENS
     from attnseq.models.init import SCHEMES
     from attnseq.optim import SCHEDULES

@@ -14,7 +14,7 @@ hyper-parameters (``TrainConfig``). Two are offered:
   falls linearly from 2e-3 to 1e-4 over its four epochs, clipping at 5.0; ``attnseq train
   --model transformer`` uses it unless ``--recipe`` says otherwise (``default_recipe``). (It
   replaced the Noam schedule, still ``--schedule noam``, whose rate was still high in the
-  last epoch: one seed of five ended at 87.9%, docs/transformer.md.)
+  last epoch: one of its five runs, seed 1, ended at 87.9%, docs/transformer.md.)
 
 ``TrainConfig()`` and ``ModelConfig()`` on their own are the default recipe's settings.
 """

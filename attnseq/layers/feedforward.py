@@ -38,7 +38,7 @@ class ReLU(Layer):
         return xp.maximum(z, 0)
 
     def forward(self, z):
-        self.y = xp.maximum(z, 0)  # one pass; backward finds z > 0 as y > 0
+        self.y = self.value(z)  # one pass; backward finds z > 0 as y > 0
         return self.y
 
     def backward(self, dy):

@@ -169,8 +169,8 @@ class GNMT(AttentionSeq2seq):
 
     GNMT(V, D, H, *, dtype, seed, pad_id, init, num_layers=3, dropout=0.0, output_dropout=0.0,
     score="dot", bi_merge="concat"); it takes ``AttentionSeq2seq``'s option names, and
-    refuses the ones its arrangement fixes (``encoder`` other than "bi", ``residual`` False, ``input_feeding``)
-    with ``check_gnmt``'s one-line errors. H must be even with ``bi_merge="concat"``.
+    refuses the ones its arrangement fixes (``encoder`` other than "bi", ``residual`` False,
+    ``input_feeding``) with ``check_gnmt``'s one-line errors. H must be even with ``bi_merge="concat"``.
     Training, decoding (``start``/``step``, ``generate(..., return_attention=True)``) and
     ``train_mode`` are ``AttentionSeq2seq``'s.
     """

@@ -13,8 +13,8 @@ the decoder's self-attention is causal. Training and decoding run the encoder on
 real positions only (``attnseq.layers.packing``), with the padded encoder's loss and
 gradients. With ``tie_embeddings``, W_out = E_tgtᵀ (Press & Wolf, 2017): one (V, D) matrix
 is both the target embedding and the output projection, and its gradient is the sum of both
-uses. The layers are in ``attnseq.layers`` (multihead,
-layernorm, feedforward, positions, sublayer), the blocks in ``transformer_blocks``.
+uses. The layers are in ``attnseq.layers`` (multihead, layernorm, feedforward, positions,
+sublayer), the blocks in ``transformer_blocks``.
 
 Decoding follows the decoder protocol (``attnseq.decoding.protocol``): ``start`` encodes
 once and projects every decoder layer's cross-attention keys and values of the memory;
@@ -41,6 +41,7 @@ from attnseq.models.init import Initializer
 from attnseq.models.seq2seq import Seq2seq
 from attnseq.models.transformer_blocks import DecoderLayer, EncoderLayer, layer_norm, layer_stack
 from attnseq.models.transformer_options import TRANSFORMER_DEFAULTS, check_transformer
+
 
 class TransformerStack:
     """What the encoder and decoder share: token embeddings scaled by √D, positions, dropout
