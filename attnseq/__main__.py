@@ -1,4 +1,4 @@
-from attnseq.cli import main
+from attnseq.cli.commands import main
 import sys
 
 sys.exit(main())

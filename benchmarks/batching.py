@@ -1,5 +1,5 @@
 """Issue 16's speed measurement: a training step on random batches against batches of one
-length (``--batching length``, ``attnseq.batches``), on the g2p task.
+length (``--batching length``, ``attnseq.training.batches``), on the g2p task.
 
 ``python -m benchmarks.batching [--hidden 256,384] [--batch 128] [--steps 24] [--rounds 3]
 [--quick] [--json FILE]``
@@ -23,12 +23,12 @@ from pathlib import Path
 
 import numpy
 
-from attnseq.batches import BATCHINGS, answer_lengths, epoch_batches, trim_answers
-from attnseq.config import ModelConfig
-from attnseq.experiment import Task
-from attnseq.optim import Adam
-from attnseq.threads import blas_threads
-from attnseq.train import Trainer
+from attnseq.training.batches import BATCHINGS, answer_lengths, epoch_batches, trim_answers
+from attnseq.training.config import ModelConfig
+from attnseq.experiments.run import Task
+from attnseq.training.optim import Adam
+from attnseq.decoding.threads import blas_threads
+from attnseq.training.trainer import Trainer
 from benchmarks.workload import PAUSE, model_workload, positive_ints
 
 # the g2p model of docs/tasks.md, but for its width

@@ -21,10 +21,10 @@ import statistics
 import time
 from pathlib import Path
 
-from attnseq.converter import Converter
-from attnseq.experiment import Task
-from attnseq.threads import blas_threads
-from attnseq.train import rows_correct
+from attnseq.experiments.converter import Converter
+from attnseq.experiments.run import Task
+from attnseq.decoding.threads import blas_threads
+from attnseq.training.trainer import rows_correct
 from benchmarks.workload import Settings, date_task, date_workload, positive_ints
 
 TARGET_RATIO = 3.0  # beam 5 per pair against greedy (issue 13)

@@ -42,8 +42,8 @@ from dataclasses import dataclass
 
 import numpy
 
-from attnseq import backend
-from attnseq.errors import positive_int
+from attnseq.core import backend
+from attnseq.core.errors import positive_int
 
 
 @dataclass(frozen=True)

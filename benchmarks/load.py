@@ -30,8 +30,8 @@ import time
 import urllib.request
 from urllib.parse import urlsplit
 
-from attnseq.cli import positive_int_option
-from attnseq.data.dates import generate_dates
+from attnseq.cli.commands import positive_int_option
+from attnseq.tasks.dates import generate_dates
 from attnseq.serve.server import server_process
 
 TARGET_RATE = 200.0  # conversions per second

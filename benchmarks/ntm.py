@@ -4,7 +4,7 @@
     python -m benchmarks.ntm report [--out DIR] [--lengths 10,20,...]
     python -m benchmarks.ntm speed [--repeats K]
 
-``train`` trains one machine on lengths 1-20 (``attnseq.copytask``'s defaults: batches of 16,
+``train`` trains one machine on lengths 1-20 (``attnseq.ntm.copytask``'s defaults: batches of 16,
 Adam at 3e-3, clipping at 10) into DIR/NAME, saving the model after every history record
 (1 000 sequences), so that a run stopped early still leaves its model and curve. It is what
 ``attnseq ntm train --out DIR/NAME [--controller-only]`` does, with the periodic save. Run
@@ -28,9 +28,9 @@ import json
 import sys
 from pathlib import Path
 
-from attnseq import copytask
-from attnseq.checkpoint import is_model_dir
-from attnseq.models.ntm import NTM, NTMConfig
+from attnseq.ntm import copytask
+from attnseq.training.checkpoint import is_model_dir
+from attnseq.ntm.model import NTM, NTMConfig
 
 MACHINES = {"ntm": False, "lstm": True}  # name -> controller_only
 LENGTHS = (10, 20, 30, 40, 60, 80)
@@ -69,8 +69,8 @@ def report(out: Path, lengths: tuple[int, ...]) -> str:
     (out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     table = table_md(results, lengths)
     (out / "table.md").write_text(table, encoding="utf-8")
-    from attnseq.ntm_viz import curve_figure
-    from attnseq.viz import save_figure
+    from attnseq.ntm.viz import curve_figure
+    from attnseq.experiments.viz import save_figure
 
     save_figure(curve_figure({n: r["history"] for n, r in results.items()}), out / "curve.png")
     return table
@@ -87,7 +87,7 @@ def speed(repeats: int) -> str:
 
     import numpy
 
-    from attnseq.data.bits import copy_batch
+    from attnseq.ntm.bits import copy_batch
 
     rows = ["| machine | length | time steps | best ms | median ms |\n", "|---" * 5 + "|\n"]
     rng = numpy.random.default_rng(0)

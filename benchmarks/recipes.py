@@ -4,7 +4,7 @@
 [--decay-epochs X] [--batch-size N] [--init SCHEME] [--seeds 0,1,2] [--max-epochs N]
 [--out FILE]``
 
-Starts from one of attnseq's recipes (``attnseq.recipes``), changes the settings given, and
+Starts from one of attnseq's recipes (``attnseq.training.recipes``), changes the settings given, and
 trains one fresh attention model per seed on the book's date task with the harness's
 time-to-accuracy loop (``benchmarks.time_to_accuracy.run_to_accuracy``: evaluation on the
 whole test set every ``--eval-every`` examples and at each epoch's end, evaluation time
@@ -21,11 +21,11 @@ import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from attnseq.errors import AttnseqError
+from attnseq.core.errors import AttnseqError
 from attnseq.models.init import Initializer
-from attnseq.recipes import RECIPES, Recipe
+from attnseq.training.recipes import RECIPES, Recipe
 from benchmarks.time_to_accuracy import medians, run_to_accuracy
-from attnseq.cli import positive_int_option
+from attnseq.cli.commands import positive_int_option
 from benchmarks.workload import Settings, date_task
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy
 
-from attnseq.threads import blas_threads
+from attnseq.decoding.threads import blas_threads
 
 MET, MISSED, NA, INFO, UNKNOWN = "met", "missed", "n/a", "", "inconclusive"
 

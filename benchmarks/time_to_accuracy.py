@@ -1,6 +1,6 @@
 """Time to accuracy: how long training takes until test exact match first reaches a target.
 
-The two recipes of ``attnseq.recipes`` are compared on the book's date task: the default
+The two recipes of ``attnseq.training.recipes`` are compared on the book's date task: the default
 one and the book's, each with its own initialisation, batch size, learning rate (and
 schedule) and clipping, for at most ``max_epochs`` epochs. Every ``eval_every`` training
 examples (at the first batch boundary past each multiple), and at the end of every epoch, the
@@ -20,17 +20,17 @@ import statistics
 import time
 from dataclasses import replace
 
-from attnseq.experiment import Task
-from attnseq.optim import decay_schedule
-from attnseq.recipes import RECIPES, Recipe
-from attnseq.train import Trainer, accuracy
+from attnseq.experiments.run import Task
+from attnseq.training.optim import decay_schedule
+from attnseq.training.recipes import RECIPES, Recipe
+from attnseq.training.trainer import Trainer, accuracy
 from benchmarks.workload import Settings, date_workload
 
 
 def run_to_accuracy(task: Task, settings: Settings, *, recipe: Recipe, seed: int) -> dict:
     """Train one fresh model with ``recipe`` until the target accuracy; see the module doc.
 
-    The loop is ``Trainer.fit``'s (``attnseq.train``) with the evaluations woven in: the same
+    The loop is ``Trainer.fit``'s (``attnseq.training.trainer``) with the evaluations woven in: the same
     permutations (the trainer's Generator, seeded with ``seed``), schedule and ``step``.
     """
     cfg = replace(recipe.train, seed=seed)

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from attnseq.threads import blas_threads
+from attnseq.decoding.threads import blas_threads
 from benchmarks.workload import DateWorkload, Settings, summarize, take_turns, timed_steps
 
 

@@ -3,7 +3,7 @@
 ``python -m benchmarks.transformer [--quick] [--iters K] [--rounds R] [--out DIR]``
 
 The workload is the book's date task (50 000 generated pairs, 90/10, encoded as ``attnseq
-train`` encodes them) around a fresh ``attnseq.models.transformer`` at the model's own default
+train`` encodes them) around a fresh ``attnseq.models.transformer.model`` at the model's own default
 sizes, batch 128, Adam lr 1e-3, clipping at 5.0 (``benchmarks.workload.Settings``); the peer
 (``benchmarks.transformer_peer``) is the same model in PyTorch, on the same threads, trained on
 the same batches. Three figures, each a ratio of two numbers from this run:
@@ -38,9 +38,9 @@ import time
 from pathlib import Path
 from types import MappingProxyType
 
-from attnseq.cli import positive_int_option
-from attnseq.config import ModelConfig
-from attnseq.threads import blas_threads
+from attnseq.cli.commands import positive_int_option
+from attnseq.training.config import ModelConfig
+from attnseq.decoding.threads import blas_threads
 from benchmarks import report
 from benchmarks.harness import torch_available
 from benchmarks.throughput import reference_matmul

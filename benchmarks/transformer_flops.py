@@ -1,4 +1,4 @@
-"""The matmul FLOPs of the Transformer (``attnseq.models.transformer``), counted analytically.
+"""The matmul FLOPs of the Transformer (``attnseq.models.transformer.model``), counted analytically.
 
 The same convention as ``benchmarks.flops`` (whose brute-force counter the smoke test holds
 these formulas against): a (m, k) @ (k, n) product costs 2·m·k·n, a batched one that times its
@@ -22,7 +22,7 @@ per decoder layer (causal self-attention over T keys, cross-attention over S, FF
 
 and the output projection 2·N·T·d·V. The encoder's position-wise matmuls (the four
 projections, the FFN, and the cross-attention's K and V of its output) run on the M real
-(non-padding) source positions only (``attnseq.layers.packing``), M ≤ N·S: every N·S above
+(non-padding) source positions only (``attnseq.fast.packing``), M ≤ N·S: every N·S above
 that multiplies d·d or d·f is M; the scores keep N·S·S (M = N·S counts a padded model's work,
 the PyTorch peer's). Backward does two matmuls of each forward one's size (the
 gradient of each operand: dX and dW of a projection, dQ and dK of the scores, dA and dV of the
@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from attnseq.errors import positive_int
+from attnseq.core.errors import positive_int
 
 
 @dataclass(frozen=True)

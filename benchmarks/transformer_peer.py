@@ -3,7 +3,7 @@
 Import this module only when ``torch`` is importable (``benchmarks.transformer`` checks first).
 The model is hand-built from ``nn.Linear``, ``nn.LayerNorm``, ``nn.Embedding`` and
 ``F.scaled_dot_product_attention`` (what ``nn.MultiheadAttention`` calls inside), part for part
-as ``attnseq.models.transformer`` builds it:
+as ``attnseq.models.transformer.model`` builds it:
 
     inputs     embed(ids) · √d_model + sinusoidal positions, dropout
     encoder    L × [self-attention (key-padding mask), FFN]
@@ -34,7 +34,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from attnseq.backend import to_numpy
+from attnseq.core.backend import to_numpy
 
 
 def sinusoids(length: int, d: int, dtype=torch.float32) -> torch.Tensor:

@@ -21,10 +21,10 @@ from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 
-from attnseq.compare import epochs_to
-from attnseq.config import ModelConfig
-from attnseq.experiment import Task, run
-from attnseq.recipes import BOOK_TRAIN
+from attnseq.experiments.compare import epochs_to
+from attnseq.training.config import ModelConfig
+from attnseq.experiments.run import Task, run
+from attnseq.training.recipes import BOOK_TRAIN
 
 TARGET = 0.999
 # name -> (the CLI flags that select it, the ModelConfig fields they set)

@@ -3,7 +3,7 @@
 ``Settings`` holds every size and count the harness uses; ``Settings.full()`` is the book's
 experiment and ``Settings.quick()`` shrinks everything so that the whole harness runs in
 seconds (the smoke test runs it). ``DateWorkload`` is the book's date task encoded exactly as
-``attnseq.experiment.run`` encodes it, around a freshly initialised model: throughput does not
+``attnseq.experiments.run.run`` encodes it, around a freshly initialised model: throughput does not
 depend on what the weights are, so no measurement needs a trained model. A training step is
 always attnseq's own, ``Trainer.step``: what is timed is what ``attnseq train`` runs.
 """
@@ -18,12 +18,12 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy
 
-from attnseq.config import ModelConfig
-from attnseq.converter import Converter
+from attnseq.training.config import ModelConfig
+from attnseq.experiments.converter import Converter
 from attnseq.decoding import DEFAULT_BATCH
-from attnseq.experiment import DATA_SEED, DATE_SAMPLES, Task
-from attnseq.optim import Adam
-from attnseq.train import Trainer
+from attnseq.experiments.run import DATA_SEED, DATE_SAMPLES, Task
+from attnseq.training.optim import Adam
+from attnseq.training.trainer import Trainer
 
 # Seconds between timed passes that take turns: OpenBLAS's idle threads spin for up to 0.1 s.
 PAUSE = 0.25
@@ -109,7 +109,7 @@ def date_task(settings: Settings) -> Task:
 
 def date_workload(task: Task, settings: Settings, *, init: str = "default",
                   seed: int = 0) -> DateWorkload:
-    """Encode ``task`` for a fresh attention model, as ``attnseq.experiment.run`` does."""
+    """Encode ``task`` for a fresh attention model, as ``attnseq.experiments.run.run`` does."""
     return model_workload(task, ModelConfig(model="attention", wordvec_size=settings.wordvec,
                                             hidden_size=settings.hidden, init=init), seed=seed)
 

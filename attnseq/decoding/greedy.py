@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy
 
-from attnseq.backend import INDEX_DTYPE, to_numpy, xp
+from attnseq.core.backend import INDEX_DTYPE, to_numpy, xp
 from attnseq.decoding.protocol import Decodable, input_attention
 
 

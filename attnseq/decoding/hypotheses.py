@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import numpy
 
-from attnseq.backend import INDEX_DTYPE
+from attnseq.core.backend import INDEX_DTYPE
 
 
 class Hypothesis(NamedTuple):

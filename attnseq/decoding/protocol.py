@@ -35,7 +35,7 @@ from typing import Protocol
 
 import numpy
 
-from attnseq.backend import to_numpy
+from attnseq.core.backend import to_numpy
 
 State = dict  # str -> array, batch-first
 

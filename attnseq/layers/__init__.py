@@ -1,22 +1,13 @@
 """Layers with hand-written forward and backward passes (see ``base`` for the protocol)."""
 
-from attnseq.layers.addressing import (
-    Addressing,
-    CircularShift,
-    ContentAddressing,
-    Interpolation,
-    Sharpening,
-)
 from attnseq.layers.attention import Attention, AttentionWeight, TimeAttention, WeightSum
 from attnseq.layers.base import Layer, gather
 from attnseq.layers.bidirectional import TimeBiLSTM
 from attnseq.layers.core import Affine, Embedding, Softmax, TimeAffine, TimeEmbedding, softmax
 from attnseq.layers.dropout import TimeDropout
-from attnseq.layers.fast_lstm import EmbeddingLSTM, FastTimeLSTM
 from attnseq.layers.feedforward import ACTIVATIONS, GELU, FeedForward, ReLU
 from attnseq.layers.layernorm import LayerNorm
 from attnseq.layers.losses import TimeSoftmaxWithLoss
-from attnseq.layers.memory import MemoryRead, MemoryWrite
 from attnseq.layers.multihead import MultiHeadAttention
 from attnseq.layers.positions import POSITIONS, LearnedPositions, SinusoidalPositions
 from attnseq.layers.recurrent import LSTM, TimeLSTM
@@ -32,31 +23,22 @@ __all__ = [
     "POSITIONS",
     "SCORES",
     "AdditiveScore",
-    "Addressing",
     "Affine",
     "Attention",
     "AttentionWeight",
-    "CircularShift",
-    "ContentAddressing",
     "CrossAttention",
     "DotScore",
     "Embedding",
-    "EmbeddingLSTM",
-    "FastTimeLSTM",
     "FeedForward",
     "GeneralScore",
-    "Interpolation",
     "Layer",
     "LayerNorm",
     "LearnedPositions",
-    "MemoryRead",
-    "MemoryWrite",
     "MultiHeadAttention",
     "ReLU",
     "Residual",
     "ScaledDotScore",
     "SelfAttention",
-    "Sharpening",
     "SinusoidalPositions",
     "Softmax",
     "TimeAffine",

@@ -25,7 +25,7 @@ parameters as their own ``params``/``grads``.
 
 from __future__ import annotations
 
-from attnseq.backend import xp
+from attnseq.core.backend import xp
 from attnseq.layers.base import Layer
 from attnseq.layers.core import softmax, softmax_backward
 from attnseq.layers.scores import DotScore

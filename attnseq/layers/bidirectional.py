@@ -16,10 +16,9 @@ from. (``hs[:, -1]`` would pair →h_T with ←h_T, which has read one token onl
 
 from __future__ import annotations
 
-from attnseq.backend import xp
+from attnseq.core.backend import xp
 from attnseq.layers.base import Layer, gather
-from attnseq.layers.fast_lstm import FastTimeLSTM
-from attnseq.registry import ONE_OF, Registry
+from attnseq.core.registry import ONE_OF, Registry
 
 # How the two directions combine (the names configs and the command line use).
 MERGES = Registry("merge", {"concat": "the two side by side", "sum": "the two added"},
@@ -27,22 +26,23 @@ MERGES = Registry("merge", {"concat": "the two side by side", "sum": "the two ad
 
 
 class TimeBiLSTM(Layer):
-    """Two LSTMs (``FastTimeLSTM``), forward and backward in time, merged per step.
+    """Two LSTMs, forward and backward in time, merged per step.
 
-    TimeBiLSTM(forward_params, backward_params, merge="concat"): each ``*_params`` is the
-    (Wx (D, 4Hd), Wh (Hd, 4Hd), b (4Hd,)) of one direction; ``params`` lists the forward
-    direction's three arrays, then the backward direction's.
+    TimeBiLSTM(forward_lstm, backward_lstm, merge="concat"): two one-directional, stateless
+    time LSTMs (``TimeLSTM``, or the fast set's ``FastTimeLSTM``) over D-wide inputs, of one
+    width Hd; ``params`` lists the forward direction's three arrays, then the backward
+    direction's.
 
     forward(xs (N, T, D)) -> hs (N, T, 2Hd) for "concat", (N, T, Hd) for "sum"; sets
     ``final_h`` (N, 2Hd or Hd). backward(dhs, dh_final=None) -> dxs (N, T, D), where
     ``dh_final`` is the gradient of ``final_h`` (when a decoder started from it).
     """
 
-    def __init__(self, forward_params, backward_params, merge: str = "concat"):
+    def __init__(self, forward_lstm, backward_lstm, merge: str = "concat"):
         super().__init__()
         self.merge = MERGES.check(merge)
-        self.forward_lstm = FastTimeLSTM(*forward_params)
-        self.backward_lstm = FastTimeLSTM(*backward_params)
+        self.forward_lstm = forward_lstm
+        self.backward_lstm = backward_lstm
         self.params, self.grads = gather([self.forward_lstm, self.backward_lstm])
         self.final_h = None
 

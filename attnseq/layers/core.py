@@ -7,7 +7,7 @@ time step is computed at once, as one gather or one matmul over N·T rows.
 
 from __future__ import annotations
 
-from attnseq.backend import xp
+from attnseq.core.backend import xp
 from attnseq.layers.base import Layer
 
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import math
 
-from attnseq.backend import xp
+from attnseq.core.backend import xp
 from attnseq.layers.base import Layer, gather
 from attnseq.layers.core import Affine
-from attnseq.registry import Registry
+from attnseq.core.registry import Registry
 
 _GELU_C = math.sqrt(2.0 / math.pi)
 _GELU_A = 0.044715

@@ -16,8 +16,8 @@ the same thing, so one step of a decoder normalises its row exactly as a full fo
 
 from __future__ import annotations
 
-from attnseq.backend import xp
-from attnseq.errors import positive_number
+from attnseq.core.backend import xp
+from attnseq.core.errors import positive_number
 from attnseq.layers.base import Layer
 from attnseq.layers.core import column_sums, row_dots, row_means
 

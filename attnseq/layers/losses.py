@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from attnseq.backend import xp
-from attnseq.errors import fraction
+from attnseq.core.backend import xp
+from attnseq.core.errors import fraction
 from attnseq.layers.base import Layer
 from attnseq.layers.core import softmax
 

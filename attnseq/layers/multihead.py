@@ -22,7 +22,7 @@ Backward, with dC split into heads:
 
 then back through the four affine maps; dx_kv sums what reaches it through K and V.
 
-Packed rows (``attnseq.layers.packing``): with ``q_packing`` x_q is the (M, D) block of
+Packed rows (``attnseq.fast.packing``): with ``q_packing`` x_q is the (M, D) block of
 the real positions of an (N, Tq) batch, with ``kv_packing`` x_kv is that of an (N, Tk) one;
 the affine maps run on the M rows, Q, K, V are unpacked (zero at the padding) for the
 scores, and C is packed again before Wo, so the output is (M, D) too. A padding query's
@@ -38,11 +38,11 @@ from __future__ import annotations
 
 import math
 
-from attnseq.backend import xp
-from attnseq.errors import AttnseqError, positive_int
+from attnseq.core.backend import xp
+from attnseq.core.errors import AttnseqError, positive_int
 from attnseq.layers.base import Layer, gather
 from attnseq.layers.core import Affine, last_axis_max, mask_bias, row_sums
-from attnseq.layers.packing import maybe_pack, maybe_unpack
+from attnseq.fast.packing import maybe_pack, maybe_unpack
 
 
 def split_heads(x, h: int):

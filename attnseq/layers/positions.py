@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy
 
-from attnseq.backend import xp
-from attnseq.errors import AttnseqError
+from attnseq.core.backend import xp
+from attnseq.core.errors import AttnseqError
 from attnseq.layers.base import Layer
-from attnseq.registry import Registry
+from attnseq.core.registry import Registry
 
 
 def sinusoids(T: int, D: int, dtype) -> numpy.ndarray:

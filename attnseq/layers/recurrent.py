@@ -1,6 +1,6 @@
 """The LSTM as the book writes it: the cell's maths, one step (``LSTM``), and ``TimeLSTM``, a
 loop of steps over a whole sequence. This is the reference; the models run the faster layers of
-``attnseq.layers.fast_lstm``, which are tested to compute exactly this.
+``attnseq.fast.lstm``, which are tested to compute exactly this.
 
 Gate layout. The pre-activation ``A = x @ Wx + h_prev @ Wh + b`` (N, 4H) holds the gates in the
 order forget, input, output (the three sigmoids, side by side) and then the candidate ``g``
@@ -17,7 +17,7 @@ the gates out that way (the fast layers do). ``gate_major`` views an (N, 4H) arr
 
 from __future__ import annotations
 
-from attnseq.backend import xp
+from attnseq.core.backend import xp
 from attnseq.layers.base import Layer
 
 

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import math
 
-from attnseq.backend import xp
+from attnseq.core.backend import xp
 from attnseq.layers.base import Layer
-from attnseq.registry import ONE_OF, Registry
+from attnseq.core.registry import ONE_OF, Registry
 
 
 def _swap(a):

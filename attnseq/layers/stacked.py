@@ -30,12 +30,16 @@ from __future__ import annotations
 
 import numpy
 
-from attnseq.backend import xp
-from attnseq.errors import integer_at_least
+from attnseq.core.backend import xp
+from attnseq.core.errors import integer_at_least
 from attnseq.layers.base import Layer, gather
 from attnseq.layers.bidirectional import TimeBiLSTM
 from attnseq.layers.dropout import TimeDropout, check_rate
-from attnseq.layers.fast_lstm import EmbeddingLSTM
+
+
+def reads_ids(layer) -> bool:
+    """Does ``layer`` read token ids (an embedding and an LSTM in one) rather than vectors?"""
+    return getattr(layer, "reads_ids", False)
 
 
 class TimeStackedLSTM(Layer):
@@ -64,7 +68,7 @@ class TimeStackedLSTM(Layer):
         self.layers = list(layers)
         if not self.layers:
             raise ValueError("a stack needs at least one layer")
-        if any(isinstance(layer, (TimeBiLSTM, EmbeddingLSTM)) for layer in self.layers[1:]):
+        if any((isinstance(layer, TimeBiLSTM) or reads_ids(layer)) for layer in self.layers[1:]):
             raise ValueError("only the bottom layer of a stack may be bidirectional or read ids")
         rate = check_rate(dropout)
         self.residual = bool(residual)
@@ -102,7 +106,8 @@ class TimeStackedLSTM(Layer):
         return all(getattr(layer, "stateful", False) for layer in self.layers)
 
     def forward(self, xs, side=None):
-        if side is not None and isinstance(self.layers[0], (TimeBiLSTM, EmbeddingLSTM)):
+        if side is not None and (isinstance(self.layers[0], TimeBiLSTM)
+                                   or reads_ids(self.layers[0])):
             raise ValueError("a side input needs a one-directional bottom layer over vectors")
         self.side_width = None if side is None else side.shape[2]
         x = xs

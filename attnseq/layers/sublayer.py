@@ -8,7 +8,7 @@ wrapped in one of two arrangements, the registry ``NORMS``:
 
 Pre-LN keeps an identity path from the input to the output of the whole stack, which makes
 training less sensitive to the learning-rate warm-up; a pre-LN stack ends with one more LN
-(``attnseq.models.transformer_blocks``). Backward of pre-LN, with dF from Dropout:
+(``attnseq.models.transformer.blocks``). Backward of pre-LN, with dF from Dropout:
 
     dx = dy + LN.backward(F.backward(Dropout.backward(dy)))
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 from attnseq.layers.base import Layer, gather
 from attnseq.layers.dropout import TimeDropout
 from attnseq.layers.layernorm import LayerNorm
-from attnseq.registry import Registry
+from attnseq.core.registry import Registry
 
 NORMS = Registry("norm", {
     "pre": "y = x + Dropout(F(LN(x))), a final LN after each stack",

@@ -5,8 +5,8 @@ from attnseq.models.attention import AttentionSeq2seq
 from attnseq.models.gnmt import GNMT
 from attnseq.models.peeky import PeekySeq2seq
 from attnseq.models.seq2seq import Seq2seq
-from attnseq.models.transformer import Transformer
-from attnseq.registry import Registry
+from attnseq.models.transformer.model import Transformer
+from attnseq.core.registry import Registry
 
 # The names the command line and saved configs use for each model, in the order of the book's
 # Figure 8-26 (the order listings and comparisons follow), then GNMT and the Transformer.

@@ -17,7 +17,7 @@ decoder as ``h0`` and its gradient ``dh0`` handed back.
 
 from __future__ import annotations
 
-from attnseq.backend import xp
+from attnseq.core.backend import xp
 from attnseq.decoding import EQUAL_ROWS, greedy, stepped
 from attnseq.layers import Attention, TimeAffine, TimeAttention, gather
 from attnseq.layers.attention import ATTENTION_STATE_KEYS, attention_state

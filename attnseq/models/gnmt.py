@@ -30,19 +30,10 @@ beside the top layer, as the book's attention decoder does; GNMT's reads the top
 
 from __future__ import annotations
 
-from attnseq.backend import xp
+from attnseq.core.backend import xp
 from attnseq.decoding import EQUAL_ROWS, stepped
-from attnseq.layers import (
-    Attention,
-    EmbeddingLSTM,
-    FastTimeLSTM,
-    TimeAffine,
-    TimeAttention,
-    TimeDropout,
-    TimeEmbedding,
-    TimeStackedLSTM,
-    gather,
-)
+from attnseq.layers import Attention, TimeAffine, TimeAttention, TimeDropout, TimeEmbedding, TimeStackedLSTM, gather
+from attnseq.fast import EmbeddingLSTM, FastTimeLSTM
 from attnseq.layers.attention import attention_state
 from attnseq.models.attention import AttentionSeq2seq, initial_h
 from attnseq.models.init import Initializer

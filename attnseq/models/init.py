@@ -11,7 +11,7 @@ Three schemes:
 * ``"default"`` is ``"scaled"`` with every LSTM's forget-gate bias at 1 (Gers et al., 2000;
   Jozefowicz et al., 2015): a fresh cell then keeps about 3/4 of its state per step instead of
   1/2, so gradients reach the early steps from the start. Part of the default recipe
-  (``attnseq.recipes``), where it made more seeds reach 99.9% within one epoch
+  (``attnseq.training.recipes``), where it made more seeds reach 99.9% within one epoch
   (docs/performance.md).
 
 One ``Initializer`` is created per model from its seed and dtype and handed to every part, so
@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy
 
-from attnseq.backend import float_dtype, xp
-from attnseq.registry import Registry
+from attnseq.core.backend import float_dtype, xp
+from attnseq.core.registry import Registry
 
 # The schemes by name, each with the line the command line's help gives it.
 SCHEMES = Registry("init", {

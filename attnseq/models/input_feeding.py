@@ -24,7 +24,7 @@ This decoder has one LSTM layer (``check_variant`` refuses more).
 
 from __future__ import annotations
 
-from attnseq.backend import xp
+from attnseq.core.backend import xp
 from attnseq.decoding import stepped
 from attnseq.layers import LSTM, Attention, TimeAffine, TimeEmbedding, gather
 from attnseq.layers.attention import attention_state

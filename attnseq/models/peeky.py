@@ -12,9 +12,10 @@ the initial state.
 
 from __future__ import annotations
 
-from attnseq.backend import xp
+from attnseq.core.backend import xp
 from attnseq.decoding import EQUAL_ROWS
-from attnseq.layers import FastTimeLSTM, TimeAffine, TimeEmbedding, gather
+from attnseq.layers import TimeAffine, TimeEmbedding, gather
+from attnseq.fast import FastTimeLSTM
 from attnseq.models.init import Initializer
 from attnseq.models.seq2seq import Seq2seq
 

@@ -17,11 +17,12 @@ Without ``h0`` they start from enc_hs[:, -1], as the book's decoders do.
 
 from __future__ import annotations
 
-from attnseq.backend import xp
+from attnseq.core.backend import xp
 from attnseq.decoding import EQUAL_ROWS, greedy
-from attnseq.errors import positive_int
-from attnseq.layers import EmbeddingLSTM, TimeAffine, TimeEmbedding, TimeSoftmaxWithLoss, gather
-from attnseq.layers.shared_rows import prefix_order
+from attnseq.core.errors import positive_int
+from attnseq.layers import TimeAffine, TimeEmbedding, TimeSoftmaxWithLoss, gather
+from attnseq.fast import EmbeddingLSTM
+from attnseq.fast.shared_rows import prefix_order
 from attnseq.models.init import Initializer
 from attnseq.models.variants import lstm_stack
 

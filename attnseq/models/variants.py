@@ -33,20 +33,12 @@ from __future__ import annotations
 import math
 from types import MappingProxyType
 
-from attnseq.errors import AttnseqError, boolean, fraction, positive_int
-from attnseq.layers import (
-    SCORES,
-    AdditiveScore,
-    GeneralScore,
-    EmbeddingLSTM,
-    FastTimeLSTM,
-    TimeBiLSTM,
-    TimeDropout,
-    TimeStackedLSTM,
-)
+from attnseq.core.errors import AttnseqError, boolean, fraction, positive_int
+from attnseq.layers import SCORES, AdditiveScore, GeneralScore, TimeBiLSTM, TimeDropout, TimeStackedLSTM
+from attnseq.fast import EmbeddingLSTM, FastTimeLSTM
 from attnseq.layers.bidirectional import MERGES
 from attnseq.models.init import Initializer
-from attnseq.registry import ONE_OF, Registry
+from attnseq.core.registry import ONE_OF, Registry
 
 # The encoders that configs and the command line name; "uni" is the book's.
 ENCODERS = Registry("encoder", {"uni": "every layer reads left to right",
@@ -133,7 +125,8 @@ def lstm_stack(init: Initializer, D: int, H: int, *, num_layers: int = 1,
         if embedding is not None:
             raise ValueError("a bidirectional bottom layer reads vectors, not ids")
         Hd = H // 2 if bi_merge == "concat" else H
-        layers = [TimeBiLSTM(init.lstm(D, Hd), init.lstm(D, Hd), merge=bi_merge)]
+        layers = [TimeBiLSTM(FastTimeLSTM(*init.lstm(D, Hd)), FastTimeLSTM(*init.lstm(D, Hd)),
+                              merge=bi_merge)]
     elif embedding is not None:
         layers = [EmbeddingLSTM(embedding, *init.lstm(D, H), stateful=stateful)]
     else:

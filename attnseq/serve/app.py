@@ -28,7 +28,7 @@ from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from attnseq.errors import AttnseqError
+from attnseq.core.errors import AttnseqError
 from attnseq.serve.batcher import Batcher
 from attnseq.serve.explorer import Explorer
 from attnseq.serve.validation import (

@@ -20,9 +20,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from attnseq.errors import AttnseqError
+from attnseq.core.errors import AttnseqError
 from attnseq.serve.explorer import Explorer
-from attnseq.threads import one_blas_thread
+from attnseq.decoding.threads import one_blas_thread
 
 # What ``serve`` prints once it listens; ``server_process`` waits for it.
 READY = re.compile(r"^serving .* at (http://\S+)/$")

@@ -24,7 +24,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from attnseq.errors import AttnseqError, integer_at_least
+from attnseq.core.errors import AttnseqError, integer_at_least
 
 # A date is some 30 characters; a body this size holds any input a model here accepts, and
 # bounds what one request can make the server read and hold.

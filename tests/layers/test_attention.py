@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from attnseq.layers import Attention, AttentionWeight, TimeAttention, WeightSum
-from attnseq.gradcases import random_score
+from attnseq.gradcheck.cases import random_score
 from attnseq.layers.attention import attention_state
 
 N, Td, Te, H = 3, 4, 6, 5

@@ -29,7 +29,7 @@ def test_equals_two_lstms_on_the_sequence_and_its_reverse(merge):
     xs = rng.standard_normal((N, T, D))
     width = 2 * Hd if merge == "concat" else Hd
     dhs, dfinal = rng.standard_normal((N, T, width)), rng.standard_normal((N, width))
-    layer = TimeBiLSTM(fw, bw, merge=merge)
+    layer = TimeBiLSTM(TimeLSTM(*fw), TimeLSTM(*bw), merge=merge)
     hs = layer.forward(xs)
     dxs = layer.backward(dhs, dfinal)
 
@@ -59,7 +59,7 @@ def test_backward_direction_reads_right_to_left():
     # Changing the last input changes every backward-direction state but only the last
     # forward-direction one: the two halves of the concatenation see opposite contexts.
     rng = np.random.default_rng(1)
-    layer = TimeBiLSTM(weights(rng), weights(rng))
+    layer = TimeBiLSTM(TimeLSTM(*weights(rng)), TimeLSTM(*weights(rng)))
     xs = rng.standard_normal((N, T, D))
     before = layer.forward(xs)
     xs2 = xs.copy()
@@ -71,7 +71,7 @@ def test_backward_direction_reads_right_to_left():
 
 def test_without_final_gradient_equals_zero_final_gradient():
     rng = np.random.default_rng(2)
-    layer = TimeBiLSTM(weights(rng), weights(rng), merge="sum")
+    layer = TimeBiLSTM(TimeLSTM(*weights(rng)), TimeLSTM(*weights(rng)), merge="sum")
     xs, dhs = rng.standard_normal((N, T, D)), rng.standard_normal((N, T, Hd))
     layer.forward(xs)
     a = layer.backward(dhs)
@@ -82,7 +82,7 @@ def test_without_final_gradient_equals_zero_final_gradient():
 @pytest.mark.parametrize("merge", ["concat", "sum"])
 def test_layer_protocol(backward_twice, merge):
     rng = np.random.default_rng(3)
-    layer = TimeBiLSTM(weights(rng), weights(rng), merge=merge)
+    layer = TimeBiLSTM(TimeLSTM(*weights(rng)), TimeLSTM(*weights(rng)), merge=merge)
     assert len(layer.params) == 6 and layer.params[0] is not layer.params[3]
     xs = rng.standard_normal((N, T, D))
     width = 2 * Hd if merge == "concat" else Hd
@@ -94,7 +94,7 @@ def test_float32_stays_float32():
     rng = np.random.default_rng(4)
     fw = [w.astype(np.float32) for w in weights(rng)]
     bw = [w.astype(np.float32) for w in weights(rng)]
-    layer = TimeBiLSTM(fw, bw)
+    layer = TimeBiLSTM(TimeLSTM(*fw), TimeLSTM(*bw))
     hs = layer.forward(rng.standard_normal((N, T, D)).astype(np.float32))
     assert hs.dtype == np.float32 and layer.final_h.dtype == np.float32
     assert layer.backward(np.ones_like(hs)).dtype == np.float32
@@ -103,4 +103,4 @@ def test_float32_stays_float32():
 def test_unknown_merge_is_refused():
     rng = np.random.default_rng(5)
     with pytest.raises(ValueError, match="merge must be one of concat, sum, got 'max'"):
-        TimeBiLSTM(weights(rng), weights(rng), merge="max")
+        TimeBiLSTM(TimeLSTM(*weights(rng)), TimeLSTM(*weights(rng)), merge="max")

@@ -4,9 +4,9 @@ on packed rows against the padded batch."""
 import numpy as np
 import pytest
 
-from attnseq.errors import AttnseqError
+from attnseq.core.errors import AttnseqError
 from attnseq.layers import MultiHeadAttention
-from attnseq.layers.packing import Packing
+from attnseq.fast.packing import Packing
 
 N, TQ, TK, D, HEADS = 3, 4, 5, 6, 3
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from attnseq.errors import AttnseqError
+from attnseq.core.errors import AttnseqError
 from attnseq.layers import TimeBiLSTM, TimeLSTM, TimeStackedLSTM
 
 N, T, D, H, L = 3, 5, 4, 6, 3
@@ -152,10 +152,10 @@ def test_bidirectional_bottom_layer():
     ws = weights(rng, L=2)
     bw = (rng.standard_normal((D, 4 * H)), rng.standard_normal((H, 4 * H)),
           rng.standard_normal(4 * H))
-    bi = TimeBiLSTM(ws[0], bw, merge="sum")
+    bi = TimeBiLSTM(TimeLSTM(*ws[0]), TimeLSTM(*bw), merge="sum")
     layer = TimeStackedLSTM([bi, TimeLSTM(*ws[1])], residual=True)
     out = layer.forward(xs)
-    ref_bi = TimeBiLSTM(ws[0], bw, merge="sum")
+    ref_bi = TimeBiLSTM(TimeLSTM(*ws[0]), TimeLSTM(*bw), merge="sum")
     below = ref_bi.forward(xs)
     np.testing.assert_allclose(out, TimeLSTM(*ws[1]).forward(below) + below, rtol=1e-12)
     np.testing.assert_allclose(layer.final_h[:, 0], ref_bi.final_h, rtol=1e-12)
@@ -167,7 +167,7 @@ def test_bidirectional_bottom_layer():
 def test_only_the_bottom_layer_may_be_bidirectional():
     rng = np.random.default_rng(17)
     ws = weights(rng, L=2)
-    bi = TimeBiLSTM(ws[1], weights(rng, L=2)[1])
+    bi = TimeBiLSTM(TimeLSTM(*ws[1]), TimeLSTM(*weights(rng, L=2)[1]))
     with pytest.raises(ValueError, match="only the bottom layer"):
         TimeStackedLSTM([TimeLSTM(*ws[0]), bi])
     with pytest.raises(ValueError, match="at least one layer"):

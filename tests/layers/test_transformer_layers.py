@@ -1,13 +1,13 @@
 """LayerNorm, FeedForward and its activations, positions, Residual (pre/post LN) and label
 smoothing, each against its equations written out plainly (their gradients are rows of
-attnseq.gradcases)."""
+attnseq.gradcheck.cases)."""
 
 import math
 
 import numpy as np
 import pytest
 
-from attnseq.errors import AttnseqError
+from attnseq.core.errors import AttnseqError
 from attnseq.layers import (
     GELU,
     FeedForward,

@@ -4,8 +4,8 @@ packages)."""
 import numpy as np
 import pytest
 
-from attnseq.optim import Adam
-from attnseq.train import STOP, Trainer
+from attnseq.training.optim import Adam
+from attnseq.training.trainer import STOP, Trainer
 
 
 def _reverse_pairs(seed: int, n: int) -> list[tuple[str, str]]:

@@ -11,11 +11,12 @@ import sys
 import numpy as np
 import pytest
 
-from attnseq import cli
-from attnseq.config import ModelConfig, build_model
-from attnseq.converter import Converter
-from attnseq.data.vocab import Vocab
-from attnseq.layers import FastTimeLSTM, GeneralScore, TimeBiLSTM, TimeLSTM, softmax
+from attnseq.cli import commands as cli
+from attnseq.training.config import ModelConfig, build_model
+from attnseq.experiments.converter import Converter
+from attnseq.tasks.vocab import Vocab
+from attnseq.layers import GeneralScore, TimeBiLSTM, TimeLSTM, softmax
+from attnseq.fast import FastTimeLSTM
 from attnseq.models import GNMT
 from attnseq.models.gnmt import GNMTDecoder, GNMTEncoder
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from attnseq.layers import EmbeddingLSTM
+from attnseq.fast import EmbeddingLSTM
 from attnseq.models import AttentionSeq2seq
 from attnseq.models.init import Initializer
 

@@ -11,8 +11,8 @@ decoder reads ``ts[:, :-1]`` and predicts ``ts[:, 1:]``.
 import numpy as np
 import pytest
 
-from attnseq.batches import trim_answers
-from attnseq.errors import AttnseqError
+from attnseq.training.batches import trim_answers
+from attnseq.core.errors import AttnseqError
 from attnseq.models import GNMT, MODELS, AttentionSeq2seq, PeekySeq2seq, Seq2seq, Transformer
 
 PAD, START, END, V = 0, 1, 2, 14

@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from attnseq import cli
-from attnseq.config import ModelConfig
-from attnseq.converter import Converter
-from attnseq.errors import AttnseqError
+from attnseq.cli import commands as cli
+from attnseq.training.config import ModelConfig
+from attnseq.experiments.converter import Converter
+from attnseq.core.errors import AttnseqError
 from attnseq.models import MODELS, AttentionSeq2seq
 
 

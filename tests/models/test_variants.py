@@ -9,9 +9,9 @@ tokens).
 import numpy as np
 import pytest
 
-from attnseq.config import ModelConfig, build_model
-from attnseq.converter import Converter
-from attnseq.data.vocab import Vocab
+from attnseq.training.config import ModelConfig, build_model
+from attnseq.experiments.converter import Converter
+from attnseq.tasks.vocab import Vocab
 from attnseq.layers import AdditiveScore, DotScore, GeneralScore, TimeBiLSTM
 from attnseq.models.attention import AttentionDecoder
 from attnseq.models.input_feeding import InputFeedingDecoder

@@ -8,12 +8,12 @@ and ``baseline`` (no attention), as ``attnseq train`` saves them.
 import numpy as np
 import pytest
 
-from attnseq.config import ModelConfig
-from attnseq.converter import Converter
-from attnseq.errors import AttnseqError
-from attnseq.experiment import Task, run
-from attnseq.threads import one_blas_thread
-from attnseq.train import TrainConfig
+from attnseq.training.config import ModelConfig
+from attnseq.experiments.converter import Converter
+from attnseq.core.errors import AttnseqError
+from attnseq.experiments.run import Task, run
+from attnseq.decoding.threads import one_blas_thread
+from attnseq.training.trainer import TrainConfig
 
 
 def _train(out, model: str, samples: int, hidden: int, epochs: int):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
-from attnseq.errors import AttnseqError
+from attnseq.core.errors import AttnseqError
 from attnseq.serve.app import STATIC, create_app
 from attnseq.serve.explorer import Explorer
 from attnseq.serve.validation import MAX_BODY

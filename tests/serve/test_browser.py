@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from attnseq.converter import Converter
+from attnseq.experiments.converter import Converter
 from attnseq.serve.app import create_app
 from attnseq.serve.explorer import Explorer
 from attnseq.serve.server import server_process

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from attnseq.converter import Converter
-from attnseq.errors import AttnseqError
+from attnseq.experiments.converter import Converter
+from attnseq.core.errors import AttnseqError
 from attnseq.serve.explorer import DECIMALS, Explorer, load_explorers
 
 TEXTS = ["September 27, 1994", "9/8/97", "tue, feb 3, 2015"]
@@ -132,8 +132,8 @@ def test_beam_search_runs_once_per_batch(explorer, monkeypatch):
 def test_a_real_transformers_layers_and_heads(tmp_path):
     """The Transformer itself (not a stand-in): per-layer, per-head weights of the shapes the
     page draws, its own head-averaged attention as the heatmap, beam alternatives too."""
-    from attnseq.config import ModelConfig
-    from attnseq.data import date_vocab
+    from attnseq.training.config import ModelConfig
+    from attnseq.tasks import date_vocab
 
     config = ModelConfig(model="transformer", d_model=8, heads=2, d_ff=16, num_layers=2,
                          question_len=29, answer_len=10)
@@ -158,8 +158,8 @@ def test_a_real_transformers_layers_and_heads(tmp_path):
 
 
 def test_a_transformers_greedy_request_decodes_once(tmp_path, monkeypatch):
-    from attnseq.config import ModelConfig
-    from attnseq.data import date_vocab
+    from attnseq.training.config import ModelConfig
+    from attnseq.tasks import date_vocab
 
     config = ModelConfig(model="transformer", d_model=8, heads=2, d_ff=16, num_layers=1,
                          question_len=29, answer_len=10)

@@ -8,8 +8,8 @@ import urllib.request
 
 import pytest
 
-from attnseq import cli
-from attnseq.errors import AttnseqError
+from attnseq.cli import commands as cli
+from attnseq.core.errors import AttnseqError
 from attnseq.serve.server import listen, server_process
 
 
