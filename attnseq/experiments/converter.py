@@ -23,6 +23,7 @@ from attnseq.tasks.dataset import encode_pairs
 from attnseq.tasks.vocab import Vocab
 from attnseq.decoding import DEFAULT_BATCH, BeamSearch, Hypothesis, decode_in_batches
 from attnseq.core.errors import AttnseqError
+from attnseq.layers.recurrent import gate_weights
 from attnseq.training.trainer import rows_correct
 
 
@@ -216,7 +217,8 @@ class Converter:
         except AttnseqError as exc:
             raise AttnseqError(f"{path}: {exc}") from None
         conv = cls.create(config, vocab)
-        checkpoint.load_weights(path, conv.model.params)
+        checkpoint.load_weights(path, conv.model.params, version=doc["format_version"],
+                                gates=gate_weights(conv.model))
         meta = {k: v for k, v in doc.items() if k not in ("model", "vocab")}
         conv.meta = meta
         return conv

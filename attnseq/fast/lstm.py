@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from attnseq.core.backend import xp
 from attnseq.layers.base import Layer, gather
-from attnseq.layers.core import Embedding
+from attnseq.fast.embedding import Embedding
 from attnseq.layers.recurrent import TimeLSTM, gate_major, lstm_cell, lstm_cell_backward
 from attnseq.fast.shared_rows import PrefixPlan, input_projection, recurrent_product
 
@@ -160,13 +160,14 @@ class FastTimeLSTM(TimeLSTM):
         db[...] = dA.sum(axis=0)
         return dA @ Wx.T  # (R, D)
 
-    def step(self, x, h, c, keys=None, same=None):
-        """One inference step without caching: x (N, D), h, c (N, H) -> (h, c). ``keys``
-        (N,), when given, are equal where rows of x are (see ``input_projection``); ``same``
-        (N,) where rows of h and c are (see ``recurrent_product``)."""
+    def step(self, x, h, c, equal_inputs=None, equal_rows=None):
+        """One inference step without caching: x (N, D), h, c (N, H) -> (h, c). The hints,
+        which the book's ``TimeLSTM.step`` does not take: ``equal_inputs`` (N,) ints, equal
+        where rows of x are (token ids; ``input_projection``), ``equal_rows`` (N,) where rows
+        of h and c are (``recurrent_product``)."""
         Wx, Wh, b = self.params
-        gates = input_projection(x, Wx, b, keys)  # (4, N, H), added to in place
-        gates += gate_major(recurrent_product(h, Wh, same))
+        gates = input_projection(x, Wx, b, equal_inputs)  # (4, N, H), added to in place
+        gates += gate_major(recurrent_product(h, Wh, equal_rows))
         c_new, tanh_c, h_new = (xp.empty_like(c) for _ in range(3))
         lstm_cell(gates, c, c_new, tanh_c, h_new)
         return h_new, c_new
@@ -234,7 +235,8 @@ class EmbeddingLSTM(Layer):
     def backward(self, dhs):
         self.embed.backward(self.lstm.run_backward(dhs))
 
-    def step(self, ids, h, c, same=None):
-        """ids (N,) -> (h, c), each (N, H), from h, c (N, H); caches nothing. ``same`` as
-        in ``FastTimeLSTM.step``."""
-        return self.lstm.step(self.embed.params[0][ids], h, c, ids, same)
+    def step(self, ids, h, c, equal_rows=None):
+        """ids (N,) -> (h, c), each (N, H), from h, c (N, H); caches nothing. ``equal_rows``
+        as in ``FastTimeLSTM.step``; equal ids are equal inputs."""
+        return self.lstm.step(self.embed.apply(ids), h, c, equal_inputs=ids,
+                              equal_rows=equal_rows)

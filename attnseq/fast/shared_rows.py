@@ -47,18 +47,18 @@ def distinct_rows(keys, share: float = INPUT_SHARE):
     return first, inverse.reshape(-1)
 
 
-def input_projection(x, Wx, b, keys=None):
+def input_projection(x, Wx, b, equal_inputs=None):
     """``x @ Wx + b`` for x (R, D), gate-major: (4, R, H), gate k being the columns kH:(k+1)H
     of the product (see ``attnseq.layers.recurrent``). Each distinct input is projected once.
 
-    keys (R,) ints, when given, are equal where rows of x are equal (token ids of embedded
-    inputs). A vocabulary has far fewer distinct tokens than a batch has rows, and a matmul
+    equal_inputs (R,) ints, when given, are equal where rows of x are equal (token ids of
+    embedded inputs). A vocabulary has far fewer distinct tokens than a batch has rows, and a matmul
     with only D columns to sum over runs far below the BLAS's peak, so projecting each
     distinct row and copying the results out is cheaper than projecting every row.
     """
     Wx4 = gate_major(Wx)  # (4, D, H): gate k's columns
     b4 = b.reshape(4, 1, -1)
-    rows = distinct_rows(keys)
+    rows = distinct_rows(equal_inputs)
     if rows is not None:
         first, inverse = rows
         table = xp.matmul(x[first], Wx4)  # (4, U, H)
@@ -69,11 +69,11 @@ def input_projection(x, Wx, b, keys=None):
     return out
 
 
-def recurrent_product(h, Wh, same=None):
-    """``h @ Wh`` for h (N, H), each distinct row once when ``same`` (N,) ints are equal where
-    rows of h are (the rows a decoding algorithm copied from one parent state; see
+def recurrent_product(h, Wh, equal_rows=None):
+    """``h @ Wh`` for h (N, H), each distinct row once when ``equal_rows`` (N,) ints are equal
+    where rows of h are (the rows a decoding algorithm copied from one parent state; see
     ``attnseq.decoding.protocol.select``)."""
-    rows = distinct_rows(same, RECURRENT_SHARE)
+    rows = distinct_rows(equal_rows, RECURRENT_SHARE)
     if rows is None:
         return h @ Wh
     first, inverse = rows

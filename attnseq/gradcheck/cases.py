@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 import numpy
 
 from attnseq import fast as F
+from attnseq.fast import attention as fast_attention
 from attnseq import layers as L
 from attnseq.gradcheck.checker import Case
+from attnseq.layers.dropout import dropouts_in
 from attnseq.layers.core import softmax, softmax_backward
 from attnseq.models import MODELS
 from attnseq.ntm.addressing import (
@@ -146,9 +148,10 @@ def _attention_rows() -> list[LayerRow]:
         rows.append(LayerRow(f"Attention[{name}]",
                              lambda r, n=name: L.Attention(random_score(r, n, H, H, 3)),
                              {"hs": (N, TE, H), "h": (N, H)}, ("hs", "h"), {"mask": _mask}))
-        # two decoder rows per encoder row (beam search's beams of one input)
-        rows.append(LayerRow(f"Attention[{name},2-rows-per-input]",
-                             lambda r, n=name: L.Attention(random_score(r, n, H, H, 3)),
+        # the fast set's: two decoder rows per encoder row (beam search's beams of one input)
+        rows.append(LayerRow(f"fast.Attention[{name},2-rows-per-input]",
+                             lambda r, n=name: fast_attention.Attention(
+                                 random_score(r, n, H, H, 3)),
                              {"hs": (N, TE, H), "h": (2 * N, H)}, ("hs", "h"), {"mask": _mask}))
         rows.append(LayerRow(f"TimeAttention[{name}]",
                              lambda r, n=name: L.TimeAttention(random_score(r, n, H, H, 3)),
@@ -327,6 +330,15 @@ VARIANT_ROWS = (
                                                "dropout": 0.2}),
     )),
     ModelRow("attention[label-smoothing]", "attention", {"label_smoothing": 0.1}, hidden=4),
+    # the same models built from the book's layers (attnseq.models.impl)
+    *(ModelRow(f"{name}[book]", name, {"impl": "book"}, hidden=4)
+      for name in ("baseline", "peeky", "attention", "gnmt")),
+    *(ModelRow(f"attention[{label},book]", "attention", {**options, "impl": "book"}, hidden=4)
+      for label, options in (
+        ("bi,layers=2,residual,dropout", {"encoder": "bi", "num_layers": 2, "residual": True,
+                                          "dropout": 0.3}),
+        ("input-feeding,additive", {"input_feeding": True, "score": "additive"}),
+    )),
 )
 
 
@@ -412,18 +424,6 @@ def ntm_cases(seed: int = 0) -> list[Case]:
     return [case(row, seed) for row in NTM_ROWS]
 
 
-def _dropouts(obj) -> list:
-    """Every TimeDropout in a layer, or in a model's encoder stack and its decoder (each
-    decoder lists its own: between its layers and in front of its output)."""
-    if isinstance(obj, L.TimeDropout):
-        return [obj]
-    if hasattr(obj, "encoder"):  # an LSTM model's stacks, or a Transformer's own lists
-        parts = [getattr(obj.encoder, "lstm", obj.encoder), obj.decoder]
-    else:
-        parts = [obj]
-    return [d for part in parts for d in getattr(part, "dropouts", [])]
-
-
 def _layer_case(row: LayerRow, rng) -> Case:
     layer = row.make(rng)
     inputs = {k: rng.standard_normal(shape) for k, shape in row.inputs.items()}
@@ -431,7 +431,7 @@ def _layer_case(row: LayerRow, rng) -> Case:
 
     def run() -> tuple:
         if row.reseed is not None:  # the same masks at every evaluation
-            for d in _dropouts(layer):
+            for d in dropouts_in(layer):
                 d.rng = numpy.random.default_rng(row.reseed)
         if row.state:
             layer.set_state(*(inputs[k] for k in row.state))
@@ -484,7 +484,7 @@ def _model_case(row: ModelRow, rng, seed: int) -> Case:
 
     def loss() -> float:
         shared = numpy.random.default_rng(5)  # the same masks at every evaluation
-        for d in _dropouts(model):
+        for d in dropouts_in(model):
             d.rng = shared
         return model.forward(xs, ts)
 

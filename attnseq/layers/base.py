@@ -8,11 +8,17 @@ Every layer follows the book's convention, made explicit here:
   parameters *in place* (``g[...] = ...``), so that a model's concatenated lists stay bound to
   the arrays its layers own and an optimiser can update them without any bookkeeping;
 * ``backward`` never modifies ``dout`` or the forward cache.
+
+The layers form a tree: a layer's children are the layers among its attributes (``walk``),
+which nothing has to declare. Train and eval mode derive from it: ``train_mode(flag)`` sets
+``training`` on every layer below that has one (the dropouts), and ``eval_mode(model)``
+switches a model to eval mode for a ``with`` block and back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 
 class Layer:
@@ -21,6 +27,12 @@ class Layer:
     def __init__(self) -> None:
         self.params: list = []
         self.grads: list = []
+
+    def train_mode(self, flag: bool) -> None:
+        """Switch every layer of the tree that has a ``training`` flag (dropout) to ``flag``."""
+        for layer in walk(self):
+            if hasattr(layer, "training"):
+                layer.training = bool(flag)
 
     def forward(self, *inputs):  # pragma: no cover - interface
         raise NotImplementedError
@@ -50,3 +62,46 @@ def gather(layers: Iterable[Layer]) -> tuple[list, list]:
             params.append(p)
             grads.append(g)
     return params, grads
+
+
+def is_layer(obj) -> bool:
+    """Does ``obj`` follow the protocol (a ``params`` list beside a ``grads`` list)? Models and
+    their parts do, whether or not they subclass ``Layer``."""
+    return isinstance(getattr(obj, "params", None), list) and hasattr(obj, "grads")
+
+
+def walk(root) -> Iterator:
+    """``root`` and every layer below it, each once, parents before children.
+
+    A layer's children are the layers among its attributes, directly or in a list, tuple or
+    dict, in the order the attributes were set: the layer tree, which nothing has to declare.
+    """
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        yield obj
+        children = []
+        for value in vars(obj).values():
+            items = value.values() if isinstance(value, dict) else (
+                value if isinstance(value, (list, tuple)) else (value,))
+            children += [item for item in items if is_layer(item)]
+        stack.extend(reversed(children))
+
+
+@contextmanager
+def eval_mode(root):
+    """``with eval_mode(model):`` runs the block with every ``training`` flag under ``model``
+    False (no dropout), then puts each flag back as it was, whatever the block raised."""
+    flagged = [layer for layer in walk(root) if hasattr(layer, "training")]
+    before = [layer.training for layer in flagged]
+    for layer in flagged:
+        layer.training = False
+    try:
+        yield root
+    finally:
+        for layer, flag in zip(flagged, before, strict=True):
+            layer.training = flag

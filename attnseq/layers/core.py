@@ -89,7 +89,8 @@ def softmax_backward(y, dy, axis: int = -1):
 class Embedding(Layer):
     """Row lookup: ``out = W[idx]``.
 
-    W: (V, D). forward(idx) with idx of any integer shape S returns (*S, D).
+    W: (V, D). forward(idx) with idx of any integer shape S returns (*S, D); ``apply(idx)``
+    is the same lookup without a cache (a decoding step's).
     """
 
     def __init__(self, W):
@@ -102,19 +103,15 @@ class Embedding(Layer):
         self.idx = idx
         return self.params[0][idx]
 
+    def apply(self, idx):
+        return self.params[0][idx]
+
     def backward(self, dout):
-        """Add ``dout`` (*S, D) into the rows of dW; ids that repeat accumulate."""
+        """Add ``dout`` (*S, D) into the rows of dW; ids that repeat accumulate (the book's
+        ``np.add.at``: a plain ``dW[idx] += dout`` would keep one row of each repeat)."""
         (dW,) = self.grads
         dW[...] = 0
-        ids = self.idx.ravel()
-        if ids.shape[0] == 0:
-            return None
-        # Sorted by id, each id's rows are one run, summed by one reduceat: a fraction of the
-        # time of xp.add.at (docs/performance.md), equal up to float rounding
-        order = xp.argsort(ids, kind="stable")
-        ids = ids[order]
-        starts = xp.flatnonzero(xp.concatenate([xp.ones(1, dtype=bool), ids[1:] != ids[:-1]]))
-        dW[ids[starts]] = xp.add.reduceat(dout.reshape(-1, dW.shape[1])[order], starts, axis=0)
+        xp.add.at(dW, self.idx.ravel(), dout.reshape(-1, dW.shape[1]))
         return None
 
 

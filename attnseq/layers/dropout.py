@@ -17,7 +17,7 @@ import numpy
 
 from attnseq.core.backend import xp
 from attnseq.core.errors import fraction
-from attnseq.layers.base import Layer
+from attnseq.layers.base import Layer, walk
 
 
 def check_rate(rate) -> float:
@@ -29,7 +29,8 @@ class TimeDropout(Layer):
     """forward(xs of any shape) -> ys, same shape; backward(dys) -> dxs.
 
     ``rate`` is the probability of dropping an element; ``rng`` a Generator or a seed.
-    ``training`` (default True) is switched by ``train_mode(flag)``; in eval mode, and when
+    ``training`` (default True) is switched by a model's ``train_mode(flag)``
+    (``attnseq.layers.base``); in eval mode, and when
     ``rate`` is 0, forward returns its input and backward a copy of ``dout``.
     ``mask`` holds the last training forward's scaled mask m / (1 − rate) (None otherwise).
     """
@@ -40,9 +41,6 @@ class TimeDropout(Layer):
         self.rng = rng if isinstance(rng, numpy.random.Generator) else numpy.random.default_rng(rng)
         self.training = True
         self.mask = None
-
-    def train_mode(self, flag: bool) -> None:
-        self.training = bool(flag)
 
     def forward(self, xs):
         if not self.training or self.rate == 0.0:
@@ -55,3 +53,8 @@ class TimeDropout(Layer):
     def backward(self, dout):
         # the same scaled mask: a dropped element passes no gradient, a kept one is scaled alike
         return dout.copy() if self.mask is None else dout * self.mask
+
+
+def dropouts_in(root) -> list:
+    """Every ``TimeDropout`` in the layer tree under ``root`` (``attnseq.layers.base.walk``)."""
+    return [layer for layer in walk(root) if isinstance(layer, TimeDropout)]

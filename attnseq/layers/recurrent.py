@@ -2,10 +2,8 @@
 loop of steps over a whole sequence. This is the reference; the models run the faster layers of
 ``attnseq.fast.lstm``, which are tested to compute exactly this.
 
-Gate layout. The pre-activation ``A = x @ Wx + h_prev @ Wh + b`` (N, 4H) holds the gates in the
-order forget, input, output (the three sigmoids, side by side) and then the candidate ``g``
-(tanh). The book orders them f, g, i, o; putting the sigmoids together lets one call activate
-all three. The maths is the book's:
+Gate layout, the book's: the pre-activation ``A = x @ Wx + h_prev @ Wh + b`` (N, 4H) holds the
+forget gate, the candidate ``g``, the input gate and the output gate, in that order (f, g, i, o):
 
     f, i, o = σ(A_f), σ(A_i), σ(A_o);   g = tanh(A_g)
     c = f·c_prev + i·g;                 h = o·tanh(c)
@@ -18,7 +16,7 @@ the gates out that way (the fast layers do). ``gate_major`` views an (N, 4H) arr
 from __future__ import annotations
 
 from attnseq.core.backend import xp
-from attnseq.layers.base import Layer
+from attnseq.layers.base import Layer, walk
 
 
 def gate_major(a):
@@ -32,17 +30,18 @@ def gate_major(a):
 def lstm_cell(gates, c_prev, c_out, tanh_c_out, h_out):
     """Activate ``gates`` (4, N, H) in place and write the new cell state, tanh(c) and h.
 
-    gates: gate-major pre-activations on entry, activations f, i, o, g on return. c_prev:
+    gates: gate-major pre-activations on entry, activations f, g, i, o on return. c_prev:
     (N, H). c_out, tanh_c_out, h_out: (N, H) buffers that receive c, tanh(c) and h.
     """
-    sig = gates[:3]
     # σ(x) = (1 + tanh(x/2)) / 2: no overflow for large |x|, and one tanh over the whole block
-    # activates all four gates.
-    sig *= 0.5
+    # activates all four gates. The sigmoid gates are blocks 0 (f) and 2:4 (i, o).
+    for sig in (gates[:1], gates[2:]):
+        sig *= 0.5
     xp.tanh(gates, out=gates)
-    sig *= 0.5
-    sig += 0.5
-    f, i, o, g = gates
+    for sig in (gates[:1], gates[2:]):
+        sig *= 0.5
+        sig += 0.5
+    f, g, i, o = gates
     xp.multiply(f, c_prev, out=c_out)
     xp.multiply(i, g, out=tanh_c_out)  # i·g, in a buffer that is free until tanh(c)
     c_out += tanh_c_out
@@ -57,8 +56,8 @@ def lstm_cell_backward(gates, c_prev, tanh_c, dh, dc, dA_out):
     and c (dc includes what flows back from the next step). dA_out: gate-major, usually a
     ``gate_major`` view of an (N, 4H) buffer. Nothing passed in is modified.
     """
-    f, i, o, g = gates
-    dA_f, dA_i, dA_o, dA_g = dA_out
+    f, g, i, o = gates
+    dA_f, dA_g, dA_i, dA_o = dA_out
     ds = dh * o
     ds *= 1.0 - tanh_c * tanh_c
     ds += dc  # total gradient of c
@@ -72,7 +71,7 @@ def lstm_cell_backward(gates, c_prev, tanh_c, dh, dc, dA_out):
 
 def lstm_step(Wx, Wh, b, x, h_prev, c_prev):
     """One step from scratch: x (N, D), h_prev, c_prev (N, H) -> (gates (4, N, H), c, tanh_c,
-    h); the gates are the activations ``lstm_cell`` leaves."""
+    h); the gates are the activations f, g, i, o that ``lstm_cell`` leaves."""
     gates = xp.matmul(x, gate_major(Wx))  # (4, N, H): x @ Wx, one gate after the other
     gates += gate_major(h_prev @ Wh)
     gates += b.reshape(4, 1, -1)
@@ -173,9 +172,17 @@ class TimeLSTM(Layer):
         self.dh, self.dc = dh, dc
         return dxs
 
-    def step(self, x, h, c, same=None):
-        """One inference step without caching: x (N, D), h, c (N, H) -> (h, c). ``same``,
-        which rows of h are equal, is the fast layers' hint: the reference computes every
-        row."""
+    def step(self, x, h, c):
+        """One inference step without caching: x (N, D), h, c (N, H) -> (h, c)."""
         _, c_new, _, h_new = lstm_step(*self.params, x, h, c)
         return h_new, c_new
+
+
+def gate_weights(root) -> list:
+    """The (Wx, Wh, b) of every LSTM under ``root`` (a model or a layer), each array once:
+    the arrays whose last axis holds the four gates."""
+    found: dict[int, object] = {}
+    for layer in walk(root):
+        if isinstance(layer, (LSTM, TimeLSTM)):
+            found.update((id(p), p) for p in layer.params[:3])
+    return list(found.values())

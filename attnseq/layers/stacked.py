@@ -89,10 +89,6 @@ class TimeStackedLSTM(Layer):
     def num_layers(self) -> int:
         return len(self.layers)
 
-    def train_mode(self, flag: bool) -> None:
-        for d in self.dropouts:
-            d.train_mode(flag)
-
     def set_state(self, h0):
         """Start every (stateful) layer l from h0[:, l] (N, H) and a zero cell state."""
         if not self.stateful:
@@ -146,13 +142,13 @@ class TimeStackedLSTM(Layer):
             self.dh = xp.stack([layer.dh for layer in self.layers], axis=1)  # (N, L, H)
         return dy if self.side_width is None else (dy, dside)
 
-    def step(self, x, h, c, side=None, same=None):
+    def step(self, x, h, c, side=None, **hints):
         """x (N, D) vectors or (N,) ids (what the bottom layer reads), h and c (N, L, H),
-        side (N, S) or None -> (out (N, H), h, c): one step of every layer. ``same`` (N,),
-        equal where rows of h and c are (``FastTimeLSTM.step``), goes to every layer."""
+        side (N, S) or None -> (out (N, H), h, c): one step of every layer. ``hints`` (the
+        fast layers' ``equal_rows``) go to every layer's ``step``."""
         h_new, c_new = xp.empty_like(h), xp.empty_like(c)
         for l, layer in enumerate(self.layers):
             inp = x if side is None else xp.concatenate([x, side], axis=1)
-            h_new[:, l], c_new[:, l] = layer.step(inp, h[:, l], c[:, l], same=same)
+            h_new[:, l], c_new[:, l] = layer.step(inp, h[:, l], c[:, l], **hints)
             x = h_new[:, l] + x if self.skips(l) else h_new[:, l]
         return x, h_new, c_new

@@ -18,16 +18,17 @@ decoder as ``h0`` and its gradient ``dh0`` handed back.
 from __future__ import annotations
 
 from attnseq.core.backend import xp
-from attnseq.decoding import EQUAL_ROWS, greedy, stepped
-from attnseq.layers import Attention, TimeAffine, TimeAttention, gather
-from attnseq.layers.attention import ATTENTION_STATE_KEYS, attention_state
+from attnseq.decoding import greedy, stepped
+from attnseq.layers import Layer, TimeAffine, TimeAttention, gather
+from attnseq.layers.base import eval_mode
+from attnseq.models.impl import LayerSet
 from attnseq.models.init import Initializer
 from attnseq.models.input_feeding import InputFeedingDecoder
 from attnseq.models.seq2seq import Encoder, Seq2seq
 from attnseq.models.variants import (
     VARIANT_DEFAULTS,
     check_variant,
-    lstm_stack,
+    embedded_stack,
     output_dropout_layer,
     score_layer,
 )
@@ -41,43 +42,38 @@ def initial_h(enc_hs, h0, num_layers: int):
     return xp.broadcast_to(enc_hs[:, -1:], (N, num_layers, H))
 
 
-class AttentionDecoder:
+class AttentionDecoder(Layer):
     """The book's AttentionDecoder, with a padding mask over the encoder states and options.
 
-    AttentionDecoder(V, D, H, init, *, num_layers=1, residual=False, dropout=0.0,
+    AttentionDecoder(V, D, H, init, impl, *, num_layers=1, residual=False, dropout=0.0,
     output_dropout=0.0, score="dot"). forward(xs, enc_hs, mask=None, h0=None) -> scores
     (N, Td, V), where ``h0`` (N, L, H) are the layers' initial states (default: enc_hs[:, -1]
     for each); backward returns denc_hs and leaves the gradient of a given ``h0`` in ``dh0``
     (without one, that gradient is added into denc_hs[:, -1]). ``output_dropout`` drops out
-    [C ; dec_hs] in training, in front of the affine map; ``dropouts`` lists every dropout.
+    [C ; dec_hs] in training, in front of the affine map.
     """
 
-    def __init__(self, V: int, D: int, H: int, init: Initializer, *, num_layers: int = 1,
-                 residual: bool = False, dropout: float = 0.0, output_dropout: float = 0.0,
-                 score: str = "dot"):
-        W = init.embedding(V, D)
-        self.lstm = lstm_stack(init, D, H, num_layers=num_layers, residual=residual,
-                               dropout=dropout, stateful=True, embedding=W)  # reads the ids
+    def __init__(self, V: int, D: int, H: int, init: Initializer, impl: LayerSet, *,
+                 num_layers: int = 1, residual: bool = False, dropout: float = 0.0,
+                 output_dropout: float = 0.0, score: str = "dot"):
+        super().__init__()
+        self.impl = impl
+        self.embed, self.lstm = embedded_stack(init, impl, V, D, H, num_layers=num_layers,
+                                               residual=residual, dropout=dropout,
+                                               stateful=True)
         self.attention = TimeAttention(score_layer(score, H, init))
-        self.step_attention = Attention(self.attention.score.shared())  # for decoding
+        self.step_attention = impl.Attention(self.attention.score.shared())  # for decoding
         self.affine = TimeAffine(*init.affine(2 * H, V))
         self.out_dropout = output_dropout_layer(init, output_dropout)
-        self.params, self.grads = gather([self.lstm, self.attention, self.affine])
+        self.params, self.grads = gather(
+            [p for p in (self.embed, self.lstm, self.attention, self.affine) if p is not None])
         self.h0_given = False
         self.dh0 = None
-
-    @property
-    def dropouts(self) -> list:
-        return self.lstm.dropouts + ([self.out_dropout] if self.out_dropout else [])
-
-    def train_mode(self, flag: bool) -> None:
-        for d in self.dropouts:
-            d.train_mode(flag)
 
     def forward(self, xs, enc_hs, mask=None, h0=None):
         self.h0_given = h0 is not None
         self.lstm.set_state(initial_h(enc_hs, h0, self.lstm.num_layers))
-        dec_hs = self.lstm.forward(xs)  # (N, Td, H)
+        dec_hs = self.lstm.forward(xs if self.embed is None else self.embed.forward(xs))
         C = self.attention.forward(enc_hs, dec_hs, mask)  # (N, Td, H)
         out = xp.concatenate([C, dec_hs], axis=2)  # (N, Td, 2H)
         if self.out_dropout is not None:
@@ -91,7 +87,9 @@ class AttentionDecoder:
         H = dout.shape[2] // 2
         denc_hs, ddec_hs = self.attention.backward(dout[:, :, :H])
         ddec_hs += dout[:, :, H:]
-        self.lstm.backward(ddec_hs)
+        dx = self.lstm.backward(ddec_hs)
+        if self.embed is not None:
+            self.embed.backward(dx)
         if self.h0_given:
             self.dh0 = self.lstm.dh  # (N, L, H)
         else:
@@ -101,10 +99,11 @@ class AttentionDecoder:
 
     def initial_state(self, enc_hs, mask=None, h0=None):
         h = xp.array(initial_h(enc_hs, h0, self.lstm.num_layers))  # (N, L, H)
-        return {**attention_state(enc_hs, mask), "h": h, "c": xp.zeros_like(h)}
+        return {**self.impl.attention_state(enc_hs, mask), "h": h, "c": xp.zeros_like(h)}
 
     def step(self, tokens, state):
-        out, h, c = self.lstm.step(tokens, state["h"], state["c"], same=state.get(EQUAL_ROWS))
+        x = tokens if self.embed is None else self.embed.apply(tokens)
+        out, h, c = self.lstm.step(x, state["h"], state["c"], **self.impl.step_hints(state))
         context = self.step_attention.forward(state["enc_hs"], out, state.get("mask"))  # (N, H)
         logits = self.affine.forward(xp.concatenate([context, out], axis=1))
         weights = self.step_attention.attention_weight  # (N, K): over the kept columns
@@ -114,10 +113,11 @@ class AttentionDecoder:
 class AttentionSeq2seq(Seq2seq):
     """Seq2seq with attention: ``Seq2seq``'s constructor plus the variant options.
 
-    AttentionSeq2seq(V, D, H, *, dtype, seed, pad_id, init, encoder="uni", bi_merge="concat",
-    num_layers=1, residual=False, dropout=0.0, output_dropout=0.0, score="dot",
-    input_feeding=False); see ``attnseq.models.variants``. The defaults are the book's
-    model, weight for weight.
+    AttentionSeq2seq(V, D, H, *, dtype, seed, pad_id, init, label_smoothing, impl,
+    encoder="uni", bi_merge="concat", num_layers=1, residual=False, dropout=0.0,
+    output_dropout=0.0, score="dot", input_feeding=False); see ``attnseq.models.variants``.
+    The options' defaults are the book's architecture (its initialisation is ``init="book"``,
+    ``attnseq.models.init``); with ``impl="book"`` it is built from the book's layers.
 
     ``generate(xs, start_id, length, return_attention=True)`` also returns the attention
     weights of every generated step, (N, length, Te). ``train_mode(flag)`` switches dropout
@@ -126,38 +126,33 @@ class AttentionSeq2seq(Seq2seq):
     """
 
     decoder_class = AttentionDecoder
-    # The decoding state's entries of one row per input (attnseq.decoding.protocol)
-    input_keys = ATTENTION_STATE_KEYS
 
     def __init__(self, vocab_size, wordvec_size, hidden_size, *, dtype=None, seed=None,
-                 pad_id=None, init="default", label_smoothing=0.0, **options):
+                 pad_id=None, init="default", label_smoothing=0.0, impl="fast", **options):
         unknown = sorted(set(options) - set(VARIANT_DEFAULTS))
         if unknown:
             raise TypeError(f"unknown AttentionSeq2seq options: {', '.join(unknown)}")
         self.options = {**VARIANT_DEFAULTS, **options}
         self.training = True
         super().__init__(vocab_size, wordvec_size, hidden_size, dtype=dtype, seed=seed,
-                         pad_id=pad_id, init=init, label_smoothing=label_smoothing)
+                         pad_id=pad_id, init=init, label_smoothing=label_smoothing, impl=impl)
+        # the decoding state's entries of one row per input (attnseq.decoding.protocol)
+        self.input_keys = self.impl.input_keys
 
     def _build_parts(self, V: int, D: int, H: int, init: Initializer):
         o = self.options
         check_variant(H, **o)
-        encoder = Encoder(V, D, H, init, num_layers=o["num_layers"],
+        encoder = Encoder(V, D, H, init, self.impl, num_layers=o["num_layers"],
                           bidirectional=o["encoder"] == "bi", bi_merge=o["bi_merge"],
                           residual=o["residual"], dropout=o["dropout"])
         if o["input_feeding"]:
-            decoder = InputFeedingDecoder(V, D, H, init, output_dropout=o["output_dropout"],
-                                          score=o["score"])
+            decoder = InputFeedingDecoder(V, D, H, init, self.impl,
+                                          output_dropout=o["output_dropout"], score=o["score"])
         else:
-            decoder = AttentionDecoder(V, D, H, init, num_layers=o["num_layers"],
+            decoder = AttentionDecoder(V, D, H, init, self.impl, num_layers=o["num_layers"],
                                        residual=o["residual"], dropout=o["dropout"],
                                        output_dropout=o["output_dropout"], score=o["score"])
         return encoder, decoder
-
-    def train_mode(self, flag: bool) -> None:
-        self.training = bool(flag)
-        self.encoder.train_mode(flag)
-        self.decoder.train_mode(flag)
 
     def forward(self, xs, ts) -> float:
         xs, ts = self.prefix_ordered(xs, ts)
@@ -171,14 +166,9 @@ class AttentionSeq2seq(Seq2seq):
         self.encoder.backward(denc_hs, self.decoder.dh0)
 
     def start(self, xs):
-        training = self.training
-        mask = self.mask(xs)
-        self.train_mode(False)  # inference: the encoder's states without dropout
-        try:
+        with eval_mode(self):  # inference: the encoder's states without dropout
             enc_hs = self.encoder.forward(xs)
-        finally:
-            self.train_mode(training)
-        return self.decoder.initial_state(enc_hs, mask, self.encoder.final_h)
+        return self.decoder.initial_state(enc_hs, self.mask(xs), self.encoder.final_h)
 
     def generate(self, xs, start_id: int, length: int, return_attention: bool = False):
         return greedy(self, xs, start_id, length, return_attention=return_attention)

@@ -16,6 +16,12 @@ Three schemes:
 
 One ``Initializer`` is created per model from its seed and dtype and handed to every part, so
 that a model is reproducible from ``seed`` alone and no global random state is touched.
+
+Gate order. attnseq's LSTMs hold their gates in the book's order, f, g, i, o
+(``attnseq.layers.recurrent``); until checkpoint format 2 they held f, i, o, g. ``lstm`` still
+draws its matrices in that earlier order and then moves the columns (``book_gate_order``), so
+that a seed gives the same model, gate for gate, as it did: the seeds and figures in the docs
+stay reproducible. Loading a format-1 checkpoint moves its LSTM columns the same way.
 """
 
 from __future__ import annotations
@@ -31,6 +37,13 @@ SCHEMES = Registry("init", {
     "scaled": "embeddings from N(0, 1/D), which converges much faster than 'book'",
     "book": "embeddings as randn/100, like the book",
 }, default="default")
+
+
+def book_gate_order(a):
+    """a (..., 4H) with its gate blocks in attnseq's earlier order f, i, o, g -> the same
+    blocks in the book's order f, g, i, o (a new array)."""
+    f, i, o, g = xp.split(a, 4, axis=-1)
+    return xp.concatenate([f, g, i, o], axis=-1)
 
 
 class Initializer:
@@ -57,9 +70,9 @@ class Initializer:
     def lstm(self, D: int, H: int):
         """(Wx (D, 4H), Wh (H, 4H), b (4H,)), matrices scaled by 1/√fan-in; the bias is zero,
         but for the forget gate's block (the first H, see ``attnseq.layers.recurrent``) at 1
-        under ``scheme="default"``."""
-        Wx = self.normal((D, 4 * H), 1.0 / numpy.sqrt(D))
-        Wh = self.normal((H, 4 * H), 1.0 / numpy.sqrt(H))
+        under ``scheme="default"``. Drawn in the earlier gate order (the module docstring)."""
+        Wx = book_gate_order(self.normal((D, 4 * H), 1.0 / numpy.sqrt(D)))
+        Wh = book_gate_order(self.normal((H, 4 * H), 1.0 / numpy.sqrt(H)))
         b = self.zeros(4 * H)
         if self.scheme == "default":
             b[:H] = 1.0

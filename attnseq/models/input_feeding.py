@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from attnseq.core.backend import xp
 from attnseq.decoding import stepped
-from attnseq.layers import LSTM, Attention, TimeAffine, TimeEmbedding, gather
-from attnseq.layers.attention import attention_state
+from attnseq.layers import LSTM, Layer, TimeAffine, gather
 from attnseq.layers.recurrent import gate_major, lstm_cell, lstm_cell_backward, lstm_step
+from attnseq.models.impl import LayerSet
 from attnseq.models.init import Initializer
 from attnseq.models.variants import output_dropout_layer, score_layer
 
@@ -41,10 +41,10 @@ def _sum_into(grads, parts) -> None:
             g += p[k]
 
 
-class InputFeedingDecoder:
+class InputFeedingDecoder(Layer):
     """An attention decoder whose LSTM also reads the previous step's context.
 
-    InputFeedingDecoder(V, D, H, init, *, output_dropout=0.0, score="dot"): the LSTM's Wx is
+    InputFeedingDecoder(V, D, H, init, impl, *, output_dropout=0.0, score="dot"): the LSTM's Wx is
     (D + H, 4H), its rows the embedding's, then the context's. Same interface as
     ``AttentionDecoder`` (``output_dropout`` drops out [c_t ; h_t] before the affine map):
     forward(xs (N, Td), enc_hs (N, Te, H), mask=None, h0=None (N, 1, H)) -> scores
@@ -52,11 +52,13 @@ class InputFeedingDecoder:
     ``attention_weights`` (N, Td, Te) holds the last forward's weights.
     """
 
-    def __init__(self, V: int, D: int, H: int, init: Initializer, *,
+    def __init__(self, V: int, D: int, H: int, init: Initializer, impl: LayerSet, *,
                  output_dropout: float = 0.0, score: str = "dot"):
-        self.embed = TimeEmbedding(init.embedding(V, D))
+        super().__init__()
+        self.impl = impl
+        self.embed = impl.TimeEmbedding(init.embedding(V, D))
         self.lstm = LSTM(*init.lstm(D + H, H))  # the weights that every step's LSTM shares
-        self.attention = Attention(score_layer(score, H, init))  # likewise the score's
+        self.attention = impl.Attention(score_layer(score, H, init))  # likewise the score's
         self.affine = TimeAffine(*init.affine(2 * H, V))
         self.out_dropout = output_dropout_layer(init, output_dropout)
         self.params, self.grads = gather([self.embed, self.lstm, self.attention, self.affine])
@@ -66,20 +68,11 @@ class InputFeedingDecoder:
         self.dh0 = None
         self.attention_weights = None
 
-    @property
-    def dropouts(self) -> list:
-        """One layer, so no dropout between layers: at most the output's."""
-        return [self.out_dropout] if self.out_dropout else []
-
-    def train_mode(self, flag: bool) -> None:
-        for d in self.dropouts:
-            d.train_mode(flag)
-
     def _step_attentions(self, T: int) -> list:
         """T attention layers on the shared score weights, one per step, kept between calls
         (each holds its step's cache); made when a longer sequence first needs them."""
         while len(self._attentions) < T:
-            self._attentions.append(Attention(self.attention.score.shared()))
+            self._attentions.append(self.impl.Attention(self.attention.score.shared()))
         return self._attentions[:T]
 
     def forward(self, xs, enc_hs, mask=None, h0=None):
@@ -166,11 +159,11 @@ class InputFeedingDecoder:
 
     def initial_state(self, enc_hs, mask=None, h0=None):
         h = xp.array(enc_hs[:, -1] if h0 is None else h0[:, 0])  # (N, H)
-        return {**attention_state(enc_hs, mask), "h": h, "c": xp.zeros_like(h),
+        return {**self.impl.attention_state(enc_hs, mask), "h": h, "c": xp.zeros_like(h),
                 "context": xp.zeros_like(h)}
 
     def step(self, tokens, state):
-        x = xp.concatenate([self.embed.params[0][tokens], state["context"]], axis=1)
+        x = xp.concatenate([self.embed.apply(tokens), state["context"]], axis=1)
         _, c, _, h = lstm_step(*self.lstm.params, x, state["h"], state["c"])
         context = self.attention.forward(state["enc_hs"], h, state.get("mask"))  # (N, H)
         logits = self.affine.forward(xp.concatenate([context, h], axis=1))

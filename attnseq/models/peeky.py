@@ -13,19 +13,20 @@ the initial state.
 from __future__ import annotations
 
 from attnseq.core.backend import xp
-from attnseq.decoding import EQUAL_ROWS
-from attnseq.layers import TimeAffine, TimeEmbedding, gather
-from attnseq.fast import FastTimeLSTM
+from attnseq.layers import Layer, TimeAffine, gather
+from attnseq.models.impl import LayerSet
 from attnseq.models.init import Initializer
 from attnseq.models.seq2seq import Seq2seq
 
 
-class PeekyDecoder:
+class PeekyDecoder(Layer):
     """A decoder that reads h_enc = enc_hs[:, -1] at every step; see the module docstring."""
 
-    def __init__(self, V: int, D: int, H: int, init: Initializer):
-        self.embed = TimeEmbedding(init.embedding(V, D))
-        self.lstm = FastTimeLSTM(*init.lstm(H + D, H), stateful=True)
+    def __init__(self, V: int, D: int, H: int, init: Initializer, impl: LayerSet):
+        super().__init__()
+        self.impl = impl
+        self.embed = impl.TimeEmbedding(init.embedding(V, D))
+        self.lstm = impl.TimeLSTM(*init.lstm(H + D, H), stateful=True)
         self.affine = TimeAffine(*init.affine(2 * H, V))
         self.params, self.grads = gather([self.embed, self.lstm, self.affine])
         self.enc_shape = None
@@ -56,8 +57,8 @@ class PeekyDecoder:
 
     def step(self, tokens, state):
         peek = state["peek"]
-        x = xp.concatenate([peek, self.embed.forward(tokens)], axis=1)
-        h, c = self.lstm.step(x, state["h"], state["c"], same=state.get(EQUAL_ROWS))
+        x = xp.concatenate([peek, self.embed.apply(tokens)], axis=1)
+        h, c = self.lstm.step(x, state["h"], state["c"], **self.impl.step_hints(state))
         logits = self.affine.forward(xp.concatenate([peek, h], axis=1))
         return logits, {"peek": peek, "h": h, "c": c}
 

@@ -13,48 +13,48 @@ The attention decoders also take the initial states of their (possibly stacked) 
 ``h0`` (N, L, H), as a last argument of ``forward`` and ``initial_state``, and leave its
 gradient in ``dh0`` after backward: ``AttentionSeq2seq`` passes the encoder's ``final_h``.
 Without ``h0`` they start from enc_hs[:, -1], as the book's decoders do.
+
+Every model is built from one of two layer sets, ``impl="fast"`` (the default) or ``"book"``
+(``attnseq.models.impl``): the same parameters, the same results.
 """
 
 from __future__ import annotations
 
 from attnseq.core.backend import xp
-from attnseq.decoding import EQUAL_ROWS, greedy
 from attnseq.core.errors import positive_int
-from attnseq.layers import TimeAffine, TimeEmbedding, TimeSoftmaxWithLoss, gather
-from attnseq.fast import EmbeddingLSTM
+from attnseq.decoding import greedy
 from attnseq.fast.shared_rows import prefix_order
+from attnseq.layers import Layer, TimeAffine, TimeSoftmaxWithLoss, gather
+from attnseq.layers.base import eval_mode
+from attnseq.models.impl import IMPLS, LayerSet
 from attnseq.models.init import Initializer
-from attnseq.models.variants import lstm_stack
+from attnseq.models.variants import embedded_lstm, embedded_stack
 
 
-class Encoder:
+class Encoder(Layer):
     """Embedding + LSTM over the input. forward(xs (N, T)) -> hs (N, T, H), every step's h.
 
     The LSTM is a ``TimeStackedLSTM``: one layer by default (the book's encoder), or the deep,
     residual, bidirectional stacks of the attention model's options (see
-    ``attnseq.models.variants``). A one-directional bottom layer reads the ids itself (an
-    ``EmbeddingLSTM``: it runs a prefix that rows share, such as the padding in front of
-    reversed inputs, once for all of them); a bidirectional one reads the embedded vectors.
+    ``attnseq.models.variants``). In the fast layer set a one-directional bottom layer reads
+    the ids itself (``embed`` is None: an ``EmbeddingLSTM`` runs a prefix that rows share, such
+    as the padding in front of reversed inputs, once for all of them).
     ``final_h`` (N, L, H) is each layer's last state, where a decoder's layers may start;
     ``backward(dhs, dh_final=None)`` takes that state's gradient.
     """
 
-    def __init__(self, V: int, D: int, H: int, init: Initializer, *, num_layers: int = 1,
-                 bidirectional: bool = False, bi_merge: str = "concat", residual: bool = False,
-                 dropout: float = 0.0):
-        W = init.embedding(V, D)
-        self.embed = TimeEmbedding(W) if bidirectional else None  # else inside the stack
-        self.lstm = lstm_stack(init, D, H, num_layers=num_layers, bidirectional=bidirectional,
-                               bi_merge=bi_merge, residual=residual, dropout=dropout,
-                               embedding=None if bidirectional else W)
+    def __init__(self, V: int, D: int, H: int, init: Initializer, impl: LayerSet, *,
+                 num_layers: int = 1, bidirectional: bool = False, bi_merge: str = "concat",
+                 residual: bool = False, dropout: float = 0.0):
+        super().__init__()
+        self.embed, self.lstm = embedded_stack(
+            init, impl, V, D, H, num_layers=num_layers, bidirectional=bidirectional,
+            bi_merge=bi_merge, residual=residual, dropout=dropout)
         self.params, self.grads = gather([p for p in (self.embed, self.lstm) if p is not None])
 
     @property
     def final_h(self):
         return self.lstm.final_h
-
-    def train_mode(self, flag: bool) -> None:
-        self.lstm.train_mode(flag)
 
     def forward(self, xs):
         """xs (N, T) ids -> hs (N, T, H)."""
@@ -66,22 +66,28 @@ class Encoder:
             self.embed.backward(dxs)
 
 
-class Decoder:
+class Decoder(Layer):
     """The baseline decoder: it sees the encoder only through its initial state, enc_hs[:, -1]."""
 
-    def __init__(self, V: int, D: int, H: int, init: Initializer):
-        self.lstm = EmbeddingLSTM(init.embedding(V, D), *init.lstm(D, H), stateful=True)
+    def __init__(self, V: int, D: int, H: int, init: Initializer, impl: LayerSet):
+        super().__init__()
+        self.impl = impl
+        self.embed, self.lstm = embedded_lstm(init, impl, V, D, H, stateful=True)
         self.affine = TimeAffine(*init.affine(H, V))
-        self.params, self.grads = gather([self.lstm, self.affine])
+        self.params, self.grads = gather(
+            [p for p in (self.embed, self.lstm, self.affine) if p is not None])
         self.enc_shape = None
 
     def forward(self, xs, enc_hs, mask=None):
         self.enc_shape = enc_hs.shape
         self.lstm.set_state(enc_hs[:, -1])
-        return self.affine.forward(self.lstm.forward(xs))  # (N, Td, V)
+        x = xs if self.embed is None else self.embed.forward(xs)
+        return self.affine.forward(self.lstm.forward(x))  # (N, Td, V)
 
     def backward(self, dscores):
-        self.lstm.backward(self.affine.backward(dscores))
+        dx = self.lstm.backward(self.affine.backward(dscores))
+        if self.embed is not None:
+            self.embed.backward(dx)
         denc_hs = xp.zeros(self.enc_shape, dtype=dscores.dtype)
         denc_hs[:, -1] = self.lstm.dh
         return denc_hs
@@ -91,34 +97,38 @@ class Decoder:
         return {"h": h, "c": xp.zeros_like(h)}
 
     def step(self, tokens, state):
-        h, c = self.lstm.step(tokens, state["h"], state["c"], state.get(EQUAL_ROWS))
+        x = tokens if self.embed is None else self.embed.apply(tokens)
+        h, c = self.lstm.step(x, state["h"], state["c"], **self.impl.step_hints(state))
         return self.affine.forward(h), {"h": h, "c": c}
 
 
-class Seq2seq:
+class Seq2seq(Layer):
     """The book's baseline seq2seq (chapter 7), the base of the peeky and attention models.
 
-    Seq2seq(vocab_size V, wordvec_size D, hidden_size H, *, dtype, seed, pad_id, init).
-    ``pad_id``, when given, is the id of padding: it is ignored by the loss and, in the
-    attention model, masked out of the attention weights. ``init`` is the initialisation
-    scheme, ``"default"``, ``"scaled"`` or the book's ``"book"`` (see ``attnseq.models.init``).
-    ``label_smoothing`` ε (default 0, the plain loss) smooths the loss's targets
-    (``TimeSoftmaxWithLoss``).
+    Seq2seq(vocab_size V, wordvec_size D, hidden_size H, *, dtype, seed, pad_id, init,
+    label_smoothing, impl). ``pad_id``, when given, is the id of padding: it is ignored by the
+    loss and, in the attention model, masked out of the attention weights. ``init`` is the
+    initialisation scheme, ``"default"``, ``"scaled"`` or the book's ``"book"`` (see
+    ``attnseq.models.init``). ``label_smoothing`` ε (default 0, the plain loss) smooths the
+    loss's targets (``TimeSoftmaxWithLoss``). ``impl`` is the layer set, "fast" or "book"
+    (``attnseq.models.impl``).
 
     forward(xs (N, Te) ids, ts (N, 1+Td) ids with the start id in column 0) -> mean loss;
-    the decoder reads ts[:, :-1] and is trained to predict ts[:, 1:] (teacher forcing). It
-    works on the batch's rows in ``prefix_ordered`` order, so what layers keep from it (such
-    as attention weights) follows that order; ``generate(..., return_attention=True)`` gives
-    weights in the input's order.
+    the decoder reads ts[:, :-1] and is trained to predict ts[:, 1:] (teacher forcing). The
+    fast set works on the batch's rows in ``prefix_ordered`` order, so what layers keep from
+    it (such as attention weights) follows that order; ``generate(..., return_attention=True)``
+    gives weights in the input's order.
     """
 
     decoder_class = Decoder
 
     def __init__(self, vocab_size, wordvec_size, hidden_size, *, dtype=None, seed=None,
-                 pad_id=None, init="default", label_smoothing=0.0):
+                 pad_id=None, init="default", label_smoothing=0.0, impl="fast"):
+        super().__init__()
         V, D, H = (positive_int(name, value) for name, value in (
             ("vocab_size", vocab_size), ("wordvec_size", wordvec_size),
             ("hidden_size", hidden_size)))
+        self.impl = IMPLS.lookup(impl)
         weights = Initializer(seed, dtype, init)
         self.vocab_size, self.wordvec_size, self.hidden_size = V, D, H
         self.dtype = weights.dtype
@@ -129,7 +139,7 @@ class Seq2seq:
 
     def _build_parts(self, V: int, D: int, H: int, init: Initializer):
         """The encoder and the decoder; their weights are drawn from ``init`` in that order."""
-        return Encoder(V, D, H, init), self.decoder_class(V, D, H, init)
+        return Encoder(V, D, H, init, self.impl), self.decoder_class(V, D, H, init, self.impl)
 
     def mask(self, xs):
         """True at the input positions attention may look at (all but padding), or None."""
@@ -142,12 +152,13 @@ class Seq2seq:
         scores = self.decoder.forward(ts[:, :-1], enc_hs, mask)
         return self.loss_layer.forward(scores, ts[:, 1:])
 
-    @staticmethod
-    def prefix_ordered(xs, ts):
-        """The batch with its rows in the encoder's ``prefix_order``: its LSTM computes the
-        prefixes that rows share once, on rows next to each other (``TimeLSTM``'s ``keys``),
-        and given them in that order it has nothing to sort, nor to put back after each pass.
-        The loss is a mean over the batch, which the order of its rows does not change."""
+    def prefix_ordered(self, xs, ts):
+        """The fast set: the batch with its rows in ``prefix_order``, so that the encoder's
+        ``EmbeddingLSTM`` computes the prefixes that rows share once, on rows next to each
+        other, with nothing to sort nor to put back after each pass. The loss is a mean over
+        the batch, which the order of its rows does not change. The book's set: the batch."""
+        if not self.impl.prefix_order:
+            return xs, ts
         order = prefix_order(xs)
         return xs[order], ts[order]
 
@@ -156,9 +167,11 @@ class Seq2seq:
         self.encoder.backward(self.decoder.backward(dscores))
 
     def start(self, xs):
-        """Encode xs (N, Te) and return the decoder's initial state for ``step``."""
-        mask = self.mask(xs)
-        return self.decoder.initial_state(self.encoder.forward(xs), mask)
+        """Encode xs (N, Te) and return the decoder's initial state for ``step``; inference,
+        so without dropout in either mode."""
+        with eval_mode(self):
+            enc_hs = self.encoder.forward(xs)
+        return self.decoder.initial_state(enc_hs, self.mask(xs))
 
     def step(self, tokens, state):
         """One decoding step: tokens (N,) -> (logits (N, V), next state)."""

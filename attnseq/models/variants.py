@@ -35,8 +35,8 @@ from types import MappingProxyType
 
 from attnseq.core.errors import AttnseqError, boolean, fraction, positive_int
 from attnseq.layers import SCORES, AdditiveScore, GeneralScore, TimeBiLSTM, TimeDropout, TimeStackedLSTM
-from attnseq.fast import EmbeddingLSTM, FastTimeLSTM
 from attnseq.layers.bidirectional import MERGES
+from attnseq.models.impl import LayerSet
 from attnseq.models.init import Initializer
 from attnseq.core.registry import ONE_OF, Registry
 
@@ -108,38 +108,60 @@ def check_gnmt(hidden_size: int, *, encoder, bi_merge, num_layers, residual, dro
                   score=score, input_feeding=input_feeding)
 
 
-def lstm_stack(init: Initializer, D: int, H: int, *, num_layers: int = 1,
+def lstm_stack(init: Initializer, impl: LayerSet, D: int, H: int, *, num_layers: int = 1,
                bidirectional: bool = False, bi_merge: str = "concat", residual: bool = False,
                dropout: float = 0.0, stateful: bool = False, embedding=None,
                residual_from: int = 2) -> TimeStackedLSTM:
-    """``num_layers`` LSTMs of width H over D-wide inputs, the bottom one bidirectional if asked.
+    """``num_layers`` LSTMs of width H over D-wide inputs, the bottom one bidirectional if asked,
+    each a ``TimeLSTM`` of the layer set ``impl``.
 
-    With ``embedding`` (V, D), a one-directional bottom layer reads token ids through it (an
-    ``EmbeddingLSTM``, which skips the work that rows share); the other layers are
-    ``FastTimeLSTM``s. Weights are drawn bottom-up (for a bidirectional layer: forward
-    direction first), so a one-layer stack draws exactly what a lone LSTM would. The dropout
-    masks get their own Generator, spawned from the initializer's: it does not shift the
-    weights' stream. ``residual_from`` is the first layer (from 1) with a skip.
+    With ``embedding`` (V, D), a one-directional bottom layer reads token ids through it
+    (``impl.embedded_lstm``; see ``embedded_stack``). Weights are drawn bottom-up (for a
+    bidirectional layer: forward direction first), so a one-layer stack draws exactly what a
+    lone LSTM would. The dropout masks get their own Generator, spawned from the
+    initializer's: it does not shift the weights' stream. ``residual_from`` is the first
+    layer (from 1) with a skip.
     """
     if bidirectional:
         if embedding is not None:
             raise ValueError("a bidirectional bottom layer reads vectors, not ids")
         Hd = H // 2 if bi_merge == "concat" else H
-        layers = [TimeBiLSTM(FastTimeLSTM(*init.lstm(D, Hd)), FastTimeLSTM(*init.lstm(D, Hd)),
-                              merge=bi_merge)]
+        layers = [TimeBiLSTM(impl.TimeLSTM(*init.lstm(D, Hd)), impl.TimeLSTM(*init.lstm(D, Hd)),
+                             merge=bi_merge)]
     elif embedding is not None:
-        layers = [EmbeddingLSTM(embedding, *init.lstm(D, H), stateful=stateful)]
+        layers = [impl.embedded_lstm(embedding, *init.lstm(D, H), stateful=stateful)]
     else:
-        layers = [FastTimeLSTM(*init.lstm(D, H), stateful=stateful)]
-    layers += [FastTimeLSTM(*init.lstm(H, H), stateful=stateful) for _ in range(num_layers - 1)]
+        layers = [impl.TimeLSTM(*init.lstm(D, H), stateful=stateful)]
+    layers += [impl.TimeLSTM(*init.lstm(H, H), stateful=stateful) for _ in range(num_layers - 1)]
     rng = init.rng.spawn(1)[0] if dropout > 0 else None
     return TimeStackedLSTM(layers, residual=residual, dropout=dropout, rng=rng,
                            residual_from=residual_from)
 
 
+def embedded_stack(init: Initializer, impl: LayerSet, V: int, D: int, H: int, **options):
+    """(embed, stack): an embedding of V tokens, D wide, and ``lstm_stack(..., **options)``
+    reading it. The book's set returns a ``TimeEmbedding`` and a stack over its vectors; the
+    fast set, for a one-directional bottom layer, (None, a stack whose bottom layer reads the
+    ids itself: ``EmbeddingLSTM``). The same weights in the same order either way."""
+    W = init.embedding(V, D)
+    if impl.embedded_lstm is None or options.get("bidirectional"):
+        return impl.TimeEmbedding(W), lstm_stack(init, impl, D, H, **options)
+    return None, lstm_stack(init, impl, D, H, embedding=W, **options)
+
+
+def embedded_lstm(init: Initializer, impl: LayerSet, V: int, D: int, H: int, *,
+                  stateful: bool = False):
+    """(embed, lstm): ``embedded_stack``'s pair for one LSTM (no stack): a ``TimeEmbedding``
+    and a ``TimeLSTM`` over its vectors, or (None, the fast set's ``EmbeddingLSTM``)."""
+    W = init.embedding(V, D)
+    if impl.embedded_lstm is None:
+        return impl.TimeEmbedding(W), impl.TimeLSTM(*init.lstm(D, H), stateful=stateful)
+    return None, impl.embedded_lstm(W, *init.lstm(D, H), stateful=stateful)
+
+
 def output_dropout_layer(init: Initializer, rate: float) -> TimeDropout | None:
-    """The dropout in front of a decoder's output affine map, or None for rate 0 (a model
-    without it computes, and draws, exactly what it did before the option existed). Its
+    """The dropout in front of a decoder's output affine map, or None for rate 0 (then nothing
+    is drawn for it, and the model's random streams are those of a model without it). Its
     masks come from a Generator of their own, spawned from the initializer's."""
     return TimeDropout(rate, init.rng.spawn(1)[0]) if rate > 0 else None
 

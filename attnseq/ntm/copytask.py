@@ -151,5 +151,7 @@ def load(path) -> tuple[NTM, dict]:
     except (KeyError, TypeError) as exc:
         raise AttnseqError(f"{path}: bad NTM config: {exc}") from None
     model = NTM(config)
-    checkpoint.load_weights(path, model.params)
+    # the controller's Wx, Wh, b lead the params whether or not it is a layer of its own
+    checkpoint.load_weights(path, model.params, version=meta["format_version"],
+                            gates=model.params[:3])
     return model, meta

@@ -38,6 +38,7 @@ from attnseq.layers.core import Affine
 from attnseq.fast.lstm import FastTimeLSTM
 from attnseq.ntm.memory import MemoryRead, MemoryWrite
 from attnseq.layers.recurrent import LSTM
+from attnseq.models.init import book_gate_order
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ class NTM:
 
         b = xp.zeros(4 * H, dtype=dt)
         b[:H] = 1.0  # forget gate open at first: the controller starts by remembering
-        lstm = (normal((D, 4 * H), D), normal((H, 4 * H), H), b)
+        # drawn in attnseq's earlier gate order, so a seed gives the machine it gave before
+        lstm = (book_gate_order(normal((D, 4 * H), D)), book_gate_order(normal((H, 4 * H), H)), b)
         feats = H if c.controller_only else H + M
         self.out = Affine(normal((feats, c.outputs), feats), xp.zeros(c.outputs, dtype=dt))
         if c.controller_only:

@@ -2,11 +2,13 @@
 
 A model directory holds
 
-    config.json   {"format": "attnseq-model", "format_version": 1, "model": ModelConfig,
+    config.json   {"format": "attnseq-model", "format_version": 2, "model": ModelConfig,
                    "vocab": Vocab, "train": {...}, "data": {...}, "history": [...]}
     weights.npz   the parameters, named param_000, param_001, … in the model's params order
 
-Weights are loaded with ``allow_pickle=False``, so a model directory from a stranger cannot run
+Format 2 holds the LSTMs' gates in the book's order, f, g, i, o; format 1 held them as f, i, o,
+g, and ``load_weights`` moves them when it reads a format-1 directory. Weights are loaded with
+``allow_pickle=False``, so a model directory from a stranger cannot run
 code. A save writes a complete new directory beside the target and only then swaps it in, so an
 interrupted save leaves the previous model intact.
 """
@@ -24,9 +26,11 @@ import numpy
 
 from attnseq.core.backend import to_numpy
 from attnseq.core.errors import AttnseqError
+from attnseq.models.init import book_gate_order
 
 FORMAT = "attnseq-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READ_VERSIONS = (1, 2)  # format 1: the LSTMs' gates as f, i, o, g (moved on load)
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.npz"
 
@@ -106,14 +110,20 @@ def load_meta(path) -> dict:
         raise AttnseqError(f"{p / CONFIG_FILE} is corrupt: {exc}") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise AttnseqError(f"{p / CONFIG_FILE} is not an attnseq model config")
-    if doc.get("format_version") != FORMAT_VERSION:
+    if doc.get("format_version") not in READ_VERSIONS:
         raise AttnseqError(f"{p / CONFIG_FILE} has format version {doc.get('format_version')!r};"
-                           f" this attnseq reads version {FORMAT_VERSION}")
+                           f" this attnseq reads versions "
+                           f"{', '.join(map(str, READ_VERSIONS))}")
     return doc
 
 
-def load_weights(path, params) -> None:
-    """Copy the saved weights into ``params`` in place, checking count, shapes and dtypes."""
+def load_weights(path, params, *, version: int = FORMAT_VERSION, gates=()) -> None:
+    """Copy the saved weights into ``params`` in place, checking count, shapes and dtypes.
+
+    ``version`` is the directory's format version (``load_meta``'s "format_version"); for
+    version 1, the arrays in ``gates`` (among ``params``: every LSTM's Wx, Wh and b,
+    ``attnseq.layers.recurrent.gate_weights``) get their gate blocks moved into the book's
+    order."""
     file = Path(path) / WEIGHTS_FILE
     if not file.is_file():
         raise AttnseqError(f"{file} is missing")
@@ -132,3 +142,6 @@ def load_weights(path, params) -> None:
             raise AttnseqError(f"{file}: {name} is {a.dtype}{list(a.shape)}; the model config "
                                f"needs {p.dtype}{list(p.shape)}")
         p[...] = a
+    if version == 1:
+        for p in gates:
+            p[...] = book_gate_order(p)

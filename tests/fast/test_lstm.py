@@ -185,6 +185,6 @@ def test_step_computes_the_product_of_equal_states_once():
             return np.asarray(self) @ other
 
     fast = FastTimeLSTM(*weights)
-    assert_all_close(fast.step(x, h.view(Spy), c, same=same), expected)
+    assert_all_close(fast.step(x, h.view(Spy), c, equal_rows=same), expected)
     assert rows == [3]  # one product per distinct state
-    assert_all_close(fast.step(x, h, c, same=np.arange(36)), expected)  # all distinct
+    assert_all_close(fast.step(x, h, c, equal_rows=np.arange(36)), expected)  # all distinct

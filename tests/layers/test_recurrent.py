@@ -24,7 +24,8 @@ def weights(rng, dtype=np.float64):
 
 
 def plain_lstm_step(Wx, Wh, b, x, h_prev, c_prev):
-    """One step written out element by element with math.exp/math.tanh (float64)."""
+    """One step written out element by element with math.exp/math.tanh (float64), the gates in
+    the book's order: f, g, i, o."""
     n_rows, Hh = h_prev.shape
     h = np.zeros((n_rows, Hh))
     c = np.zeros((n_rows, Hh))
@@ -38,9 +39,9 @@ def plain_lstm_step(Wx, Wh, b, x, h_prev, c_prev):
     for n in range(n_rows):
         for j in range(Hh):
             f = sigmoid(A[n, j])
-            i = sigmoid(A[n, Hh + j])
-            o = sigmoid(A[n, 2 * Hh + j])
-            g = math.tanh(A[n, 3 * Hh + j])
+            g = math.tanh(A[n, Hh + j])
+            i = sigmoid(A[n, 2 * Hh + j])
+            o = sigmoid(A[n, 3 * Hh + j])
             c[n, j] = f * c_prev[n, j] + i * g
             h[n, j] = o * math.tanh(c[n, j])
     return h, c

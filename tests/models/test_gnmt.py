@@ -11,6 +11,8 @@ import sys
 import numpy as np
 import pytest
 
+from attnseq.layers.dropout import dropouts_in
+
 from attnseq.cli import commands as cli
 from attnseq.training.config import ModelConfig, build_model
 from attnseq.experiments.converter import Converter
@@ -107,7 +109,7 @@ def test_structure():
                               score="general"), 13, seed=0)
     assert deep.encoder.lstm.layers[0].forward_lstm.params[1].shape == (8, 32)
     assert [d.rate for d in deep.encoder.lstm.dropouts] == [0.2] * 3
-    assert [d.rate for d in deep.decoder.dropouts] == [0.2] * 3  # into layers 2, 3, 4
+    assert [d.rate for d in dropouts_in(deep.decoder)] == [0.2] * 3  # into layers 2, 3, 4
     assert isinstance(deep.decoder.attention.score, GeneralScore)
 
 

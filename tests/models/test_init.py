@@ -22,8 +22,21 @@ def test_lstm_bias_is_zero_but_the_default_forget_gate(scheme):
     assert Wx.shape == (D, 4 * H) and Wh.shape == (H, 4 * H) and b.shape == (4 * H,)
     expected = np.zeros(4 * H)
     if scheme == "default":
-        expected[:H] = 1.0  # gate order f, i, o, g: the forget gate's block comes first
+        expected[:H] = 1.0  # gate order f, g, i, o: the forget gate's block comes first
     assert np.array_equal(b, expected)
+
+
+def test_lstm_draws_in_the_earlier_gate_order_and_moves_the_blocks():
+    """A seed gives the LSTM it gave when the gates were held as f, i, o, g: the same draws,
+    each gate's columns moved to the book's place (f, g, i, o)."""
+    D, H = 3, 2
+    Wx, Wh, _ = Initializer(4, np.float64, "scaled").lstm(D, H)
+    rng = np.random.default_rng(4)
+    old_Wx = rng.standard_normal((D, 4 * H)) * (1.0 / np.sqrt(D))
+    old_Wh = rng.standard_normal((H, 4 * H)) * (1.0 / np.sqrt(H))
+    for new, old in ((Wx, old_Wx), (Wh, old_Wh)):
+        f, i, o, g = np.split(old, 4, axis=1)
+        assert np.array_equal(new, np.concatenate([f, g, i, o], axis=1))
 
 
 def test_schemes_draw_the_same_matrices_from_the_same_seed():

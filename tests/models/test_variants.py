@@ -9,6 +9,8 @@ tokens).
 import numpy as np
 import pytest
 
+from attnseq.layers.dropout import dropouts_in
+
 from attnseq.training.config import ModelConfig, build_model
 from attnseq.experiments.converter import Converter
 from attnseq.tasks.vocab import Vocab
@@ -197,7 +199,7 @@ def test_dropout_follows_train_mode(options, reverse_pairs):
     conv = Converter.create(config(hidden_size=8, **options), VOCAB, seed=0)
     model = conv.model
     xs, ts = conv.encode(reverse_pairs(9, 8))
-    dropouts = model.encoder.lstm.dropouts + model.decoder.dropouts
+    dropouts = dropouts_in(model.encoder) + dropouts_in(model.decoder)
     assert dropouts and len(dropouts) == (2 if options.get("dropout") else 1)
     model.train_mode(True)
     assert model.forward(xs, ts) != model.forward(xs, ts)  # fresh masks every forward
@@ -211,7 +213,7 @@ def test_output_dropout_is_one_layer_at_its_rate_and_leaves_the_weights_alone():
     there before the option: the same weights, no dropout layer."""
     plain = Converter.create(config(hidden_size=8), VOCAB, seed=3).model
     dropped = Converter.create(config(hidden_size=8, output_dropout=0.25), VOCAB, seed=3).model
-    assert plain.decoder.out_dropout is None and plain.decoder.dropouts == []
+    assert plain.decoder.out_dropout is None and dropouts_in(plain.decoder) == []
     assert dropped.decoder.out_dropout.rate == 0.25 and dropped.encoder.lstm.dropouts == []
     for p, q in zip(plain.params, dropped.params, strict=True):
         np.testing.assert_array_equal(p, q)

@@ -96,7 +96,7 @@ def test_directory_layout_and_config_json(tmp_path):
     conv.save(tmp_path / "m", train={"epochs": 2})
     assert sorted(os.listdir(tmp_path / "m")) == ["config.json", "weights.npz"]
     doc = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))
-    assert doc["format"] == "attnseq-model" and doc["format_version"] == 1
+    assert doc["format"] == "attnseq-model" and doc["format_version"] == 2
     assert doc["model"] == conv.config.to_dict()
     assert doc["vocab"] == VOCAB.to_dict()
     assert doc["train"] == {"epochs": 2}
@@ -302,10 +302,10 @@ def test_json_that_is_not_a_model_config(saved, doc):
 
 def test_newer_format_version(saved):
     doc = json.loads((saved / "config.json").read_text())
-    doc["format_version"] = 2
+    doc["format_version"] = 3
     (saved / "config.json").write_text(json.dumps(doc))
-    assert load_error(saved) == (f"{saved / 'config.json'} has format version 2; "
-                                 "this attnseq reads version 1")
+    assert load_error(saved) == (f"{saved / 'config.json'} has format version 3; "
+                                 "this attnseq reads versions 1, 2")
 
 
 def test_bad_model_section(saved):

@@ -34,7 +34,7 @@ import math
 from attnseq.decoding import greedy, stepped
 from attnseq.core.errors import AttnseqError, positive_int
 from attnseq.layers import Embedding, TimeAffine, TimeDropout, gather
-from attnseq.layers.attention import attended_span, span_state
+from attnseq.fast.attention import attended_span, span_state
 from attnseq.fast.packing import maybe_pack, maybe_unpack, packing_of
 from attnseq.layers.positions import positions_layer
 from attnseq.models.init import Initializer
