@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from attnseq.ntm import copytask
@@ -35,6 +36,42 @@ from attnseq.ntm.model import NTM, NTMConfig
 MACHINES = {"ntm": False, "lstm": True}  # name -> controller_only
 LENGTHS = (10, 20, 30, 40, 60, 80)
 CONVERGED = 0.1  # bit errors per training sequence, over one record (1 000 sequences)
+CURVE_INCHES = (10.0, 4.0)
+
+
+def converged_at(history: list[dict], threshold: float = 0.1,
+                 for_good: bool = False) -> dict | None:
+    """The first record whose mean bit errors per sequence are below ``threshold``; with
+    ``for_good``, the first from which every later record stays below it."""
+    if not for_good:
+        return next((r for r in history if r["bit_errors"] < threshold), None)
+    found = None
+    for r in history:
+        found = (found or r) if r["bit_errors"] < threshold else None
+    return found
+
+
+def curve_figure(histories: Mapping[str, Sequence[Mapping]]):
+    """Cost and bit errors per training sequence against sequences seen, one line per
+    machine: ``histories`` maps a name to ``attnseq.ntm.copytask.train``'s records."""
+    from matplotlib.figure import Figure
+
+    from attnseq.experiments.viz import DPI
+
+    fig = Figure(figsize=CURVE_INCHES, dpi=DPI, layout="constrained")
+    cost_ax, err_ax = fig.subplots(1, 2)
+    for name, history in histories.items():
+        seen = [r["sequences"] for r in history]
+        cost_ax.plot(seen, [r["cost_bits"] for r in history], label=name)
+        err_ax.plot(seen, [r["bit_errors"] for r in history], label=name)
+    for ax, what in ((cost_ax, "cost (bits per sequence)"),
+                     (err_ax, "bit errors per sequence")):
+        ax.set_xlabel("training sequences (lengths 1-20)")
+        ax.set_ylabel(what)
+        ax.set_yscale("symlog", linthresh=0.1)
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    return fig
 
 
 def train(name: str, out: Path, sequences: int, seed: int, progress: bool,
@@ -53,8 +90,8 @@ def report(out: Path, lengths: tuple[int, ...]) -> str:
     for name in [n for n in MACHINES if n in found] + [n for n in found if n not in MACHINES]:
         model, meta = copytask.load(out / name)
         history = meta["history"]
-        done = copytask.converged_at(history, CONVERGED)
-        good = copytask.converged_at(history, CONVERGED, for_good=True)
+        done = converged_at(history, CONVERGED)
+        good = converged_at(history, CONVERGED, for_good=True)
         results[name] = {
             "trained_sequences": history[-1]["sequences"],
             "trained_seconds": history[-1]["seconds"],
@@ -69,7 +106,6 @@ def report(out: Path, lengths: tuple[int, ...]) -> str:
     (out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     table = table_md(results, lengths)
     (out / "table.md").write_text(table, encoding="utf-8")
-    from attnseq.ntm.viz import curve_figure
     from attnseq.experiments.viz import save_figure
 
     save_figure(curve_figure({n: r["history"] for n, r in results.items()}), out / "curve.png")

@@ -124,18 +124,6 @@ def evaluate(model: NTM, length: int, sequences: int = 256, batch_size: int = 32
     return {"length": length, "bit_errors": errors / sequences, "cost_bits": cost / sequences}
 
 
-def converged_at(history: list[dict], threshold: float = 0.1,
-                 for_good: bool = False) -> dict | None:
-    """The first record whose mean bit errors per sequence are below ``threshold``; with
-    ``for_good``, the first from which every later record stays below it."""
-    if not for_good:
-        return next((r for r in history if r["bit_errors"] < threshold), None)
-    found = None
-    for r in history:
-        found = (found or r) if r["bit_errors"] < threshold else None
-    return found
-
-
 def save(path, model: NTM, config: CopyConfig, history: list[dict]) -> None:
     checkpoint.save(path, model.params, {"kind": KIND, "ntm": model.config.to_dict(),
                                          "train": asdict(config), "history": history})

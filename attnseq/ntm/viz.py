@@ -1,40 +1,20 @@
-"""The NTM's figures: the training curve, and one copy run seen from inside (the paper's
-Figure 6: inputs and outputs over time, and where the write and read heads looked).
+"""The NTM's figure: one copy run seen from inside (the paper's Figure 6: inputs and outputs
+over time, and where the write and read heads looked). The training curves of
+docs/figures/ntm are the benchmark's (``benchmarks.ntm``).
 
-As in ``attnseq.experiments.viz``, figures are ``matplotlib.figure.Figure`` objects that never touch
-pyplot; ``attnseq.experiments.viz.save_figure`` writes them (on an Agg canvas, atomically).
+As in ``attnseq.experiments.viz``, figures are ``matplotlib.figure.Figure`` objects that never
+touch pyplot; ``attnseq.experiments.viz.save_figure`` writes them (on an Agg canvas,
+atomically).
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping, Sequence
 
 import numpy
 from matplotlib.figure import Figure
 
 from attnseq.experiments.viz import CMAP, DPI
 
-CURVE_INCHES = (10.0, 4.0)
 COPY_INCHES = (12.0, 7.0)
-
-
-def curve_figure(histories: Mapping[str, Sequence[Mapping]]) -> Figure:
-    """Cost and bit errors per training sequence against sequences seen, one line per
-    machine: ``histories`` maps a name to ``attnseq.ntm.copytask.train``'s records."""
-    fig = Figure(figsize=CURVE_INCHES, dpi=DPI, layout="constrained")
-    cost_ax, err_ax = fig.subplots(1, 2)
-    for name, history in histories.items():
-        seen = [r["sequences"] for r in history]
-        cost_ax.plot(seen, [r["cost_bits"] for r in history], label=name)
-        err_ax.plot(seen, [r["bit_errors"] for r in history], label=name)
-    for ax, what in ((cost_ax, "cost (bits per sequence)"),
-                     (err_ax, "bit errors per sequence")):
-        ax.set_xlabel("training sequences (lengths 1-20)")
-        ax.set_ylabel(what)
-        ax.set_yscale("symlog", linthresh=0.1)
-        ax.grid(True, alpha=0.3)
-        ax.legend()
-    return fig
 
 
 def used_rows(*weights: numpy.ndarray, threshold: float = 0.01, margin: int = 2):

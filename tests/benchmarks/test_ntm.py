@@ -3,6 +3,7 @@
 import json
 
 from benchmarks import ntm
+from benchmarks.ntm import converged_at
 
 
 def test_train_then_report(tmp_path, capsys):
@@ -26,3 +27,11 @@ def test_speed_times_both_machines_at_two_lengths():
         [" ntm ", " 10 ", " 21 "], [" ntm ", " 20 ", " 41 "],
         [" lstm ", " 10 ", " 21 "], [" lstm ", " 20 ", " 41 "]]
     assert all(float(line.split("|")[4]) > 0 for line in lines[2:])
+
+
+def test_converged_for_good_waits_out_a_relapse():
+    history = [{"bit_errors": e} for e in (9.0, 0.05, 4.0, 0.02, 0.01)]
+    assert converged_at(history) is history[1]
+    assert converged_at(history, for_good=True) is history[3]
+    assert converged_at(history[:3], for_good=True) is None
+    assert converged_at(history, threshold=0.01) is None
