@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from attnseq.models.config_entry import config_from_dict
 import attnseq
-from attnseq.cli import commands as cli
-from attnseq.training.config import ModelConfig
+from attnseq import cli
 from attnseq.experiments.converter import Converter
 from attnseq.tasks.dates import generate_dates
 from attnseq.tasks.files import load_pairs, save_pairs_book, save_pairs_tsv
@@ -391,7 +391,7 @@ def test_corrupt_weights(model_copy, damage):
 
 def test_weights_of_the_wrong_shape(model_copy, tmp_path):
     doc = json.loads((model_copy / "config.json").read_text())
-    config = ModelConfig.from_dict({**doc["model"], "hidden_size": 12})
+    config = config_from_dict({**doc["model"], "hidden_size": 12})
     other = Converter.create(config, Converter.load(model_copy).vocab, seed=0)
     other.save(tmp_path / "other")
     shutil.copyfile(tmp_path / "other" / "weights.npz", model_copy / "weights.npz")
