@@ -18,6 +18,7 @@ import pytest
 from attnseq.models.config_entry import config_from_dict
 import attnseq
 from attnseq import cli
+from attnseq.core.errors import AttnseqError
 from attnseq.experiments.converter import Converter
 from attnseq.tasks.dates import generate_dates
 from attnseq.tasks.files import load_pairs, save_pairs_book, save_pairs_tsv
@@ -597,3 +598,21 @@ def test_compare_trains_attention_and_gnmt_each_with_its_own_defaults(tmp_path, 
     assert Converter.load(out / "attention").config.num_layers == 1
     gnmt = Converter.load(out / "gnmt").config
     assert (gnmt.model, gnmt.encoder, gnmt.num_layers, gnmt.residual) == ("gnmt", "bi", 3, True)
+
+
+def test_train_builds_the_model_from_the_layers_impl_names(monkeypatch, tmp_path, capsys):
+    """--impl reaches the model's construction (``Converter.create``); fast by default."""
+    from attnseq.experiments import run as run_module
+
+    seen = []
+
+    def create(config, vocab, *, seed=None, dtype=None, impl="fast"):
+        seen.append(impl)
+        raise AttnseqError("stopped before training")
+
+    monkeypatch.setattr(run_module.Converter, "create", create)
+    for argv, impl in (([], "fast"), (["--impl", "book"], "book")):
+        assert cli.main(["train", "--samples", "20", *argv, "--out",
+                         str(tmp_path / impl)]) == 2
+        assert capsys.readouterr().err == "attnseq train: error: stopped before training\n"
+        assert seen.pop() == impl
