@@ -1,4 +1,5 @@
-from attnseq.cli.commands import main
 import sys
+
+from attnseq.cli import main
 
 sys.exit(main())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from benchmarks import report
 from benchmarks.harness import NAMES, parse_only, run_benchmarks
-from attnseq.cli.commands import positive_int_option
+from attnseq.core.option_types import positive_int_option
 from benchmarks.workload import Settings
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy
 
 from attnseq.training.batches import BATCHINGS, answer_lengths, epoch_batches, trim_answers
-from attnseq.training.config import ModelConfig
+from attnseq.models.config import Seq2seqConfig
 from attnseq.experiments.run import Task
 from attnseq.training.optim import Adam
 from attnseq.decoding.threads import blas_threads
@@ -38,7 +38,7 @@ G2P_MODEL = {"model": "attention", "encoder": "bi", "bi_merge": "sum", "num_laye
 
 def measure(task: Task, hidden: int, batch: int, steps: int, rounds: int) -> dict:
     """One width's row: per batching, the fastest round's seconds a step and more."""
-    work = model_workload(task, ModelConfig(hidden_size=hidden, **G2P_MODEL))
+    work = model_workload(task, Seq2seqConfig(hidden_size=hidden, **G2P_MODEL))
     xs, ts, pad_id = work.train_xs, work.train_ts, work.model.pad_id
     trainer = Trainer(work.model, Adam(1e-3), max_grad_norm=5.0)
     lengths = answer_lengths(ts, pad_id)

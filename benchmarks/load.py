@@ -30,7 +30,7 @@ import time
 import urllib.request
 from urllib.parse import urlsplit
 
-from attnseq.cli.commands import positive_int_option
+from attnseq.core.option_types import positive_int_option
 from attnseq.tasks.dates import generate_dates
 from attnseq.serve.server import server_process
 

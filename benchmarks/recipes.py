@@ -25,7 +25,7 @@ from attnseq.core.errors import AttnseqError
 from attnseq.models.init import Initializer
 from attnseq.training.recipes import RECIPES, Recipe
 from benchmarks.time_to_accuracy import medians, run_to_accuracy
-from attnseq.cli.commands import positive_int_option
+from attnseq.core.option_types import positive_int_option
 from benchmarks.workload import Settings, date_task
 
 

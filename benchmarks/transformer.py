@@ -38,8 +38,8 @@ import time
 from pathlib import Path
 from types import MappingProxyType
 
-from attnseq.cli.commands import positive_int_option
-from attnseq.training.config import ModelConfig
+from attnseq.core.option_types import positive_int_option
+from attnseq.models.config import TransformerConfig
 from attnseq.decoding.threads import blas_threads
 from benchmarks import report
 from benchmarks.harness import torch_available
@@ -59,7 +59,7 @@ PEER_BUILDS = MappingProxyType({"positions": "sinusoidal", "activation": "relu",
 def transformer_workload(settings: Settings, *, seed: int = 0) -> DateWorkload:
     """The date task at the settings' size, encoded for a fresh Transformer."""
     sizes = QUICK_SIZES if settings.quick else {}
-    return model_workload(date_task(settings), ModelConfig(model="transformer", **sizes),
+    return model_workload(date_task(settings), TransformerConfig(**sizes),
                           seed=seed)
 
 

@@ -22,12 +22,12 @@ from pathlib import Path
 from types import MappingProxyType
 
 from attnseq.experiments.compare import epochs_to
-from attnseq.training.config import ModelConfig
+from attnseq.models.config import Seq2seqConfig
 from attnseq.experiments.run import Task, run
 from attnseq.training.recipes import BOOK_TRAIN
 
 TARGET = 0.999
-# name -> (the CLI flags that select it, the ModelConfig fields they set)
+# name -> (the CLI flags that select it, the Seq2seqConfig fields they set)
 VARIANTS = MappingProxyType({
     "dot (book)": ("", {}),
     "scaled dot": ("--score scaled", {"score": "scaled"}),
@@ -55,7 +55,7 @@ def _slug(name: str) -> str:
 
 def measure(name: str, epochs: int, task: Task) -> dict:
     flags, options = VARIANTS[name]
-    conv, history = run(task, ModelConfig(init="scaled", **options),
+    conv, history = run(task, Seq2seqConfig(init="scaled", **options),
                         replace(BOOK_TRAIN, epochs=epochs),
                         progress=False, stop_at=TARGET, samples=0,
                         report=lambda line: print(f"[{name}] {line}", flush=True))

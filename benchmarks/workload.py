@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy
 
-from attnseq.training.config import ModelConfig
+from attnseq.models.config import FamilyConfig, Seq2seqConfig
 from attnseq.experiments.converter import Converter
 from attnseq.decoding import DEFAULT_BATCH
 from attnseq.experiments.run import DATA_SEED, DATE_SAMPLES, Task
@@ -110,11 +110,12 @@ def date_task(settings: Settings) -> Task:
 def date_workload(task: Task, settings: Settings, *, init: str = "default",
                   seed: int = 0) -> DateWorkload:
     """Encode ``task`` for a fresh attention model, as ``attnseq.experiments.run.run`` does."""
-    return model_workload(task, ModelConfig(model="attention", wordvec_size=settings.wordvec,
-                                            hidden_size=settings.hidden, init=init), seed=seed)
+    config = Seq2seqConfig(model="attention", wordvec_size=settings.wordvec,
+                           hidden_size=settings.hidden, init=init)
+    return model_workload(task, config, seed=seed)
 
 
-def model_workload(task: Task, config: ModelConfig, *, seed: int = 0) -> DateWorkload:
+def model_workload(task: Task, config: FamilyConfig, *, seed: int = 0) -> DateWorkload:
     """Encode ``task`` for a fresh model of ``config`` (its lengths set to the task's)."""
     q_len, a_len = task.lengths()
     config = replace(config, question_len=q_len, answer_len=a_len)

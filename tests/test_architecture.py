@@ -74,7 +74,27 @@ def test_only_the_command_line_imports_the_explorer():
 def test_the_checks_see_imports():
     """The checker itself: it finds a plain, a from- and a lazy import."""
     assert imports(PACKAGE / "fast" / "lstm.py") >= {"attnseq.layers.recurrent"}
-    assert "attnseq.experiments.converter" in imports(PACKAGE / "cli" / "commands.py")  # lazily
+    assert "attnseq.experiments.converter" in imports(PACKAGE / "cli" / "convert.py")  # lazily
+
+
+def top_level_imports(path: Path) -> set[str]:
+    """The attnseq modules a file imports at its top level (not inside a function)."""
+    found = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name == "attnseq" or name.startswith("attnseq.")}
+
+
+@pytest.mark.parametrize("path", modules("cli"), ids=lambda p: p.name)
+def test_the_command_line_imports_the_library_lazily(path):
+    """So that ``attnseq --help`` stays fast: at the top of a cli module, only the command
+    line itself, attnseq.core (errors, option types) and the package's version."""
+    bad = {m for m in top_level_imports(path)
+           if m != "attnseq" and not allowed(m, ("attnseq.cli", "attnseq.core"))}
+    assert not bad, f"cli/{path.name} imports {sorted(bad)} at its top level"
 
 
 def test_the_package_root_holds_few_modules_and_the_ntm_is_one_subpackage():

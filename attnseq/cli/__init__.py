@@ -1,5 +1,59 @@
-"""The ``attnseq`` command: one module per subcommand; each parses, calls the library, prints."""
+"""The ``attnseq`` command: one module per subcommand; each parses, calls the library, prints.
 
-from attnseq.cli.commands import main
+Every user error (bad option, bad data, bad model directory) ends as one line on stderr and
+exit code 2, with nothing overwritten; ``--help`` works on every subcommand. Every choice the
+options offer, and every default, is read from the library (its registries, the model configs,
+``TrainConfig``): the parser repeats none of them, so a name added to a registry is offered
+and accepted here with no edit to the command line. This module holds the top-level parser
+and the dispatch; each command module has ``add_parser(sub)`` and ``run(args) -> int``, and
+imports the library inside its functions, so that ``attnseq --help`` stays fast.
+"""
 
-__all__ = ["main"]
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from attnseq import __version__
+from attnseq.cli import attention, compare, convert, eval, gradcheck, ntm, serve, train
+from attnseq.core.errors import AttnseqError
+
+# The subcommands, in the order ``attnseq --help`` lists them.
+COMMANDS = (train, eval, convert, compare, attention, serve, gradcheck, ntm)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line: ``attnseq train: error: ... (see --help)``."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="attnseq", description="Attention seq2seq from scratch in NumPy "
+                     "(chapter 8 of Deep Learning from Scratch 2).")
+    parser.add_argument("--version", action="version", version=f"attnseq {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for command in COMMANDS:
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except AttnseqError as exc:
+        print(f"attnseq {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"attnseq {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``attnseq convert ... | head``): stop quietly, as cat does.
+        # Point stdout at devnull so that the interpreter's final flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141

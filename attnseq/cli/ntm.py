@@ -1,9 +1,9 @@
 """``attnseq ntm train|eval|plot``: the Neural Turing Machine on the copy task.
 
-``attnseq.cli.commands`` calls ``add_parser`` from its ``build_parser``; nothing else imports this
-module. Like the rest of the command line it parses, calls the library (``attnseq.ntm.copytask``,
+``attnseq.cli.build_parser`` calls ``add_parser``; ``run`` runs the subcommand given. Like the
+rest of the command line it parses, calls the library (``attnseq.ntm.copytask``,
 ``attnseq.ntm.viz``) and prints; a user error is one line and exit code 2 (``AttnseqError``,
-reported by ``attnseq.cli.commands.main``), and the library is imported inside each command so that
+reported by ``attnseq.cli.main``), and the library is imported inside each command so that
 ``attnseq --help`` stays fast.
 """
 
@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 
+from attnseq.cli.options import positive_float_option as positive_float
+from attnseq.cli.options import positive_int_option as positive_int
+
 TASKS = ("copy",)  # the paper's first task; the others (repeat copy, ...) are not built yet
 
 
-def add_parser(sub, positive_int, positive_float) -> None:
-    """Add the ``ntm`` command group to ``sub`` (``attnseq.cli.commands``'s subparsers), with the
-    command line's own option types for positive integers and numbers."""
+def add_parser(sub) -> None:
+    """Add the ``ntm`` command group to ``sub`` (``attnseq.cli.build_parser``'s subparsers)."""
     from attnseq.ntm.copytask import CopyConfig
     from attnseq.ntm.model import NTMConfig
     from attnseq.training.optim import OPTIMIZERS
@@ -27,6 +29,7 @@ def add_parser(sub, positive_int, positive_float) -> None:
     commands = group.add_subparsers(dest="ntm_command", metavar="COMMAND",
                                     parser_class=type(group))
     commands.required = True
+    group.set_defaults(func=run)
 
     p = commands.add_parser("train", help="train on the copy task and save the model",
                             description="Train an NTM (or, with --controller-only, its "
@@ -60,7 +63,7 @@ def add_parser(sub, positive_int, positive_float) -> None:
     p.add_argument("--out", metavar="DIR", default=None,
                    help="model directory to write (default: runs/ntm, runs/ntm-lstm)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    p.set_defaults(func=_cmd_train)
+    p.set_defaults(ntm_func=_cmd_train)
 
     p = _on_saved_model(commands, "eval", _cmd_eval, "bit errors per sequence at given lengths",
                         "Run a saved NTM on fresh copy sequences of each --length and print "
@@ -81,6 +84,11 @@ def add_parser(sub, positive_int, positive_float) -> None:
                    help="image to write: .png (or .svg, .pdf)")
 
 
+def run(args: argparse.Namespace) -> int:
+    """Run the ``ntm`` subcommand that ``args`` name."""
+    return args.ntm_func(args)
+
+
 def _on_saved_model(commands, name: str, func, summary: str, description: str):
     """A command that runs a saved model (MODEL) on data drawn from --seed."""
     from attnseq.ntm.copytask import EVAL_SEED
@@ -89,7 +97,7 @@ def _on_saved_model(commands, name: str, func, summary: str, description: str):
     p.add_argument("model_dir", metavar="MODEL")
     p.add_argument("--seed", type=int, default=EVAL_SEED,
                    help="data seed (default: %(default)s)")
-    p.set_defaults(func=func)
+    p.set_defaults(ntm_func=func)
     return p
 
 

@@ -25,7 +25,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from attnseq.training.checkpoint import check_writable
-from attnseq.training.config import ModelConfig
+from attnseq.models.config_entry import model_config
 from attnseq.core.errors import AttnseqError
 from attnseq.experiments.run import Task, run
 from attnseq.models import MODELS
@@ -82,17 +82,20 @@ def check_compare_dir(out, names: Sequence[str]) -> None:
         check_writable(out / name)
 
 
-def compare(task: Task, model_names: Sequence[str], model_config: ModelConfig,
-            train_config: TrainConfig, out, *, progress: bool = True,
+def compare(task: Task, model_names: Sequence[str], options: Mapping, train_config: TrainConfig,
+            out, *, progress: bool = True,
             report: Callable[[str], None] = print) -> dict[str, History]:
     """Train each of ``model_names`` on ``task`` and write the comparison into ``out``.
 
-    Every model gets ``model_config`` with only its ``model`` name changed (and the options
-    left at one model's defaults at the next one's: ``ModelConfig.for_model``), and the same
-    ``train_config`` (so the same seed). ``report`` receives a header per model and the
-    per-epoch lines of ``run``. Returns {model name: History}, in the order trained.
+    Every model gets the same model ``options`` (config field -> value, e.g.
+    {"hidden_size": 128}; what they leave out is each model's own default, and each takes
+    its family's: ``attnseq.models.config_entry.model_config``), and the same
+    ``train_config`` (so the same seed). Every config is built, and so checked, before any
+    training. ``report`` receives a header per model and the per-epoch lines of ``run``.
+    Returns {model name: History}, in the order trained.
     """
     names = parse_model_names(model_names)
+    model_configs = {name: model_config(name, options) for name in names}
     out = Path(out)
     check_compare_dir(out, names)
     try:
@@ -103,7 +106,7 @@ def compare(task: Task, model_names: Sequence[str], model_config: ModelConfig,
     configs: dict[str, dict] = {}
     for k, name in enumerate(names, 1):
         report(f"[{k}/{len(names)}] {name}")
-        conv, history = run(task, model_config.for_model(name), train_config,
+        conv, history = run(task, model_configs[name], train_config,
                             out=out / name, progress=progress, report=report)
         histories[name] = history
         configs[name] = conv.config.to_dict()

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 import numpy
 
 from attnseq.training import checkpoint
-from attnseq.training.config import ModelConfig, build_model
+from attnseq.models.config import FamilyConfig, build_model
+from attnseq.models.config_entry import config_from_dict
 from attnseq.tasks.dataset import encode_pairs
 from attnseq.tasks.vocab import Vocab
 from attnseq.decoding import DEFAULT_BATCH, BeamSearch, Hypothesis, decode_in_batches
@@ -30,16 +31,18 @@ from attnseq.training.trainer import rows_correct
 class Converter:
     """Encodes questions as the model was trained (padding, reversal) and decodes answers."""
 
-    def __init__(self, model, vocab: Vocab, config: ModelConfig, meta: dict | None = None):
+    def __init__(self, model, vocab: Vocab, config: FamilyConfig, meta: dict | None = None):
         self.model = model
         self.vocab = vocab
         self.config = config
         self.meta = dict(meta or {})
 
     @classmethod
-    def create(cls, config: ModelConfig, vocab: Vocab, *, seed=None, dtype=None) -> Converter:
-        """A converter around a freshly initialised model."""
-        model = build_model(config, len(vocab), pad_id=vocab.pad_id, seed=seed, dtype=dtype)
+    def create(cls, config: FamilyConfig, vocab: Vocab, *, seed=None, dtype=None,
+               impl: str = "fast") -> Converter:
+        """A converter around a freshly initialised model, built from the ``impl`` layers."""
+        model = build_model(config, len(vocab), pad_id=vocab.pad_id, seed=seed, dtype=dtype,
+                            impl=impl)
         return cls(model, vocab, config)
 
     # -- encoding ---------------------------------------------------------------------------
@@ -212,7 +215,7 @@ class Converter:
     def load(cls, path) -> Converter:
         doc = checkpoint.load_meta(path)
         try:
-            config = ModelConfig.from_dict(doc.get("model"))
+            config = config_from_dict(doc.get("model"))
             vocab = Vocab.from_dict(doc.get("vocab"))
         except AttnseqError as exc:
             raise AttnseqError(f"{path}: {exc}") from None

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from attnseq.training.checkpoint import check_writable
-from attnseq.training.config import ModelConfig
+from attnseq.models.config import FamilyConfig
 from attnseq.experiments.converter import Converter
 from attnseq.tasks.dataset import date_dataset, split_pairs
 from attnseq.tasks.files import load_pairs
@@ -185,21 +185,23 @@ TASKS = Registry("task", {
 }, default="dates")
 
 
-def run(task: Task, model_config: ModelConfig, train_config: TrainConfig, *, out=None,
+def run(task: Task, model_config: FamilyConfig, train_config: TrainConfig, *, out=None,
         progress: bool = True, samples: int = 3, stop_at: float | None = None,
-        report: Callable[[str], None] = print) -> tuple[Converter, History]:
+        report: Callable[[str], None] = print,
+        impl: str = "fast") -> tuple[Converter, History]:
     """Train ``model_config`` on ``task``; evaluate on the test pairs after every epoch.
 
     ``model_config``'s ``question_len``/``answer_len`` are set from the task. When ``out`` is
     given the model is saved there after every epoch (so an interrupted run keeps its last
     finished epoch). ``report`` receives one line per epoch and the sample conversions.
     With ``stop_at``, training ends after the first epoch whose test accuracy reaches it.
+    ``impl`` is the layer set the model is built from (``build_model``).
     """
     if out is not None:
         check_writable(out)  # before any work: refuse early, overwrite nothing
     q_len, a_len = task.lengths()
     config = replace(model_config, question_len=q_len, answer_len=a_len)
-    conv = Converter.create(config, task.vocab, seed=train_config.seed)
+    conv = Converter.create(config, task.vocab, seed=train_config.seed, impl=impl)
     xs, ts = conv.encode(task.train)
     trainer = Trainer.from_config(conv.model, train_config)
     shown = task.test[:samples]

@@ -1,6 +1,6 @@
 """The attention model's variants: their options, the rules that combine them, their layers.
 
-The chapter's remaining topics, as options of ``AttentionSeq2seq`` (and ``ModelConfig``):
+The chapter's remaining topics, as options of ``AttentionSeq2seq`` (and ``Seq2seqConfig``):
 
     encoder        ENCODERS: uni | bi   bidirectional bottom encoder layer (``TimeBiLSTM``)
     bi_merge       MERGES: concat | sum how its two directions combine

@@ -1,9 +1,9 @@
-"""Training: one step, an epoch's batches, the optimisers, recipes, configs and checkpoints.
+"""Training: one step, an epoch's batches, the optimisers, recipes and checkpoints
+(the model configs are ``attnseq.models.config``).
 
     trainer.py     TrainConfig, Trainer (step, fit), History, accuracy
     optim.py       SGD, Adam, gradient clipping, learning-rate schedules
     batches.py     how an epoch is cut into batches; the padding a batch leaves out
     recipes.py     named training recipes (the book's, the Transformer's, ...)
-    config.py      ModelConfig and build_model: a model from its saved description
     checkpoint.py  model directories: weights.npz + config.json, never pickle
 """

@@ -2,7 +2,7 @@
 
 A model directory holds
 
-    config.json   {"format": "attnseq-model", "format_version": 2, "model": ModelConfig,
+    config.json   {"format": "attnseq-model", "format_version": 2, "model": a tagged model config,
                    "vocab": Vocab, "train": {...}, "data": {...}, "history": [...]}
     weights.npz   the parameters, named param_000, param_001, … in the model's params order
 

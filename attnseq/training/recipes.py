@@ -1,7 +1,7 @@
 """Training recipes: how a model is initialised and trained, as one named choice.
 
 A recipe fixes the settings that decide how fast training converges but leave the model
-itself alone: the initialisation scheme (``ModelConfig.init``) and the training
+itself alone: the initialisation scheme (a model config's ``init``) and the training
 hyper-parameters (``TrainConfig``). Two are offered:
 
 * ``"default"`` converges fastest in wall time on the book's date task (the measurements that
@@ -16,14 +16,14 @@ hyper-parameters (``TrainConfig``). Two are offered:
   replaced the Noam schedule, still ``--schedule noam``, whose rate was still high in the
   last epoch: one of its five runs, seed 1, ended at 87.9%, docs/transformer.md.)
 
-``TrainConfig()`` and ``ModelConfig()`` on their own are the default recipe's settings.
+``TrainConfig()`` and ``Seq2seqConfig()`` on their own are the default recipe's settings.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from attnseq.training.config import ModelConfig
+from attnseq.models.config import FamilyConfig
 from attnseq.core.registry import Registry
 from attnseq.training.trainer import TrainConfig
 
@@ -39,12 +39,12 @@ class Recipe:
     """An initialisation scheme and the training settings that go with it."""
 
     name: str
-    init: str  # ModelConfig.init
+    init: str  # the model config's init
     train: TrainConfig
     summary: str  # one line, for --help and reports
 
-    def apply(self, model_config: ModelConfig, **train_changes) -> tuple[ModelConfig,
-                                                                        TrainConfig]:
+    def apply(self, model_config: FamilyConfig, **train_changes) -> tuple[FamilyConfig,
+                                                                         TrainConfig]:
         """``model_config`` with this recipe's init, and this recipe's TrainConfig with
         ``train_changes`` (e.g. ``seed=3``) applied."""
         return replace(model_config, init=self.init), replace(self.train, **train_changes)

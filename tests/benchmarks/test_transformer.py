@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pytest
 
-from attnseq.training.config import ModelConfig, build_model
+from attnseq.models.config import TransformerConfig, build_model
 from attnseq.core.errors import AttnseqError
 from benchmarks import transformer as bench
 from benchmarks.flops import brute_force_decode_flops, brute_force_step_flops
@@ -27,7 +27,7 @@ V, PAD, START = 11, 0, 1
 
 
 def tiny(norm="pre", layers=1, dtype=None, **options):
-    config = ModelConfig(model="transformer", d_model=8, heads=2, d_ff=12, num_layers=layers,
+    config = TransformerConfig(d_model=8, heads=2, d_ff=12, num_layers=layers,
                          norm=norm, question_len=6, answer_len=4, **options)
     return config, build_model(config, V, pad_id=PAD, seed=0, dtype=dtype)
 

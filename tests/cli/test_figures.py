@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from attnseq.cli.commands import main
+from attnseq.cli import main
 from attnseq.tasks import save_pairs_tsv
 from attnseq.experiments.viz import DPI, PANEL_INCHES
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from attnseq.models.config_entry import config_from_dict
 import attnseq
-from attnseq.cli import commands as cli
-from attnseq.training.config import ModelConfig
+from attnseq import cli
+from attnseq.core.errors import AttnseqError
 from attnseq.experiments.converter import Converter
 from attnseq.tasks.dates import generate_dates
 from attnseq.tasks.files import load_pairs, save_pairs_book, save_pairs_tsv
@@ -391,7 +392,7 @@ def test_corrupt_weights(model_copy, damage):
 
 def test_weights_of_the_wrong_shape(model_copy, tmp_path):
     doc = json.loads((model_copy / "config.json").read_text())
-    config = ModelConfig.from_dict({**doc["model"], "hidden_size": 12})
+    config = config_from_dict({**doc["model"], "hidden_size": 12})
     other = Converter.create(config, Converter.load(model_copy).vocab, seed=0)
     other.save(tmp_path / "other")
     shutil.copyfile(tmp_path / "other" / "weights.npz", model_copy / "weights.npz")
@@ -597,3 +598,49 @@ def test_compare_trains_attention_and_gnmt_each_with_its_own_defaults(tmp_path, 
     assert Converter.load(out / "attention").config.num_layers == 1
     gnmt = Converter.load(out / "gnmt").config
     assert (gnmt.model, gnmt.encoder, gnmt.num_layers, gnmt.residual) == ("gnmt", "bi", 3, True)
+
+
+def test_train_builds_the_model_from_the_layers_impl_names(monkeypatch, tmp_path, capsys):
+    """--impl reaches the model's construction (``Converter.create``); fast by default."""
+    from attnseq.experiments import run as run_module
+
+    seen = []
+
+    def create(config, vocab, *, seed=None, dtype=None, impl="fast"):
+        seen.append(impl)
+        raise AttnseqError("stopped before training")
+
+    monkeypatch.setattr(run_module.Converter, "create", create)
+    for argv, impl in (([], "fast"), (["--impl", "book"], "book")):
+        assert cli.main(["train", "--samples", "20", *argv, "--out",
+                         str(tmp_path / impl)]) == 2
+        assert capsys.readouterr().err == "attnseq train: error: stopped before training\n"
+        assert seen.pop() == impl
+
+
+def test_train_impl_book_trains_end_to_end_on_the_books_layers_alone(tmp_path, monkeypatch):
+    """``--impl book`` trains and saves a model that none of the fast set's code ran for: the
+    fast layers' forward passes are made to fail, and training still succeeds. The saved
+    weights then load into the fast layers (the same parameters), which convert alike."""
+    from attnseq import fast
+    from attnseq.fast import attention as fast_attention
+    from attnseq.fast import embedding as fast_embedding
+    from attnseq.fast import lstm as fast_lstm
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the fast set ran")
+
+    for cls in (fast_lstm.FastTimeLSTM, fast.EmbeddingLSTM, fast_attention.Attention,
+                fast_embedding.Embedding):
+        monkeypatch.setattr(cls, "forward", refuse)
+    monkeypatch.setattr(fast_lstm.FastTimeLSTM, "step", refuse)
+    out = tmp_path / "book"
+    assert cli.main(["train", *TINY, "--samples", "60", "--impl", "book", "--out",
+                     str(out)]) == 0
+    monkeypatch.undo()
+    texts = ["9/8/97", "TUESDAY, SEPTEMBER 25, 1984"]
+    fast_conv = Converter.load(out)
+    book_conv = Converter.create(fast_conv.config, fast_conv.vocab, impl="book")
+    for p, q in zip(book_conv.model.params, fast_conv.model.params, strict=True):
+        p[...] = q
+    assert book_conv.convert(texts) == fast_conv.convert(texts)

@@ -2,11 +2,12 @@
 and one-line errors with exit code 2 (nothing overwritten)."""
 
 import json
+import re
 import struct
 
 import pytest
 
-from attnseq.cli.commands import main
+from attnseq.cli import main
 
 TINY = ["--sequences", "64", "--batch-size", "16", "--max-length", "3", "--hidden-size", "6",
         "--memory-rows", "8", "--memory-width", "3", "--no-progress"]
@@ -100,5 +101,7 @@ def test_only_the_command_line_imports_the_ntm_group():
     from pathlib import Path
 
     package = Path(__file__).resolve().parents[2] / "attnseq"
-    users = {p.name for p in package.rglob("*.py") if "attnseq.cli.ntm" in p.read_text()}
-    assert users == {"commands.py"}
+    users = {p.relative_to(package).as_posix() for p in package.rglob("*.py")
+             if re.search(r"attnseq\.cli\.ntm|from attnseq\.cli import [\w, ]*\bntm\b",
+                          p.read_text())}
+    assert users == {"cli/__init__.py"}

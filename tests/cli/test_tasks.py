@@ -5,7 +5,7 @@ import itertools
 
 import pytest
 
-from attnseq.cli import commands as cli
+from attnseq import cli
 from attnseq.experiments.converter import Converter
 from attnseq.tasks.files import save_pairs_tsv
 

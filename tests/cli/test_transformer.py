@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from attnseq.cli import commands as cli
+from attnseq import cli
 
 TINY = ["--samples", "40", "--epochs", "1", "--no-progress", "--d-model", "8", "--heads",
         "2", "--d-ff", "8", "--layers", "1"]

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from attnseq.cli import commands as cli
+from attnseq.core.option_types import positive_float_option, positive_int_option
 from attnseq.core.errors import (
     AttnseqError,
     boolean,
@@ -62,22 +62,22 @@ def test_optional_lets_none_through_and_checks_the_rest():
 
 
 @pytest.mark.parametrize("parse, text, expected", [
-    (cli.positive_int_option, "12", 12), (cli._positive_float, "0.5", 0.5),
-    (cli._positive_float, "1e-3", 1e-3),
+    (positive_int_option, "12", 12), (positive_float_option, "0.5", 0.5),
+    (positive_float_option, "1e-3", 1e-3),
 ])
 def test_argument_types_parse(parse, text, expected):
     assert parse(text) == expected
 
 
 @pytest.mark.parametrize("parse, what, text", [
-    (cli.positive_int_option, "a positive integer", "0"),
-    (cli.positive_int_option, "a positive integer", "-2"),
-    (cli.positive_int_option, "a positive integer", "ten"),
-    (cli.positive_int_option, "a positive integer", "2.0"),
-    (cli._positive_float, "a positive number", "0"),
-    (cli._positive_float, "a positive number", "inf"),
-    (cli._positive_float, "a positive number", "nan"),
-    (cli._positive_float, "a positive number", "fast"),
+    (positive_int_option, "a positive integer", "0"),
+    (positive_int_option, "a positive integer", "-2"),
+    (positive_int_option, "a positive integer", "ten"),
+    (positive_int_option, "a positive integer", "2.0"),
+    (positive_float_option, "a positive number", "0"),
+    (positive_float_option, "a positive number", "inf"),
+    (positive_float_option, "a positive number", "nan"),
+    (positive_float_option, "a positive number", "fast"),
 ])
 def test_argument_types_refuse_in_one_line(parse, what, text):
     with pytest.raises(argparse.ArgumentTypeError) as info:

@@ -6,9 +6,10 @@ from types import MappingProxyType
 
 import pytest
 
-from attnseq.cli import commands as cli
+from attnseq.cli.options import config_from_args
+from attnseq import cli
 from attnseq.experiments.compare import DEFAULT_MODELS, DEFAULT_RECIPE
-from attnseq.training.config import ModelConfig, build_model
+from attnseq.models.config import Seq2seqConfig, build_model
 from attnseq.core.errors import AttnseqError
 from attnseq.experiments.run import DATA_SEED, TASKS, TOKENS
 from attnseq.layers import ACTIVATIONS, NORMS, POSITIONS
@@ -74,7 +75,7 @@ def test_the_registries(registry, names, default):
 
 def test_the_library_defaults_are_the_registries():
     assert Initializer.SCHEMES is SCHEMES
-    c = ModelConfig()
+    c = Seq2seqConfig()
     assert (c.model, c.init, c.encoder, c.bi_merge, c.score) == (
         MODELS.default, SCHEMES.default, ENCODERS.default, MERGES.default, SCORES.default)
     assert {k: VARIANT_DEFAULTS[k] for k in ("encoder", "bi_merge", "score")} == {
@@ -101,10 +102,10 @@ def test_a_score_added_to_the_registry_is_offered_and_accepted(monkeypatch, caps
         cli.build_parser().parse_args(["train", "--help"])
     assert "--score {dot,scaled,general,additive,mine}" in capsys.readouterr().out
     args = cli.build_parser().parse_args(["train", "--score", "mine"])
-    config = replace(cli._model_config(args, args.model), wordvec_size=4, hidden_size=6)
+    config = replace(config_from_args(args, args.model), wordvec_size=4, hidden_size=6)
     assert config.score == "mine"
     model = build_model(config, 11, seed=0)
     assert type(model.decoder.attention.score) is DotScore
     with pytest.raises(AttnseqError, match="^score must be one of dot, scaled, general, "
                                            "additive, mine, got 'yours'$"):
-        ModelConfig(score="yours")
+        Seq2seqConfig(score="yours")

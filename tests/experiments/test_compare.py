@@ -17,7 +17,6 @@ from attnseq.experiments.compare import (
     parse_model_names,
     results_table,
 )
-from attnseq.training.config import ModelConfig
 from attnseq.experiments.converter import Converter
 from attnseq.core.errors import AttnseqError
 from attnseq.experiments.run import Task
@@ -32,7 +31,7 @@ def compared(tmp_path_factory):
     out = tmp_path_factory.mktemp("compare") / "runs"
     task = Task.dates(300, seed=5)
     lines = []
-    histories = compare(task, MODELS, ModelConfig(wordvec_size=8, hidden_size=16),
+    histories = compare(task, MODELS, {"wordvec_size": 8, "hidden_size": 16},
                         TrainConfig(epochs=2, batch_size=32, seed=1), out, progress=False,
                         report=lines.append)
     return task, out, histories, lines
@@ -144,7 +143,7 @@ def test_refuses_to_overwrite_what_is_not_a_comparison(tmp_path):
         check_compare_dir(earlier, ["peeky"])
     task = Task.dates(20, seed=0)
     with pytest.raises(AttnseqError, match="refusing to overwrite"):  # before any training
-        compare(task, ["peeky"], ModelConfig(hidden_size=4), TrainConfig(epochs=1), earlier,
+        compare(task, ["peeky"], {"hidden_size": 4}, TrainConfig(epochs=1), earlier,
                 progress=False, report=lambda line: pytest.fail("trained anyway"))
     assert sorted(p.name for p in earlier.iterdir()) == ["curves.json", "peeky"]
     with pytest.raises(AttnseqError, match="not an attnseq comparison"):

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from attnseq.training.config import ModelConfig
+from attnseq.models.config_entry import model_config
+from attnseq.models.config import TransformerConfig
 from attnseq.experiments.converter import Converter
 from attnseq.tasks.vocab import SPECIAL_TOKENS, Vocab
 from attnseq.core.errors import AttnseqError
@@ -14,8 +15,8 @@ Q_LEN, A_LEN = 14, 10
 
 
 def make(model="attention", seed=0, reverse=True):
-    config = ModelConfig(model=model, wordvec_size=6, hidden_size=10, reverse=reverse,
-                         question_len=Q_LEN, answer_len=A_LEN)
+    config = model_config(model, dict(wordvec_size=6, hidden_size=10, reverse=reverse,
+                         question_len=Q_LEN, answer_len=A_LEN))
     return Converter.create(config, VOCAB, seed=seed)
 
 
@@ -325,7 +326,7 @@ def test_per_head_attention_reads_letters_where_answers_are_words():
     """g2p's vocabulary: questions are letters, answers phonemes; the heads' input axis holds
     the letters, as ``attention``'s does."""
     vocab = Vocab(list("knight") + ["N", "AY1", "T"], level="word", question_level="char")
-    config = ModelConfig(model="transformer", d_model=8, heads=2, d_ff=16, num_layers=1,
+    config = TransformerConfig(d_model=8, heads=2, d_ff=16, num_layers=1,
                          question_len=8, answer_len=4)
     conv = Converter.create(config, vocab, seed=0)
     (heads,) = conv.attention_heads(["knight"])

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from attnseq.training.config import ModelConfig
+from attnseq.models.config import Seq2seqConfig
 from attnseq.experiments.converter import Converter
 from attnseq.tasks.dates import generate_dates
 from attnseq.tasks.files import save_pairs_book, save_pairs_tsv
@@ -13,7 +13,7 @@ from attnseq.core.errors import AttnseqError
 from attnseq.experiments.run import Task, run
 from attnseq.training.trainer import TrainConfig
 
-TINY = ModelConfig(model="attention", wordvec_size=8, hidden_size=16)
+TINY = Seq2seqConfig(model="attention", wordvec_size=8, hidden_size=16)
 
 
 def tiny_train(epochs=1, seed=0):

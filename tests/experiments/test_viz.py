@@ -12,7 +12,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from attnseq.training.config import ModelConfig
+from attnseq.models.config import Seq2seqConfig
 from attnseq.experiments.converter import Converter
 from attnseq.tasks import date_vocab, generate_dates
 from attnseq.core.errors import AttnseqError
@@ -64,7 +64,7 @@ def trained():
     robust across seeds (checked for ten) while still failing if the reversal is not undone.
     """
     pairs = generate_dates(500, seed=0, formats=FORMATS, start_year=1000, end_year=9999)
-    config = ModelConfig(model="attention", wordvec_size=16, hidden_size=32,
+    config = Seq2seqConfig(model="attention", wordvec_size=16, hidden_size=32,
                          question_len=max(len(p.question) for p in pairs), answer_len=10)
     conv = Converter.create(config, date_vocab(), seed=0)
     xs, ts = conv.encode(pairs)

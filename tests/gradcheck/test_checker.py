@@ -7,7 +7,7 @@ from attnseq import fast as F
 from attnseq import layers as L
 from attnseq.gradcheck import checker as gradcheck
 from attnseq.ntm import addressing, memory
-from attnseq.cli import commands as cli
+from attnseq import cli
 from attnseq.gradcheck.cases import MODEL_ROWS, LayerRow, all_cases, case, layer_cases, model_cases
 from attnseq.gradcheck.checker import check, numerical_gradient, relative_error
 from attnseq.models import MODELS

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from attnseq.layers.dropout import dropouts_in
-
-from attnseq.cli import commands as cli
-from attnseq.training.config import ModelConfig, build_model
+from attnseq.cli.options import config_from_args
+from attnseq import cli
+from attnseq.models.config import Seq2seqConfig, build_model
+from attnseq.models.config_entry import model_config
 from attnseq.experiments.converter import Converter
 from attnseq.tasks.vocab import Vocab
 from attnseq.layers import GeneralScore, TimeBiLSTM, TimeLSTM, softmax
@@ -27,7 +28,7 @@ Q_LEN = A_LEN = 6
 
 
 def config(hidden_size=32, **options):
-    return ModelConfig(model="gnmt", wordvec_size=16, hidden_size=hidden_size,
+    return Seq2seqConfig(model="gnmt", wordvec_size=16, hidden_size=hidden_size,
                        question_len=Q_LEN, answer_len=A_LEN, **options)
 
 
@@ -202,15 +203,15 @@ def test_the_models_own_defaults_fill_what_a_config_leaves_out():
     assert config().variant_options() == {
         "encoder": "bi", "bi_merge": "concat", "num_layers": 3, "residual": True,
         "dropout": 0.0, "output_dropout": 0.0, "score": "dot", "input_feeding": False}
-    assert ModelConfig(model="attention").num_layers == 1  # the book's, as before
+    assert Seq2seqConfig(model="attention").num_layers == 1  # the book's, as before
     # compare trains several models from one config: what one left to its defaults the
     # next takes from its own, what was chosen stays
-    attention = ModelConfig(hidden_size=16)
-    assert attention.for_model("gnmt") == ModelConfig(model="gnmt", hidden_size=16)
-    assert attention.for_model("gnmt").for_model("attention") == attention
-    chosen = ModelConfig(hidden_size=16, num_layers=4, dropout=0.1)
-    assert chosen.for_model("gnmt").num_layers == 4
-    assert chosen.for_model("gnmt").dropout == 0.1
+    left = {"hidden_size": 16}
+    assert model_config("gnmt", left) == Seq2seqConfig(model="gnmt", hidden_size=16)
+    assert model_config("attention", left) == Seq2seqConfig(hidden_size=16)
+    chosen = {"hidden_size": 16, "num_layers": 4, "dropout": 0.1}
+    assert model_config("gnmt", chosen).num_layers == 4
+    assert model_config("gnmt", chosen).dropout == 0.1
 
 
 # --------------------------------------------------------------------------- command line
@@ -218,10 +219,10 @@ def test_the_models_own_defaults_fill_what_a_config_leaves_out():
 
 def test_cli_train_model_gnmt_alone_builds_its_defaults():
     args = cli.build_parser().parse_args(["train", "--model", "gnmt"])
-    assert cli._model_config(args, "gnmt") == ModelConfig(model="gnmt")
+    assert config_from_args(args, "gnmt") == Seq2seqConfig(model="gnmt")
     args = cli.build_parser().parse_args(["train", "--model", "gnmt", "--layers", "4",
                                           "--dropout", "0.2", "--score", "general"])
-    assert cli._model_config(args, "gnmt").variant_options() == {
+    assert config_from_args(args, "gnmt").variant_options() == {
         "encoder": "bi", "bi_merge": "concat", "num_layers": 4, "residual": True,
         "dropout": 0.2, "output_dropout": 0.0, "score": "general", "input_feeding": False}
 

@@ -4,7 +4,7 @@ and everything built for the LSTM models (convert, checkpoints, attention) works
 import numpy as np
 import pytest
 
-from attnseq.training.config import ModelConfig
+from attnseq.models.config import Seq2seqConfig, TransformerConfig
 from attnseq.experiments.converter import Converter
 from attnseq.tasks import date_vocab, generate_dates
 from attnseq.tasks.vocab import Vocab
@@ -131,7 +131,7 @@ def test_tied_embeddings_share_one_matrix():
 
 def digits_converter(seed=0, **options):
     vocab = Vocab.from_texts(["0123456789"])
-    config = ModelConfig(model="transformer", question_len=6, answer_len=6, d_model=32,
+    config = TransformerConfig(question_len=6, answer_len=6, d_model=32,
                          heads=4, d_ff=64, num_layers=1, **options)
     return Converter.create(config, vocab, seed=seed)
 
@@ -161,7 +161,7 @@ def test_overfits_a_small_set_and_survives_a_checkpoint(reverse_pairs, train_unt
 
 def test_attention_heads_needs_a_transformer():
     vocab = Vocab.from_texts(["0123456789"])
-    conv = Converter.create(ModelConfig(model="attention", hidden_size=4, wordvec_size=3,
+    conv = Converter.create(Seq2seqConfig(model="attention", hidden_size=4, wordvec_size=3,
                                         question_len=6, answer_len=6), vocab, seed=0)
     with pytest.raises(AttnseqError, match=r"^a 'attention' model has no per-head "
                                            r"attention$"):
@@ -172,7 +172,7 @@ def test_learns_a_narrow_date_format():
     """Trained for seconds on one format ('1984/09/25'), it converts dates it never saw."""
     pairs = generate_dates(400, seed=0, formats=["yyyy_mm_dd_slash"])
     train, test = pairs[:300], pairs[300:]
-    config = ModelConfig(model="transformer", question_len=max(len(p.question) for p in pairs),
+    config = TransformerConfig(question_len=max(len(p.question) for p in pairs),
                          answer_len=10, d_model=32, heads=4, d_ff=64, num_layers=1)
     conv = Converter.create(config, date_vocab(), seed=0)
     xs, ts = conv.encode(train)

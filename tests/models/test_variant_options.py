@@ -7,15 +7,17 @@ import sys
 
 import pytest
 
-from attnseq.cli import commands as cli
-from attnseq.training.config import ModelConfig
+from attnseq.models.config_entry import config_from_dict, model_config
+from attnseq.cli.options import config_from_args
+from attnseq import cli
+from attnseq.models.config import Seq2seqConfig
 from attnseq.experiments.converter import Converter
 from attnseq.core.errors import AttnseqError
 from attnseq.models import MODELS, AttentionSeq2seq
 
 
 def config(hidden_size=32, **options):
-    return ModelConfig(model="attention", wordvec_size=16, hidden_size=hidden_size,
+    return Seq2seqConfig(model="attention", wordvec_size=16, hidden_size=hidden_size,
                        question_len=6, answer_len=6, **options)
 
 
@@ -73,11 +75,11 @@ REFUSED = [
 
 @pytest.mark.parametrize("options, message", REFUSED)
 def test_config_refuses_bad_combinations(options, message):
-    with pytest.raises(AttnseqError) as info:
-        ModelConfig(**options)
-    assert str(info.value) == message
     options = dict(options)
     model = options.pop("model", "attention")
+    with pytest.raises(AttnseqError) as info:
+        model_config(model, options)
+    assert str(info.value) == message
     if model in ("attention", "gnmt"):  # the models that take the options refuse them alike
         H = options.pop("hidden_size", 8)
         with pytest.raises(AttnseqError) as info:
@@ -88,18 +90,18 @@ def test_config_refuses_bad_combinations(options, message):
 def test_old_configs_without_variant_keys_load_as_the_books_model():
     old = {"model": "attention", "wordvec_size": 16, "hidden_size": 32, "reverse": True,
            "question_len": 6, "answer_len": 6, "init": "default"}
-    c = ModelConfig.from_dict(old)
+    c = config_from_dict(old)
     assert c == config() and c.variant_options() == {
         "encoder": "uni", "bi_merge": "concat", "num_layers": 1, "residual": False,
         "dropout": 0.0, "output_dropout": 0.0, "score": "dot", "input_feeding": False}
     with pytest.raises(AttnseqError, match="missing model config keys: hidden_size"):
-        ModelConfig.from_dict({k: v for k, v in old.items() if k != "hidden_size"})
+        config_from_dict({k: v for k, v in old.items() if k != "hidden_size"})
 
 
 def test_variant_config_round_trips_through_its_dict():
     c = config(encoder="bi", bi_merge="sum", num_layers=2, residual=True, dropout=0.25,
                output_dropout=0.125, score="additive")
-    assert ModelConfig.from_dict(c.to_dict()) == c
+    assert config_from_dict(c.to_dict()) == c
     assert c.to_dict()["score"] == "additive"
 
 
@@ -137,13 +139,13 @@ def test_cli_flags_map_into_the_model_config():
         ["train", "--encoder", "bi", "--bi-merge", "sum", "--layers", "3", "--residual",
          "--dropout", "0.2", "--output-dropout", "0.3", "--score", "general",
          "--hidden-size", "12"])
-    assert cli._model_config(args, "attention") == ModelConfig(
+    assert config_from_args(args, "attention") == Seq2seqConfig(
         hidden_size=12, encoder="bi", bi_merge="sum", num_layers=3, residual=True,
         dropout=0.2, output_dropout=0.3, score="general")
     plain = cli.build_parser().parse_args(["train"])
-    assert cli._model_config(plain, "attention") == ModelConfig()
+    assert config_from_args(plain, "attention") == Seq2seqConfig()
     feeding = cli.build_parser().parse_args(["train", "--input-feeding", "--score", "scaled"])
-    assert cli._model_config(feeding, "attention").input_feeding
+    assert config_from_args(feeding, "attention").input_feeding
 
 
 def test_cli_trains_a_variant_end_to_end(tmp_path, capsys):

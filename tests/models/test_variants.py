@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from attnseq.layers.dropout import dropouts_in
-
-from attnseq.training.config import ModelConfig, build_model
+from attnseq.models.config_entry import model_config
+from attnseq.models.config import build_model
 from attnseq.experiments.converter import Converter
 from attnseq.tasks.vocab import Vocab
 from attnseq.layers import AdditiveScore, DotScore, GeneralScore, TimeBiLSTM
@@ -36,8 +36,8 @@ VARIANTS = {
 
 
 def config(hidden_size=32, model="attention", **options):
-    return ModelConfig(model=model, wordvec_size=16, hidden_size=hidden_size,
-                       question_len=Q_LEN, answer_len=A_LEN, **options)
+    return model_config(model, dict(wordvec_size=16, hidden_size=hidden_size,
+                       question_len=Q_LEN, answer_len=A_LEN, **options))
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS))

@@ -8,7 +8,7 @@ and ``baseline`` (no attention), as ``attnseq train`` saves them.
 import numpy as np
 import pytest
 
-from attnseq.training.config import ModelConfig
+from attnseq.models.config_entry import model_config
 from attnseq.experiments.converter import Converter
 from attnseq.core.errors import AttnseqError
 from attnseq.experiments.run import Task, run
@@ -19,8 +19,8 @@ from attnseq.training.trainer import TrainConfig
 def _train(out, model: str, samples: int, hidden: int, epochs: int):
     # One BLAS thread: on a busy machine more would wait for each other at every matmul.
     with one_blas_thread():
-        run(Task.dates(samples, seed=3), ModelConfig(model=model, hidden_size=hidden,
-                                                     wordvec_size=16),
+        run(Task.dates(samples, seed=3), model_config(model, dict(hidden_size=hidden,
+                                                     wordvec_size=16)),
             TrainConfig(epochs=epochs, decay_epochs=epochs), out=out, progress=False,
             samples=0, report=lambda line: None)
     return out

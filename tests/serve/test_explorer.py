@@ -132,10 +132,10 @@ def test_beam_search_runs_once_per_batch(explorer, monkeypatch):
 def test_a_real_transformers_layers_and_heads(tmp_path):
     """The Transformer itself (not a stand-in): per-layer, per-head weights of the shapes the
     page draws, its own head-averaged attention as the heatmap, beam alternatives too."""
-    from attnseq.training.config import ModelConfig
+    from attnseq.models.config import TransformerConfig
     from attnseq.tasks import date_vocab
 
-    config = ModelConfig(model="transformer", d_model=8, heads=2, d_ff=16, num_layers=2,
+    config = TransformerConfig(d_model=8, heads=2, d_ff=16, num_layers=2,
                          question_len=29, answer_len=10)
     Converter.create(config, date_vocab(), seed=0).save(tmp_path / "transformer")
     explorer = Explorer.load(tmp_path / "transformer")
@@ -158,10 +158,10 @@ def test_a_real_transformers_layers_and_heads(tmp_path):
 
 
 def test_a_transformers_greedy_request_decodes_once(tmp_path, monkeypatch):
-    from attnseq.training.config import ModelConfig
+    from attnseq.models.config import TransformerConfig
     from attnseq.tasks import date_vocab
 
-    config = ModelConfig(model="transformer", d_model=8, heads=2, d_ff=16, num_layers=1,
+    config = TransformerConfig(d_model=8, heads=2, d_ff=16, num_layers=1,
                          question_len=29, answer_len=10)
     Converter.create(config, date_vocab(), seed=1).save(tmp_path / "transformer")
     explorer = Explorer.load(tmp_path / "transformer")

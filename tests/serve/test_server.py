@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from attnseq.cli import commands as cli
+from attnseq import cli
 from attnseq.core.errors import AttnseqError
 from attnseq.serve.server import listen, server_process
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from attnseq.training.config import ModelConfig
+from attnseq.models.config import Seq2seqConfig
 from attnseq.experiments.converter import Converter
 from attnseq.tasks import DatePair, date_vocab, generate_dates
 from attnseq.core.errors import AttnseqError
@@ -103,7 +103,7 @@ def test_row_is_frozen():
 
 def test_converter_predict_matches_convert_and_correct():
     pairs = generate_dates(30, seed=3)
-    config = ModelConfig(model="attention", wordvec_size=8, hidden_size=8,
+    config = Seq2seqConfig(model="attention", wordvec_size=8, hidden_size=8,
                          question_len=max(len(p.question) for p in pairs), answer_len=10)
     conv = Converter.create(config, date_vocab(), seed=0)
     predictions, correct = conv.predict(pairs)

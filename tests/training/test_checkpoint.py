@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from attnseq.models.config_entry import model_config
 from attnseq.training import checkpoint
-from attnseq.training.config import ModelConfig
 from attnseq.experiments.converter import Converter
 from attnseq.tasks.vocab import Vocab
 from attnseq.core.errors import AttnseqError
@@ -19,8 +19,8 @@ TEXTS = ["5/6/07", "jun 17, 2013", "12-25-1999", "9 9 9", "x"]
 
 
 def make(model="attention", seed=0, **kw):
-    config = ModelConfig(model=model, wordvec_size=6, hidden_size=10, question_len=14,
-                         answer_len=10, **kw)
+    config = model_config(model, dict(wordvec_size=6, hidden_size=10, question_len=14,
+                         answer_len=10, **kw))
     return Converter.create(config, VOCAB, seed=seed)
 
 

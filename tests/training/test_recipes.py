@@ -4,8 +4,9 @@ from dataclasses import asdict
 
 import pytest
 
-from attnseq.cli import commands as cli
-from attnseq.training.config import ModelConfig
+from attnseq.cli.training_options import training_setup
+from attnseq import cli
+from attnseq.models.config import Seq2seqConfig, TransformerConfig
 from attnseq.core.errors import AttnseqError
 from attnseq.training.recipes import BOOK_TRAIN, RECIPES, get_recipe
 from attnseq.training.trainer import TrainConfig
@@ -14,7 +15,7 @@ from attnseq.training.trainer import TrainConfig
 def test_the_default_recipe_is_what_the_configs_default_to():
     default = get_recipe("default")
     assert default.train == TrainConfig()
-    assert default.init == ModelConfig().init == "default"
+    assert default.init == Seq2seqConfig().init == "default"
     assert default.train.final_lr is not None and default.train.final_lr < default.train.lr
 
 
@@ -27,7 +28,7 @@ def test_the_book_recipe_is_the_books_experiment():
 
 
 def test_apply_sets_init_and_train_changes_and_keeps_the_rest():
-    model, train = get_recipe("book").apply(ModelConfig(hidden_size=32, score="general"),
+    model, train = get_recipe("book").apply(Seq2seqConfig(hidden_size=32, score="general"),
                                             seed=4, epochs=2)
     assert (model.init, model.hidden_size, model.score) == ("book", 32, "general")
     assert asdict(train) == {**asdict(BOOK_TRAIN), "seed": 4, "epochs": 2}
@@ -44,7 +45,7 @@ def configs(*argv):
     """(model config, train config) that ``attnseq train|compare ARGV`` would use."""
     args = cli.build_parser().parse_args(["train", *argv] if argv[:1] != ("compare",)
                                          else list(argv))
-    _, model, train = cli._training_setup(args, "attention")
+    _, model, train = training_setup(args, "attention")
     return model, train
 
 
@@ -87,6 +88,6 @@ def test_each_model_has_its_default_recipe():
 
     assert default_recipe("transformer") == "transformer"
     assert default_recipe("attention") == default_recipe("gnmt") == "default"
-    _, train = get_recipe("transformer").apply(ModelConfig(model="transformer"))
+    _, train = get_recipe("transformer").apply(TransformerConfig())
     assert (train.schedule, train.lr, train.final_lr, train.decay_epochs) == (
         "linear", 2e-3, 1e-4, train.epochs)  # falling over the whole run

@@ -1,16 +1,17 @@
 """The Transformer's options: their defaults, and the checks that give a bad one its line.
 
 ``TRANSFORMER_DEFAULTS`` are the model's own options (``attnseq.models.transformer.model``);
-``TRANSFORMER_VARIANTS`` the attention model's variant options as a Transformer config holds
-them (``ModelConfig``'s fields are shared by every model). ``attnseq.training.config`` checks a config
-with these, the model checks its options with ``check_transformer``.
+``TRANSFORMER_VARIANTS`` the attention model's variant options at the values that describe a
+Transformer (a ``TransformerConfig`` refuses any other, and reads them in the flat configs that
+attnseq wrote before the model families). The model and its config check its options with
+``check_transformer``.
 """
 
 from __future__ import annotations
 
 from types import MappingProxyType
 
-from attnseq.core.errors import AttnseqError, boolean, fraction, positive_int
+from attnseq.core.errors import boolean, fraction, positive_int
 from attnseq.layers import ACTIVATIONS, NORMS, POSITIONS
 from attnseq.layers.multihead import check_heads
 from attnseq.models.variants import VARIANT_DEFAULTS
@@ -24,23 +25,10 @@ TRANSFORMER_DEFAULTS = MappingProxyType({
 })
 
 
-# The attention model's variant options as the Transformer has them (``ModelConfig``'s
-# model-own defaults): one encoder kind, two layers, always residual.
+# The attention model's variant options as the Transformer has them: one encoder kind, two
+# layers, always residual.
 TRANSFORMER_VARIANTS = MappingProxyType({**VARIANT_DEFAULTS, "num_layers": 2,
                                          "residual": True})
-
-
-def check_transformer_variant(hidden_size: int, *, encoder, bi_merge, num_layers, residual,
-                              dropout, output_dropout, score, input_feeding) -> None:
-    """The attention model's variant options a Transformer config may hold: its own
-    ``num_layers`` and ``dropout``, the rest at the values that describe it."""
-    positive_int("num_layers", num_layers)
-    fraction("dropout", dropout)
-    given = {"encoder": encoder, "bi_merge": bi_merge, "residual": residual, "score": score,
-             "input_feeding": input_feeding, "output_dropout": output_dropout}
-    for name, value in given.items():
-        if value != TRANSFORMER_VARIANTS[name]:
-            raise AttnseqError(f"{name}={value!r} needs model 'attention', not 'transformer'")
 
 
 def check_transformer(*, num_layers, dropout, d_model, heads, d_ff, norm, positions,
