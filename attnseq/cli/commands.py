@@ -319,6 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_cmd_gradcheck)
 
+    from attnseq.cli.import_book import add_parser as add_import_book_parser
+    add_import_book_parser(sub)
+
     from attnseq.cli.ntm import add_parser as add_ntm_parser  # the NTM's command group
     add_ntm_parser(sub, positive_int_option, _positive_float)
     return parser

@@ -28,7 +28,9 @@ _MODELS_OWN = ("encoder", "num_layers", "residual")  # None: the model's own def
 # The Transformer's own options (the others models ignore them) and label smoothing (every
 # model's loss): fields added after models were saved, so a config may lack them.
 _TRANSFORMER_FIELDS = tuple(k for k in TRANSFORMER_DEFAULTS if k not in VARIANT_DEFAULTS)
-_LATER_FIELDS = (*VARIANT_DEFAULTS, *_TRANSFORMER_FIELDS, "label_smoothing")
+_LATER_FIELDS = (*VARIANT_DEFAULTS, *_TRANSFORMER_FIELDS, "label_smoothing", "layout")
+# How inputs and answers are laid out in ids (ModelConfig.layout); the first is the default.
+LAYOUTS = ("attnseq", "book")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,13 @@ class ModelConfig:
     ``residual`` default to None, the model's own: the book's (uni, 1, False) for every model
     but GNMT, whose own are (bi, 3, True); the config holds the value it resolved to. A saved
     config without these fields (written before they existed) loads with the defaults.
+
+    ``layout`` is "attnseq" (PAD fills questions and is masked in attention, the decoder
+    starts from START and runs ``answer_len + 1`` steps, stopping at END) or "book", the book's
+    own (a model that ``attnseq import-book`` loaded): questions are padded with spaces, an
+    ordinary token that attention reads, to ``question_len``; nothing is masked; decoding runs
+    exactly ``answer_len`` steps with no end token, and answers are compared padded with spaces
+    to ``answer_len`` (``attnseq.experiments.converter``; ``attnseq.experiments.book_import``).
     """
 
     model: str = MODELS.default  # a name of attnseq.models.MODELS
@@ -69,6 +78,7 @@ class ModelConfig:
     activation: str = TRANSFORMER_DEFAULTS["activation"]  # layers.feedforward.ACTIVATIONS
     tie_embeddings: bool = TRANSFORMER_DEFAULTS["tie_embeddings"]  # W_out = E_tgtᵀ
     label_smoothing: float = 0.0  # ε of the loss's targets, any model; 0: the plain loss
+    layout: str = LAYOUTS[0]  # "book": the book's fixed-width layout, see above
 
     def __post_init__(self):
         MODELS.check(self.model)
@@ -76,6 +86,8 @@ class ModelConfig:
             # stored as plain ints (a NumPy integer would not survive the JSON config)
             object.__setattr__(self, name, positive_int(name, getattr(self, name)))
         SCHEMES.check(self.init)
+        if self.layout not in LAYOUTS:
+            raise AttnseqError(f"unknown layout {self.layout!r}; expected 'attnseq' or 'book'")
         boolean("reverse", self.reverse)
         defaults, check = _OPTIONS.get(self.model, (VARIANT_DEFAULTS, check_variant))
         for name in _MODELS_OWN:
