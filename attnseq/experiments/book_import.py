@@ -189,11 +189,11 @@ def book_vocabulary(path) -> tuple[list[str], int, int]:
     return list(seen), widths[0], widths[1]
 
 
-def model_params(arrays: list, tokens: list[str], model: str) -> list:
-    """The book's arrays (checked) as attnseq's ``model``'s params, for the vocabulary
-    ``Vocab(tokens)``: book id k at k + 4, gates in attnseq's order (see the module's doc)."""
+def model_params(arrays: list, vocab: Vocab) -> list:
+    """The book's arrays (checked) as the params of attnseq's model of the same name, for
+    ``vocab`` (the book's tokens after the specials): book id k at k + 4, gates in attnseq's
+    order (see the module's doc)."""
     shift = len(SPECIAL_TOKENS)
-    start = Vocab(tokens).start_id
     enc_W, enc_Wx, enc_Wh, enc_b, dec_W, dec_Wx, dec_Wh, dec_b, aff_W, aff_b = (
         a.astype(numpy.float32) for a in arrays)
 
@@ -203,7 +203,7 @@ def model_params(arrays: list, tokens: list[str], model: str) -> list:
         return out
 
     dec_embed = embedding(dec_W)
-    dec_embed[start] = dec_W[tokens.index("_")]  # the decoder's first input: the book's '_'
+    dec_embed[vocab.start_id] = dec_embed[vocab.token_to_id("_")]  # the book starts from '_'
     out_W = numpy.zeros((len(aff_W), shift + aff_W.shape[1]), dtype=aff_W.dtype)
     out_W[:, shift:] = aff_W
     out_b = numpy.full(shift + len(aff_b), NEVER, dtype=aff_b.dtype)
@@ -227,7 +227,7 @@ def import_book(params_path, data_path, out, model: str = BOOK_MODELS[0]) -> Con
     config = ModelConfig(model=model, wordvec_size=D, hidden_size=H, reverse=True,
                          question_len=q_width, answer_len=a_width - 1, layout="book")
     conv = Converter.create(config, Vocab(tokens, level="char"))
-    for p, value in zip(conv.model.params, model_params(arrays, tokens, model), strict=True):
+    for p, value in zip(conv.model.params, model_params(arrays, conv.vocab), strict=True):
         p[...] = value
     conv.save(out, imported={"from": "the book's save_params", "params": os.fspath(params_path),
                              "data": os.fspath(data_path)})

@@ -163,6 +163,18 @@ def test_imported_model_converts_and_scores_every_line_as_the_book(kind, tmp_pat
     assert re.match(rf"exact match on \S+: {right}/{len(lines)} = ", out)
 
 
+def test_the_command_has_help_and_needs_its_options(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["import-book", "--help"])
+    assert exit_.value.code == 0 and capsys.readouterr().out.startswith(
+        "usage: attnseq import-book [-h] --data DATA.txt --out DIR")
+    with pytest.raises(SystemExit) as exit_:
+        main(["import-book", "p.pkl", "--out", "m"])
+    assert (exit_.value.code, capsys.readouterr().err) == (
+        2, "attnseq import-book: error: the following arguments are required: --data "
+           "(see attnseq import-book --help)\n")
+
+
 def test_book_vocabulary_numbers_characters_by_first_appearance(tmp_path):
     path = tmp_path / "add.txt"
     path.write_text("12+3 _15 \n7+40 _47 \n")
