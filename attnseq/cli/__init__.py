@@ -16,11 +16,21 @@ import os
 import sys
 
 from attnseq import __version__
-from attnseq.cli import attention, compare, convert, eval, gradcheck, ntm, serve, train
+from attnseq.cli import (
+    attention,
+    compare,
+    convert,
+    eval,
+    gradcheck,
+    import_book,
+    ntm,
+    serve,
+    train,
+)
 from attnseq.core.errors import AttnseqError
 
 # The subcommands, in the order ``attnseq --help`` lists them.
-COMMANDS = (train, eval, convert, compare, attention, serve, gradcheck, ntm)
+COMMANDS = (train, eval, convert, compare, attention, serve, gradcheck, import_book, ntm)
 
 
 class _Parser(argparse.ArgumentParser):

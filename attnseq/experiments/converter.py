@@ -9,6 +9,12 @@ Every decoding method takes ``search``: None decodes greedily, a ``BeamSearch`` 
 ``conv.beam(beam=5, ...)`` builds with the model's end token) by beam search::
 
     conv.alternatives(["9/8/97"], conv.beam(beam=5, n_best=3))   # [[('1997-09-08', -0.01), ...]]
+
+A model in the book's layout (``ModelConfig.layout == "book"``, what ``attnseq import-book``
+writes) is encoded and decoded as the book's code does: questions and answers padded with
+spaces to their fixed widths, nothing masked, exactly ``answer_len`` steps and no end token.
+Its outputs lose their trailing spaces (the padding), as answers read from a data file do;
+both have ``answer_len`` tokens before that, so equal texts mean equal padded answers.
 """
 
 from __future__ import annotations
@@ -41,7 +47,9 @@ class Converter:
     def create(cls, config: FamilyConfig, vocab: Vocab, *, seed=None, dtype=None,
                impl: str = "fast") -> Converter:
         """A converter around a freshly initialised model, built from the ``impl`` layers."""
-        model = build_model(config, len(vocab), pad_id=vocab.pad_id, seed=seed, dtype=dtype,
+        # The book's layout has no padding id: its space is a token that attention reads.
+        pad_id = None if getattr(config, "layout", "attnseq") == "book" else vocab.pad_id
+        model = build_model(config, len(vocab), pad_id=pad_id, seed=seed, dtype=dtype,
                             impl=impl)
         return cls(model, vocab, config)
 
@@ -51,6 +59,9 @@ class Converter:
         for n, pair in enumerate(pairs):
             if not pair[0].strip():
                 raise AttnseqError(f"input {n + 1} is empty")
+        if self.config.layout == "book":  # the book's fixed width: padded with spaces
+            pairs = [(pair[0].ljust(self.config.question_len),
+                      pair[1].ljust(self.config.answer_len)) for pair in pairs]
         return encode_pairs(pairs, self.vocab, reverse=self.config.reverse,
                             question_len=self.config.question_len,
                             answer_len=self.config.answer_len)
@@ -67,8 +78,14 @@ class Converter:
 
     @property
     def output_len(self) -> int:
-        """Decoding steps of an answer: the longest answer and its end token."""
-        return self.config.answer_len + 1
+        """Decoding steps of an answer: the longest answer and its end token (the book's
+        layout: the answer's fixed width, no end token)."""
+        return self.config.answer_len + (self.config.layout != "book")
+
+    def text(self, ids) -> str:
+        """The output text of decoded ``ids``; in the book's layout without its padding."""
+        out = self.vocab.decode(ids)
+        return out.rstrip(" ") if self.config.layout == "book" else out
 
     def generate_ids(self, xs, batch_size: int = DEFAULT_BATCH, workers: int | None = None,
                      search: BeamSearch | None = None):
@@ -82,7 +99,7 @@ class Converter:
                 search: BeamSearch | None = None) -> list[str]:
         """Convert each text; the output for a text stops at the model's end token."""
         ids = self.generate_ids(self.encode_questions(texts), batch_size, search=search)
-        return [self.vocab.decode(row) for row in ids]
+        return [self.text(row) for row in ids]
 
     def hypotheses(self, texts: Sequence[str], search: BeamSearch,
                    batch_size: int = DEFAULT_BATCH) -> list[list[Hypothesis]]:
@@ -103,7 +120,7 @@ class Converter:
 
     def ranked(self, hypotheses: Sequence[Sequence[Hypothesis]]) -> list[list[tuple]]:
         """Per text the (output, score) pairs of its hypotheses (from ``hypotheses``)."""
-        return [[(self.vocab.decode(h.tokens), h.score) for h in hyps] for hyps in hypotheses]
+        return [[(self.text(h.tokens), h.score) for h in hyps] for hyps in hypotheses]
 
     def attention(self, texts: Sequence[str], search: BeamSearch | None = None, *,
                   hypotheses: Sequence[Sequence[Hypothesis]] | None = None):
@@ -182,10 +199,11 @@ class Converter:
 
     def _decode_and_score(self, pairs: Sequence[Sequence[str]], batch_size: int,
                           search: BeamSearch | None):
-        """(predicted ids (N, answer_len + 1), bool (N,) exact match) of one decoding pass."""
+        """(predicted ids (N, output_len), bool (N,) exact match) of one decoding pass."""
         xs, ts = self.encode(pairs)
         pred = self.generate_ids(xs, batch_size, search=search)
-        return pred, rows_correct(pred, ts[:, 1:], self.vocab.end_id, pad_id=self.vocab.pad_id)
+        target = ts[:, 1:1 + self.output_len]  # the book's layout: the padded answer, no END
+        return pred, rows_correct(pred, target, self.vocab.end_id, pad_id=self.vocab.pad_id)
 
     def correct(self, pairs: Sequence[Sequence[str]], batch_size: int = DEFAULT_BATCH,
                 search: BeamSearch | None = None):
@@ -196,7 +214,7 @@ class Converter:
                 search: BeamSearch | None = None):
         """(answers the model gives, list of str; correct, bool (N,)) from one decoding pass."""
         pred, correct = self._decode_and_score(pairs, batch_size, search)
-        return [self.vocab.decode(row) for row in pred], correct
+        return [self.text(row) for row in pred], correct
 
     def accuracy(self, pairs: Sequence[Sequence[str]], batch_size: int = DEFAULT_BATCH,
                  search: BeamSearch | None = None) -> float:

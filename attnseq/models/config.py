@@ -24,7 +24,7 @@ from types import MappingProxyType
 from typing import ClassVar
 
 from attnseq.core.errors import AttnseqError, boolean, fraction, positive_int
-from attnseq.core.registry import Registry
+from attnseq.core.registry import ONE_OF, Registry
 from attnseq.layers import ACTIVATIONS, NORMS, POSITIONS, SCORES
 from attnseq.layers.bidirectional import MERGES
 from attnseq.models import MODELS
@@ -41,6 +41,12 @@ from attnseq.models.variants import (
     check_gnmt,
     check_variant,
 )
+
+
+# How a model lays its inputs and answers out in ids (Seq2seqConfig.layout).
+LAYOUTS = Registry("layout", {"attnseq": "PAD-padded, masked; START ... END",
+                              "book": "the book's: space-padded, unmasked, fixed width"},
+                   default="attnseq", message=ONE_OF)
 
 
 def option(default, help: str, **metadata):
@@ -92,6 +98,14 @@ class Seq2seqConfig:
     (``attnseq.models.variants``, docs/variants.md). ``encoder``, ``num_layers`` and
     ``residual`` default to None, the model's own: the book's (uni, 1, False) for every model
     but GNMT, whose own are (bi, 3, True); the config holds the value it resolved to.
+
+    ``layout`` is "attnseq" (PAD fills questions and is masked in attention, the decoder
+    starts from START and runs ``answer_len + 1`` steps, stopping at END) or "book", the
+    book's own, for a model that ``attnseq import-book`` loaded: questions are padded with
+    spaces, an ordinary token that attention reads, to ``question_len``; nothing is masked;
+    decoding runs exactly ``answer_len`` steps with no end token, and answers are compared
+    padded with spaces to ``answer_len`` (``attnseq.experiments.converter``,
+    ``attnseq.experiments.book_import``).
     """
 
     family: ClassVar[str] = "seq2seq"
@@ -124,9 +138,11 @@ class Seq2seqConfig:
     input_feeding: bool = option(VARIANT_DEFAULTS["input_feeding"], "feed each step's "
                                  "context into the next step's LSTM input (Luong)")
     label_smoothing: float = _label_smoothing()
+    layout: str = LAYOUTS.default  # "book": the book's fixed-width layout (LAYOUTS)
 
     def __post_init__(self):
         MODELS.check(self.model)
+        LAYOUTS.check(self.layout)
         if self.model not in self.models:
             raise AttnseqError(f"a seq2seq config holds {', '.join(self.models)}, not "
                                f"{self.model!r}")

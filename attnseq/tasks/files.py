@@ -29,7 +29,7 @@ Pair = tuple[str, str]
 PathLike = str | os.PathLike
 
 
-def _read_lines(path: PathLike) -> list[str]:
+def read_lines(path: PathLike) -> list[str]:
     """The file's lines decoded as UTF-8, without line endings ('\\n' or '\\r\\n') or a BOM."""
     name = os.fspath(path)
     try:
@@ -80,7 +80,7 @@ def _parse_tsv(line: str) -> Pair | str:
 def load_pairs(path: PathLike) -> list[Pair]:
     """The (question, answer) pairs of a data file in the book's format or TSV (detected)."""
     name = os.fspath(path)
-    lines = _read_lines(path)
+    lines = read_lines(path)
     while lines and not lines[-1].strip():
         lines.pop()
     if not lines:
