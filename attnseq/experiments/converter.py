@@ -10,7 +10,7 @@ Every decoding method takes ``search``: None decodes greedily, a ``BeamSearch`` 
 
     conv.alternatives(["9/8/97"], conv.beam(beam=5, n_best=3))   # [[('1997-09-08', -0.01), ...]]
 
-A model in the book's layout (``ModelConfig.layout == "book"``, what ``attnseq import-book``
+A model in the book's layout (``config.layout == "book"``, what ``attnseq import-book``
 writes) is encoded and decoded as the book's code does: questions and answers padded with
 spaces to their fixed widths, nothing masked, exactly ``answer_len`` steps and no end token.
 Its outputs lose their trailing spaces (the padding), as answers read from a data file do;
@@ -48,7 +48,7 @@ class Converter:
                impl: str = "fast") -> Converter:
         """A converter around a freshly initialised model, built from the ``impl`` layers."""
         # The book's layout has no padding id: its space is a token that attention reads.
-        pad_id = None if getattr(config, "layout", "attnseq") == "book" else vocab.pad_id
+        pad_id = None if config.layout == "book" else vocab.pad_id
         model = build_model(config, len(vocab), pad_id=pad_id, seed=seed, dtype=dtype,
                             impl=impl)
         return cls(model, vocab, config)

@@ -189,6 +189,7 @@ class TransformerConfig:
     family: ClassVar[str] = "transformer"
     models: ClassVar[tuple[str, ...]] = ("transformer",)
     model: ClassVar[str] = "transformer"
+    layout: ClassVar[str] = LAYOUTS.default  # attnseq's own (Seq2seqConfig.layout)
     # The attention model's variant options at the values that describe a Transformer: a
     # config for it refuses any other (one encoder kind, residual around every sub-layer).
     fixed: ClassVar = MappingProxyType({k: v for k, v in TRANSFORMER_VARIANTS.items()
