@@ -139,15 +139,12 @@ class ModelConfig:
 def build_model(config: ModelConfig, vocab_size: int, *, pad_id=None, seed=None, dtype=None):
     """A fresh model of ``config``'s architecture for a vocabulary of ``vocab_size`` tokens."""
     cls = MODELS[config.model]
-    if config.model == "transformer":
-        options = {**config.transformer_options(),
+    common = {"dtype": dtype, "seed": seed, "pad_id": pad_id, "init": config.init,
+              "label_smoothing": config.label_smoothing}
+    if config.model == "transformer":  # its widths are its own options, d_model and d_ff
+        return cls(vocab_size, **common, **config.transformer_options(),
                    # positions for the longest input, and for every decoder input of
                    # decoding's answer_len + 1 steps
-                   "max_len": max(config.question_len, config.answer_len + 2)}
-    elif config.model in _OPTIONS:
-        options = config.variant_options()
-    else:
-        options = {}
-    return cls(vocab_size, config.wordvec_size, config.hidden_size, dtype=dtype, seed=seed,
-               pad_id=pad_id, init=config.init, label_smoothing=config.label_smoothing,
-               **options)
+                   max_len=max(config.question_len, config.answer_len + 2))
+    options = config.variant_options() if config.model in _OPTIONS else {}
+    return cls(vocab_size, config.wordvec_size, config.hidden_size, **common, **options)
