@@ -98,7 +98,11 @@ def test_build_model_follows_the_config(name):
     c = ModelConfig(model=name, wordvec_size=3, hidden_size=6)  # even: GNMT halves it
     model = build_model(c, 11, pad_id=0, seed=0)
     assert type(model) is MODELS[name]
-    assert (model.vocab_size, model.wordvec_size, model.hidden_size) == (11, 3, 6)
+    if name == "transformer":  # its widths are its own: d_model, d_ff
+        assert (model.vocab_size, model.d_model, model.impl) == (11, c.d_model, "fast")
+        assert not hasattr(model, "wordvec_size") and not hasattr(model, "hidden_size")
+    else:
+        assert (model.vocab_size, model.wordvec_size, model.hidden_size) == (11, 3, 6)
     # the encoder's embedding comes first, D wide (the Transformer's D is d_model)
     assert model.params[0].shape == (11, c.d_model if name == "transformer" else 3)
     assert model.pad_id == 0

@@ -13,9 +13,10 @@ the decoder's self-attention is causal. The layers come from one of two sets
 (``impl``, ``attnseq.models.impl``): the paper's (``"book"``, ``attnseq.layers``) or their
 speed-ups (``"fast"``, the default, ``attnseq.fast``), which also run the encoder on the
 packed real positions only, with the padded encoder's loss and gradients. Both have the same
-parameters in the same order, so a model's weights load into either. With ``tie_embeddings``, W_out = E_tgtᵀ (Press & Wolf, 2017): one (V, D) matrix
-is both the target embedding and the output projection, and its gradient is the sum of both
-uses. The blocks are in ``blocks``.
+parameters in the same order, so a model's weights load into either. With
+``tie_embeddings``, W_out = E_tgtᵀ (Press & Wolf, 2017): one (V, D) matrix is both the
+target embedding and the output projection, and its gradient is the sum of both uses. The
+blocks are in ``blocks``.
 
 Decoding follows the decoder protocol (``attnseq.decoding.protocol``): ``start`` encodes
 once and projects every decoder layer's cross-attention keys and values of the memory;
@@ -37,7 +38,12 @@ from attnseq.layers.positions import positions_layer
 from attnseq.models.impl import IMPLS, LayerSet
 from attnseq.models.init import Initializer
 from attnseq.models.seq2seq import Seq2seq
-from attnseq.models.transformer.blocks import DecoderLayer, EncoderLayer, layer_norm, layer_stack
+from attnseq.models.transformer.blocks import (
+    DecoderLayer,
+    EncoderLayer,
+    layer_norm,
+    layer_stack,
+)
 from attnseq.models.transformer.options import TRANSFORMER_DEFAULTS, check_transformer
 
 
@@ -88,18 +94,18 @@ class TransformerStack:
 
 
 class TransformerEncoder(TransformerStack):
-    """forward(xs (N, Te) ids, key_mask, start=0) -> memory (N, Te, D), or, with the fast
-    set, the (M, D) rows of key_mask's real positions (its layers then skip the padding);
-    backward(dmemory). ``start``: the position of xs's first column (decoding encodes a
-    span of the input)."""
+    """forward(xs (N, Te) ids, key_mask, start=0, packed=True) -> memory (N, Te, D), or,
+    with the fast set and ``packed``, the (M, D) rows of key_mask's real positions (its
+    layers then skip the padding); backward(dmemory). ``start``: the position of xs's first
+    column (decoding encodes a span of the input)."""
 
     def __init__(self, impl: LayerSet, V: int, init: Initializer, o: dict, max_len: int, rng):
         super().__init__(EncoderLayer, impl, V, init, o, max_len, rng)
         self.key_mask = None
 
-    def forward(self, xs, key_mask=None, start: int = 0):
-        self.key_mask = key_mask
-        x = self.impl.pack(key_mask, self.embed(xs, start))
+    def forward(self, xs, key_mask=None, start: int = 0, packed: bool = True):
+        self.key_mask = key_mask if packed else None  # what unpacks dx in backward
+        x = self.impl.pack(self.key_mask, self.embed(xs, start))
         for layer in self.layers:
             x = layer.forward(x, key_mask)
         return self.normalise(x)
@@ -257,7 +263,8 @@ class Transformer(Seq2seq):
         self.train_mode(False)
         try:
             mask = self.mask(xs)
-            self.decoder.forward(ys, self.encoder.forward(xs, mask), mask)
+            # padded: the weights of padding queries too, which packed rows leave out
+            self.decoder.forward(ys, self.encoder.forward(xs, mask, packed=False), mask)
         finally:
             self.train_mode(training)
         return {"encoder": [layer.mha.weights for layer in self.encoder.layers],
