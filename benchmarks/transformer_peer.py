@@ -222,27 +222,26 @@ def load_from(peer: TorchTransformer, model) -> TorchTransformer:
         dst.weight.copy_(tensor(ln.params[0]))
         dst.bias.copy_(tensor(ln.params[1]))
 
-    def attention(dst: MultiHeadAttention, residual, sub: SubLayer):
-        mha = residual.sublayer.mha
+    def attention(dst: MultiHeadAttention, mha, residual, sub: SubLayer):
         for name in ("q", "k", "v", "o"):
             linear(getattr(dst, name), getattr(mha, name))
         norm(sub.norm, residual.ln)
 
-    def ffn(dst: FeedForward, residual, sub: SubLayer):
-        linear(dst.W1, residual.sublayer.inner)
-        linear(dst.W2, residual.sublayer.outer)
+    def ffn(dst: FeedForward, ff, residual, sub: SubLayer):
+        linear(dst.W1, ff.inner)
+        linear(dst.W2, ff.outer)
         norm(sub.norm, residual.ln)
 
     enc, dec = model.encoder, model.decoder
     peer.src_embed.weight.copy_(tensor(enc.embedding.params[0]))
     peer.tgt_embed.weight.copy_(tensor(dec.embedding.params[0]))
     for dst, src in zip(peer.encoder, enc.layers, strict=True):
-        attention(dst.attn, src.attention, dst.sub[0])
-        ffn(dst.ffn, src.ff, dst.sub[1])
+        attention(dst.attn, src.mha, src.attention, dst.sub[0])
+        ffn(dst.ffn, src.ff, src.ff_residual, dst.sub[1])
     for dst, src in zip(peer.decoder, dec.layers, strict=True):
-        attention(dst.self_attn, src.self_attention, dst.sub[0])
-        attention(dst.cross, src.cross_attention, dst.sub[1])
-        ffn(dst.ffn, src.ff, dst.sub[2])
+        attention(dst.self_attn, src.self_mha, src.self_attention, dst.sub[0])
+        attention(dst.cross, src.cross_mha, src.cross_attention, dst.sub[1])
+        ffn(dst.ffn, src.ff, src.ff_residual, dst.sub[2])
     for dst, src in ((peer.enc_norm, enc.final_ln), (peer.dec_norm, dec.final_ln)):
         if src is not None:
             norm(dst, src)

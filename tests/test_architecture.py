@@ -30,7 +30,6 @@ def allowed(name: str, prefixes: tuple[str, ...]) -> bool:
 @pytest.mark.parametrize("path", modules("layers"), ids=lambda p: p.name)
 def test_layers_know_nothing_of_models_training_decoding_or_speed_ups(path):
     bad = {m for m in imports(path) if not allowed(m, ("attnseq.core", "attnseq.layers"))}
-    bad -= {"attnseq.fast.packing"} if path.name == "multihead.py" else set()  # until its split
     assert not bad, f"layers/{path.name} imports {sorted(bad)}"
 
 

@@ -4,12 +4,28 @@ replaces (``attnseq.layers``) and tested equal to it, outputs and every gradient
     lstm.py         FastTimeLSTM (TimeLSTM's loop in fewer, larger operations) and
                     EmbeddingLSTM (Embedding + that LSTM over ids, shared prefixes run once)
     shared_rows.py  prefix plans and the projection of repeated tokens, which EmbeddingLSTM uses
+    embedding.py    FastEmbedding: the backward by sorted runs and one reduceat
+    attention.py    FastAttention: g decoder rows per encoder row (beam search), and the
+                    decoding state without the padding columns
     packing.py      a padded batch's real positions as one block (the Transformer's encoder)
+    reductions.py   sums and means as BLAS products, the column-loop maximum, mask biases
+    affine.py       FastAffine: BLAS bias sums, one product for an (N, 1, I) step
+    layernorm.py    FastLayerNorm: LayerNorm's reductions as BLAS products
+    feedforward.py  FastFeedForward: FeedForward of FastAffine maps
+    multihead.py    FastMultiHeadAttention: in-place scores softmax, merged-heads matmuls,
+                    packed rows, the K/V cache with K laid out as Kᵀ
 
 A reader of the book reads ``attnseq.layers``; models built with ``impl="fast"`` (the
 default) run these instead.
 """
 
+from attnseq.fast.affine import FastAffine
+from attnseq.fast.attention import FastAttention
+from attnseq.fast.embedding import FastEmbedding, FastTimeEmbedding
+from attnseq.fast.feedforward import FastFeedForward
+from attnseq.fast.layernorm import FastLayerNorm
 from attnseq.fast.lstm import EmbeddingLSTM, FastTimeLSTM
+from attnseq.fast.multihead import FastMultiHeadAttention
 
-__all__ = ["EmbeddingLSTM", "FastTimeLSTM"]
+__all__ = ["EmbeddingLSTM", "FastAffine", "FastAttention", "FastEmbedding", "FastFeedForward",
+           "FastLayerNorm", "FastMultiHeadAttention", "FastTimeEmbedding", "FastTimeLSTM"]

@@ -27,7 +27,7 @@ def grouped(rows, N: int):
     return rows.reshape(N, rows.shape[0] // N, *rows.shape[1:])
 
 
-class AttentionWeight(book.AttentionWeight):
+class FastAttentionWeight(book.AttentionWeight):
     """forward(hs (N, T, H), h (N·g, H), mask=None) -> a (N·g, T); backward(da) -> (dhs, dh)."""
 
     def __init__(self, score=None):
@@ -47,7 +47,7 @@ class AttentionWeight(book.AttentionWeight):
         return dhs, dh.reshape(ds.shape[0], -1)
 
 
-class WeightSum(book.WeightSum):
+class FastWeightSum(book.WeightSum):
     """forward(hs (N, T, H), a (N·g, T)) -> c (N·g, H); backward(dc) -> (dhs, da)."""
 
     def forward(self, hs, a):
@@ -63,14 +63,14 @@ class WeightSum(book.WeightSum):
         return dhs, da
 
 
-class Attention(book.Attention):
+class FastAttention(book.Attention):
     """The book's ``Attention`` over grouped rows: forward(hs (N, T, H), h (N·g, H), mask=None)
     -> c (N·g, H); backward(dc) -> (dhs, dh); ``attention_weight`` (N·g, T)."""
 
     def __init__(self, score=None):
         super().__init__(score)
-        self.weight_layer = AttentionWeight(score)
-        self.sum_layer = WeightSum()
+        self.weight_layer = FastAttentionWeight(score)
+        self.sum_layer = FastWeightSum()
         self.params, self.grads = self.weight_layer.params, self.weight_layer.grads
 
 

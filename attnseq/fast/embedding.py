@@ -11,7 +11,7 @@ from attnseq.core.backend import xp
 from attnseq.layers import core as book
 
 
-class Embedding(book.Embedding):
+class FastEmbedding(book.Embedding):
     """``attnseq.layers.Embedding`` (same constructor, methods and results)."""
 
     def backward(self, dout):
@@ -28,5 +28,5 @@ class Embedding(book.Embedding):
         return None
 
 
-class TimeEmbedding(Embedding):
-    """The fast ``TimeEmbedding``: an ``Embedding`` over (N, T) ids, returning (N, T, D)."""
+class FastTimeEmbedding(FastEmbedding):
+    """The fast ``TimeEmbedding``: over (N, T) ids, returning (N, T, D)."""

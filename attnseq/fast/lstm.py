@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from attnseq.core.backend import xp
 from attnseq.layers.base import Layer, gather
-from attnseq.fast.embedding import Embedding
+from attnseq.fast.embedding import FastEmbedding
 from attnseq.layers.recurrent import TimeLSTM, gate_major, lstm_cell, lstm_cell_backward
 from attnseq.fast.shared_rows import PrefixPlan, input_projection, recurrent_product
 
@@ -188,7 +188,7 @@ class EmbeddingLSTM(Layer):
 
     def __init__(self, W, Wx, Wh, b, stateful: bool = False):
         super().__init__()
-        self.embed = Embedding(W)
+        self.embed = FastEmbedding(W)
         self.lstm = FastTimeLSTM(Wx, Wh, b, stateful=stateful)
         self.params, self.grads = gather([self.embed, self.lstm])
 

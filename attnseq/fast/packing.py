@@ -65,3 +65,15 @@ def maybe_pack(packing, x):
 def maybe_unpack(packing, rows):
     """``packing.unpack(rows)``, or rows themselves without a packing."""
     return rows if packing is None else packing.unpack(rows)
+
+
+def pack_real(key_mask, x):
+    """x (N, T, *F) -> the (M, *F) rows of ``key_mask``'s real positions, or x itself when
+    there is no padding to drop (``packing_of``)."""
+    return maybe_pack(packing_of(key_mask), x)
+
+
+def unpack_real(key_mask, rows):
+    """The inverse of ``pack_real``: rows back at the real positions of (N, T), zero at the
+    padding; rows themselves when ``pack_real`` kept x as it was."""
+    return maybe_unpack(packing_of(key_mask), rows)

@@ -18,6 +18,7 @@ test suite and ``attnseq gradcheck`` both run ``all_cases()``.
 from __future__ import annotations
 
 import zlib
+from operator import add
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -73,6 +74,14 @@ class ModelRow:
     options: Mapping = field(default_factory=dict)
     hidden: int = 5
     scale: float = 0.5  # of the random weights (the score's: twice this)
+
+    def build(self, **kwargs):
+        """The row's model over a vocabulary of 9 (the LSTM models with D = 4, H = hidden;
+        the Transformer takes its widths from its options)."""
+        cls = MODELS[self.model]
+        if self.model == "transformer":
+            return cls(9, **kwargs, **self.options)
+        return cls(9, 4, self.hidden, **kwargs, **self.options)
 
 
 def _lstm(rng, d: int, h: int, scale: float = 1.0):
@@ -149,8 +158,8 @@ def _attention_rows() -> list[LayerRow]:
                              lambda r, n=name: L.Attention(random_score(r, n, H, H, 3)),
                              {"hs": (N, TE, H), "h": (N, H)}, ("hs", "h"), {"mask": _mask}))
         # the fast set's: two decoder rows per encoder row (beam search's beams of one input)
-        rows.append(LayerRow(f"fast.Attention[{name},2-rows-per-input]",
-                             lambda r, n=name: fast_attention.Attention(
+        rows.append(LayerRow(f"FastAttention[{name},2-rows-per-input]",
+                             lambda r, n=name: fast_attention.FastAttention(
                                  random_score(r, n, H, H, 3)),
                              {"hs": (N, TE, H), "h": (2 * N, H)}, ("hs", "h"), {"mask": _mask}))
         rows.append(LayerRow(f"TimeAttention[{name}]",
@@ -160,65 +169,105 @@ def _attention_rows() -> list[LayerRow]:
     return rows
 
 
-def _mha(rng, heads: int = 2, causal: bool = False, d: int = H):
-    """A MultiHeadAttention of width d with random (D, D) weights."""
+def _mha(rng, heads: int = 2, causal: bool = False, d: int = H, cls=None):
+    """A MultiHeadAttention (or ``cls``, its fast twin) of width d with random weights."""
     randn = rng.standard_normal
     Wq, bq, Wk, Wv, bv, Wo, bo = (randn((d, d)), randn(d), randn((d, d)), randn((d, d)),
                                   randn(d), randn((d, d)), randn(d))
-    return L.MultiHeadAttention(Wq, bq, Wk, Wv, bv, Wo, bo, heads=heads, causal=causal)
+    return (cls or L.MultiHeadAttention)(Wq, bq, Wk, Wv, bv, Wo, bo, heads=heads,
+                                         causal=causal)
 
 
-def _feed_forward(rng, activation: str = "relu"):
+def _feed_forward(rng, activation: str = "relu", cls=None):
     randn = rng.standard_normal
-    return L.FeedForward(randn((H, 6)), randn(6), randn((6, H)), randn(H), activation)
+    return (cls or L.FeedForward)(randn((H, 6)), randn(6), randn((6, H)), randn(H), activation)
 
 
-def _residual(rng, sublayer, norm: str):
-    """``sublayer`` wrapped pre- or post-LN, with dropout (its masks held by ``reseed``)."""
-    return L.Residual(sublayer, rng.standard_normal(H), rng.standard_normal(H), norm=norm,
-                      dropout=0.3)
+class _Sublayer:
+    """A ``Residual`` around one sub-layer, as the checker calls a layer: forward(x,
+    **others) -> y, backward(dy) -> dx, or (dx, dmemory) around a cross-attention."""
+
+    def __init__(self, rng, kind: str, norm: str, fast: bool = False):
+        randn = rng.standard_normal
+        if kind == "feed-forward":
+            self.sublayer = _feed_forward(rng, cls=F.FastFeedForward if fast else None)
+        else:
+            self.sublayer = _mha(rng, causal=kind == "self-attention",
+                                 cls=F.FastMultiHeadAttention if fast else None)
+        ln = (F.FastLayerNorm if fast else L.LayerNorm)(randn(H), randn(H))
+        self.residual = L.Residual(ln, norm=norm, dropout=0.3)
+        self.kind = kind
+        self.params, self.grads = L.gather([self.sublayer, self.residual])
+        self.dropouts = [self.residual.dropout]
+
+    def forward(self, x, memory=None, key_mask=None):
+        f = self.sublayer.forward
+        if self.kind == "self-attention":
+            return self.residual.forward(x, lambda h: f(h, h, key_mask))
+        if self.kind == "cross-attention":
+            return self.residual.forward(x, lambda h: f(h, memory, key_mask))
+        return self.residual.forward(x, f)
+
+    def backward(self, dy):
+        b = self.sublayer.backward
+        if self.kind == "self-attention":  # x is the queries and the keys/values
+            return self.residual.backward(dy, lambda d: add(*b(d)))
+        return self.residual.backward(dy, b)
 
 
 def _transformer_rows() -> list[LayerRow]:
-    """The Transformer's layers: attention with masks on and off, one head and more, causal;
-    each sub-layer inside pre- and post-LN residual connections."""
+    """The Transformer's layers, the book's and the fast ones: attention with masks on and
+    off, one head and more, causal, on packed rows (fast); each sub-layer inside pre- and
+    post-LN residual connections."""
     q_kv = {"x_q": (N, T, H), "x_kv": (N, TE, H)}
+    M = int(_mask(None).sum())  # the real positions: the rows of a packed (M, H) input
+    fast_mha = F.FastMultiHeadAttention
     rows = [
         LayerRow("LayerNorm", lambda r: L.LayerNorm(r.standard_normal(H), r.standard_normal(H)),
                  {"x": (N, T, H)}, ("x",)),
-        LayerRow("MultiHeadAttention", lambda r: _mha(r), q_kv, ("x_q", "x_kv"),
-                 {"key_mask": _mask}),
-        LayerRow("MultiHeadAttention[heads=1,unmasked]", lambda r: _mha(r, heads=1), q_kv,
-                 ("x_q", "x_kv")),
-        LayerRow("MultiHeadAttention[causal,heads=4]", lambda r: _mha(r, 4, causal=True),
-                 {"x_q": (N, T, H), "x_kv": (N, T, H)}, ("x_q", "x_kv")),
-        LayerRow("SelfAttention", lambda r: L.SelfAttention(_mha(r)), {"x": (N, TE, H)},
-                 ("x",), {"key_mask": _mask}),
-        LayerRow("CrossAttention", lambda r: L.CrossAttention(_mha(r)),
-                 {"x": (N, T, H), "memory": (N, TE, H)}, ("x", "memory"), {"key_mask": _mask}),
+        LayerRow("FastLayerNorm", lambda r: F.FastLayerNorm(r.standard_normal(H),
+                                                            r.standard_normal(H)),
+                 {"x": (N, T, H)}, ("x",)),
+        LayerRow("FastAffine", lambda r: F.FastAffine(r.standard_normal((D, H)),
+                                                      r.standard_normal(H)),
+                 {"x": (N, T, D)}, ("x",)),
         LayerRow("ReLU", lambda r: L.ReLU(), {"z": (N, T, H)}, ("z",)),
         LayerRow("GELU", lambda r: L.GELU(), {"z": (N, T, H)}, ("z",)),
-        LayerRow("FeedForward", lambda r: _feed_forward(r), {"x": (N, T, H)}, ("x",)),
-        LayerRow("FeedForward[gelu]", lambda r: _feed_forward(r, "gelu"), {"x": (N, T, H)},
-                 ("x",)),
         LayerRow("SinusoidalPositions", lambda r: L.SinusoidalPositions(T + 2, H, numpy.float64),
                  {"xs": (N, T, H)}, ("xs",)),
         LayerRow("LearnedPositions", lambda r: L.LearnedPositions(r.standard_normal((T + 2, H))),
                  {"xs": (N, T, H)}, ("xs",)),
+        LayerRow("FastMultiHeadAttention[packed]", lambda r: _mha(r, cls=fast_mha),
+                 {"x_q": (M, H), "x_kv": (M, H)}, ("x_q", "x_kv"), {"key_mask": _mask}),
+        LayerRow("FastMultiHeadAttention[packed-memory]", lambda r: _mha(r, cls=fast_mha),
+                 {"x_q": (N, T, H), "x_kv": (M, H)}, ("x_q", "x_kv"), {"key_mask": _mask}),
     ]
-    for norm in L.NORMS:
+    for prefix, mha, ff in (("", None, None), ("Fast", fast_mha, F.FastFeedForward)):
         rows += [
-            LayerRow("Residual" if norm == "pre" else f"Residual[{norm},self-attention]",
-                     lambda r, n=norm: _residual(r, L.SelfAttention(_mha(r, causal=True)), n),
-                     {"x": (N, T, H)}, ("x",), reseed=3),
-            LayerRow(f"Residual[{norm},cross-attention]",
-                     lambda r, n=norm: _residual(r, L.CrossAttention(_mha(r)), n),
-                     {"x": (N, T, H), "memory": (N, TE, H)}, ("x", "memory"),
-                     {"key_mask": _mask}, reseed=3),
-            LayerRow(f"Residual[{norm},feed-forward]",
-                     lambda r, n=norm: _residual(r, _feed_forward(r), n), {"x": (N, T, H)},
-                     ("x",), reseed=3),
+            LayerRow(f"{prefix}MultiHeadAttention", lambda r, c=mha: _mha(r, cls=c), q_kv,
+                     ("x_q", "x_kv"), {"key_mask": _mask}),
+            LayerRow(f"{prefix}MultiHeadAttention[heads=1,unmasked]",
+                     lambda r, c=mha: _mha(r, heads=1, cls=c), q_kv, ("x_q", "x_kv")),
+            LayerRow(f"{prefix}MultiHeadAttention[causal,heads=4]",
+                     lambda r, c=mha: _mha(r, 4, causal=True, cls=c),
+                     {"x_q": (N, T, H), "x_kv": (N, T, H)}, ("x_q", "x_kv")),
+            LayerRow(f"{prefix}FeedForward", lambda r, c=ff: _feed_forward(r, cls=c),
+                     {"x": (N, T, H)}, ("x",)),
+            LayerRow(f"{prefix}FeedForward[gelu]", lambda r, c=ff: _feed_forward(r, "gelu", c),
+                     {"x": (N, T, H)}, ("x",)),
         ]
+    inputs = {"self-attention": ({"x": (N, T, H)}, ("x",), {}),
+              "cross-attention": ({"x": (N, T, H), "memory": (N, TE, H)}, ("x", "memory"),
+                                  {"key_mask": _mask}),
+              "feed-forward": ({"x": (N, T, H)}, ("x",), {})}
+    for norm in L.NORMS:
+        for fast in (False, True):
+            for kind, (shapes, wrt, fixed) in inputs.items():
+                name = f"Residual[{norm},{'fast,' if fast else ''}{kind}]"
+                if (norm, fast, kind) == ("pre", False, "self-attention"):
+                    name = "Residual"  # the book's layer's own row
+                rows.append(LayerRow(name, lambda r, n=norm, f=fast, k=kind: _Sublayer(
+                    r, k, n, f), shapes, wrt, fixed, reseed=3))
     return rows
 
 
@@ -232,6 +281,10 @@ LAYER_ROWS = (
     LayerRow("Embedding", lambda r: L.Embedding(r.standard_normal((V, D))),
              fixed={"idx": _repeated_ids}),
     LayerRow("TimeEmbedding", lambda r: L.TimeEmbedding(r.standard_normal((V, D))),
+             fixed={"idx": lambda r: r.integers(0, V, (N, T))}),
+    LayerRow("FastEmbedding", lambda r: F.FastEmbedding(r.standard_normal((V, D))),
+             fixed={"idx": _repeated_ids}),
+    LayerRow("FastTimeEmbedding", lambda r: F.FastTimeEmbedding(r.standard_normal((V, D))),
              fixed={"idx": lambda r: r.integers(0, V, (N, T))}),
     LayerRow("Affine", lambda r: L.Affine(r.standard_normal((D, H)), r.standard_normal(H)),
              {"x": (N, D)}, ("x",)),
@@ -256,6 +309,8 @@ LAYER_ROWS = (
     LayerRow("WeightSum", lambda r: L.WeightSum(), {"hs": (N, TE, H), "a": (N, TE)},
              ("hs", "a")),
     LayerRow("Attention", lambda r: L.Attention(), {"hs": (N, TE, H), "h": (N, H)},
+             ("hs", "h"), {"mask": _mask}),
+    LayerRow("FastAttention", lambda r: F.FastAttention(), {"hs": (N, TE, H), "h": (N, H)},
              ("hs", "h"), {"mask": _mask}),
     LayerRow("TimeAttention", lambda r: L.TimeAttention(),
              {"hs_enc": (N, TE, H), "hs_dec": (N, T, H)}, ("hs_enc", "hs_dec"), {"mask": _mask}),
@@ -325,6 +380,10 @@ VARIANT_ROWS = (
     *(ModelRow(f"transformer[{label}]", "transformer", {**SMALL_TRANSFORMER, **options})
       for label, options in (
         ("post", {"norm": "post"}),
+        ("book", {"impl": "book"}),
+        ("book,post,heads=3,tied,gelu,learned,dropout", {
+            "impl": "book", "norm": "post", "heads": 3, "tie_embeddings": True,
+            "activation": "gelu", "positions": "learned", "dropout": 0.2}),
         ("heads=3,tied,gelu,learned,dropout", {"heads": 3, "tie_embeddings": True,
                                                "activation": "gelu", "positions": "learned",
                                                "dropout": 0.2}),
@@ -470,8 +529,7 @@ def _model_data(rng):
 
 
 def _model_case(row: ModelRow, rng, seed: int) -> Case:
-    model = MODELS[row.model](9, 4, row.hidden, dtype=numpy.float64, seed=seed, pad_id=0,
-                              **row.options)
+    model = row.build(dtype=numpy.float64, seed=seed, pad_id=0)
     xs, ts = _model_data(rng)
     # Unit-scale weights: tiny ones (the book's initial embeddings, 0.01) would give gradients
     # so small that the differences' rounding noise would dominate. The score's weights get

@@ -8,12 +8,12 @@ from attnseq.layers.dropout import TimeDropout
 from attnseq.layers.feedforward import ACTIVATIONS, GELU, FeedForward, ReLU
 from attnseq.layers.layernorm import LayerNorm
 from attnseq.layers.losses import TimeSoftmaxWithLoss
-from attnseq.layers.multihead import MultiHeadAttention
+from attnseq.layers.multihead import MultiHeadAttention, scaled_dot_product_attention, scaled_dot_product_attention
 from attnseq.layers.positions import POSITIONS, LearnedPositions, SinusoidalPositions
 from attnseq.layers.recurrent import LSTM, TimeLSTM
 from attnseq.layers.scores import SCORES, AdditiveScore, DotScore, GeneralScore, ScaledDotScore
 from attnseq.layers.stacked import TimeStackedLSTM
-from attnseq.layers.sublayer import NORMS, CrossAttention, Residual, SelfAttention
+from attnseq.layers.sublayer import NORMS, Residual
 
 __all__ = [
     "ACTIVATIONS",
@@ -26,7 +26,6 @@ __all__ = [
     "Affine",
     "Attention",
     "AttentionWeight",
-    "CrossAttention",
     "DotScore",
     "Embedding",
     "FeedForward",
@@ -38,7 +37,6 @@ __all__ = [
     "ReLU",
     "Residual",
     "ScaledDotScore",
-    "SelfAttention",
     "SinusoidalPositions",
     "Softmax",
     "TimeAffine",
@@ -51,5 +49,7 @@ __all__ = [
     "TimeStackedLSTM",
     "WeightSum",
     "gather",
+    "scaled_dot_product_attention",
+    "scaled_dot_product_attention",
     "softmax",
 ]

@@ -73,14 +73,15 @@ ACTIVATIONS = Registry("activation", {"relu": ReLU, "gelu": GELU}, default="relu
 
 class FeedForward(Layer):
     """FFN of the module docstring. FeedForward(W1 (D, F), b1 (F,), W2 (F, D), b2 (D,),
-    activation="relu"). forward(x (*S, D)) -> (*S, D); backward(dy) -> dx.
-    ``apply(x)`` computes the same without touching the cache (decoding steps)."""
+    activation="relu"). forward(x (*S, D)) -> (*S, D); backward(dy) -> dx."""
+
+    affine_layer = Affine  # the layer of each map (``FastFeedForward``'s is ``FastAffine``)
 
     def __init__(self, W1, b1, W2, b2, activation: str = ACTIVATIONS.default):
         super().__init__()
-        self.inner = Affine(W1, b1, blas_sums=True)
+        self.inner = self.affine_layer(W1, b1)
         self.act = ACTIVATIONS.lookup(activation)()
-        self.outer = Affine(W2, b2, blas_sums=True)
+        self.outer = self.affine_layer(W2, b2)
         self.params, self.grads = gather([self.inner, self.outer])
 
     def forward(self, x):
@@ -89,6 +90,3 @@ class FeedForward(Layer):
     def backward(self, dy):
         return self.inner.backward(self.act.backward(self.outer.backward(dy)))
 
-    def apply(self, x):
-        """``forward`` without a cache, for decoding steps."""
-        return self.outer.apply(self.act.value(self.inner.apply(x)))

@@ -4,10 +4,8 @@ Queries come from x_q (N, Tq, D), keys and values from x_kv (N, Tk, D) (the same
 self-attention, the encoder's output for cross-attention). With h heads of width dk = D / h:
 
     Q = x_q Wq + bq,  K = x_kv Wk,  V = x_kv Wv + bv           (N, T, D) → (N, h, T, dk)
-    S = Q Kᵀ / √dk                                              (N, h, Tq, Tk)
-    A = softmax_k(S), with masked keys at −∞ (weight exactly 0)
-    C = A V                                                     (N, h, Tq, dk) → (N, Tq, D)
-    out = C Wo + bo                                             (N, Tq, D)
+    C, A = Attention(Q, K, V)                                   (N, h, Tq, dk), (N, h, Tq, Tk)
+    out = merge(C) Wo + bo                                      (N, Tq, D)
 
 K has no bias: a bias adds q·bk to all of a query's scores alike, which the softmax ignores,
 so its gradient is exactly zero and it would never train.
@@ -16,22 +14,12 @@ Every head is one slice of a batched matmul over (N, h): no loop over batch or h
 Masks: ``key_mask`` (N, Tk) bool, True at real keys (False at padding); ``causal=True``
 lets query t see keys 0..t only (Tq = Tk), so a position never reads the future.
 
-Backward, with dC split into heads:
-
-    dA = dC Vᵀ,  dV = Aᵀ dC,  dS = A ⊙ (dA − Σ_k dA ⊙ A) / √dk,  dQ = dS K,  dK = dSᵀ Q
-
-then back through the four affine maps; dx_kv sums what reaches it through K and V.
-
-Packed rows (``attnseq.fast.packing``): with ``q_packing`` x_q is the (M, D) block of
-the real positions of an (N, Tq) batch, with ``kv_packing`` x_kv is that of an (N, Tk) one;
-the affine maps run on the M rows, Q, K, V are unpacked (zero at the padding) for the
-scores, and C is packed again before Wo, so the output is (M, D) too. A padding query's
-row of A is computed and dropped; a padding key is masked by ``key_mask`` as before.
-
-Incremental decoding (``project_kv``, ``step``): a decoder step computes the new position's
-keys and values only, appends them to a cache of the earlier ones, and attends with one
-query row: O(t) work at step t instead of re-running the prefix. Cross-attention's keys and
-values come from the encoder and are projected once, before the first step.
+Decoding (``project_kv``, ``empty_kv``, ``step``, ``self_step``): a decoder step projects
+the new position's keys and values only, appends them to a cache of the earlier ones, and
+attends with one query row: O(t) work at step t instead of re-running the prefix. The cache
+is K, V (N, h, t, dk). Cross-attention's keys and values come from the encoder and are
+projected once, before the first step. ``attnseq.fast.multihead.FastMultiHeadAttention``
+computes the same with fewer copies (and on packed rows).
 """
 
 from __future__ import annotations
@@ -41,8 +29,32 @@ import math
 from attnseq.core.backend import xp
 from attnseq.core.errors import AttnseqError, positive_int
 from attnseq.layers.base import Layer, gather
-from attnseq.layers.core import Affine, last_axis_max, mask_bias, row_sums
-from attnseq.fast.packing import maybe_pack, maybe_unpack
+from attnseq.layers.core import Affine, softmax, softmax_backward
+
+
+def scaled_dot_product_attention(Q, K, V, mask=None):
+    """The paper's equation (1):  Attention(Q, K, V) = softmax(Q Kᵀ / √dk) V.
+
+    Q (..., Tq, dk), K (..., Tk, dk), V (..., Tk, dv); ``mask`` broadcastable to
+    (..., Tq, Tk), True where a query may attend (elsewhere its weight is exactly 0).
+    Returns (C (..., Tq, dv), A (..., Tq, Tk)), A the attention weights.
+    """
+    S = Q @ K.swapaxes(-1, -2) / math.sqrt(Q.shape[-1])  # (..., Tq, Tk)
+    A = softmax(S, mask=mask)
+    return A @ V, A
+
+
+def scaled_dot_product_attention_backward(Q, K, V, A, dC):
+    """The gradients of ``scaled_dot_product_attention`` from dC (..., Tq, dv):
+
+        dA = dC Vᵀ,  dV = Aᵀ dC,  dS = A ⊙ (dA − Σ_k dA ⊙ A) / √dk,  dQ = dS K,  dK = dSᵀ Q
+
+    Returns (dQ, dK, dV), shaped as Q, K, V.
+    """
+    dA = dC @ V.swapaxes(-1, -2)  # (..., Tq, Tk)
+    dV = A.swapaxes(-1, -2) @ dC
+    dS = softmax_backward(A, dA) / math.sqrt(Q.shape[-1])
+    return dS @ K, dS.swapaxes(-1, -2) @ Q, dV
 
 
 def split_heads(x, h: int):
@@ -51,41 +63,10 @@ def split_heads(x, h: int):
     return x.reshape(N, T, h, D // h).transpose(0, 2, 1, 3)
 
 
-def keys_transposed(K):
-    """K (N, h, T, dk) with the same values, laid out in memory as a contiguous Kᵀ (N, h, dk,
-    T): a decoding step's scores Q Kᵀ then read whole rows of Kᵀ, about 3× faster than from
-    the strided view of the projection (256 rows, 14 keys). Concatenating such arrays along T
-    and selecting their rows keep the layout, so a cache keeps it from step to step."""
-    return xp.ascontiguousarray(K.transpose(0, 1, 3, 2)).transpose(0, 1, 3, 2)
-
-
-def matmul_merged(a, b):
-    """a @ b, a (N, h, T, k) and b (N, h, k, dk), written straight into the heads' merged
-    layout (N, T, h·dk), the inverse of ``split_heads``: no copy to merge them after."""
-    N, h, T, _ = a.shape
-    out = xp.empty((N, T, h, b.shape[-1]), dtype=xp.result_type(a, b))
-    xp.matmul(a, b, out=out.transpose(0, 2, 1, 3))
-    return out.reshape(N, T, -1)
-
-
-def scores_softmax(S, bias=None):
-    """A = softmax of the scores S (N, h, Tq, Tk) over the keys, computed in S's buffer (S
-    is fresh from Q Kᵀ: nothing else holds it); ``bias`` (broadcastable, 0 or −∞) masks.
-    The sums are matrix-vector products (``attnseq.layers.core.column_sums`` says why)."""
-    if bias is not None:
-        S += bias
-    S -= last_axis_max(S)  # exp never overflows: the largest term is exp(0)
-    xp.exp(S, out=S)
-    S /= row_sums(S)
-    return S
-
-
-def scores_softmax_backward(A, dA):
-    """dS = A ⊙ (dA − Σ_k dA ⊙ A), computed in dA's buffer (fresh from dC Vᵀ)."""
-    s = row_sums(dA * A)
-    dA -= s
-    dA *= A
-    return dA
+def merge_heads(x):
+    """(N, h, T, dk) -> (N, T, h·dk), the inverse of ``split_heads``."""
+    N, h, T, dk = x.shape
+    return x.transpose(0, 2, 1, 3).reshape(N, T, h * dk)
 
 
 def causal_mask(Tq: int, Tk: int):
@@ -102,12 +83,21 @@ def check_heads(d_model: int, heads: int) -> None:
         raise AttnseqError(f"heads ({heads}) must divide d_model ({d_model})")
 
 
+def attention_mask(key_mask, causal: bool, Tq: int, Tk: int):
+    """Where weight may go, broadcastable to (N, h, Tq, Tk), or None for everywhere."""
+    # one query after its prefix (a decoding step) may see every key: no causal mask
+    allowed = causal_mask(Tq, Tk) if causal and Tq > 1 else None
+    if key_mask is not None:
+        keys = key_mask[:, None, None, :]
+        allowed = keys if allowed is None else keys & allowed
+    return allowed
+
+
 class MultiHeadAttention(Layer):
     """MultiHeadAttention(Wq, bq, Wk, Wv, bv, Wo, bo, heads, causal=False); every W is
     (D, D), every b (D,).
 
-    forward(x_q (N, Tq, D), x_kv (N, Tk, D), key_mask=None (N, Tk), q_packing=None,
-    kv_packing=None) -> out (N, Tq, D), or (M, D) with ``q_packing`` (the module docstring).
+    forward(x_q (N, Tq, D), x_kv (N, Tk, D), key_mask=None (N, Tk)) -> out (N, Tq, D);
     backward(dout) -> (dx_q, dx_kv). ``weights`` holds the last forward's A (N, h, Tq, Tk).
     """
 
@@ -116,77 +106,55 @@ class MultiHeadAttention(Layer):
         check_heads(Wq.shape[0], heads)
         self.heads, self.causal = int(heads), bool(causal)
         # K's affine map keeps a zero bias of its own, outside params (see the docstring)
-        self.q, self.k, self.v, self.o = (Affine(W, b, blas_sums=True) for W, b in (
+        self.q, self.k, self.v, self.o = (Affine(W, b) for W, b in (
             (Wq, bq), (Wk, xp.zeros_like(bq)), (Wv, bv), (Wo, bo)))
         params, grads = gather([self.q, self.v, self.o])
         self.params = params[:2] + [Wk] + params[2:]
         self.grads = grads[:2] + [self.k.grads[0]] + grads[2:]
-        self.scale = 1.0 / math.sqrt(Wq.shape[0] // self.heads)
         self.cache = None
         self.weights = None
 
-    def _bias(self, key_mask, Tq: int, Tk: int, dtype):
-        """0 where weight may go and −∞ elsewhere, broadcastable to (N, h, Tq, Tk), or None
-        for everywhere."""
-        # one query after its prefix (a decoding step) may see every key: no causal mask
-        allowed = causal_mask(Tq, Tk) if self.causal and Tq > 1 else None
-        if key_mask is not None:
-            keys = key_mask[:, None, None, :]
-            allowed = keys if allowed is None else keys & allowed
-        return None if allowed is None else mask_bias(allowed, dtype)
-
-    def _attend(self, Q, K, V, key_mask):
-        """A = softmax(Q Kᵀ / √dk) over the allowed keys, and C = A V, heads merged."""
-        S = Q @ K.transpose(0, 1, 3, 2)  # (N, h, Tq, Tk)
-        S *= self.scale
-        A = scores_softmax(S, self._bias(key_mask, S.shape[2], S.shape[3], S.dtype))
-        return A, matmul_merged(A, V)  # (N, Tq, D)
-
-    def forward(self, x_q, x_kv, key_mask=None, q_packing=None, kv_packing=None):
+    def forward(self, x_q, x_kv, key_mask=None):
         h = self.heads
-        Q = split_heads(maybe_unpack(q_packing, self.q.forward(x_q)), h)  # (N, h, Tq, dk)
-        K = split_heads(maybe_unpack(kv_packing, self.k.forward(x_kv)), h)  # (N, h, Tk, dk)
-        V = split_heads(maybe_unpack(kv_packing, self.v.forward(x_kv)), h)
-        A, C = self._attend(Q, K, V, key_mask)
-        self.cache = (Q, K, V, A, q_packing, kv_packing)
+        Q = split_heads(self.q.forward(x_q), h)  # (N, h, Tq, dk)
+        K = split_heads(self.k.forward(x_kv), h)  # (N, h, Tk, dk)
+        V = split_heads(self.v.forward(x_kv), h)
+        mask = attention_mask(key_mask, self.causal, Q.shape[2], K.shape[2])
+        C, A = scaled_dot_product_attention(Q, K, V, mask)
+        self.cache = (Q, K, V, A)
         self.weights = A
-        return self.o.forward(maybe_pack(q_packing, C))  # (N, Tq, D) or (M, D)
+        return self.o.forward(merge_heads(C))  # (N, Tq, D)
 
     def backward(self, dout):
-        Q, K, V, A, q_packing, kv_packing = self.cache
-        dC = split_heads(maybe_unpack(q_packing, self.o.backward(dout)), self.heads)
-        dA = dC @ V.transpose(0, 1, 3, 2)  # (N, h, Tq, Tk)
-        dV = matmul_merged(A.transpose(0, 1, 3, 2), dC)  # (N, Tk, D), heads merged
-        dS = scores_softmax_backward(A, dA)
-        dS *= self.scale
-        dQ = matmul_merged(dS, K)  # (N, Tq, D)
-        dK = matmul_merged(dS.transpose(0, 1, 3, 2), Q)  # (N, Tk, D)
-        dx_q = self.q.backward(maybe_pack(q_packing, dQ))
-        dx_kv = self.k.backward(maybe_pack(kv_packing, dK))
-        dx_kv += self.v.backward(maybe_pack(kv_packing, dV))
+        Q, K, V, A = self.cache
+        dC = split_heads(self.o.backward(dout), self.heads)
+        dQ, dK, dV = scaled_dot_product_attention_backward(Q, K, V, A, dC)
+        dx_q = self.q.backward(merge_heads(dQ))
+        dx_kv = self.k.backward(merge_heads(dK)) + self.v.backward(merge_heads(dV))
         return dx_q, dx_kv
 
-    # -- incremental decoding: pure functions of the parameters, no cache touched ----------
-    def project_kv(self, x_kv, kv_packing=None):
-        """x_kv (N, T, D), or its packed rows (M, D) with ``kv_packing`` -> (K, V), each
-        (N, h, T, dk): what a cache holds (K laid out as ``keys_transposed``)."""
-        return (keys_transposed(split_heads(maybe_unpack(kv_packing, self.k.apply(x_kv)),
-                                            self.heads)),
-                split_heads(maybe_unpack(kv_packing, self.v.apply(x_kv)), self.heads))
+    # -- decoding: the K/V cache --------------------------------------------------------
+    def project_kv(self, x_kv, key_mask=None):
+        """x_kv (N, T, D) -> (K, V), each (N, h, T, dk): what a cache holds. (``key_mask``
+        is the contract's: the fast layer reads packed rows by it.)"""
+        Wk, Wv, bv = self.params[2:5]
+        return split_heads(x_kv @ Wk, self.heads), split_heads(x_kv @ Wv + bv, self.heads)
 
     def empty_kv(self, N: int, dtype):
         """An empty cache (K, V), each (N, h, 0, dk), for a self-attention before step 0."""
-        dk = self.q.params[0].shape[0] // self.heads
-        empty = xp.zeros((N, self.heads, 0, dk), dtype=dtype)
-        return keys_transposed(empty), empty
+        dk = self.params[0].shape[0] // self.heads
+        return (xp.zeros((N, self.heads, 0, dk), dtype=dtype),
+                xp.zeros((N, self.heads, 0, dk), dtype=dtype))
 
     def step(self, x_q, K, V, key_mask=None):
         """Attend from x_q (N, Tq, D) over given keys and values (N, h, Tk, dk) ->
         (out (N, Tq, D), A (N, h, Tq, Tk)). With ``causal``, the Tq queries are the last Tq
         of the Tk positions (a self-attention step: the cache already holds its own)."""
-        Q = split_heads(self.q.apply(x_q), self.heads)
-        A, C = self._attend(Q, K, V, key_mask)
-        return self.o.apply(C), A
+        Wq, bq, _, _, _, Wo, bo = self.params
+        Q = split_heads(x_q @ Wq + bq, self.heads)
+        C, A = scaled_dot_product_attention(
+            Q, K, V, attention_mask(key_mask, self.causal, Q.shape[2], K.shape[2]))
+        return merge_heads(C) @ Wo + bo, A
 
     def self_step(self, x, K_cache, V_cache):
         """A causal self-attention step: x (N, 1, D) is the new position; its keys and

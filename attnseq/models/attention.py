@@ -21,7 +21,7 @@ from attnseq.core.backend import xp
 from attnseq.decoding import greedy, stepped
 from attnseq.layers import Layer, TimeAffine, TimeAttention, gather
 from attnseq.layers.base import eval_mode
-from attnseq.models.impl import LayerSet
+from attnseq.models.impl import IMPLS, LayerSet
 from attnseq.models.init import Initializer
 from attnseq.models.input_feeding import InputFeedingDecoder
 from attnseq.models.seq2seq import Encoder, Seq2seq
@@ -137,19 +137,20 @@ class AttentionSeq2seq(Seq2seq):
         super().__init__(vocab_size, wordvec_size, hidden_size, dtype=dtype, seed=seed,
                          pad_id=pad_id, init=init, label_smoothing=label_smoothing, impl=impl)
         # the decoding state's entries of one row per input (attnseq.decoding.protocol)
-        self.input_keys = self.impl.input_keys
+        self.input_keys = IMPLS[self.impl].input_keys
 
     def _build_parts(self, V: int, D: int, H: int, init: Initializer):
         o = self.options
         check_variant(H, **o)
-        encoder = Encoder(V, D, H, init, self.impl, num_layers=o["num_layers"],
+        layer_set = IMPLS[self.impl]
+        encoder = Encoder(V, D, H, init, layer_set, num_layers=o["num_layers"],
                           bidirectional=o["encoder"] == "bi", bi_merge=o["bi_merge"],
                           residual=o["residual"], dropout=o["dropout"])
         if o["input_feeding"]:
-            decoder = InputFeedingDecoder(V, D, H, init, self.impl,
+            decoder = InputFeedingDecoder(V, D, H, init, layer_set,
                                           output_dropout=o["output_dropout"], score=o["score"])
         else:
-            decoder = AttentionDecoder(V, D, H, init, self.impl, num_layers=o["num_layers"],
+            decoder = AttentionDecoder(V, D, H, init, layer_set, num_layers=o["num_layers"],
                                        residual=o["residual"], dropout=o["dropout"],
                                        output_dropout=o["output_dropout"], score=o["score"])
         return encoder, decoder

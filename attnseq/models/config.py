@@ -18,7 +18,6 @@ config_entry`` reads it back, and the flat form that attnseq wrote before the fa
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
 from typing import ClassVar
@@ -173,9 +172,9 @@ class Seq2seqConfig:
     def build(self, vocab_size: int, **kwargs):
         """A fresh model of this architecture (``build_model``'s keywords)."""
         options = self.variant_options() if self.model in _VARIANTS else {}
-        return _construct(MODELS[self.model], vocab_size, self.wordvec_size, self.hidden_size,
-                          init=self.init, label_smoothing=self.label_smoothing, **options,
-                          **kwargs)
+        return MODELS[self.model](vocab_size, self.wordvec_size, self.hidden_size,
+                                  init=self.init, label_smoothing=self.label_smoothing,
+                                  **options, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -234,10 +233,10 @@ class TransformerConfig:
     def build(self, vocab_size: int, **kwargs):
         """A fresh Transformer; its positions cover the longest input, and every decoder
         input of decoding's answer_len + 1 steps."""
-        return _construct(MODELS["transformer"], vocab_size, self.d_model, self.d_model,
-                          init=self.init, label_smoothing=self.label_smoothing,
-                          max_len=max(self.question_len, self.answer_len + 2),
-                          **self.transformer_options(), **kwargs)
+        return MODELS["transformer"](vocab_size, init=self.init,
+                                     label_smoothing=self.label_smoothing,
+                                     max_len=max(self.question_len, self.answer_len + 2),
+                                     **self.transformer_options(), **kwargs)
 
 
 # The families, by the tag their saved configs carry.
@@ -258,18 +257,8 @@ def _check_encoding(config, sizes: tuple[str, ...]) -> None:
                        fraction("label_smoothing", config.label_smoothing))
 
 
-def _construct(cls, *args, impl: str = "fast", **kwargs):
-    """``cls(*args, **kwargs)``, with ``impl`` (the layer set: "book" or "fast") for a model
-    class that takes it; one that does not is built from the fast layers only."""
-    if "impl" in inspect.signature(cls).parameters:
-        kwargs["impl"] = impl
-    elif impl != "fast":
-        raise AttnseqError(f"{cls.__name__} is built from the fast layers only, not {impl!r}")
-    return cls(*args, **kwargs)
-
-
 def build_model(config: FamilyConfig, vocab_size: int, *, pad_id=None, seed=None, dtype=None,
                 impl: str = "fast"):
     """A fresh model of ``config``'s architecture for a vocabulary of ``vocab_size`` tokens,
-    built from the ``impl`` layer set where its class offers a choice."""
+    built from the ``impl`` layer set ("book" or "fast", ``attnseq.models.impl``)."""
     return config.build(vocab_size, pad_id=pad_id, seed=seed, dtype=dtype, impl=impl)

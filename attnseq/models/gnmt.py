@@ -34,7 +34,7 @@ from attnseq.core.backend import xp
 from attnseq.decoding import stepped
 from attnseq.layers import Layer, TimeAffine, TimeAttention, TimeDropout, TimeStackedLSTM, gather
 from attnseq.models.attention import AttentionSeq2seq, initial_h
-from attnseq.models.impl import LayerSet
+from attnseq.models.impl import IMPLS, LayerSet
 from attnseq.models.init import Initializer
 from attnseq.models.seq2seq import Encoder
 from attnseq.models.variants import (
@@ -179,9 +179,10 @@ class GNMT(AttentionSeq2seq):
     def _build_parts(self, V: int, D: int, H: int, init: Initializer):
         o = self.options
         check_gnmt(H, **o)
-        encoder = GNMTEncoder(V, D, H, init, self.impl, num_layers=o["num_layers"],
+        layer_set = IMPLS[self.impl]
+        encoder = GNMTEncoder(V, D, H, init, layer_set, num_layers=o["num_layers"],
                               bi_merge=o["bi_merge"], dropout=o["dropout"])
-        decoder = GNMTDecoder(V, D, H, init, self.impl, num_layers=o["num_layers"],
+        decoder = GNMTDecoder(V, D, H, init, layer_set, num_layers=o["num_layers"],
                               dropout=o["dropout"], output_dropout=o["output_dropout"],
                               score=o["score"])
         return encoder, decoder

@@ -128,7 +128,7 @@ class Seq2seq(Layer):
         V, D, H = (positive_int(name, value) for name, value in (
             ("vocab_size", vocab_size), ("wordvec_size", wordvec_size),
             ("hidden_size", hidden_size)))
-        self.impl = IMPLS.lookup(impl)
+        self.impl = IMPLS.check(impl)  # the layer set's name; IMPLS[impl] is the set
         weights = Initializer(seed, dtype, init)
         self.vocab_size, self.wordvec_size, self.hidden_size = V, D, H
         self.dtype = weights.dtype
@@ -139,7 +139,8 @@ class Seq2seq(Layer):
 
     def _build_parts(self, V: int, D: int, H: int, init: Initializer):
         """The encoder and the decoder; their weights are drawn from ``init`` in that order."""
-        return Encoder(V, D, H, init, self.impl), self.decoder_class(V, D, H, init, self.impl)
+        layer_set = IMPLS[self.impl]
+        return Encoder(V, D, H, init, layer_set), self.decoder_class(V, D, H, init, layer_set)
 
     def mask(self, xs):
         """True at the input positions attention may look at (all but padding), or None."""
@@ -157,7 +158,7 @@ class Seq2seq(Layer):
         ``EmbeddingLSTM`` computes the prefixes that rows share once, on rows next to each
         other, with nothing to sort nor to put back after each pass. The loss is a mean over
         the batch, which the order of its rows does not change. The book's set: the batch."""
-        if not self.impl.prefix_order:
+        if not IMPLS[self.impl].prefix_order:
             return xs, ts
         order = prefix_order(xs)
         return xs[order], ts[order]

@@ -630,8 +630,8 @@ def test_train_impl_book_trains_end_to_end_on_the_books_layers_alone(tmp_path, m
     def refuse(*args, **kwargs):
         raise AssertionError("the fast set ran")
 
-    for cls in (fast_lstm.FastTimeLSTM, fast.EmbeddingLSTM, fast_attention.Attention,
-                fast_embedding.Embedding):
+    for cls in (fast_lstm.FastTimeLSTM, fast.EmbeddingLSTM, fast_attention.FastAttention,
+                fast_embedding.FastEmbedding):
         monkeypatch.setattr(cls, "forward", refuse)
     monkeypatch.setattr(fast_lstm.FastTimeLSTM, "step", refuse)
     out = tmp_path / "book"

@@ -45,7 +45,7 @@ def test_rows_per_input_equal_the_books_attention_over_copied_encoder_states(g, 
     hs = rng.standard_normal((N, Te, H))
     h, dc = rng.standard_normal((N * g, H)), rng.standard_normal((N * g, H))
     mask = padding_mask() if masked else None
-    grouped = fast.Attention(random_score(rng, score, H, H, 4))
+    grouped = fast.FastAttention(random_score(rng, score, H, H, 4))
     copied = Attention(grouped.score.shared())
     c = grouped.forward(hs, h, mask)
     c_ref = copied.forward(np.repeat(hs, g, axis=0), h,
@@ -66,4 +66,4 @@ def test_rows_that_do_not_split_into_groups_are_refused():
     hs = np.zeros((N, Te, H))
     with pytest.raises(ValueError, match=f"{2 * N + 1} decoder rows do not split into groups "
                                          f"over {N} encoder rows"):
-        fast.Attention().forward(hs, np.zeros((2 * N + 1, H)))
+        fast.FastAttention().forward(hs, np.zeros((2 * N + 1, H)))

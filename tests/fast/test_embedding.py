@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from attnseq.fast.embedding import Embedding as FastEmbedding
+from attnseq.fast.embedding import FastEmbedding
 from attnseq.layers import Embedding
 
 

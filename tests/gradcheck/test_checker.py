@@ -82,7 +82,7 @@ def test_a_backward_returning_fewer_gradients_than_the_row_names_fails(monkeypat
 
 def test_model_cases_cover_all_model_params():
     for row, case in zip(MODEL_ROWS, model_cases(), strict=True):
-        model = MODELS[case.name](9, 4, row.hidden, **row.options)
+        model = row.build()
         assert len(case.params) == len(case.grads) == len(model.params)
 
 
@@ -150,8 +150,10 @@ def test_checker_catches_wrong_parameter_gradient(monkeypatch):
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_checker_catches_wrong_model_backward(monkeypatch, name):
-    original = L.TimeAffine.backward  # the decoders' output layer; the encoders have none
-    monkeypatch.setattr(L.TimeAffine, "backward", lambda self, d: original(self, d) * 1.01)
+    # the decoders' output layer (the fast Transformer's is a FastAffine); encoders have none
+    for cls in (L.TimeAffine, F.FastAffine):
+        monkeypatch.setattr(cls, "backward",
+                            lambda self, d, original=cls.backward: original(self, d) * 1.01)
     errors = check(_case(name))
     assert max(errors.values()) > 1e-3
 

@@ -1,12 +1,11 @@
-"""MultiHeadAttention against a plain per-head, per-row loop; its masks; its decoding steps;
-on packed rows against the padded batch."""
+"""MultiHeadAttention and the attention function against plain per-head, per-row loops; its
+masks; its decoding steps. (The fast layer is tested against this one in tests/fast.)"""
 
 import numpy as np
 import pytest
 
 from attnseq.core.errors import AttnseqError
 from attnseq.layers import MultiHeadAttention
-from attnseq.fast.packing import Packing
 
 N, TQ, TK, D, HEADS = 3, 4, 5, 6, 3
 
@@ -121,79 +120,18 @@ def test_heads_must_divide_d_model():
         make(np.random.default_rng(0), heads=4)
 
 
-def test_matmul_merged_is_the_product_with_heads_merged():
-    from attnseq.layers.multihead import matmul_merged
+def test_attention_function_is_the_papers_equation():
+    from attnseq.layers import scaled_dot_product_attention
 
     rng = np.random.default_rng(5)
-    a, b = rng.standard_normal((2, 3, 4, 5)), rng.standard_normal((2, 3, 5, 6))
-    got = matmul_merged(a, b)
-    assert got.shape == (2, 4, 18)
-    for n in range(2):
-        for t in range(4):
-            expected = np.concatenate([a[n, h, t] @ b[n, h] for h in range(3)])
-            np.testing.assert_allclose(got[n, t], expected, rtol=1e-12, atol=1e-14)
+    Q, K, V = (rng.standard_normal((2, 3, T, 4)) for T in (5, 6, 6))
+    mask = rng.random((2, 1, 5, 6)) < 0.7
+    mask[..., 0] = True  # every query keeps a key
+    C, A = scaled_dot_product_attention(Q, K, V, mask)
+    for idx in np.ndindex(2, 3, 5):
+        s = K[idx[:2]] @ Q[idx] / 2.0  # √dk = 2
+        allowed = mask[idx[0], 0, idx[2]]
+        e = np.where(allowed, np.exp(s - s[allowed].max()), 0.0)
+        np.testing.assert_allclose(A[idx], e / e.sum(), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(C[idx], A[idx] @ V[idx[:2]], rtol=1e-12)
 
-
-def test_scores_softmax_and_its_backward_equal_the_softmax_of_the_book_layers():
-    from attnseq.layers.core import mask_bias, softmax, softmax_backward
-    from attnseq.layers.multihead import scores_softmax, scores_softmax_backward
-
-    rng = np.random.default_rng(6)
-    S = rng.standard_normal((N, HEADS, TQ, TK)) * 3
-    mask = mask_of(rng)[:, None, None, :]
-    expected = softmax(S, mask=mask)
-    before = S.copy()
-    A = scores_softmax(S.copy(), mask_bias(mask, S.dtype))
-    np.testing.assert_allclose(A, expected, rtol=1e-12, atol=1e-15)
-    assert np.all(A[~np.broadcast_to(mask, A.shape)] == 0.0)
-    np.testing.assert_allclose(scores_softmax(before.copy()), softmax(before), rtol=1e-12)
-    dA = rng.standard_normal(A.shape)
-    np.testing.assert_allclose(scores_softmax_backward(A, dA.copy()), softmax_backward(A, dA),
-                               rtol=1e-11, atol=1e-14)
-
-
-@pytest.mark.parametrize("packed", ["both", "kv"])
-def test_attention_on_packed_rows_equals_the_padded_batch_at_the_real_rows(packed):
-    """Self-attention on packed rows (the encoder) and cross-attention over packed memory
-    (the decoder): the same outputs and gradients as the padded layer, real rows only."""
-    rng = np.random.default_rng(1)
-    mask = mask_of(rng)
-    p = Packing(mask)
-    x_kv = rng.standard_normal((N, TK, D))
-    x_q = x_kv if packed == "both" else rng.standard_normal((N, TQ, D))
-    padded, packed_layer = (make(np.random.default_rng(2)) for _ in range(2))
-    out = padded.forward(x_q, x_kv, mask)
-    dout = rng.standard_normal(out.shape)
-    if packed == "both":  # a padding query's output reaches nothing: no gradient comes back
-        dout[~mask] = 0.0
-    dq, dkv = padded.backward(dout)
-    if packed == "both":
-        got = packed_layer.forward(p.pack(x_q), p.pack(x_kv), mask, p, p)
-        np.testing.assert_allclose(got, p.pack(out), rtol=1e-12, atol=1e-12)
-        gq, gkv = packed_layer.backward(p.pack(dout))
-        np.testing.assert_allclose(gq, p.pack(dq), rtol=1e-12, atol=1e-12)
-    else:
-        got = packed_layer.forward(x_q, p.pack(x_kv), mask, None, p)
-        np.testing.assert_allclose(got, out, rtol=1e-12, atol=1e-12)
-        gq, gkv = packed_layer.backward(dout)
-        np.testing.assert_allclose(gq, dq, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(gkv, p.pack(dkv), rtol=1e-12, atol=1e-12)
-    queries = mask if packed == "both" else np.ones(x_q.shape[:2], dtype=bool)
-    real = np.broadcast_to(queries[:, None, :, None], padded.weights.shape)  # real queries
-    np.testing.assert_allclose(packed_layer.weights[real], padded.weights[real], rtol=1e-12,
-                               atol=1e-14)
-    for mine, theirs in zip(packed_layer.grads, padded.grads):
-        np.testing.assert_allclose(mine, theirs, rtol=1e-11, atol=1e-12)
-
-
-def test_projected_packed_memory_equals_the_padded_projection():
-    rng = np.random.default_rng(3)
-    mask = mask_of(rng)
-    p = Packing(mask)
-    mha = make(rng)
-    memory = rng.standard_normal((N, TK, D))
-    memory[~mask] = 0.0  # what unpacking leaves at the padding
-    for got, expected in zip(mha.project_kv(p.pack(memory), p), mha.project_kv(memory)):
-        real = mask[:, None, :, None].repeat(HEADS, 1).repeat(D // HEADS, 3)
-        np.testing.assert_allclose(got[real], expected[real], rtol=1e-12)
-        assert got.shape == expected.shape

@@ -27,7 +27,6 @@ def test_layer_norm_per_row(backward_twice):
     for row, out in zip(x.reshape(-1, 5), y.reshape(-1, 5), strict=True):
         expected = (row - row.mean()) / math.sqrt(row.var() + 1e-5) * g + b
         np.testing.assert_allclose(out, expected, rtol=1e-12)
-    np.testing.assert_array_equal(LayerNorm(g, b).apply(x), y)
     backward_twice(LayerNorm(g, b), [x], [rng.standard_normal(x.shape)])
 
 
@@ -48,7 +47,6 @@ def test_feed_forward_is_two_affine_maps(activation):
     z = x @ W1 + b1
     act = np.maximum(z, 0) if activation == "relu" else GELU.value(z)
     np.testing.assert_allclose(ff.forward(x), act @ W2 + b2, rtol=1e-12)
-    np.testing.assert_allclose(ff.apply(x), act @ W2 + b2, rtol=1e-12)
 
 
 def test_sinusoids_follow_the_paper_and_refuse_long_inputs():
@@ -73,27 +71,24 @@ def test_learned_positions_sum_the_batch_into_their_rows():
     np.testing.assert_array_equal(layer.grads[0], [[2] * 3] * 3 + [[0] * 3])
 
 
-class Doubling:
-    """A sub-layer F(x) = 2x, so that the arrangements can be written down."""
-
-    params, grads = [], []
-
-    def forward(self, x):
-        return 2 * x
-
-    def backward(self, dy):
-        return 2 * dy
-
-
 @pytest.mark.parametrize("norm", ["pre", "post"])
 def test_residual_arrangements(norm):
+    """Around F(x) = 2x the arrangements can be written down; the step's halves agree."""
     rng = np.random.default_rng(2)
     g, b = rng.standard_normal(4), rng.standard_normal(4)
     x = rng.standard_normal((2, 3, 4))
-    y = Residual(Doubling(), g, b, norm=norm).forward(x)
-    ln = LayerNorm(g, b).apply
+    residual = Residual(LayerNorm(g, b), norm=norm)
+    y = residual.forward(x, lambda h: 2 * h)
+    ln = LayerNorm(g, b).forward
     np.testing.assert_allclose(y, x + 2 * ln(x) if norm == "pre" else ln(3 * x), rtol=1e-12)
-    assert Residual(Doubling(), g, b, norm=norm).step(x, lambda h: 2 * h) == pytest.approx(y)
+    np.testing.assert_allclose(residual.output(x, 2 * residual.input(x), dropout=False), y,
+                               rtol=1e-15)
+    dy = rng.standard_normal(x.shape)
+    dx = residual.backward(dy, lambda d: 2 * d)
+    eps, direction = 1e-6, rng.standard_normal(x.shape)
+    slope = ((residual.forward(x + eps * direction, lambda h: 2 * h)
+              - residual.forward(x - eps * direction, lambda h: 2 * h)) * dy).sum() / (2 * eps)
+    assert (dx * direction).sum() == pytest.approx(slope, rel=1e-6)
 
 
 def test_label_smoothing_is_the_mixed_target_and_zero_is_the_plain_loss():

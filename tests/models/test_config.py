@@ -72,10 +72,13 @@ def test_build_model_follows_the_config(name):
     c = model_config(name, {"wordvec_size": 3, "hidden_size": 6, "d_model": 8, "heads": 2})
     model = build_model(c, 11, pad_id=0, seed=0)
     assert type(model) is MODELS[name]
-    widths = (8, 8) if name == "transformer" else (3, 6)
-    assert (model.vocab_size, model.wordvec_size, model.hidden_size) == (11, *widths)
+    if name == "transformer":  # its widths are its own: d_model, d_ff
+        assert (model.vocab_size, model.d_model, model.impl) == (11, 8, "fast")
+        assert not hasattr(model, "wordvec_size") and not hasattr(model, "hidden_size")
+    else:
+        assert (model.vocab_size, model.wordvec_size, model.hidden_size) == (11, 3, 6)
     # the encoder's embedding comes first, D wide (the Transformer's D is d_model)
-    assert model.params[0].shape == (11, widths[0])
+    assert model.params[0].shape == (11, 8 if name == "transformer" else 3)
     assert model.pad_id == 0
 
 
@@ -113,28 +116,9 @@ def test_transformer_fields_default_and_are_checked():
         TransformerConfig(label_smoothing=1)
 
 
-class _TakesImpl:
-    """A model class with the factory's ``impl`` keyword: what it is given is kept."""
-
-    def __init__(self, *args, impl="fast", **kwargs):
-        self.impl = impl
-
-
-class _FastOnly:
-    def __init__(self, *args, **kwargs):
-        pass
-
-
+@pytest.mark.parametrize("name", list(MODELS))
 @pytest.mark.parametrize("impl", ["book", "fast"])
-def test_impl_reaches_a_model_class_that_takes_it(monkeypatch, impl):
-    monkeypatch.setattr(MODELS, "_entries", MappingProxyType({**MODELS, "peeky": _TakesImpl}))
-    model = build_model(Seq2seqConfig(model="peeky"), 9, impl=impl)
-    assert model.impl == impl
-
-
-def test_a_model_class_without_impl_is_built_fast_and_refuses_book(monkeypatch):
-    monkeypatch.setattr(MODELS, "_entries", MappingProxyType({**MODELS, "peeky": _FastOnly}))
-    assert type(build_model(Seq2seqConfig(model="peeky"), 9)) is _FastOnly
-    with pytest.raises(AttnseqError) as info:
-        build_model(Seq2seqConfig(model="peeky"), 9, impl="book")
-    assert str(info.value) == "_FastOnly is built from the fast layers only, not 'book'"
+def test_impl_reaches_every_model(name, impl):
+    config = (TransformerConfig(d_model=8, heads=2, d_ff=8) if name == "transformer"
+              else Seq2seqConfig(model=name, wordvec_size=3, hidden_size=6))
+    assert build_model(config, 9, impl=impl).impl == impl

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from attnseq.decoding import EQUAL_ROWS, select
-from attnseq.models import GNMT, MODELS, AttentionSeq2seq
+from attnseq.models import GNMT, MODELS, AttentionSeq2seq, Transformer
 
 V, PAD, START = 9, 0, 1
 
@@ -18,7 +18,15 @@ MODEL_CASES = {
                                                              "score": "additive"}),
     "gnmt[layers=4,dropout,general]": (GNMT, {"num_layers": 4, "dropout": 0.3,
                                               "score": "general"}),
+    "transformer[book]": (Transformer, {"impl": "book"}),
 }
+
+
+def build(cls, options, **kwargs):
+    """A model of the case: D = 4, H = 6 for the LSTM models; the Transformer's own widths."""
+    if cls is Transformer:
+        return cls(V, **kwargs, **options)
+    return cls(V, 4, 6, **kwargs, **options)
 
 
 def batch(rng, N=6, Te=7):
@@ -40,7 +48,7 @@ def assert_batch_first(state, N):
 def test_state_is_arrays_only_and_batch_first(name):
     cls, options = MODEL_CASES[name]
     rng = np.random.default_rng(0)
-    model = cls(V, 4, 6, dtype=np.float64, seed=0, pad_id=PAD, **options)
+    model = build(cls, options, dtype=np.float64, seed=0, pad_id=PAD)
     xs = batch(rng)
     state = model.start(xs)
     assert_batch_first(state, len(xs))
@@ -56,7 +64,7 @@ def test_state_is_arrays_only_and_batch_first(name):
 def test_selected_rows_decode_on_as_before(name):
     cls, options = MODEL_CASES[name]
     rng = np.random.default_rng(1)
-    model = cls(V, 4, 6, dtype=np.float64, seed=1, pad_id=PAD, **options)
+    model = build(cls, options, dtype=np.float64, seed=1, pad_id=PAD)
     for p in model.params:  # unit-scale weights, so that rows' logits differ clearly
         p[...] = rng.standard_normal(p.shape) * 0.5
     xs = batch(rng)

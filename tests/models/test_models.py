@@ -309,7 +309,9 @@ def test_columns_of_padding_after_every_answer_change_nothing(cls):
     wide = np.pad(ts, ((0, 0), (0, 4)), constant_values=PAD)  # four more columns of padding
     narrow = trim_answers(wide, PAD)
     assert narrow.shape[1] == (ts != PAD).sum(axis=1).max() < wide.shape[1]
-    model = randomised(cls(V, 6, 8, dtype=np.float64, seed=1, pad_id=PAD), seed=3, scale=0.5)
+    widths = () if cls is Transformer else (6, 8)  # the Transformer's are its options
+    model = randomised(cls(V, *widths, dtype=np.float64, seed=1, pad_id=PAD), seed=3,
+                       scale=0.5)
     runs = []
     for batch in (wide, narrow):
         loss = model.forward(xs, batch)
@@ -397,5 +399,11 @@ def test_sizes_must_be_positive_integers(name, value):
     sizes = {"vocab_size": V, "wordvec_size": 4, "hidden_size": 6, name: value}
     for cls in MODELS.values():
         with pytest.raises(AttnseqError) as info:
-            cls(sizes["vocab_size"], sizes["wordvec_size"], sizes["hidden_size"])
-        assert str(info.value) == f"{name} must be a positive integer, got {value!r}"
+            if cls is not Transformer:
+                cls(sizes["vocab_size"], sizes["wordvec_size"], sizes["hidden_size"])
+            elif name == "vocab_size":  # its other widths are its options (d_model, d_ff)
+                cls(value)
+            else:
+                cls(V, d_model=value)
+        own = name if cls is not Transformer or name == "vocab_size" else "d_model"
+        assert str(info.value) == f"{own} must be a positive integer, got {value!r}"

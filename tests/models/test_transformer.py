@@ -29,7 +29,7 @@ def inputs(rng, N=4, Te=7):
                                           "positions": "learned", "activation": "gelu"}])
 def test_cached_steps_give_the_full_forwards_logits(options):
     rng = np.random.default_rng(0)
-    model = Transformer(V, 4, 6, dtype=np.float64, seed=0, pad_id=PAD, **SMALL, **options)
+    model = Transformer(V, dtype=np.float64, seed=0, pad_id=PAD, **SMALL, **options)
     for p in model.params:
         p[...] += rng.standard_normal(p.shape) * 0.3
     xs, ys = inputs(rng), rng.integers(2, V, (4, 6))
@@ -53,7 +53,7 @@ def test_decoding_encodes_only_the_columns_some_row_reads(options):
     """Columns that are padding in every row are left out of decoding's encoder pass (at
     their own positions): same logits as the full forward, the weights put back in place."""
     rng = np.random.default_rng(3)
-    model = Transformer(V, 4, 6, dtype=np.float64, seed=0, pad_id=PAD, **SMALL, **options)
+    model = Transformer(V, dtype=np.float64, seed=0, pad_id=PAD, **SMALL, **options)
     for p in model.params:
         p[...] += rng.standard_normal(p.shape) * 0.3
     xs, ys = inputs(rng), rng.integers(2, V, (4, 5))
@@ -75,33 +75,73 @@ def test_decoding_encodes_only_the_columns_some_row_reads(options):
     np.testing.assert_allclose(np.stack(weights, axis=1), cross, atol=1e-12)
 
 
-@pytest.mark.parametrize("options", [{}, {"norm": "post", "tie_embeddings": True}])
-def test_training_on_packed_rows_equals_the_padded_encoder(options):
-    """``forward`` runs the encoder's position-wise layers on the real positions only: the
-    same loss and the same gradients as the padded encoder (every position computed)."""
+TWIN_OPTIONS = [{}, {"norm": "post", "tie_embeddings": True},
+                {"positions": "learned", "activation": "gelu", "num_layers": 2}]
+
+
+def twins(options, seed=0):
+    """The book's and the fast Transformer over the same weights (float64)."""
+    book = Transformer(V, impl="book", dtype=np.float64, seed=seed, pad_id=PAD, **SMALL,
+                       **options)
+    fast = Transformer(V, impl="fast", dtype=np.float64, seed=seed, pad_id=PAD, **SMALL,
+                       **options)
+    rng = np.random.default_rng(seed + 10)
+    assert [p.shape for p in book.params] == [p.shape for p in fast.params]
+    for mine, theirs in zip(book.params, fast.params, strict=True):
+        mine[...] += rng.standard_normal(mine.shape) * 0.3
+        theirs[...] = mine
+    return book, fast
+
+
+@pytest.mark.parametrize("options", TWIN_OPTIONS)
+def test_book_and_fast_give_the_same_loss_and_every_gradient(options):
+    """The fast set (packed encoder rows, BLAS sums, in-place softmax) is only an
+    optimisation of the paper's layers: the same loss and gradients from the same weights."""
     rng = np.random.default_rng(4)
     xs, ts = inputs(rng), rng.integers(2, V, (4, 6))
-
-    def padded_loss(model):
-        mask = model.mask(xs)
-        memory = model.encoder.forward(xs, mask)  # no packing: (N, Te, D), padding too
-        return model.loss_layer.forward(model.decoder.forward(ts[:, :-1], memory, mask),
-                                        ts[:, 1:])
-
-    packed, padded = (Transformer(V, 4, 6, dtype=np.float64, seed=0, pad_id=PAD, **SMALL,
-                                  **options) for _ in range(2))
-    loss = packed.forward(xs, ts)
-    assert packed.encoder.packing.rows == (xs != PAD).sum()
-    np.testing.assert_allclose(loss, padded_loss(padded), rtol=1e-12)
-    packed.backward()
-    padded.backward()
-    for mine, theirs in zip(packed.grads, padded.grads):
+    book, fast = twins(options)
+    loss = book.forward(xs, ts)
+    np.testing.assert_allclose(fast.forward(xs, ts), loss, rtol=1e-12)
+    mask = xs != PAD
+    assert fast.encoder.layers[0].mha.cache[4].rows == mask.sum()  # the real rows only
+    book.backward()
+    fast.backward()
+    for mine, theirs in zip(fast.grads, book.grads, strict=True):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("options", TWIN_OPTIONS)
+def test_book_and_fast_decode_alike_greedy_and_beam(options):
+    rng = np.random.default_rng(5)
+    xs = inputs(rng)
+    book, fast = twins(options, seed=2)
+    np.testing.assert_array_equal(greedy(fast, xs, START, 6), greedy(book, xs, START, 6))
+    search = BeamSearch(end_id=2, beam=3)
+    for mine, theirs in zip(search.search(fast, xs, START, 6), search.search(book, xs, START, 6),
+                            strict=True):
+        assert [list(h.tokens) for h in mine] == [list(h.tokens) for h in theirs]
+        np.testing.assert_allclose([h.score for h in mine], [h.score for h in theirs],
+                                   rtol=1e-10)
+    assert book.start(xs)["cross_k0"].shape == fast.start(xs)["cross_k0"].shape
+
+
+def test_weights_of_one_impl_load_into_the_other(tmp_path):
+    book, fast = (Transformer(V, impl=impl, seed=seed, **SMALL)
+                  for impl, seed in (("book", 3), ("fast", 4)))
+    assert not np.array_equal(book.params[0], fast.params[0])
+    np.savez(tmp_path / "w.npz", *book.params)
+    with np.load(tmp_path / "w.npz", allow_pickle=False) as saved:
+        for k, p in enumerate(fast.params):
+            p[...] = saved[f"arr_{k}"]
+    for mine, theirs in zip(fast.params, book.params, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    with pytest.raises(AttnseqError, match=r"^impl must be one of book, fast, got 'slow'$"):
+        Transformer(V, impl="slow")
 
 
 def test_beam_of_one_is_greedy():
     rng = np.random.default_rng(1)
-    model = Transformer(V, 4, 6, seed=1, pad_id=PAD, **SMALL)
+    model = Transformer(V, seed=1, pad_id=PAD, **SMALL)
     for p in model.params:
         p[...] += (rng.standard_normal(p.shape) * 0.5).astype(p.dtype)
     xs = inputs(rng)
@@ -114,16 +154,16 @@ def test_beam_of_one_is_greedy():
 
 def test_heads_weights_are_kept_and_bad_options_refused():
     with pytest.raises(AttnseqError, match=r"^heads \(3\) must divide d_model \(8\)$"):
-        Transformer(V, 4, 6, d_model=8, heads=3)
+        Transformer(V, d_model=8, heads=3)
     with pytest.raises(AttnseqError, match=r"^num_layers must be a positive integer, got 0$"):
-        Transformer(V, 4, 6, num_layers=0)
+        Transformer(V, num_layers=0)
     with pytest.raises(AttnseqError, match=r"^dropout must be a number in \[0, 1\), got -0.1$"):
-        Transformer(V, 4, 6, dropout=-0.1)
+        Transformer(V, dropout=-0.1)
 
 
 def test_tied_embeddings_share_one_matrix():
-    model = Transformer(V, 4, 6, seed=0, tie_embeddings=True, **SMALL)
-    untied = Transformer(V, 4, 6, seed=0, **SMALL)
+    model = Transformer(V, seed=0, tie_embeddings=True, **SMALL)
+    untied = Transformer(V, seed=0, **SMALL)
     assert len(model.params) == len(untied.params) - 1
     E = model.decoder.embedding.params[0]
     assert np.shares_memory(model.decoder.affine.params[0], E)

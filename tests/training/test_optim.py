@@ -195,7 +195,7 @@ def test_a_noam_trainer_sets_the_rate_of_every_step():
     from attnseq.models import Transformer
     from attnseq.training.trainer import Trainer, TrainConfig
 
-    model = Transformer(9, 4, 6, seed=0, pad_id=0, d_model=8, heads=2, d_ff=8, num_layers=1)
+    model = Transformer(9, seed=0, pad_id=0, d_model=8, heads=2, d_ff=8, num_layers=1)
     trainer = Trainer.from_config(model, TrainConfig(schedule="noam", warmup=10,
                                                      lr_factor=3.0, batch_size=2))
     xs = np.array([[0, 3, 4], [5, 6, 7]])

@@ -9,12 +9,14 @@
     loss      TimeSoftmaxWithLoss(scores, ts[:, 1:]), padding ignored, optional smoothing
 
 ``key_mask`` is True at the input positions that are not padding (the model's ``pad_id``);
-the decoder's self-attention is causal. Training and decoding run the encoder on the packed
-real positions only (``attnseq.fast.packing``), with the padded encoder's loss and
-gradients. With ``tie_embeddings``, W_out = E_tgtᵀ (Press & Wolf, 2017): one (V, D) matrix
-is both the target embedding and the output projection, and its gradient is the sum of both
-uses. The layers are in ``attnseq.layers`` (multihead, layernorm, feedforward, positions,
-sublayer), the blocks in ``transformer_blocks``.
+the decoder's self-attention is causal. The layers come from one of two sets
+(``impl``, ``attnseq.models.impl``): the paper's (``"book"``, ``attnseq.layers``) or their
+speed-ups (``"fast"``, the default, ``attnseq.fast``), which also run the encoder on the
+packed real positions only, with the padded encoder's loss and gradients. Both have the same
+parameters in the same order, so a model's weights load into either. With
+``tie_embeddings``, W_out = E_tgtᵀ (Press & Wolf, 2017): one (V, D) matrix is both the
+target embedding and the output projection, and its gradient is the sum of both uses. The
+blocks are in ``blocks``.
 
 Decoding follows the decoder protocol (``attnseq.decoding.protocol``): ``start`` encodes
 once and projects every decoder layer's cross-attention keys and values of the memory;
@@ -22,43 +24,48 @@ once and projects every decoder layer's cross-attention keys and values of the m
 values to per-layer caches held in the state (N, h, t, dk), so step t costs O(t). The state
 holds arrays only, batch first; ``attention`` is the last decoder layer's cross-attention,
 averaged over heads (N, Te), what the LSTM attention models give.
-
-The model ignores ``wordvec_size`` and ``hidden_size`` (its widths are ``d_model`` and
-``d_ff``); it takes them so that every model is built alike.
 """
 
 from __future__ import annotations
 
 import math
 
-from attnseq.decoding import greedy, stepped
 from attnseq.core.errors import AttnseqError, positive_int
-from attnseq.layers import Embedding, TimeAffine, TimeDropout, gather
+from attnseq.decoding import greedy, stepped
 from attnseq.fast.attention import attended_span, span_state
-from attnseq.fast.packing import maybe_pack, maybe_unpack, packing_of
+from attnseq.layers import Embedding, TimeDropout, TimeSoftmaxWithLoss, gather
 from attnseq.layers.positions import positions_layer
+from attnseq.models.impl import IMPLS, LayerSet
 from attnseq.models.init import Initializer
 from attnseq.models.seq2seq import Seq2seq
-from attnseq.models.transformer.blocks import DecoderLayer, EncoderLayer, layer_norm, layer_stack
+from attnseq.models.transformer.blocks import (
+    DecoderLayer,
+    EncoderLayer,
+    layer_norm,
+    layer_stack,
+)
 from attnseq.models.transformer.options import TRANSFORMER_DEFAULTS, check_transformer
 
 
 class TransformerStack:
     """What the encoder and decoder share: token embeddings scaled by √D, positions, dropout
-    on their sum, ``num_layers`` layers of ``layer_class``, and (pre-LN) a final LayerNorm.
-    ``embed(ids)`` -> (N, T, D) the first layer's input; ``embed_backward(dx)`` its way back.
+    on their sum, ``num_layers`` layers of ``layer_class``, and (pre-LN) a final LayerNorm,
+    each from the layer set ``impl``. ``embed(ids)`` -> (N, T, D) the first layer's input;
+    ``embed_backward(dx)`` its way back.
     """
 
-    def __init__(self, layer_class, V: int, init: Initializer, o: dict, max_len: int, rng):
+    def __init__(self, layer_class, impl: LayerSet, V: int, init: Initializer, o: dict,
+                 max_len: int, rng):
         D = o["d_model"]
+        self.impl = impl
         self.scale = math.sqrt(D)
         self.embedding = Embedding(init.embedding(V, D))
         self.positions = positions_layer(o["positions"], max_len, D, init.normal, init.dtype)
         self.dropout = TimeDropout(o["dropout"], rng)
-        self.layers = layer_stack(layer_class, o["num_layers"], init, D, heads=o["heads"],
-                                  d_ff=o["d_ff"], norm=o["norm"], dropout=o["dropout"],
-                                  activation=o["activation"], rng=rng)
-        self.final_ln = layer_norm(init, D) if o["norm"] == "pre" else None
+        self.layers = layer_stack(layer_class, o["num_layers"], impl, init, D,
+                                  heads=o["heads"], d_ff=o["d_ff"], norm=o["norm"],
+                                  dropout=o["dropout"], activation=o["activation"], rng=rng)
+        self.final_ln = layer_norm(impl, init, D) if o["norm"] == "pre" else None
         self.params, self.grads = gather([self.embedding, self.positions, *self.layers,
                                           *([self.final_ln] if self.final_ln else [])])
 
@@ -87,51 +94,50 @@ class TransformerStack:
 
 
 class TransformerEncoder(TransformerStack):
-    """forward(xs (N, Te) ids, key_mask, start=0, packing=None) -> memory (N, Te, D), or the
-    (M, D) rows of the real positions with ``packing`` (``attnseq.fast.packing``: the
-    layers then skip the padding); backward(dmemory). ``start``: the position of xs's
-    first column (decoding encodes a span of the input)."""
+    """forward(xs (N, Te) ids, key_mask, start=0, packed=True) -> memory (N, Te, D), or,
+    with the fast set and ``packed``, the (M, D) rows of key_mask's real positions (its
+    layers then skip the padding); backward(dmemory). ``start``: the position of xs's first
+    column (decoding encodes a span of the input)."""
 
-    def __init__(self, V: int, init: Initializer, o: dict, max_len: int, rng):
-        super().__init__(EncoderLayer, V, init, o, max_len, rng)
-        self.packing = None
+    def __init__(self, impl: LayerSet, V: int, init: Initializer, o: dict, max_len: int, rng):
+        super().__init__(EncoderLayer, impl, V, init, o, max_len, rng)
+        self.key_mask = None
 
-    def forward(self, xs, key_mask=None, start: int = 0, packing=None):
-        self.packing = packing
-        x = maybe_pack(packing, self.embed(xs, start))
+    def forward(self, xs, key_mask=None, start: int = 0, packed: bool = True):
+        self.key_mask = key_mask if packed else None  # what unpacks dx in backward
+        x = self.impl.pack(self.key_mask, self.embed(xs, start))
         for layer in self.layers:
-            x = layer.forward(x, key_mask, packing)
+            x = layer.forward(x, key_mask)
         return self.normalise(x)
 
     def backward(self, dmemory):
         dx = self.normalise_backward(dmemory)
         for layer in reversed(self.layers):
             dx = layer.backward(dx)
-        self.embed_backward(maybe_unpack(self.packing, dx))  # zero at the padding
+        self.embed_backward(self.impl.unpack(self.key_mask, dx))  # zero at any padding
 
 
 class TransformerDecoder(TransformerStack):
-    """forward(ys (N, Td) ids, memory (N, Te, D), key_mask, memory_packing=None) -> scores
-    (N, Td, V); backward(dscores) -> dmemory. With ``memory_packing`` the memory (and
-    dmemory) is the encoder's packed (M, D) rows. ``initial_state``/``step``: the module
-    docstring's decoding."""
+    """forward(ys (N, Td) ids, memory (N, Te, D), key_mask) -> scores (N, Td, V);
+    backward(dscores) -> dmemory, shaped as the memory (the encoder's packed rows with the
+    fast set). ``initial_state``/``step``: the module docstring's decoding."""
 
-    def __init__(self, V: int, init: Initializer, o: dict, max_len: int, rng):
-        super().__init__(DecoderLayer, V, init, o, max_len, rng)
+    def __init__(self, impl: LayerSet, V: int, init: Initializer, o: dict, max_len: int, rng):
+        super().__init__(DecoderLayer, impl, V, init, o, max_len, rng)
         self.tied = o["tie_embeddings"]
         if self.tied:  # W_out is a view of E_tgt: the optimiser's updates of E move it too
-            self.affine = TimeAffine(self.embedding.params[0].T, init.zeros(V), blas_sums=True)
+            self.affine = impl.Affine(self.embedding.params[0].T, init.zeros(V))
             self.params += self.affine.params[1:]
             self.grads += self.affine.grads[1:]
         else:
-            self.affine = TimeAffine(*init.affine(o["d_model"], V), blas_sums=True)
+            self.affine = impl.Affine(*init.affine(o["d_model"], V))
             self.params += self.affine.params
             self.grads += self.affine.grads
 
-    def forward(self, ys, memory, key_mask=None, memory_packing=None):
+    def forward(self, ys, memory, key_mask=None):
         y = self.embed(ys)
         for layer in self.layers:
-            y = layer.forward(y, memory, key_mask, memory_packing)
+            y = layer.forward(y, memory, key_mask)
         return self.affine.forward(self.normalise(y))  # (N, Td, V)
 
     def backward(self, dscores):
@@ -145,12 +151,12 @@ class TransformerDecoder(TransformerStack):
             self.embedding.grads[0] += self.affine.grads[0].T
         return dmemory
 
-    def initial_state(self, memory, key_mask=None, memory_packing=None) -> dict:
-        N = memory.shape[0] if memory_packing is None else memory_packing.shape[0]
+    def initial_state(self, memory, key_mask=None) -> dict:
+        N = memory.shape[0] if memory.ndim == 3 else key_mask.shape[0]  # else packed rows
         state = {} if key_mask is None else {"mask": key_mask}
         for l, layer in enumerate(self.layers):
             state[f"cross_k{l}"], state[f"cross_v{l}"] = layer.cross_mha.project_kv(
-                memory, memory_packing)
+                memory, key_mask)
             state[f"k{l}"], state[f"v{l}"] = layer.self_mha.empty_kv(N, memory.dtype)
         return state
 
@@ -163,14 +169,15 @@ class TransformerDecoder(TransformerStack):
             y, changes[f"k{l}"], changes[f"v{l}"], A = layer.step(
                 y, state[f"k{l}"], state[f"v{l}"], state[f"cross_k{l}"],
                 state[f"cross_v{l}"], state.get("mask"))
-        top = y[:, 0] if self.final_ln is None else self.final_ln.apply(y[:, 0])
-        logits = self.affine.apply(top)  # (N, V)
+        logits = self.affine.forward(self.normalise(y[:, 0]))  # (N, V)
         return logits, stepped(state, **changes, attention=A[:, :, 0].mean(axis=1))
 
 
 class Transformer(Seq2seq):
-    """Transformer(V, wordvec_size, hidden_size, *, dtype, seed, pad_id, init, max_len=64,
-    label_smoothing=0.0, **options), the options of ``TRANSFORMER_DEFAULTS``.
+    """Transformer(vocab_size, *, impl="fast", dtype, seed, pad_id, init, max_len=64,
+    label_smoothing=0.0, **options), the options of ``TRANSFORMER_DEFAULTS`` (its widths are
+    ``d_model`` and ``d_ff``). ``impl`` picks the layer set, ``"book"`` or ``"fast"``
+    (``attnseq.models.impl.IMPLS``); both give the same params in the same order.
 
     forward(xs (N, Te), ts (N, 1+Td)) -> loss; backward(); start/step; ``generate(xs,
     start_id, length, return_attention=False)`` (greedy; with the head-averaged
@@ -178,7 +185,7 @@ class Transformer(Seq2seq):
     made for. ``attention_maps(xs, ys)`` gives every layer's and head's weights.
     """
 
-    def __init__(self, vocab_size, wordvec_size, hidden_size, *, dtype=None, seed=None,
+    def __init__(self, vocab_size, *, impl: str = IMPLS.default, dtype=None, seed=None,
                  pad_id=None, init="default", max_len: int = 64, label_smoothing=0.0,
                  **options):
         unknown = sorted(set(options) - set(TRANSFORMER_DEFAULTS))
@@ -186,18 +193,20 @@ class Transformer(Seq2seq):
             raise TypeError(f"unknown Transformer options: {', '.join(unknown)}")
         self.options = {**TRANSFORMER_DEFAULTS, **options}
         check_transformer(**self.options)
+        self.impl = IMPLS.check(impl)
+        self.vocab_size = V = positive_int("vocab_size", vocab_size)
         self.max_len = positive_int("max_len", max_len)
         self.d_model = self.options["d_model"]  # what the Noam schedule scales by
         self.training = True
-        super().__init__(vocab_size, wordvec_size, hidden_size, dtype=dtype, seed=seed,
-                         pad_id=pad_id, init=init, label_smoothing=label_smoothing)
-
-    def _build_parts(self, V: int, D: int, H: int, init: Initializer):
+        weights = Initializer(seed, dtype, init)
+        self.dtype, self.pad_id = weights.dtype, pad_id
         # every dropout mask from one stream of its own, so the weights do not depend on it
-        rng = init.rng.spawn(1)[0]
-        o = self.options
-        return (TransformerEncoder(V, init, o, self.max_len, rng),
-                TransformerDecoder(V, init, o, self.max_len, rng))
+        rng = weights.rng.spawn(1)[0]
+        layers = IMPLS[impl]
+        self.encoder = TransformerEncoder(layers, V, weights, self.options, self.max_len, rng)
+        self.decoder = TransformerDecoder(layers, V, weights, self.options, self.max_len, rng)
+        self.loss_layer = TimeSoftmaxWithLoss(ignore_id=pad_id, smoothing=label_smoothing)
+        self.params, self.grads = gather([self.encoder, self.decoder])
 
     def train_mode(self, flag: bool) -> None:
         self.training = bool(flag)
@@ -206,9 +215,8 @@ class Transformer(Seq2seq):
 
     def forward(self, xs, ts) -> float:
         mask = self.mask(xs)
-        packing = packing_of(mask)  # the encoder's position-wise layers skip the padding
-        memory = self.encoder.forward(xs, mask, packing=packing)
-        scores = self.decoder.forward(ts[:, :-1], memory, mask, packing)
+        memory = self.encoder.forward(xs, mask)
+        scores = self.decoder.forward(ts[:, :-1], memory, mask)
         return self.loss_layer.forward(scores, ts[:, 1:])
 
     def backward(self, dout: float = 1.0) -> None:
@@ -216,15 +224,14 @@ class Transformer(Seq2seq):
 
     def _start_state(self, xs, mask, start: int = 0) -> dict:
         """The decoder's initial state for xs (columns from position ``start`` on): the
-        memory of its real positions, packed, encoded without dropout whatever the mode."""
+        memory, encoded without dropout whatever the mode."""
         training = self.training
         self.train_mode(False)
-        packing = packing_of(mask)
         try:
-            memory = self.encoder.forward(xs, mask, start, packing)
+            memory = self.encoder.forward(xs, mask, start)
         finally:
             self.train_mode(training)
-        return self.decoder.initial_state(memory, mask, packing)
+        return self.decoder.initial_state(memory, mask)
 
     def start(self, xs):
         """Encode only the columns from the first to the last that some row has real input
@@ -256,7 +263,8 @@ class Transformer(Seq2seq):
         self.train_mode(False)
         try:
             mask = self.mask(xs)
-            self.decoder.forward(ys, self.encoder.forward(xs, mask), mask)
+            # padded: the weights of padding queries too, which packed rows leave out
+            self.decoder.forward(ys, self.encoder.forward(xs, mask, packed=False), mask)
         finally:
             self.train_mode(training)
         return {"encoder": [layer.mha.weights for layer in self.encoder.layers],
