@@ -14,7 +14,7 @@ import argparse
 from attnseq.cli.options import positive_float_option as positive_float
 from attnseq.cli.options import positive_int_option as positive_int
 
-TASKS = ("copy",)  # the paper's first task; the others (repeat copy, ...) are not built yet
+TASKS = ("copy",)  # the paper's first task, the one attnseq has
 
 
 def add_parser(sub) -> None:

@@ -33,12 +33,12 @@ class ReLU(Layer):
         self.y = None
 
     @staticmethod
-    def value(z):
+    def apply(z):
         """relu(z), caching nothing."""
         return xp.maximum(z, 0)
 
     def forward(self, z):
-        self.y = self.value(z)  # one pass; backward finds z > 0 as y > 0
+        self.y = self.apply(z)  # one pass; backward finds z > 0 as y > 0
         return self.y
 
     def backward(self, dy):
@@ -53,7 +53,7 @@ class GELU(Layer):
         self.cache = None
 
     @staticmethod
-    def value(z):
+    def apply(z):
         """gelu(z), caching nothing."""
         return 0.5 * z * (1.0 + xp.tanh(_GELU_C * (z + _GELU_A * z ** 3)))
 

@@ -13,11 +13,12 @@ it has already looked at:
 Attention is now inside the recurrence: c_t needs h_t, and h_{t+1} needs c_t. Nothing can be
 computed for all steps at once, so training runs step by step, and backward walks the same
 loop in reverse: the gradient of c_t arrives both from step t's scores and from step t + 1's
-input. As in ``TimeLSTM``, the LSTM's inputs, gates and states live in time-major buffers
-made once per call, and its weight gradients are one matmul each after the loop; attention
-runs through one ``Attention`` per step (on the shared score weights, kept between calls,
-each holding its step's cache), whose score gradients are summed afterwards. Only the
-embedding and the output affine, outside the loop, run over all steps at once.
+input. As in the fast set's ``FastTimeLSTM``, the LSTM's inputs, gates and states live in
+time-major buffers made once per call, and its weight gradients are one matmul each after the
+loop; attention runs through one ``Attention`` of the model's layer set per step (on the
+shared score weights, kept between calls, each holding its step's cache), whose score
+gradients are summed afterwards. Only the embedding and the output affine, outside the loop,
+run over all steps at once.
 
 This decoder has one LSTM layer (``check_variant`` refuses more).
 """
