@@ -13,9 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from attnseq.core.option_types import positive_int_option
 from benchmarks import report
 from benchmarks.harness import NAMES, parse_only, run_benchmarks
-from attnseq.core.option_types import positive_int_option
 from benchmarks.workload import Settings
 
 

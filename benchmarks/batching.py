@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy
 
-from attnseq.training.batches import BATCHINGS, answer_lengths, epoch_batches, trim_answers
-from attnseq.models.config import Seq2seqConfig
-from attnseq.experiments.run import Task
-from attnseq.training.optim import Adam
 from attnseq.decoding.threads import blas_threads
+from attnseq.experiments.run import Task
+from attnseq.models.config import Seq2seqConfig
+from attnseq.training.batches import BATCHINGS, answer_lengths, epoch_batches, trim_answers
+from attnseq.training.optim import Adam
 from attnseq.training.trainer import Trainer
 from benchmarks.workload import PAUSE, model_workload, positive_ints
 

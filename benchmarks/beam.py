@@ -21,9 +21,9 @@ import statistics
 import time
 from pathlib import Path
 
+from attnseq.decoding.threads import blas_threads
 from attnseq.experiments.converter import Converter
 from attnseq.experiments.run import Task
-from attnseq.decoding.threads import blas_threads
 from attnseq.training.trainer import rows_correct
 from benchmarks.workload import Settings, date_task, date_workload, positive_ints
 

@@ -31,8 +31,8 @@ import urllib.request
 from urllib.parse import urlsplit
 
 from attnseq.core.option_types import positive_int_option
-from attnseq.tasks.dates import generate_dates
 from attnseq.serve.server import server_process
+from attnseq.tasks.dates import generate_dates
 
 TARGET_RATE = 200.0  # conversions per second
 TARGET_P99 = 0.100  # seconds

@@ -30,8 +30,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from attnseq.ntm import copytask
-from attnseq.training.checkpoint import is_model_dir
 from attnseq.ntm.model import NTM, NTMConfig
+from attnseq.training.checkpoint import is_model_dir
 
 MACHINES = {"ntm": False, "lstm": True}  # name -> controller_only
 LENGTHS = (10, 20, 30, 40, 60, 80)

@@ -22,10 +22,10 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from attnseq.core.errors import AttnseqError
+from attnseq.core.option_types import positive_int_option
 from attnseq.models.init import Initializer
 from attnseq.training.recipes import RECIPES, Recipe
 from benchmarks.time_to_accuracy import medians, run_to_accuracy
-from attnseq.core.option_types import positive_int_option
 from benchmarks.workload import Settings, date_task
 
 
@@ -33,7 +33,7 @@ def _seeds(text: str) -> list[int]:
     try:
         seeds = [int(s) for s in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated seeds, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected comma-separated seeds, got {text!r}") from None
     if not seeds or min(seeds) < 0:
         raise argparse.ArgumentTypeError(f"expected non-negative seeds, got {text!r}")
     return seeds

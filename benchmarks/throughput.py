@@ -19,7 +19,7 @@ import time
 
 import numpy
 
-from attnseq.training.trainer import Trainer, TrainConfig
+from attnseq.training.trainer import TrainConfig, Trainer
 from benchmarks.flops import decode_flops, train_step_flops
 from benchmarks.workload import DateWorkload, Settings, summarize, time_train_steps
 

@@ -30,8 +30,8 @@ from benchmarks.workload import Settings, date_workload
 def run_to_accuracy(task: Task, settings: Settings, *, recipe: Recipe, seed: int) -> dict:
     """Train one fresh model with ``recipe`` until the target accuracy; see the module doc.
 
-    The loop is ``Trainer.fit``'s (``attnseq.training.trainer``) with the evaluations woven in: the same
-    permutations (the trainer's Generator, seeded with ``seed``), schedule and ``step``.
+    The loop is ``Trainer.fit``'s (``attnseq.training.trainer``) with the evaluations woven in:
+    the same permutations (the trainer's Generator, seeded with ``seed``), schedule and ``step``.
     """
     cfg = replace(recipe.train, seed=seed)
     work = date_workload(task, settings, init=recipe.init, seed=seed)

@@ -39,14 +39,23 @@ from pathlib import Path
 from types import MappingProxyType
 
 from attnseq.core.option_types import positive_int_option
-from attnseq.models.config import TransformerConfig
 from attnseq.decoding.threads import blas_threads
+from attnseq.models.config import TransformerConfig
 from benchmarks import report
 from benchmarks.harness import torch_available
 from benchmarks.throughput import reference_matmul
 from benchmarks.transformer_flops import decode_flops, train_step_flops
-from benchmarks.workload import (PAUSE, DateWorkload, Settings, date_task, model_workload,
-                                 step_trainer, summarize, take_turns, timed_steps)
+from benchmarks.workload import (
+    PAUSE,
+    DateWorkload,
+    Settings,
+    date_task,
+    model_workload,
+    step_trainer,
+    summarize,
+    take_turns,
+    timed_steps,
+)
 
 # The model's sizes in a quick run (the full run takes the model's own defaults).
 QUICK_SIZES = MappingProxyType({"d_model": 16, "heads": 2, "d_ff": 32, "num_layers": 1})

@@ -22,8 +22,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from attnseq.experiments.compare import epochs_to
-from attnseq.models.config import Seq2seqConfig
 from attnseq.experiments.run import Task, run
+from attnseq.models.config import Seq2seqConfig
 from attnseq.training.recipes import BOOK_TRAIN
 
 TARGET = 0.999

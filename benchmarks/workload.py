@@ -18,10 +18,10 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy
 
-from attnseq.models.config import FamilyConfig, Seq2seqConfig
-from attnseq.experiments.converter import Converter
 from attnseq.decoding import DEFAULT_BATCH
+from attnseq.experiments.converter import Converter
 from attnseq.experiments.run import DATA_SEED, DATE_SAMPLES, Task
+from attnseq.models.config import FamilyConfig, Seq2seqConfig
 from attnseq.training.optim import Adam
 from attnseq.training.trainer import Trainer
 

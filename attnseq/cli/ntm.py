@@ -103,8 +103,8 @@ def _on_saved_model(commands, name: str, func, summary: str, description: str):
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from attnseq.ntm import copytask
-    from attnseq.training.checkpoint import check_writable
     from attnseq.ntm.model import NTM, NTMConfig
+    from attnseq.training.checkpoint import check_writable
 
     out = args.out or ("runs/ntm-lstm" if args.controller_only else "runs/ntm")
     check_writable(out)  # before training, not after
@@ -142,12 +142,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 def _cmd_plot(args: argparse.Namespace) -> int:
     import numpy
 
-    from attnseq.ntm import copytask
     from attnseq.core.backend import to_numpy
-    from attnseq.ntm.bits import copy_batch
     from attnseq.core.errors import AttnseqError
-    from attnseq.ntm.viz import copy_figure
     from attnseq.experiments.viz import save_figure
+    from attnseq.ntm import copytask
+    from attnseq.ntm.bits import copy_batch
+    from attnseq.ntm.viz import copy_figure
 
     model, _ = copytask.load(args.model_dir)
     if model.config.controller_only:

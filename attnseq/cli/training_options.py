@@ -39,7 +39,7 @@ def add_training_options(p: argparse.ArgumentParser, recipe: str | None) -> None
                         "a built-in task (split 90/10)")
     built_in = [name for name, kind in TASKS.items() if kind.summary]
     p.add_argument("--task", choices=built_in, default=None,
-                   help="built-in task (default: %s; docs/tasks.md): " % TASKS.default
+                   help=f"built-in task (default: {TASKS.default}; docs/tasks.md): "
                         + "; ".join(f"{n}: {TASKS[n].summary}" for n in built_in))
     p.add_argument("--locales", default=None, metavar="LIST",
                    help="comma-separated CLDR locales of --task dates, e.g. en,ko,ja,de,fr,es "

@@ -10,8 +10,8 @@ import numpy
 
 from attnseq.core.backend import to_numpy, xp
 from attnseq.core.errors import positive_int
-from attnseq.fast.shared_rows import prefix_order
 from attnseq.decoding.threads import default_workers, run_threaded
+from attnseq.fast.shared_rows import prefix_order
 
 # Rows per decoding call when a caller splits a large set into batches (the measurements that
 # chose it are in docs/performance.md).
@@ -34,9 +34,9 @@ def decode_in_batches(model, xs, start_id: int, length: int,
     the input's order; a row's answer does not depend on the rows decoded beside it.
 
     ``workers`` threads decode batches side by side, each on its own replica of the model
-    (``attnseq.decoding.threads``); None means ``attnseq.decoding.threads.default_workers``: one per BLAS thread
-    for batches of 16 rows or more. With one worker, the batches run one after another on the
-    model itself.
+    (``attnseq.decoding.threads``); None means ``attnseq.decoding.threads.default_workers``: one
+    per BLAS thread for batches of 16 rows or more. With one worker, the batches run one after
+    another on the model itself.
     """
     out = numpy.zeros((len(xs), length), dtype=numpy.int32)
     ids = to_numpy(xs)

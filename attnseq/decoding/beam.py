@@ -33,9 +33,9 @@ from dataclasses import dataclass
 import numpy
 
 from attnseq.core.backend import INDEX_DTYPE, to_numpy, xp
+from attnseq.core.errors import AttnseqError, non_negative_int, non_negative_number, positive_int
 from attnseq.decoding.hypotheses import History, Hypothesis, Pile
 from attnseq.decoding.protocol import Decodable, input_attention, select
-from attnseq.core.errors import AttnseqError, non_negative_int, non_negative_number, positive_int
 
 # Coverage sum_j a_ij of an input position that was (numerically) never attended to: log(0)
 # would make every such hypothesis -inf and equal; the smallest positive float keeps them

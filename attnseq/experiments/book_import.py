@@ -33,9 +33,9 @@ import numpy
 
 from attnseq.core.errors import AttnseqError
 from attnseq.experiments.converter import Converter
+from attnseq.models.config import Seq2seqConfig
 from attnseq.tasks.files import read_lines
 from attnseq.tasks.vocab import SPECIAL_TOKENS, Vocab
-from attnseq.models.config import Seq2seqConfig
 
 BOOK_MODELS = ("attention", "peeky", "baseline")  # the book's names; the default first
 NEVER = -1e30  # the bias of an output column no book token owns: below any real logit

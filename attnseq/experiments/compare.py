@@ -24,11 +24,11 @@ from contextlib import suppress
 from dataclasses import asdict
 from pathlib import Path
 
-from attnseq.training.checkpoint import check_writable
-from attnseq.models.config_entry import model_config
 from attnseq.core.errors import AttnseqError
 from attnseq.experiments.run import Task, run
 from attnseq.models import MODELS
+from attnseq.models.config_entry import model_config
+from attnseq.training.checkpoint import check_writable
 from attnseq.training.trainer import History, TrainConfig
 
 DEFAULT_MODELS = ("baseline", "peeky", "attention")  # the book's Figure 8-26
@@ -118,7 +118,10 @@ def compare(task: Task, model_names: Sequence[str], options: Mapping, train_conf
 def write_results(out, histories: Mapping[str, History], *, configs: Mapping[str, dict],
                   data: dict, train: dict) -> None:
     """Write curves.json, curves.csv, table.md and accuracy.png for ``histories``."""
-    from attnseq.experiments.viz import accuracy_figure, save_figure  # matplotlib: only when drawing
+    from attnseq.experiments.viz import (  # matplotlib: only when drawing
+        accuracy_figure,
+        save_figure,
+    )
 
     out = Path(out)
     doc = {"format": FORMAT, "format_version": FORMAT_VERSION, "data": data, "train": train,

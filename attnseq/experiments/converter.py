@@ -23,14 +23,14 @@ from collections.abc import Sequence
 
 import numpy
 
-from attnseq.training import checkpoint
+from attnseq.core.errors import AttnseqError
+from attnseq.decoding import DEFAULT_BATCH, BeamSearch, Hypothesis, decode_in_batches
+from attnseq.layers.recurrent import gate_weights
 from attnseq.models.config import FamilyConfig, build_model
 from attnseq.models.config_entry import config_from_dict
 from attnseq.tasks.dataset import encode_pairs
 from attnseq.tasks.vocab import Vocab
-from attnseq.decoding import DEFAULT_BATCH, BeamSearch, Hypothesis, decode_in_batches
-from attnseq.core.errors import AttnseqError
-from attnseq.layers.recurrent import gate_weights
+from attnseq.training import checkpoint
 from attnseq.training.trainer import rows_correct
 
 

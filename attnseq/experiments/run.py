@@ -17,19 +17,19 @@ from typing import Any
 
 import numpy as np
 
-from attnseq.training.checkpoint import check_writable
-from attnseq.models.config import FamilyConfig
+from attnseq.core.errors import AttnseqError, integer_at_least, non_negative_int
+from attnseq.core.registry import Registry
 from attnseq.experiments.converter import Converter
+from attnseq.models.config import FamilyConfig
 from attnseq.tasks.dataset import date_dataset, split_pairs
+from attnseq.tasks.evaluate import accepted_scores, error_rate
 from attnseq.tasks.files import load_pairs
 from attnseq.tasks.g2p import g2p_entries, load_cmudict, split_by_word
 from attnseq.tasks.locales import ENGLISH, generate_locale_dates, locale_alphabet, parse_locales
 from attnseq.tasks.sequences import ALPHABET, generate_sequences
 from attnseq.tasks.vocab import Vocab
-from attnseq.tasks.evaluate import accepted_scores, error_rate
-from attnseq.core.errors import AttnseqError, integer_at_least, non_negative_int
-from attnseq.core.registry import Registry
-from attnseq.training.trainer import STOP, History, Trainer, TrainConfig
+from attnseq.training.checkpoint import check_writable
+from attnseq.training.trainer import STOP, History, TrainConfig, Trainer
 
 DATA_SEED = 1984  # the default seed of the generated data and of a file's train/test split
 DATE_SAMPLES = 50_000  # the book's number of generated dates

@@ -18,18 +18,18 @@ test suite and ``attnseq gradcheck`` both run ``all_cases()``.
 from __future__ import annotations
 
 import zlib
-from operator import add
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from operator import add
 
 import numpy
 
 from attnseq import fast as F
-from attnseq.fast import attention as fast_attention
 from attnseq import layers as L
+from attnseq.fast import attention as fast_attention
 from attnseq.gradcheck.checker import Case
-from attnseq.layers.dropout import dropouts_in
 from attnseq.layers.core import softmax, softmax_backward
+from attnseq.layers.dropout import dropouts_in
 from attnseq.models import MODELS
 from attnseq.ntm.addressing import (
     Addressing,

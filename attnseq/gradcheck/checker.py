@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import numpy
 
 
-
 def numerical_gradient(loss: Callable[[], float], x: numpy.ndarray, eps: float = 1e-5):
     """Central differences ``(f(x+ε) − f(x−ε)) / 2ε`` for every element of ``x`` (in place)."""
     grad = numpy.zeros_like(x)

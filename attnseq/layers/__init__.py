@@ -8,7 +8,7 @@ from attnseq.layers.dropout import TimeDropout
 from attnseq.layers.feedforward import ACTIVATIONS, GELU, FeedForward, ReLU
 from attnseq.layers.layernorm import LayerNorm
 from attnseq.layers.losses import TimeSoftmaxWithLoss
-from attnseq.layers.multihead import MultiHeadAttention, scaled_dot_product_attention, scaled_dot_product_attention
+from attnseq.layers.multihead import MultiHeadAttention, scaled_dot_product_attention
 from attnseq.layers.positions import POSITIONS, LearnedPositions, SinusoidalPositions
 from attnseq.layers.recurrent import LSTM, TimeLSTM
 from attnseq.layers.scores import SCORES, AdditiveScore, DotScore, GeneralScore, ScaledDotScore

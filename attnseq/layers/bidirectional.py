@@ -17,8 +17,8 @@ from. (``hs[:, -1]`` would pair →h_T with ←h_T, which has read one token onl
 from __future__ import annotations
 
 from attnseq.core.backend import xp
-from attnseq.layers.base import Layer, gather
 from attnseq.core.registry import ONE_OF, Registry
+from attnseq.layers.base import Layer, gather
 
 # How the two directions combine (the names configs and the command line use).
 MERGES = Registry("merge", {"concat": "the two side by side", "sum": "the two added"},

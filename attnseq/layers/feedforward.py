@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 
 from attnseq.core.backend import xp
+from attnseq.core.registry import Registry
 from attnseq.layers.base import Layer, gather
 from attnseq.layers.core import Affine
-from attnseq.core.registry import Registry
 
 _GELU_C = math.sqrt(2.0 / math.pi)
 _GELU_A = 0.044715

@@ -17,8 +17,8 @@ import numpy
 
 from attnseq.core.backend import xp
 from attnseq.core.errors import AttnseqError
-from attnseq.layers.base import Layer
 from attnseq.core.registry import Registry
+from attnseq.layers.base import Layer
 
 
 def sinusoids(T: int, D: int, dtype) -> numpy.ndarray:

@@ -24,8 +24,8 @@ from __future__ import annotations
 import math
 
 from attnseq.core.backend import xp
-from attnseq.layers.base import Layer
 from attnseq.core.registry import ONE_OF, Registry
+from attnseq.layers.base import Layer
 
 
 def _swap(a):

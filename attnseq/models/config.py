@@ -41,7 +41,6 @@ from attnseq.models.variants import (
     check_variant,
 )
 
-
 # How a model lays its inputs and answers out in ids (Seq2seqConfig.layout).
 LAYOUTS = Registry("layout", {"attnseq": "PAD-padded, masked; START ... END",
                               "book": "the book's: space-padded, unmasked, fixed width"},

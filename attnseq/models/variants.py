@@ -34,11 +34,18 @@ import math
 from types import MappingProxyType
 
 from attnseq.core.errors import AttnseqError, boolean, fraction, positive_int
-from attnseq.layers import SCORES, AdditiveScore, GeneralScore, TimeBiLSTM, TimeDropout, TimeStackedLSTM
+from attnseq.core.registry import ONE_OF, Registry
+from attnseq.layers import (
+    SCORES,
+    AdditiveScore,
+    GeneralScore,
+    TimeBiLSTM,
+    TimeDropout,
+    TimeStackedLSTM,
+)
 from attnseq.layers.bidirectional import MERGES
 from attnseq.models.impl import LayerSet
 from attnseq.models.init import Initializer
-from attnseq.core.registry import ONE_OF, Registry
 
 # The encoders that configs and the command line name; "uni" is the book's.
 ENCODERS = Registry("encoder", {"uni": "every layer reads left to right",

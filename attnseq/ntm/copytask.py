@@ -10,9 +10,9 @@ gradient-norm clipping, update). Two numbers are reported per sequence, as in th
 * the *bit errors*: how many of the 8L output bits are wrong once each is rounded at 0.5.
 
 ``history`` holds one record every ``log_every`` sequences: the means of both over those
-sequences, the sequences seen and the wall time. A model directory is ``attnseq.training.checkpoint``'s
-(weights.npz + config.json, never pickle) with ``"kind": "ntm"``, the ``NTMConfig``, the
-``CopyConfig`` and the history.
+sequences, the sequences seen and the wall time. A model directory is
+``attnseq.training.checkpoint``'s (weights.npz + config.json, never pickle) with
+``"kind": "ntm"``, the ``NTMConfig``, the ``CopyConfig`` and the history.
 """
 
 from __future__ import annotations
@@ -26,12 +26,17 @@ from dataclasses import asdict, dataclass
 import numpy
 from tqdm import tqdm
 
-from attnseq.training import checkpoint
 from attnseq.core.backend import to_numpy
+from attnseq.core.errors import (
+    AttnseqError,
+    non_negative_int,
+    optional,
+    positive_int,
+    positive_number,
+)
 from attnseq.ntm.bits import BITS, MAX_LENGTH, MIN_LENGTH, copy_batch, draw_length
-from attnseq.core.errors import AttnseqError, non_negative_int, optional, positive_int, \
-    positive_number
 from attnseq.ntm.model import NTM, NTMConfig
+from attnseq.training import checkpoint
 from attnseq.training.optim import OPTIMIZERS, build_optimizer
 from attnseq.training.trainer import Trainer
 

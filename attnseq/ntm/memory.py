@@ -16,8 +16,8 @@ controller's projections make k, ê, â).
 from __future__ import annotations
 
 from attnseq.core.backend import xp
-from attnseq.ntm.addressing import sigmoid
 from attnseq.layers.base import Layer
+from attnseq.ntm.addressing import sigmoid
 
 
 class MemoryRead(Layer):

@@ -17,11 +17,12 @@ on row 0 (a one-hot weighting, so that shifting it walks the rows from the first
 
 ``controller_only=True`` is the baseline: the same LSTM on x_t alone, y_t = h_t W_out + b_out.
 
-The model protocol for training (``attnseq.training.trainer.Trainer.step``): ``forward(xs, ts) -> loss``,
-the binary cross-entropy of the last ``T_out = ts.shape[1]`` steps' outputs against ``ts``
-(B, T_out, O), summed over bits and steps and averaged over the batch (nats per sequence), and
-``backward()``. ``predict(xs)`` gives the output probabilities (B, T, O) and leaves the
-weightings of every step in ``read_weights`` / ``write_weights`` (B, T, N).
+The model protocol for training (``attnseq.training.trainer.Trainer.step``):
+``forward(xs, ts) -> loss``, the binary cross-entropy of the last ``T_out = ts.shape[1]``
+steps' outputs against ``ts`` (B, T_out, O), summed over bits and steps and averaged over the
+batch (nats per sequence), and ``backward()``. ``predict(xs)`` gives the output probabilities
+(B, T, O) and leaves the weightings of every step in ``read_weights`` / ``write_weights``
+(B, T, N).
 """
 
 from __future__ import annotations
@@ -32,13 +33,13 @@ import numpy
 
 from attnseq.core.backend import float_dtype, xp
 from attnseq.core.errors import boolean, positive_int, positive_number
-from attnseq.ntm.addressing import Addressing, sigmoid
+from attnseq.fast.lstm import FastTimeLSTM
 from attnseq.layers.base import gather
 from attnseq.layers.core import Affine
-from attnseq.fast.lstm import FastTimeLSTM
-from attnseq.ntm.memory import MemoryRead, MemoryWrite
 from attnseq.layers.recurrent import LSTM
 from attnseq.models.init import book_gate_order
+from attnseq.ntm.addressing import Addressing, sigmoid
+from attnseq.ntm.memory import MemoryRead, MemoryWrite
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,10 @@ from pathlib import Path
 
 import numpy
 
+from attnseq.core.errors import AttnseqError
+from attnseq.decoding import BeamSearch
 from attnseq.experiments.converter import Converter
 from attnseq.tasks.vocab import SPECIAL_TOKENS
-from attnseq.decoding import BeamSearch
-from attnseq.core.errors import AttnseqError
 
 # Weights are sent with four decimals: the page cannot show more, and the JSON stays small.
 DECIMALS = 4

@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from attnseq.core.errors import AttnseqError
-from attnseq.serve.explorer import Explorer
 from attnseq.decoding.threads import one_blas_thread
+from attnseq.serve.explorer import Explorer
 
 # What ``serve`` prints once it listens; ``server_process`` waits for it.
 READY = re.compile(r"^serving .* at (http://\S+)/$")

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import lru_cache
+from functools import cache
 from typing import NamedTuple
 
-from attnseq.tasks.dates import TWO_DIGIT_YEAR_MIN
 from attnseq.core.errors import AttnseqError
+from attnseq.tasks.dates import TWO_DIGIT_YEAR_MIN
 
 
 class LocaleFormat(NamedTuple):
@@ -39,7 +39,7 @@ def babel_module():
     return babel
 
 
-@lru_cache(maxsize=None)
+@cache
 def cldr_locale(name: str):
     """Babel's ``Locale`` of ``name``, or the one-line error for a name CLDR does not know."""
     babel = babel_module()
@@ -101,7 +101,7 @@ def _field_regex(field: str, locale: str) -> str:
     return f"(?P<{group[letter]}>{digits[letter]})"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(fmt: LocaleFormat) -> re.Pattern:
     """The regular expression of ``fmt``'s pattern (named groups: ``_field_regex``)."""
     return re.compile("".join(_field_regex(piece, fmt.locale) if kind == "field"

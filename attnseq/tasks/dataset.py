@@ -26,9 +26,9 @@ from typing import TypeVar
 
 import numpy as np
 
+from attnseq.core.errors import AttnseqError, non_negative_int
 from attnseq.tasks.dates import DatePair, date_alphabet, generate_dates
 from attnseq.tasks.vocab import Vocab, quote_text, token_noun
-from attnseq.core.errors import AttnseqError, non_negative_int
 
 P = TypeVar("P")
 
@@ -64,7 +64,8 @@ def encode_pairs(
         if len(q) > q_len:
             noun = token_noun(vocab.question_level, len(q))
             raise AttnseqError(
-                f"input {quote_text(pair[0])} is {len(q)} {noun}; this model accepts at most {q_len}"
+                f"input {quote_text(pair[0])} is {len(q)} {noun}; "
+                f"this model accepts at most {q_len}"
             )
         if len(a) > a_len:
             raise AttnseqError(

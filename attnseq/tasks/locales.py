@@ -39,18 +39,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache
 from typing import NamedTuple
 
 import numpy as np
 
-from attnseq.tasks.dates import (
-    FORMATS,
-    TWO_DIGIT_YEAR_MAX,
-    TWO_DIGIT_YEAR_MIN,
-    date_alphabet,
-    generate_dates,
-)
+from attnseq.core.errors import AttnseqError, non_negative_int
 from attnseq.tasks.cldr import (
     LocaleFormat,
     babel_module,
@@ -58,7 +52,13 @@ from attnseq.tasks.cldr import (
     pattern_fields,
     reads_as,
 )
-from attnseq.core.errors import AttnseqError, non_negative_int
+from attnseq.tasks.dates import (
+    FORMATS,
+    TWO_DIGIT_YEAR_MAX,
+    TWO_DIGIT_YEAR_MIN,
+    date_alphabet,
+    generate_dates,
+)
 
 ENGLISH = "en"  # the book's hand-written formats, not CLDR's
 STANDARD = ("full", "long", "medium", "short")  # CLDR's date formats, longest first
@@ -93,7 +93,7 @@ def parse_locales(text: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(names)
 
 
-@lru_cache(maxsize=None)
+@cache
 def locale_formats(locale: str) -> tuple[LocaleFormat, ...]:
     """The CLDR formats of ``locale`` (not ``en``; see the module docstring), in the order
     ``STANDARD`` then ``SKELETONS``, each distinct pattern once."""

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from attnseq.models.config import FamilyConfig
 from attnseq.core.registry import Registry
+from attnseq.models.config import FamilyConfig
 from attnseq.training.trainer import TrainConfig
 
 BOOK_TRAIN = TrainConfig(epochs=10, batch_size=128, lr=1e-3, max_grad_norm=5.0,

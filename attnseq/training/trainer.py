@@ -18,11 +18,23 @@ import numpy as np
 from tqdm import tqdm
 
 from attnseq.core.backend import to_numpy
-from attnseq.training.batches import BATCHINGS, epoch_batches, sort_keys, trim_answers
+from attnseq.core.errors import (
+    AttnseqError,
+    non_negative_int,
+    optional,
+    positive_int,
+    positive_number,
+)
 from attnseq.decoding import DEFAULT_BATCH, decode_in_batches
-from attnseq.core.errors import AttnseqError, non_negative_int, optional, positive_int, positive_number
-from attnseq.training.optim import (OPTIMIZERS, SCHEDULES, NoamDecay, build_optimizer, clip_grads,
-                           decay_schedule)
+from attnseq.training.batches import BATCHINGS, epoch_batches, sort_keys, trim_answers
+from attnseq.training.optim import (
+    OPTIMIZERS,
+    SCHEDULES,
+    NoamDecay,
+    build_optimizer,
+    clip_grads,
+    decay_schedule,
+)
 
 STOP = "stop"  # what a callback returns to end training after the current epoch
 _RECORD_FIELDS = ("epoch", "loss", "seconds", "examples_seen", "grad_norm", "lr")

@@ -15,8 +15,8 @@ import math
 import numpy as np
 import pytest
 
-from attnseq.models.config import TransformerConfig, build_model
 from attnseq.core.errors import AttnseqError
+from attnseq.models.config import TransformerConfig, build_model
 from benchmarks import transformer as bench
 from benchmarks.flops import brute_force_decode_flops, brute_force_step_flops
 from benchmarks.transformer_flops import decode_flops, train_step_flops

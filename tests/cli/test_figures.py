@@ -8,8 +8,8 @@ import struct
 import pytest
 
 from attnseq.cli import main
-from attnseq.tasks import save_pairs_tsv
 from attnseq.experiments.viz import DPI, PANEL_INCHES
+from attnseq.tasks import save_pairs_tsv
 
 TINY = ["--hidden-size", "8", "--wordvec-size", "8", "--batch-size", "32", "--no-progress"]
 

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from attnseq.models.config_entry import config_from_dict
 import attnseq
 from attnseq import cli
 from attnseq.core.errors import AttnseqError
 from attnseq.experiments.converter import Converter
+from attnseq.experiments.run import Task
+from attnseq.models.config_entry import config_from_dict
 from attnseq.tasks.dates import generate_dates
 from attnseq.tasks.files import load_pairs, save_pairs_book, save_pairs_tsv
-from attnseq.experiments.run import Task
 
 TINY = ["--hidden-size", "16", "--wordvec-size", "8", "--epochs", "1", "--no-progress"]
 ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}

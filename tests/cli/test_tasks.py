@@ -51,7 +51,7 @@ def test_a_model_of_a_token_file_converts_it(capsys, token_file, tmp_path):
     assert (code, text) == (0, "7 3\n0 9\n")  # tokens joined by spaces
     code, text, _ = main(capsys, "eval", out, "--data", token_file)
     lines = text.splitlines()
-    assert lines[0] == "exact match on %s: 100/100 = 100.00%%" % token_file
+    assert lines[0] == f"exact match on {token_file}: 100/100 = 100.00%"
     assert lines[1] == "token error rate (edit distance / reference length): 0.00%"
     fails(capsys, "attnseq convert: error: argument 1: unknown word 'ten' in input 'ten one'",
           "convert", out, "ten one")

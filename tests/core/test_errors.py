@@ -6,7 +6,6 @@ import math
 import numpy as np
 import pytest
 
-from attnseq.core.option_types import positive_float_option, positive_int_option
 from attnseq.core.errors import (
     AttnseqError,
     boolean,
@@ -18,6 +17,7 @@ from attnseq.core.errors import (
     positive_int,
     positive_number,
 )
+from attnseq.core.option_types import positive_float_option, positive_int_option
 
 
 @pytest.mark.parametrize("check, value, expected", [

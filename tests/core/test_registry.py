@@ -6,21 +6,21 @@ from types import MappingProxyType
 
 import pytest
 
-from attnseq.cli.options import config_from_args
 from attnseq import cli
-from attnseq.experiments.compare import DEFAULT_MODELS, DEFAULT_RECIPE
-from attnseq.models.config import Seq2seqConfig, build_model
+from attnseq.cli.options import config_from_args
 from attnseq.core.errors import AttnseqError
+from attnseq.core.registry import ONE_OF, Registry
+from attnseq.experiments.compare import DEFAULT_MODELS, DEFAULT_RECIPE
 from attnseq.experiments.run import DATA_SEED, TASKS, TOKENS
 from attnseq.layers import ACTIVATIONS, NORMS, POSITIONS
 from attnseq.layers.bidirectional import MERGES
 from attnseq.layers.scores import SCORES, DotScore
 from attnseq.models import MODELS
+from attnseq.models.config import Seq2seqConfig, build_model
 from attnseq.models.init import SCHEMES, Initializer
 from attnseq.models.variants import ENCODERS, VARIANT_DEFAULTS
 from attnseq.training.optim import OPTIMIZERS, SCHEDULES
 from attnseq.training.recipes import RECIPES, default_recipe
-from attnseq.core.registry import ONE_OF, Registry
 
 COLOURS = Registry("colour", {"red": 1, "green": 2}, default="green")
 

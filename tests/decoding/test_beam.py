@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from attnseq.decoding import BeamSearch, beam_search, decode_in_batches, greedy, log_softmax
 from attnseq.core.errors import AttnseqError
+from attnseq.decoding import BeamSearch, beam_search, decode_in_batches, greedy, log_softmax
 
 END, START = 0, 9  # token 0 ends a sequence; the start id is never emitted (V = 3)
 

@@ -3,6 +3,7 @@ of the decoder protocol; batching. (Every real model is checked against the prot
 tests/models/test_decoder_protocol.py.)"""
 
 import numpy as np
+
 from attnseq.core.backend import INDEX_DTYPE
 from attnseq.decoding import EQUAL_ROWS, decode_in_batches, greedy, input_attention, select, stepped
 

@@ -1,5 +1,5 @@
-"""attnseq.decoding.threads: replicas share arrays but not layers, jobs run side by side, the BLAS is
-held to one thread meanwhile, and threaded decoding gives the sequential answers."""
+"""attnseq.decoding.threads: replicas share arrays but not layers, jobs run side by side, the BLAS
+is held to one thread meanwhile, and threaded decoding gives the sequential answers."""
 
 import re
 import threading
@@ -9,9 +9,15 @@ import pytest
 import threadpoolctl
 
 from attnseq.decoding import decode_in_batches
+from attnseq.decoding.threads import (
+    MIN_ROWS,
+    blas_threads,
+    default_workers,
+    one_blas_thread,
+    replica,
+    run_threaded,
+)
 from attnseq.models import AttentionSeq2seq
-from attnseq.decoding.threads import (MIN_ROWS, blas_threads, default_workers, one_blas_thread, replica,
-                             run_threaded)
 
 
 def small_model(**options):

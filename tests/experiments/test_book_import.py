@@ -17,13 +17,13 @@ import numpy as np
 import pytest
 
 from attnseq.cli import main
+from attnseq.core.errors import AttnseqError
 from attnseq.experiments.book_import import book_vocabulary, read_book_params
 from attnseq.experiments.converter import Converter
-from attnseq.tasks.dates import generate_dates
-from attnseq.tasks.files import save_pairs_book
-from attnseq.core.errors import AttnseqError
 from attnseq.models.config import Seq2seqConfig
 from attnseq.models.config_entry import config_from_dict
+from attnseq.tasks.dates import generate_dates
+from attnseq.tasks.files import save_pairs_book
 
 MODELS = ("attention", "peeky", "baseline")
 D, H = 6, 10

@@ -6,6 +6,7 @@ import json
 import matplotlib.image
 import pytest
 
+from attnseq.core.errors import AttnseqError
 from attnseq.experiments.compare import (
     CSV_FIELDS,
     NEVER,
@@ -18,7 +19,6 @@ from attnseq.experiments.compare import (
     results_table,
 )
 from attnseq.experiments.converter import Converter
-from attnseq.core.errors import AttnseqError
 from attnseq.experiments.run import Task
 from attnseq.training.trainer import TrainConfig
 

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from attnseq.models.config_entry import model_config
-from attnseq.models.config import TransformerConfig
-from attnseq.experiments.converter import Converter
-from attnseq.tasks.vocab import SPECIAL_TOKENS, Vocab
 from attnseq.core.errors import AttnseqError
+from attnseq.experiments.converter import Converter
 from attnseq.models import MODELS
+from attnseq.models.config import TransformerConfig
+from attnseq.models.config_entry import model_config
+from attnseq.tasks.vocab import SPECIAL_TOKENS, Vocab
 
 VOCAB = Vocab.from_texts(["0123456789-/ ,abcdefghijklmnopqrstuvwxyz"])
 Q_LEN, A_LEN = 14, 10
@@ -297,7 +297,7 @@ def test_beam_attention_is_the_chosen_hypothesis():
         np.testing.assert_allclose(bw, w, rtol=1e-5, atol=1e-7)
     search = conv.beam(beam=5, alpha=0.6)
     best = conv.hypotheses(BEAM_TEXTS, search)
-    for text, hyps, (in_tokens, out_tokens, w) in zip(BEAM_TEXTS, best,
+    for text, hyps, (_, out_tokens, w) in zip(BEAM_TEXTS, best,
                                                       conv.attention(BEAM_TEXTS, search)):
         assert "".join(out_tokens) == VOCAB.decode(hyps[0].tokens)
         assert w.shape == (len(out_tokens), len(text))

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from attnseq.models.config import Seq2seqConfig
+from attnseq.core.errors import AttnseqError
 from attnseq.experiments.converter import Converter
+from attnseq.experiments.run import Task, run
+from attnseq.models.config import Seq2seqConfig
 from attnseq.tasks.dates import generate_dates
 from attnseq.tasks.files import save_pairs_book, save_pairs_tsv
-from attnseq.core.errors import AttnseqError
-from attnseq.experiments.run import Task, run
 from attnseq.training.trainer import TrainConfig
 
 TINY = Seq2seqConfig(model="attention", wordvec_size=8, hidden_size=16)

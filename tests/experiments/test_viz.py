@@ -12,11 +12,8 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from attnseq.models.config import Seq2seqConfig
-from attnseq.experiments.converter import Converter
-from attnseq.tasks import date_vocab, generate_dates
 from attnseq.core.errors import AttnseqError
-from attnseq.training.trainer import STOP, Trainer, TrainConfig
+from attnseq.experiments.converter import Converter
 from attnseq.experiments.viz import (
     DPI,
     PANEL_INCHES,
@@ -29,6 +26,9 @@ from attnseq.experiments.viz import (
     save_figure,
     token_label,
 )
+from attnseq.models.config import Seq2seqConfig
+from attnseq.tasks import date_vocab, generate_dates
+from attnseq.training.trainer import STOP, TrainConfig, Trainer
 
 # '19970908' and '1997/09/08': the year is the first four characters, and with two lengths
 # the shorter questions are padded, so both the reversal and the padding must be undone.

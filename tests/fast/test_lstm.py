@@ -7,10 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attnseq.layers import Embedding, TimeLSTM
-
 from attnseq.fast import EmbeddingLSTM, FastTimeLSTM
 from attnseq.fast.shared_rows import PrefixPlan
+from attnseq.layers import Embedding, TimeLSTM
 
 D, H, V = 3, 4, 6
 TIGHT = {"rtol": 1e-11, "atol": 1e-13}

@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
+from attnseq import cli
 from attnseq import fast as F
 from attnseq import layers as L
 from attnseq.gradcheck import checker as gradcheck
-from attnseq.ntm import addressing, memory
-from attnseq import cli
 from attnseq.gradcheck.cases import MODEL_ROWS, LayerRow, all_cases, case, layer_cases, model_cases
 from attnseq.gradcheck.checker import check, numerical_gradient, relative_error
 from attnseq.models import MODELS
+from attnseq.ntm import addressing, memory
 
 CASES = {case.name: case for case in all_cases()}
 
@@ -81,14 +81,14 @@ def test_a_backward_returning_fewer_gradients_than_the_row_names_fails(monkeypat
 
 
 def test_model_cases_cover_all_model_params():
-    for row, case in zip(MODEL_ROWS, model_cases(), strict=True):
+    for row, model_case in zip(MODEL_ROWS, model_cases(), strict=True):
         model = row.build()
-        assert len(case.params) == len(case.grads) == len(model.params)
+        assert len(model_case.params) == len(model_case.grads) == len(model.params)
 
 
 def test_another_seed_passes_too():
-    for case in layer_cases(seed=1):
-        assert max(check(case).values(), default=0.0) < 1e-6, case.name
+    for layer_case in layer_cases(seed=1):
+        assert max(check(layer_case).values(), default=0.0) < 1e-6, layer_case.name
 
 
 # --------------------------------------------------------------------------- the checker

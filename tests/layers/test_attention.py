@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from attnseq.layers import Attention, AttentionWeight, TimeAttention, WeightSum
-from attnseq.gradcheck.cases import random_score
 
 N, Td, Te, H = 3, 4, 6, 5
 

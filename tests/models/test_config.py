@@ -2,14 +2,13 @@
 
 import dataclasses
 import json
-from types import MappingProxyType
 
 import pytest
 
-from attnseq.models.config_entry import config_from_dict, model_config
-from attnseq.models.config import Seq2seqConfig, TransformerConfig, build_model
 from attnseq.core.errors import AttnseqError
 from attnseq.models import MODELS
+from attnseq.models.config import Seq2seqConfig, TransformerConfig, build_model
+from attnseq.models.config_entry import config_from_dict, model_config
 
 SIZES = ("wordvec_size", "hidden_size", "question_len", "answer_len")
 

@@ -11,17 +11,17 @@ import sys
 import numpy as np
 import pytest
 
-from attnseq.layers.dropout import dropouts_in
-from attnseq.cli.options import config_from_args
 from attnseq import cli
+from attnseq.cli.options import config_from_args
+from attnseq.experiments.converter import Converter
+from attnseq.fast import FastTimeLSTM
+from attnseq.layers import GeneralScore, TimeBiLSTM, TimeLSTM, softmax
+from attnseq.layers.dropout import dropouts_in
+from attnseq.models import GNMT
 from attnseq.models.config import Seq2seqConfig, build_model
 from attnseq.models.config_entry import model_config
-from attnseq.experiments.converter import Converter
-from attnseq.tasks.vocab import Vocab
-from attnseq.layers import GeneralScore, TimeBiLSTM, TimeLSTM, softmax
-from attnseq.fast import FastTimeLSTM
-from attnseq.models import GNMT
 from attnseq.models.gnmt import GNMTDecoder, GNMTEncoder
+from attnseq.tasks.vocab import Vocab
 
 VOCAB = Vocab.from_texts(["0123456789"])
 Q_LEN = A_LEN = 6

@@ -11,9 +11,9 @@ decoder reads ``ts[:, :-1]`` and predicts ``ts[:, 1:]``.
 import numpy as np
 import pytest
 
-from attnseq.training.batches import trim_answers
 from attnseq.core.errors import AttnseqError
 from attnseq.models import GNMT, MODELS, AttentionSeq2seq, PeekySeq2seq, Seq2seq, Transformer
+from attnseq.training.batches import trim_answers
 
 PAD, START, END, V = 0, 1, 2, 14
 TE, TD = 8, 9  # input width, number of decoder steps (answer + end, padded)

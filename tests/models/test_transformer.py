@@ -4,15 +4,15 @@ and everything built for the LSTM models (convert, checkpoints, attention) works
 import numpy as np
 import pytest
 
-from attnseq.models.config import Seq2seqConfig, TransformerConfig
+from attnseq.core.errors import AttnseqError
+from attnseq.decoding import BeamSearch, greedy, input_attention
+from attnseq.decoding.threads import one_blas_thread
 from attnseq.experiments.converter import Converter
+from attnseq.models import Transformer
+from attnseq.models.config import Seq2seqConfig, TransformerConfig
 from attnseq.tasks import date_vocab, generate_dates
 from attnseq.tasks.vocab import Vocab
-from attnseq.decoding import BeamSearch, greedy, input_attention
-from attnseq.core.errors import AttnseqError
-from attnseq.models import Transformer
-from attnseq.decoding.threads import one_blas_thread
-from attnseq.training.trainer import STOP, Trainer, TrainConfig
+from attnseq.training.trainer import STOP, TrainConfig, Trainer
 
 V, PAD, START = 9, 0, 1
 SMALL = {"d_model": 8, "heads": 2, "d_ff": 16, "max_len": 12}

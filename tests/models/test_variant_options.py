@@ -7,13 +7,13 @@ import sys
 
 import pytest
 
-from attnseq.models.config_entry import config_from_dict, model_config
-from attnseq.cli.options import config_from_args
 from attnseq import cli
-from attnseq.models.config import Seq2seqConfig
-from attnseq.experiments.converter import Converter
+from attnseq.cli.options import config_from_args
 from attnseq.core.errors import AttnseqError
+from attnseq.experiments.converter import Converter
 from attnseq.models import MODELS, AttentionSeq2seq
+from attnseq.models.config import Seq2seqConfig
+from attnseq.models.config_entry import config_from_dict, model_config
 
 
 def config(hidden_size=32, **options):

@@ -9,15 +9,15 @@ tokens).
 import numpy as np
 import pytest
 
-from attnseq.layers.dropout import dropouts_in
-from attnseq.models.config_entry import model_config
-from attnseq.models.config import build_model
 from attnseq.experiments.converter import Converter
-from attnseq.tasks.vocab import Vocab
 from attnseq.layers import AdditiveScore, DotScore, GeneralScore, TimeBiLSTM
+from attnseq.layers.dropout import dropouts_in
 from attnseq.models.attention import AttentionDecoder
+from attnseq.models.config import build_model
+from attnseq.models.config_entry import model_config
 from attnseq.models.input_feeding import InputFeedingDecoder
 from attnseq.models.seq2seq import Seq2seq
+from attnseq.tasks.vocab import Vocab
 
 VOCAB = Vocab.from_texts(["0123456789"])
 Q_LEN = A_LEN = 6

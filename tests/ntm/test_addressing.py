@@ -10,8 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from attnseq.ntm.addressing import Addressing, CircularShift, ContentAddressing, Interpolation, Sharpening
-from attnseq.ntm.addressing import SHARPEN_EPS
+from attnseq.ntm.addressing import (
+    SHARPEN_EPS,
+    Addressing,
+    CircularShift,
+    ContentAddressing,
+    Interpolation,
+    Sharpening,
+)
 
 B, N, M = 3, 7, 4
 rng = np.random.default_rng(0)

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from attnseq.ntm.bits import copy_batch, draw_length
 from attnseq.core.errors import AttnseqError
+from attnseq.ntm.bits import copy_batch, draw_length
 
 
 def test_layout_bits_then_delimiter_then_silence():

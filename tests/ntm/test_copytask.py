@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from attnseq.ntm import copytask
 from attnseq.core.errors import AttnseqError
+from attnseq.ntm import copytask
 from attnseq.ntm.model import NTM, NTMConfig
 
 TINY = NTMConfig(hidden_size=6, memory_rows=8, memory_width=3)

@@ -5,11 +5,11 @@ config's checks, and that a small one learns to copy short sequences.
 import numpy as np
 import pytest
 
-from attnseq.ntm import copytask
 from attnseq.core.errors import AttnseqError
+from attnseq.layers.recurrent import lstm_step
+from attnseq.ntm import copytask
 from attnseq.ntm.addressing import Addressing
 from attnseq.ntm.memory import MemoryRead, MemoryWrite
-from attnseq.layers.recurrent import lstm_step
 from attnseq.ntm.model import NTM, NTMConfig
 
 SMALL = NTMConfig(inputs=3, outputs=2, hidden_size=5, memory_rows=6, memory_width=4)

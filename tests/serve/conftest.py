@@ -8,11 +8,11 @@ and ``baseline`` (no attention), as ``attnseq train`` saves them.
 import numpy as np
 import pytest
 
-from attnseq.models.config_entry import model_config
-from attnseq.experiments.converter import Converter
 from attnseq.core.errors import AttnseqError
-from attnseq.experiments.run import Task, run
 from attnseq.decoding.threads import one_blas_thread
+from attnseq.experiments.converter import Converter
+from attnseq.experiments.run import Task, run
+from attnseq.models.config_entry import model_config
 from attnseq.training.trainer import TrainConfig
 
 
@@ -68,7 +68,7 @@ class HeadsConverter(Converter):
         for ins, outs, w in super().attention(texts):
             rng = np.random.default_rng(len(ins))
 
-            def heads(rows, cols):
+            def heads(rows, cols, rng=rng):
                 x = rng.random((self.HEADS, rows, cols))
                 return x / x.sum(axis=-1, keepdims=True)
 

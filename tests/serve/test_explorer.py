@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from attnseq.experiments.converter import Converter
 from attnseq.core.errors import AttnseqError
+from attnseq.experiments.converter import Converter
 from attnseq.serve.explorer import DECIMALS, Explorer, load_explorers
 
 TEXTS = ["September 27, 1994", "9/8/97", "tue, feb 3, 2015"]

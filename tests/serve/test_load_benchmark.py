@@ -1,7 +1,7 @@
 """benchmarks/load.py, briefly: its clients against a real server give consistent figures."""
 
-from benchmarks.load import load_test, report, request_bodies
 from attnseq.serve.server import server_process
+from benchmarks.load import load_test, report, request_bodies
 
 
 def test_the_load_test_counts_conversions_latencies_and_errors(attention_dir, baseline_dir):

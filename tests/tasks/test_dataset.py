@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
+from attnseq.core.errors import AttnseqError
 from attnseq.tasks.dataset import DateData, date_dataset, date_vocab, encode_pairs, split_pairs
 from attnseq.tasks.dates import DatePair
 from attnseq.tasks.vocab import Vocab
-from attnseq.core.errors import AttnseqError
 
 PAIRS = [("ab", "x"), ("abca", "xyz"), ("c", "zz")]
 VOCAB = Vocab("abcxyz")  # a=4 b=5 c=6 x=7 y=8 z=9

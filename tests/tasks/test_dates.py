@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from attnseq.core.errors import AttnseqError
 from attnseq.tasks.dates import (
     FORMAT_NAMES,
     FORMATS,
@@ -18,7 +19,6 @@ from attnseq.tasks.dates import (
     get_format,
     parse_question,
 )
-from attnseq.core.errors import AttnseqError
 
 TWO_DIGIT = [f.name for f in FORMATS if f.two_digit_year]
 

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from attnseq.models.config import Seq2seqConfig
-from attnseq.experiments.converter import Converter
-from attnseq.tasks import DatePair, date_vocab, generate_dates
 from attnseq.core.errors import AttnseqError
+from attnseq.experiments.converter import Converter
+from attnseq.models.config import Seq2seqConfig
+from attnseq.tasks import DatePair, date_vocab, generate_dates
 from attnseq.tasks.evaluate import (
     FormatRow,
     Mistake,

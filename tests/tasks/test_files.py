@@ -2,9 +2,9 @@
 
 import pytest
 
+from attnseq.core.errors import AttnseqError
 from attnseq.tasks.dates import generate_dates
 from attnseq.tasks.files import load_pairs, save_pairs_book, save_pairs_tsv
-from attnseq.core.errors import AttnseqError
 
 # Three lines as they appear in the book's dataset/date.txt and addition.txt.
 BOOK_TEXT = (

@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+from attnseq.core.errors import AttnseqError
 from attnseq.tasks.g2p import (
     MAX_LETTERS,
     MIN_LETTERS,
@@ -15,7 +16,6 @@ from attnseq.tasks.g2p import (
     split_by_word,
     without_stress,
 )
-from attnseq.core.errors import AttnseqError
 
 
 @pytest.fixture(scope="module")

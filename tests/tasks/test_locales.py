@@ -10,6 +10,7 @@ pytest.importorskip("babel", reason="the locales extra (Babel) is not installed:
 
 from babel.dates import parse_date  # noqa: E402 - after the skip
 
+from attnseq.core.errors import AttnseqError  # noqa: E402
 from attnseq.tasks.cldr import LocaleFormat, parse_locale_question  # noqa: E402
 from attnseq.tasks.dates import FORMAT_NAMES, parse_question  # noqa: E402
 from attnseq.tasks.locales import (  # noqa: E402
@@ -22,7 +23,6 @@ from attnseq.tasks.locales import (  # noqa: E402
     numeric_readers,
     parse_locales,
 )
-from attnseq.core.errors import AttnseqError  # noqa: E402
 
 SIX = ("en", "ko", "ja", "de", "fr", "es")
 CLDR = SIX[1:]

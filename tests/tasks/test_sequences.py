@@ -2,8 +2,8 @@
 
 import pytest
 
-from attnseq.tasks.sequences import ALPHABET, MAX_LEN, MIN_LEN, distinct_strings, generate_sequences
 from attnseq.core.errors import AttnseqError
+from attnseq.tasks.sequences import ALPHABET, MAX_LEN, MIN_LEN, distinct_strings, generate_sequences
 
 
 @pytest.mark.parametrize("task", ["copy", "reverse"])

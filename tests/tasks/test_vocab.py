@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from attnseq.tasks.vocab import END, PAD, SPECIAL_TOKENS, START, UNK, Vocab
 from attnseq.core.errors import AttnseqError
+from attnseq.tasks.vocab import END, PAD, SPECIAL_TOKENS, START, UNK, Vocab
 
 
 def test_special_tokens_have_fixed_ids():

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from attnseq.core.errors import AttnseqError
 from attnseq.training.batches import (
     BATCHINGS,
     POOL_BATCHES,
@@ -10,7 +11,6 @@ from attnseq.training.batches import (
     epoch_batches,
     trim_answers,
 )
-from attnseq.core.errors import AttnseqError
 
 PAD = 0
 

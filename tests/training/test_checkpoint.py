@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from attnseq.models.config_entry import model_config
-from attnseq.training import checkpoint
-from attnseq.experiments.converter import Converter
-from attnseq.tasks.vocab import Vocab
 from attnseq.core.errors import AttnseqError
+from attnseq.experiments.converter import Converter
 from attnseq.models import MODELS
+from attnseq.models.config_entry import model_config
+from attnseq.tasks.vocab import Vocab
+from attnseq.training import checkpoint
 
 VOCAB = Vocab.from_texts(["0123456789-/ ,abcdefghijklmnopqrstuvwxyz"])
 TEXTS = ["5/6/07", "jun 17, 2013", "12-25-1999", "9 9 9", "x"]

@@ -193,7 +193,7 @@ def test_noam_schedule_warms_up_then_falls_as_one_over_root_step():
 
 def test_a_noam_trainer_sets_the_rate_of_every_step():
     from attnseq.models import Transformer
-    from attnseq.training.trainer import Trainer, TrainConfig
+    from attnseq.training.trainer import TrainConfig, Trainer
 
     model = Transformer(9, seed=0, pad_id=0, d_model=8, heads=2, d_ff=8, num_layers=1)
     trainer = Trainer.from_config(model, TrainConfig(schedule="noam", warmup=10,

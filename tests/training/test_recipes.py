@@ -4,10 +4,10 @@ from dataclasses import asdict
 
 import pytest
 
-from attnseq.cli.training_options import training_setup
 from attnseq import cli
-from attnseq.models.config import Seq2seqConfig, TransformerConfig
+from attnseq.cli.training_options import training_setup
 from attnseq.core.errors import AttnseqError
+from attnseq.models.config import Seq2seqConfig, TransformerConfig
 from attnseq.training.recipes import BOOK_TRAIN, RECIPES, get_recipe
 from attnseq.training.trainer import TrainConfig
 
