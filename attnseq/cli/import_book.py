@@ -31,10 +31,13 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from attnseq.experiments.book_import import import_book
+    from attnseq.models.config import Seq2seqConfig
     from attnseq.tasks.vocab import SPECIAL_TOKENS
 
     conv = import_book(args.params, args.data, args.out, model=args.model)
     config, V = conv.config, len(conv.vocab) - len(SPECIAL_TOKENS)
+    if not isinstance(config, Seq2seqConfig):  # the book's models are all of this family
+        raise TypeError(f"import_book built a {config.family} model")
     print(f"saved the book's {config.model} model (V={V} characters, "
           f"D={config.wordvec_size}, H={config.hidden_size}) to {args.out}")
     return 0

@@ -28,6 +28,11 @@ class History:
     (A, K, Te), the attention summed over the steps, and, when ``record``, attention
     (A, K, L, Te) (else None: the coverage penalty needs the sums only)."""
 
+    tokens: numpy.ndarray
+    log_probs: numpy.ndarray
+    attention: numpy.ndarray | None
+    coverage: numpy.ndarray
+
     def __init__(self, A, K, L, Te, *, record: bool, arrays=None):
         self.record = record
         self.tokens, self.log_probs, self.attention, self.coverage = arrays or (

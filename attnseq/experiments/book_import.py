@@ -163,10 +163,8 @@ def book_vocabulary(path) -> tuple[list[str], int, int]:
     lines = read_lines(path)
     while lines and not lines[-1]:
         lines.pop()
-    if not lines:
-        raise AttnseqError(f"{name}: empty data file (no pairs)")
     seen: dict[str, None] = {}  # first appearance order
-    widths = None
+    widths: tuple[int, int] | None = None  # line 1's
     for number, line in enumerate(lines, start=1):
         cut = line.find("_")
         if cut < 0:
@@ -179,6 +177,8 @@ def book_vocabulary(path) -> tuple[list[str], int, int]:
                                f"{len(answer)} characters wide; line 1's are {widths[0]} and "
                                f"{widths[1]} (the book's format is fixed-width)")
         seen.update(dict.fromkeys(question + answer))
+    if widths is None:  # no line at all
+        raise AttnseqError(f"{name}: empty data file (no pairs)")
     return list(seen), widths[0], widths[1]
 
 

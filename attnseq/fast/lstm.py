@@ -47,7 +47,8 @@ class FastTimeLSTM(TimeLSTM):
 
     def __init__(self, Wx, Wh, b, stateful: bool = False):
         super().__init__(Wx, Wh, b, stateful)
-        self.cache = None  # what run_backward needs, instead of TimeLSTM's list of steps
+        # what run_backward needs, instead of TimeLSTM's list of steps
+        self.cache: tuple | None = None
 
     @property
     def starts_from_state(self) -> bool:

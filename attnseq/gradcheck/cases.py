@@ -84,7 +84,8 @@ class ModelRow:
         return cls(9, 4, self.hidden, **kwargs, **self.options)
 
 
-def _lstm(rng, d: int, h: int, scale: float = 1.0):
+def _lstm(rng, d: int, h: int, scale: float = 1.0
+          ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
     return (rng.standard_normal((d, 4 * h)) * scale, rng.standard_normal((h, 4 * h)) * scale,
             rng.standard_normal(4 * h))
 
@@ -120,6 +121,7 @@ def random_score(rng, name: str, h: int, he: int, a: int):
 def _stack(rng, bidirectional: bool):
     """Three layers with residual connections and dropout; a bidirectional (sum) bottom
     layer, or a decoder-style stateful stack."""
+    bottom: L.Layer
     if bidirectional:
         bottom = L.TimeBiLSTM(F.FastTimeLSTM(*_lstm(rng, D, H, 0.5)),
                               F.FastTimeLSTM(*_lstm(rng, D, H, 0.5)), merge="sum")

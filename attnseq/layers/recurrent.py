@@ -131,7 +131,7 @@ class TimeLSTM(Layer):
         self.stateful = stateful
         self.h = self.c = None
         self.dh = self.dc = None
-        self.steps = []  # the last forward's LSTM layers, one per step
+        self.steps: list[LSTM] = []  # the last forward's LSTM layers, one per step
 
     def set_state(self, h, c=None):
         """Set the initial hidden state h (N, H) and, optionally, the cell state c (N, H)."""

@@ -146,6 +146,7 @@ class AttentionSeq2seq(Seq2seq):
         encoder = Encoder(V, D, H, init, layer_set, num_layers=o["num_layers"],
                           bidirectional=o["encoder"] == "bi", bi_merge=o["bi_merge"],
                           residual=o["residual"], dropout=o["dropout"])
+        decoder: InputFeedingDecoder | AttentionDecoder
         if o["input_feeding"]:
             decoder = InputFeedingDecoder(V, D, H, init, layer_set,
                                           output_dropout=o["output_dropout"], score=o["score"])

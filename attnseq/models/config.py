@@ -18,6 +18,7 @@ config_entry`` reads it back, and the flat form that attnseq wrote before the fa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
 from typing import ClassVar
@@ -108,7 +109,8 @@ class Seq2seqConfig:
 
     family: ClassVar[str] = "seq2seq"
     models: ClassVar[tuple[str, ...]] = ("baseline", "peeky", "attention", "gnmt")
-    fixed: ClassVar = MappingProxyType({})  # the other family's options it fixes: none
+    # the other family's options it fixes: none
+    fixed: ClassVar[Mapping[str, object]] = MappingProxyType({})
 
     model: str = MODELS.default  # a name of attnseq.models.MODELS, of this family
     wordvec_size: int = option(16, "embedding width D (default: %(default)s)")
@@ -118,7 +120,7 @@ class Seq2seqConfig:
     answer_len: int = 10
     init: str = _init()  # initialisation scheme, a name of models.init.SCHEMES
     encoder: str | None = option(
-        None, "{described} (default: %(default)s; gnmt: always " + GNMT_DEFAULTS["encoder"]
+        None, "{described} (default: %(default)s; gnmt: always " + str(GNMT_DEFAULTS["encoder"])
         + ")", choices=ENCODERS, cli_default=ENCODERS.default)
     bi_merge: str = option(
         MERGES.default, "how --encoder bi combines its directions: {described} (default: "
@@ -190,8 +192,8 @@ class TransformerConfig:
     layout: ClassVar[str] = LAYOUTS.default  # attnseq's own (Seq2seqConfig.layout)
     # The attention model's variant options at the values that describe a Transformer: a
     # config for it refuses any other (one encoder kind, residual around every sub-layer).
-    fixed: ClassVar = MappingProxyType({k: v for k, v in TRANSFORMER_VARIANTS.items()
-                                        if k not in TRANSFORMER_DEFAULTS})
+    fixed: ClassVar[Mapping[str, object]] = MappingProxyType(
+        {k: v for k, v in TRANSFORMER_VARIANTS.items() if k not in TRANSFORMER_DEFAULTS})
 
     reverse: bool = _reverse()
     question_len: int = 29

@@ -63,7 +63,7 @@ class InputFeedingDecoder(Layer):
         self.affine = TimeAffine(*init.affine(2 * H, V))
         self.out_dropout = output_dropout_layer(init, output_dropout)
         self.params, self.grads = gather([self.embed, self.lstm, self.attention, self.affine])
-        self._attentions = []  # one per step: see _step_attentions
+        self._attentions: list[Layer] = []  # one per step: see _step_attentions
         self.cache = None
         self.h0_given = False
         self.dh0 = None

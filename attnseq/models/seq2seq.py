@@ -20,6 +20,9 @@ Every model is built from one of two layer sets, ``impl="fast"`` (the default) o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ClassVar
+
 from attnseq.core.backend import xp
 from attnseq.core.errors import positive_int
 from attnseq.decoding import greedy
@@ -120,7 +123,8 @@ class Seq2seq(Layer):
     gives weights in the input's order.
     """
 
-    decoder_class = Decoder
+    # Decoder(V, D, H, init, layer_set); the peeky and attention models set their own.
+    decoder_class: ClassVar[Callable[..., Layer]] = Decoder
 
     def __init__(self, vocab_size, wordvec_size, hidden_size, *, dtype=None, seed=None,
                  pad_id=None, init="default", label_smoothing=0.0, impl="fast"):

@@ -136,6 +136,8 @@ def lstm_stack(init: Initializer, impl: LayerSet, D: int, H: int, *, num_layers:
         layers = [TimeBiLSTM(impl.TimeLSTM(*init.lstm(D, Hd)), impl.TimeLSTM(*init.lstm(D, Hd)),
                              merge=bi_merge)]
     elif embedding is not None:
+        if impl.embedded_lstm is None:
+            raise ValueError(f"layer set {impl.name!r} has no LSTM that reads ids")
         layers = [impl.embedded_lstm(embedding, *init.lstm(D, H), stateful=stateful)]
     else:
         layers = [impl.TimeLSTM(*init.lstm(D, H), stateful=stateful)]

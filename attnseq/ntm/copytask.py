@@ -94,7 +94,7 @@ def train(model: NTM, config: CopyConfig, progress: bool = True,
             length = draw_length(rng, config.min_length, config.max_length)
             xs, ts = copy_batch(rng, config.batch_size, length, BITS, model.dtype)
             loss, _ = trainer.step(xs, ts)
-            z = model.cache[0][:, -length:]  # the step's output logits, before the update
+            z = model.logits[:, -length:]  # the step's output logits, before the update
             cost += loss / math.log(2) * len(xs)
             errors += float(bit_errors(z > 0, ts).sum())
             count += len(xs)
@@ -125,7 +125,7 @@ def evaluate(model: NTM, length: int, sequences: int = 256, batch_size: int = 32
     for lo in range(0, sequences, batch_size):
         xs, ts = copy_batch(rng, min(batch_size, sequences - lo), length, BITS, model.dtype)
         cost += model.forward(xs, ts) * len(xs) / math.log(2)
-        errors += float(bit_errors(model.cache[0][:, -length:] > 0, ts).sum())
+        errors += float(bit_errors(model.logits[:, -length:] > 0, ts).sum())
     return {"length": length, "bit_errors": errors / sequences, "cost_bits": cost / sequences}
 
 

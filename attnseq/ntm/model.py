@@ -28,6 +28,7 @@ batch (nats per sequence), and ``backward()``. ``predict(xs)`` gives the output 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy
 
@@ -107,9 +108,11 @@ class NTM:
             self.params = [*self.lstm_params, self.W_head, self.b_head, *self.out.params]
             self.grads = [*self.lstm_grads, self.dW_head, self.db_head, *self.out.grads]
         self.dtype, self.N, self.M = dt, N, M
-        self.steps = []
-        self.read_weights = self.write_weights = None
-        self.cache = None
+        self.steps: list[tuple] = []  # each step's (lstm, read_address, read, write_address, write)
+        # the last forward's weightings (B, T, N): arrays of the backend, None before one
+        self.read_weights: Any = None
+        self.write_weights: Any = None
+        self.cache: tuple[Any, Any] | None = None  # the last forward's (logits z, targets ts)
 
     # ------------------------------------------------------------------ forward
 
@@ -159,8 +162,18 @@ class NTM:
 
     # ------------------------------------------------------------------ backward
 
+    @property
+    def logits(self):
+        """The last forward's output logits z (B, T, O), before the sigmoid."""
+        return self._forward_cache()[0]
+
+    def _forward_cache(self) -> tuple[Any, Any]:
+        if self.cache is None:
+            raise RuntimeError("NTM: no forward yet, so nothing to go back through")
+        return self.cache
+
     def backward(self) -> None:
-        z, ts = self.cache
+        z, ts = self._forward_cache()
         B, T, _ = z.shape
         dz = xp.zeros_like(z)
         dz[:, -ts.shape[1]:] = (sigmoid(z[:, -ts.shape[1]:]) - ts) / B

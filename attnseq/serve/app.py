@@ -92,8 +92,11 @@ def create_app(explorers: Sequence[Explorer]) -> Starlette:
     return app
 
 
-async def _http_error(request: Request, exc: HTTPException):
-    """Starlette's own refusals (no such path, a method not allowed) as JSON too."""
+async def _http_error(request: Request, exc: Exception):
+    """Starlette's own refusals (no such path, a method not allowed) as JSON too. Registered
+    for HTTPException only; Starlette types every handler's exception as Exception."""
+    if not isinstance(exc, HTTPException):
+        raise exc
     return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 

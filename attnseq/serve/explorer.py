@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy
 
@@ -94,6 +95,7 @@ class Explorer:
         hypotheses = conv.hypotheses(texts, search) if search is not None else None
         alternatives = conv.ranked(hypotheses) if hypotheses is not None else None
         heads = conv.attention_heads(texts) if self.heads else None
+        results: list[dict[str, Any]]  # JSON objects: texts, token lists, matrices, None
         if self.attention and heads is not None and hypotheses is None:
             # Greedy decoding, which the heads come from: their last cross-attention layer,
             # averaged over heads, is the model's attention, so the texts are decoded once.

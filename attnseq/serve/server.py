@@ -79,17 +79,21 @@ def server_process(model_dirs: Sequence, *, timeout: float = 60.0,
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-            proc.stdout.close()
+            if proc.stdout is not None:  # always: the server's stdout is a pipe
+                proc.stdout.close()
 
 
 def _wait_ready(proc: subprocess.Popen, errors, timeout: float) -> str:
     """The URL from the server's ready line, read within ``timeout`` seconds."""
+    stdout = proc.stdout
+    if stdout is None:
+        raise ValueError("the server's stdout must be a pipe (stdout=subprocess.PIPE)")
     deadline = time.monotonic() + timeout
     with selectors.DefaultSelector() as sel:
-        sel.register(proc.stdout, selectors.EVENT_READ)
+        sel.register(stdout, selectors.EVENT_READ)
         while time.monotonic() < deadline:
             if sel.select(timeout=max(0.0, deadline - time.monotonic())):
-                line = proc.stdout.readline()
+                line = stdout.readline()
                 match = READY.match(line.rstrip("\n"))
                 if match:
                     return match.group(1)

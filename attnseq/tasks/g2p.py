@@ -93,7 +93,8 @@ def g2p_pairs(entries: Mapping[str, list[list[str]]], stress: bool = True
 def split_by_word(pairs: Iterable[tuple[str, str]], test: Callable[[str], bool] = is_test_word
                   ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(train, test): each pair goes where ``test`` of its spelling says, order kept."""
-    train, held_out = [], []
+    train: list[tuple[str, str]] = []
+    held_out: list[tuple[str, str]] = []
     for pair in pairs:
         (held_out if test(pair[0]) else train).append(pair)
     return train, held_out

@@ -140,7 +140,7 @@ def generate_locale_dates(n: int, locales: Sequence[str], *,
             while ambiguous(pair, readers):  # rare: redraw until one reading is left
                 pair = _draw(1, locale, rng)[0]
             pairs[slot] = pair
-    return pairs  # type: ignore[return-value]
+    return pairs  # type: ignore[return-value]  # no None is left: `which` gives each slot a locale
 
 
 def _draw(n: int, locale: str, rng: np.random.Generator) -> list[LocaleDatePair]:

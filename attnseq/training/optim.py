@@ -114,7 +114,7 @@ class Adam(_Optimizer):
 
     def update(self, params: Sequence, grads: Sequence) -> None:
         self._check_lists(params, grads, self.m)
-        if self.m is None:
+        if self.m is None or self.v is None or self._buf is None:  # allocated together
             self.m = [xp.zeros_like(p) for p in params]
             self.v = [xp.zeros_like(p) for p in params]
             self._buf = [xp.empty_like(p) for p in params]

@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 from tqdm import tqdm
@@ -74,8 +75,8 @@ class TrainConfig:
         BATCHINGS.check(self.batching)
 
 
-class History:
-    """Per-epoch records, each a plain dict (so the whole history is JSON-serialisable).
+class History(Sequence[dict]):
+    """Per-epoch records, a sequence of plain dicts (so the whole history is JSON-serialisable).
 
     Every record has ``epoch`` (1-based), ``loss`` (mean training loss, weighted by batch size),
     ``seconds`` (wall time of the epoch's training part, evaluation excluded), ``examples_seen``
@@ -92,10 +93,14 @@ class History:
     def __len__(self) -> int:
         return len(self.records)
 
-    def __getitem__(self, i: int) -> dict:
+    @overload
+    def __getitem__(self, i: int) -> dict: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[dict]: ...
+    def __getitem__(self, i):
         return self.records[i]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[dict]:
         return iter(self.records)
 
     def column(self, key: str) -> list:
