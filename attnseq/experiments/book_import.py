@@ -34,7 +34,7 @@ import numpy
 from attnseq.core.errors import AttnseqError
 from attnseq.experiments.converter import Converter
 from attnseq.models.config import Seq2seqConfig
-from attnseq.tasks.files import read_lines
+from attnseq.tasks.files import read_bytes, read_lines
 from attnseq.tasks.vocab import SPECIAL_TOKENS, Vocab
 
 BOOK_MODELS = ("attention", "peeky", "baseline")  # the book's names; the default first
@@ -92,13 +92,7 @@ def read_book_params(path) -> list:
     floating-point arrays. Shapes are checked by ``check_book_params``.
     """
     name = os.fspath(path)
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        raise AttnseqError(f"no such parameter file: {name}") from None
-    except OSError as exc:
-        raise AttnseqError(f"cannot read parameter file {name}: {exc.strerror}") from None
+    data = read_bytes(path, "parameter file")
     if len(data) < 2 or data[0] != pickle.PROTO[0] or data[1] not in _PROTOCOLS:
         raise AttnseqError(f"{name} is not a pickle (no protocol 2-5 header)")
     try:

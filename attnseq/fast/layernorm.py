@@ -9,21 +9,13 @@ row at a time, several times slower on the Transformer's (N·T, 64) rows.
 from __future__ import annotations
 
 from attnseq.core.backend import xp
-from attnseq.core.errors import positive_number
 from attnseq.fast.reductions import column_sums, row_dots, row_means
-from attnseq.layers.base import Layer
+from attnseq.layers.layernorm import LayerNorm
 
 
-class FastLayerNorm(Layer):
-    """FastLayerNorm(g (D,), b (D,), eps=1e-5): ``LayerNorm``'s contract.
+class FastLayerNorm(LayerNorm):
+    """FastLayerNorm(g (D,), b (D,), eps=1e-5): ``LayerNorm``'s constructor and contract.
     forward(x (*S, D)) -> y (*S, D); backward(dy) -> dx."""
-
-    def __init__(self, g, b, eps: float = 1e-5):
-        super().__init__()
-        self.params = [g, b]
-        self.grads = [xp.zeros_like(g), xp.zeros_like(b)]
-        self.eps = positive_number("eps", eps)
-        self.cache = None
 
     def forward(self, x):
         g, b = self.params

@@ -29,18 +29,25 @@ Pair = tuple[str, str]
 PathLike = str | os.PathLike
 
 
-def read_lines(path: PathLike) -> list[str]:
-    """The file's lines decoded as UTF-8, without line endings ('\\n' or '\\r\\n') or a BOM."""
+def read_bytes(path: PathLike, what: str = "data file") -> bytes:
+    """The bytes of the file at ``path``; a file that cannot be read is an ``AttnseqError``
+    that calls it ``what`` ("no such data file: x")."""
     name = os.fspath(path)
     try:
         with open(path, "rb") as fh:
-            raw = fh.read()
+            return fh.read()
     except FileNotFoundError:
-        raise AttnseqError(f"no such data file: {name}") from None
+        raise AttnseqError(f"no such {what}: {name}") from None
     except IsADirectoryError:
-        raise AttnseqError(f"not a data file but a directory: {name}") from None
+        raise AttnseqError(f"not a {what} but a directory: {name}") from None
     except OSError as exc:
-        raise AttnseqError(f"cannot read data file {name}: {exc.strerror}") from None
+        raise AttnseqError(f"cannot read {what} {name}: {exc.strerror}") from None
+
+
+def read_lines(path: PathLike) -> list[str]:
+    """The file's lines decoded as UTF-8, without line endings ('\\n' or '\\r\\n') or a BOM."""
+    name = os.fspath(path)
+    raw = read_bytes(path)
     raw_lines = raw.split(b"\n")
     if raw_lines and raw_lines[-1] == b"":
         raw_lines.pop()  # the file's final newline ends the last line; it doesn't start a new one
