@@ -28,6 +28,8 @@ from attnseq.models.seq2seq import Encoder, Seq2seq
 from attnseq.models.variants import (
     VARIANT_DEFAULTS,
     check_variant,
+    context_scores,
+    context_scores_backward,
     embedded_stack,
     output_dropout_layer,
     score_layer,
@@ -75,18 +77,12 @@ class AttentionDecoder(Layer):
         self.lstm.set_state(initial_h(enc_hs, h0, self.lstm.num_layers))
         dec_hs = self.lstm.forward(xs if self.embed is None else self.embed.forward(xs))
         C = self.attention.forward(enc_hs, dec_hs, mask)  # (N, Td, H)
-        out = xp.concatenate([C, dec_hs], axis=2)  # (N, Td, 2H)
-        if self.out_dropout is not None:
-            out = self.out_dropout.forward(out)
-        return self.affine.forward(out)  # (N, Td, V)
+        return context_scores(self, C, dec_hs)  # Affine([C ; dec_hs]): (N, Td, V)
 
     def backward(self, dscores):
-        dout = self.affine.backward(dscores)  # (N, Td, 2H)
-        if self.out_dropout is not None:
-            dout = self.out_dropout.backward(dout)
-        H = dout.shape[2] // 2
-        denc_hs, ddec_hs = self.attention.backward(dout[:, :, :H])
-        ddec_hs += dout[:, :, H:]
+        dC, dout_dec = context_scores_backward(self, dscores)
+        denc_hs, ddec_hs = self.attention.backward(dC)
+        ddec_hs += dout_dec
         dx = self.lstm.backward(ddec_hs)
         if self.embed is not None:
             self.embed.backward(dx)

@@ -40,6 +40,8 @@ from attnseq.models.seq2seq import Encoder
 from attnseq.models.variants import (
     GNMT_DEFAULTS,
     check_gnmt,
+    context_scores,
+    context_scores_backward,
     embedded_lstm,
     embedded_stack,
     output_dropout_layer,
@@ -111,21 +113,15 @@ class GNMTDecoder(Layer):
         C = self.attention.forward(enc_hs, d1, mask)  # (N, Td, H)
         top = self.upper.forward(d1 if self.dropout is None else self.dropout.forward(d1),
                                  side=C)
-        out = xp.concatenate([C, top], axis=2)  # (N, Td, 2H)
-        if self.out_dropout is not None:
-            out = self.out_dropout.forward(out)
-        return self.affine.forward(out)  # (N, Td, V)
+        return context_scores(self, C, top)  # Affine([C ; top]): (N, Td, V)
 
     def backward(self, dscores):
-        dout = self.affine.backward(dscores)  # (N, Td, 2H)
-        if self.out_dropout is not None:
-            dout = self.out_dropout.backward(dout)
-        H = dout.shape[2] // 2
-        dd1, dC_upper = self.upper.backward(dout[:, :, H:])
+        dC, dtop = context_scores_backward(self, dscores)
+        dd1, dC_upper = self.upper.backward(dtop)
         if self.dropout is not None:
             dd1 = self.dropout.backward(dd1)
         # C reaches the loss through the output layer and through every upper layer's input
-        denc_hs, dd1_attention = self.attention.backward(dout[:, :, :H] + dC_upper)
+        denc_hs, dd1_attention = self.attention.backward(dC + dC_upper)
         dx = self.bottom.backward(dd1 + dd1_attention)
         if self.embed is not None:
             self.embed.backward(dx)

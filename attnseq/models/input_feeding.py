@@ -31,7 +31,12 @@ from attnseq.layers import LSTM, Layer, TimeAffine, gather
 from attnseq.layers.recurrent import gate_major, lstm_cell, lstm_cell_backward, lstm_step
 from attnseq.models.impl import LayerSet
 from attnseq.models.init import Initializer
-from attnseq.models.variants import output_dropout_layer, score_layer
+from attnseq.models.variants import (
+    context_scores,
+    context_scores_backward,
+    output_dropout_layer,
+    score_layer,
+)
 
 
 def _sum_into(grads, parts) -> None:
@@ -113,10 +118,7 @@ class InputFeedingDecoder(Layer):
                                   else xp.zeros((N, 0, enc_hs.shape[1]), dtype=enc_hs.dtype))
         self.cache = (enc_hs.shape, X, hs, cs, gates, tanh_cs)
         Hs = hs[1:].transpose(1, 0, 2)  # (N, T, H)
-        out = xp.concatenate([C, Hs], axis=2)  # (N, T, 2H)
-        if self.out_dropout is not None:
-            out = self.out_dropout.forward(out)
-        return self.affine.forward(out)  # (N, T, V)
+        return context_scores(self, C, Hs)  # Affine([C ; Hs]): (N, T, V)
 
     def backward(self, dscores):
         enc_shape, X, hs, cs, gates, tanh_cs = self.cache
@@ -125,20 +127,18 @@ class InputFeedingDecoder(Layer):
         T, _, N, H = gates.shape
         H4 = 4 * H
         D = X.shape[2] - H
-        dout = self.affine.backward(dscores)  # (N, T, 2H)
-        if self.out_dropout is not None:
-            dout = self.out_dropout.backward(dout)
-        denc_hs = xp.zeros(enc_shape, dtype=dout.dtype)
-        dA = xp.empty((T, N, H4), dtype=dout.dtype)  # not gate-major: each dA[t] is a matrix
-        dE = xp.empty((N, T, D), dtype=dout.dtype)
-        dh = xp.zeros((N, H), dtype=dout.dtype)  # from step t + 1, through h_t
-        dc = xp.zeros((N, H), dtype=dout.dtype)  # ... through the cell state
-        dcontext = xp.zeros((N, H), dtype=dout.dtype)  # ... through its input c_t
+        dC, dHs = context_scores_backward(self, dscores)  # each (N, T, H)
+        denc_hs = xp.zeros(enc_shape, dtype=dC.dtype)
+        dA = xp.empty((T, N, H4), dtype=dC.dtype)  # not gate-major: each dA[t] is a matrix
+        dE = xp.empty((N, T, D), dtype=dC.dtype)
+        dh = xp.zeros((N, H), dtype=dC.dtype)  # from step t + 1, through h_t
+        dc = xp.zeros((N, H), dtype=dC.dtype)  # ... through the cell state
+        dcontext = xp.zeros((N, H), dtype=dC.dtype)  # ... through its input c_t
         attentions = self._attentions[:T]
         for t in reversed(range(T)):
-            dhs_t, dh_att = attentions[t].backward(dout[:, t, :H] + dcontext)
+            dhs_t, dh_att = attentions[t].backward(dC[:, t] + dcontext)
             denc_hs += dhs_t
-            dh += dout[:, t, H:]
+            dh += dHs[:, t]
             dh += dh_att
             dc = lstm_cell_backward(gates[t], cs[t], tanh_cs[t], dh, dc, gate_major(dA[t]))
             dx = dA[t] @ Wx.T  # (N, D + H)

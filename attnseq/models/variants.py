@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from types import MappingProxyType
 
+from attnseq.core.backend import xp
 from attnseq.core.errors import AttnseqError, boolean, fraction, positive_int
 from attnseq.core.registry import ONE_OF, Registry
 from attnseq.layers import (
@@ -173,6 +174,24 @@ def output_dropout_layer(init: Initializer, rate: float) -> TimeDropout | None:
     is drawn for it, and the model's random streams are those of a model without it). Its
     masks come from a Generator of their own, spawned from the initializer's."""
     return TimeDropout(rate, init.rng.spawn(1)[0]) if rate > 0 else None
+
+
+def context_scores(decoder, C, h):
+    """The attention decoders' output, scores = Affine(dropout([C ; h])): C, h (N, T, H) ->
+    (N, T, V), through ``decoder.out_dropout`` (None: none) and ``decoder.affine``."""
+    out = xp.concatenate([C, h], axis=2)  # (N, T, 2H)
+    if decoder.out_dropout is not None:
+        out = decoder.out_dropout.forward(out)
+    return decoder.affine.forward(out)
+
+
+def context_scores_backward(decoder, dscores):
+    """(dC, dh), each (N, T, H): the gradients of ``context_scores``'s two inputs."""
+    dout = decoder.affine.backward(dscores)  # (N, T, 2H)
+    if decoder.out_dropout is not None:
+        dout = decoder.out_dropout.backward(dout)
+    H = dout.shape[2] // 2
+    return dout[:, :, :H], dout[:, :, H:]
 
 
 def score_layer(name: str, H: int, init: Initializer):
