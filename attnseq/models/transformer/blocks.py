@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from operator import add
 
-from attnseq.layers import Residual, gather
+from attnseq.layers import Layer, Residual, gather
 from attnseq.models.impl import LayerSet
 from attnseq.models.init import Initializer
 
@@ -34,13 +34,14 @@ def layer_norm(layers: LayerSet, init: Initializer, D: int):
     return layers.LayerNorm(init.zeros(D) + 1, init.zeros(D))
 
 
-class Block:
+class Block(Layer):
     """What the encoder and decoder layers share: the options, the residual wrappers, the
     feed-forward net, modes. Parameters are gathered sub-layer by sub-layer, each followed by
     its LayerNorm."""
 
     def __init__(self, layers: LayerSet, init: Initializer, D: int, *, norm: str,
                  dropout: float, rng):
+        super().__init__()
         self.layers, self.init, self.D = layers, init, D
         self.norm, self.dropout, self.rng = norm, dropout, rng
         self.residuals: list[Residual] = []
@@ -61,14 +62,6 @@ class Block:
 
     def finish(self) -> None:
         self.params, self.grads = gather(self.sublayers)
-
-    @property
-    def dropouts(self) -> list:
-        return [r.dropout for r in self.residuals]
-
-    def train_mode(self, flag: bool) -> None:
-        for r in self.residuals:
-            r.train_mode(flag)
 
 
 class EncoderLayer(Block):

@@ -33,7 +33,8 @@ import math
 from attnseq.core.errors import AttnseqError, positive_int
 from attnseq.decoding import greedy, stepped
 from attnseq.fast.attention import attended_span, span_state
-from attnseq.layers import Embedding, TimeDropout, TimeSoftmaxWithLoss, gather
+from attnseq.layers import Embedding, Layer, TimeDropout, TimeSoftmaxWithLoss, gather
+from attnseq.layers.base import eval_mode
 from attnseq.layers.positions import positions_layer
 from attnseq.models.impl import IMPLS, LayerSet
 from attnseq.models.init import Initializer
@@ -47,7 +48,7 @@ from attnseq.models.transformer.blocks import (
 from attnseq.models.transformer.options import TRANSFORMER_DEFAULTS, check_transformer
 
 
-class TransformerStack:
+class TransformerStack(Layer):
     """What the encoder and decoder share: token embeddings scaled by √D, positions, dropout
     on their sum, ``num_layers`` layers of ``layer_class``, and (pre-LN) a final LayerNorm,
     each from the layer set ``impl``. ``embed(ids)`` -> (N, T, D) the first layer's input;
@@ -56,6 +57,7 @@ class TransformerStack:
 
     def __init__(self, layer_class, impl: LayerSet, V: int, init: Initializer, o: dict,
                  max_len: int, rng):
+        super().__init__()
         D = o["d_model"]
         self.impl = impl
         self.scale = math.sqrt(D)
@@ -68,15 +70,6 @@ class TransformerStack:
         self.final_ln = layer_norm(impl, init, D) if o["norm"] == "pre" else None
         self.params, self.grads = gather([self.embedding, self.positions, *self.layers,
                                           *([self.final_ln] if self.final_ln else [])])
-
-    @property
-    def dropouts(self) -> list:
-        """Every TimeDropout of the stack: the input's, then each layer's sub-layers'."""
-        return [self.dropout, *(d for layer in self.layers for d in layer.dropouts)]
-
-    def train_mode(self, flag: bool) -> None:
-        for d in self.dropouts:
-            d.train_mode(flag)
 
     def embed(self, ids, start: int = 0):
         """ids (N, T) at positions start .. start + T - 1 -> (N, T, D)."""
@@ -208,11 +201,6 @@ class Transformer(Seq2seq):
         self.loss_layer = TimeSoftmaxWithLoss(ignore_id=pad_id, smoothing=label_smoothing)
         self.params, self.grads = gather([self.encoder, self.decoder])
 
-    def train_mode(self, flag: bool) -> None:
-        self.training = bool(flag)
-        self.encoder.train_mode(flag)
-        self.decoder.train_mode(flag)
-
     def forward(self, xs, ts) -> float:
         mask = self.mask(xs)
         memory = self.encoder.forward(xs, mask)
@@ -225,12 +213,8 @@ class Transformer(Seq2seq):
     def _start_state(self, xs, mask, start: int = 0) -> dict:
         """The decoder's initial state for xs (columns from position ``start`` on): the
         memory, encoded without dropout whatever the mode."""
-        training = self.training
-        self.train_mode(False)
-        try:
+        with eval_mode(self):
             memory = self.encoder.forward(xs, mask, start)
-        finally:
-            self.train_mode(training)
         return self.decoder.initial_state(memory, mask)
 
     def start(self, xs):
@@ -259,14 +243,10 @@ class Transformer(Seq2seq):
         (the start id, then the output but its last token), computed in eval mode:
         {"encoder": [(N, h, Te, Te)], "decoder": [(N, h, Td, Td)], "cross": [(N, h, Td, Te)]},
         one array per layer, bottom first."""
-        training = self.training
-        self.train_mode(False)
-        try:
+        with eval_mode(self):
             mask = self.mask(xs)
             # padded: the weights of padding queries too, which packed rows leave out
             self.decoder.forward(ys, self.encoder.forward(xs, mask, packed=False), mask)
-        finally:
-            self.train_mode(training)
         return {"encoder": [layer.mha.weights for layer in self.encoder.layers],
                 "decoder": [layer.self_mha.weights for layer in self.decoder.layers],
                 "cross": [layer.cross_mha.weights for layer in self.decoder.layers]}
