@@ -240,6 +240,7 @@ class Converter:
         conv = cls.create(config, vocab)
         checkpoint.load_weights(path, conv.model.params, version=doc["format_version"],
                                 gates=gate_weights(conv.model))
-        meta = {k: v for k, v in doc.items() if k not in ("model", "vocab")}
-        conv.meta = meta
+        # the model's story (history, data, train) goes along; the file's format does not
+        conv.meta = {k: v for k, v in doc.items()
+                     if k not in ("model", "vocab", "format", "format_version")}
         return conv

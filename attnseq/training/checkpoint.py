@@ -72,7 +72,8 @@ def save(path, params, meta: dict) -> None:
             numpy.savez(f, **arrays)
             f.flush()
             os.fsync(f.fileno())
-        doc = {"format": FORMAT, "format_version": FORMAT_VERSION, **meta}
+        # the file's format is the writer's, whatever ``meta`` read from an older file says
+        doc = {**meta, "format": FORMAT, "format_version": FORMAT_VERSION}
         with open(tmp / CONFIG_FILE, "w", encoding="utf-8") as f:
             json.dump(doc, f, indent=2)
             f.write("\n")
