@@ -112,7 +112,7 @@ def matmul_cost(a_shape: tuple, b_shape: tuple) -> int:
 
 def _constant_vector(x) -> bool:
     """True for a vector (k,) or column (k, 1), k > 1, of ones or of 1/k: a matmul with one is
-    a sum or a mean written as a matmul for speed (``attnseq.layers.core.column_sums``,
+    a sum or a mean written as a matmul for speed (``attnseq.fast.reductions.column_sums``,
     ``row_means``), not the model's arithmetic, and goes uncounted, as other sums do."""
     v = numpy.asarray(x)
     if not (v.ndim == 1 or (v.ndim == 2 and v.shape[1] == 1)) or v.shape[0] < 2:

@@ -14,7 +14,7 @@ depend on its own rows of the state alone.
 
 A few keys have a meaning for the algorithms. A model with attention puts the step's weights in
 ``state["attention"]`` (N, K). When it attends over K of the Te input columns only (a speed-up
-of the attention models, ``attnseq.layers.attention.attention_state``), the state also holds
+of the fast layer set, ``attnseq.fast.attention.attention_state``), the state also holds
 ``state["attention_columns"]`` (N, K) ints, the input position of each of them;
 ``input_attention`` puts weights back at their input positions. And ``select`` marks the
 rows it copied from one row (``EQUAL_ROWS``), so that the next step can compute their

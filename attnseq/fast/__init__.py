@@ -1,6 +1,7 @@
 """The fast layer set: every speed-up, each a layer with the contract of the book's layer it
 replaces (``attnseq.layers``) and tested equal to it, outputs and every gradient, in float64.
 
+    cell.py         the LSTM cell on gate-major (4, N, H) blocks, activated in place
     lstm.py         FastTimeLSTM (TimeLSTM's loop in fewer, larger operations) and
                     EmbeddingLSTM (Embedding + that LSTM over ids, shared prefixes run once)
     shared_rows.py  prefix plans and the projection of repeated tokens, which EmbeddingLSTM uses

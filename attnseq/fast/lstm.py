@@ -23,10 +23,11 @@ computes: every pair for ``FastTimeLSTM``, the distinct prefixes for ``Embedding
 from __future__ import annotations
 
 from attnseq.core.backend import xp
+from attnseq.fast.cell import gate_major, lstm_cell, lstm_cell_backward
 from attnseq.fast.embedding import FastEmbedding
 from attnseq.fast.shared_rows import PrefixPlan, input_projection, recurrent_product
 from attnseq.layers.base import Layer, gather
-from attnseq.layers.recurrent import TimeLSTM, gate_major, lstm_cell, lstm_cell_backward
+from attnseq.layers.recurrent import TimeLSTM
 
 
 def time_major(a):

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from attnseq.core.backend import xp
-from attnseq.layers.recurrent import gate_major
+from attnseq.fast.cell import gate_major
 
 # Repeated rows are looked for from this many rows on: below it, finding them costs more than
 # it saves.

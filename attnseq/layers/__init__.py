@@ -50,6 +50,5 @@ __all__ = [
     "WeightSum",
     "gather",
     "scaled_dot_product_attention",
-    "scaled_dot_product_attention",
     "softmax",
 ]

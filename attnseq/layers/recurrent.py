@@ -1,16 +1,22 @@
-"""The LSTM as the book writes it: the cell's maths, one step (``LSTM``), and ``TimeLSTM``, a
-loop of steps over a whole sequence. This is the reference; the models run the faster layers of
-``attnseq.fast.lstm``, which are tested to compute exactly this.
+"""The LSTM as the book writes it: one step (``LSTM``) and ``TimeLSTM``, a loop of steps over a
+whole sequence.
 
-Gate layout, the book's: the pre-activation ``A = x @ Wx + h_prev @ Wh + b`` (N, 4H) holds the
-forget gate, the candidate ``g``, the input gate and the output gate, in that order (f, g, i, o):
+The pre-activation of one step holds the four gates side by side, in the book's order: the
+forget gate, the candidate ``g``, the input gate and the output gate (f, g, i, o):
 
-    f, i, o = σ(A_f), σ(A_i), σ(A_o);   g = tanh(A_g)
-    c = f·c_prev + i·g;                 h = o·tanh(c)
+    A = x @ Wx + h_prev @ Wh + b                    (N, 4H)
+    f = σ(A[:, :H]),   g = tanh(A[:, H:2H]),   i = σ(A[:, 2H:3H]),   o = σ(A[:, 3H:])
+    c_next = f·c_prev + g·i,                   h_next = o·tanh(c_next)
 
-The two cell functions below take the gates *gate-major*, (4, N, H): gate k is one (N, H)
-block, so that the cell's elementwise passes run over contiguous memory when the caller lays
-the gates out that way (the fast layers do). ``gate_major`` views an (N, 4H) array so.
+Backward, with ds the gradient of c_next (from the step after it and through h_next):
+
+    ds = dc_next + dh_next·o·(1 − tanh²(c_next))
+    df = ds·c_prev·f(1 − f),  dg = ds·i·(1 − g²),  di = ds·g·i(1 − i),
+    do = dh_next·tanh(c_next)·o(1 − o),            dc_prev = ds·f
+    dA = [df, dg, di, do];  dWx = xᵀ dA,  dWh = h_prevᵀ dA,  db = Σ_rows dA
+
+The fast set's ``FastTimeLSTM`` and ``EmbeddingLSTM`` (``attnseq.fast.lstm``) compute the
+same in a layout with fewer, larger operations; they are tested equal to these layers.
 """
 
 from __future__ import annotations
@@ -19,72 +25,28 @@ from attnseq.core.backend import xp
 from attnseq.layers.base import Layer, walk
 
 
-def gate_major(a):
-    """View a (N, 4H) array of pre-activations, their gradients or the weights that make them
-    (Wx, Wh) as (4, N, H), gate k being a[:, kH:(k+1)H]. A view, not a copy: writing to it
-    writes to ``a``."""
-    N, H4 = a.shape
-    return a.reshape(N, 4, H4 // 4).transpose(1, 0, 2)
+def sigmoid(x):
+    """σ(x) = 1 / (1 + e⁻ˣ), computed as (1 + tanh(x/2)) / 2, which equals it and never
+    overflows (e⁻ˣ does for large negative x)."""
+    return 0.5 * (1.0 + xp.tanh(0.5 * x))
 
 
-def lstm_cell(gates, c_prev, c_out, tanh_c_out, h_out):
-    """Activate ``gates`` (4, N, H) in place and write the new cell state, tanh(c) and h.
-
-    gates: gate-major pre-activations on entry, activations f, g, i, o on return. c_prev:
-    (N, H). c_out, tanh_c_out, h_out: (N, H) buffers that receive c, tanh(c) and h.
-    """
-    # σ(x) = (1 + tanh(x/2)) / 2: no overflow for large |x|, and one tanh over the whole block
-    # activates all four gates. The sigmoid gates are blocks 0 (f) and 2:4 (i, o).
-    for sig in (gates[:1], gates[2:]):
-        sig *= 0.5
-    xp.tanh(gates, out=gates)
-    for sig in (gates[:1], gates[2:]):
-        sig *= 0.5
-        sig += 0.5
-    f, g, i, o = gates
-    xp.multiply(f, c_prev, out=c_out)
-    xp.multiply(i, g, out=tanh_c_out)  # i·g, in a buffer that is free until tanh(c)
-    c_out += tanh_c_out
-    xp.tanh(c_out, out=tanh_c_out)
-    xp.multiply(o, tanh_c_out, out=h_out)
-
-
-def lstm_cell_backward(gates, c_prev, tanh_c, dh, dc, dA_out):
-    """Backward of ``lstm_cell``: write dA (4, N, H) into ``dA_out`` and return dc_prev (N, H).
-
-    gates: the activations (4, N, H) from the forward pass; dh, dc: gradients of the step's h
-    and c (dc includes what flows back from the next step). dA_out: gate-major, usually a
-    ``gate_major`` view of an (N, 4H) buffer. Nothing passed in is modified.
-    """
-    f, g, i, o = gates
-    dA_f, dA_g, dA_i, dA_o = dA_out
-    ds = dh * o
-    ds *= 1.0 - tanh_c * tanh_c
-    ds += dc  # total gradient of c
-    xp.multiply(ds * c_prev, f * (1.0 - f), out=dA_f)
-    xp.multiply(ds * g, i * (1.0 - i), out=dA_i)
-    xp.multiply(dh * tanh_c, o * (1.0 - o), out=dA_o)
-    xp.multiply(ds * i, 1.0 - g * g, out=dA_g)
-    ds *= f
-    return ds
-
-
-def lstm_step(Wx, Wh, b, x, h_prev, c_prev):
-    """One step from scratch: x (N, D), h_prev, c_prev (N, H) -> (gates (4, N, H), c, tanh_c,
-    h); the gates are the activations f, g, i, o that ``lstm_cell`` leaves."""
-    gates = xp.matmul(x, gate_major(Wx))  # (4, N, H): x @ Wx, one gate after the other
-    gates += gate_major(h_prev @ Wh)
-    gates += b.reshape(4, 1, -1)
-    c, tanh_c, h = (xp.empty_like(c_prev) for _ in range(3))
-    lstm_cell(gates, c_prev, c, tanh_c, h)
-    return gates, c, tanh_c, h
+def lstm_gates(Wx, Wh, b, x, h_prev):
+    """The four gates of one step: x (N, D), h_prev (N, H) -> (f, g, i, o), each (N, H)."""
+    H = h_prev.shape[1]
+    A = x @ Wx + h_prev @ Wh + b  # (N, 4H)
+    f = sigmoid(A[:, :H])
+    g = xp.tanh(A[:, H:2 * H])
+    i = sigmoid(A[:, 2 * H:3 * H])
+    o = sigmoid(A[:, 3 * H:])
+    return f, g, i, o
 
 
 class LSTM(Layer):
     """One LSTM step. Wx: (D, 4H), Wh: (H, 4H), b: (4H,).
 
     forward(x (N, D), h_prev (N, H), c_prev (N, H)) -> (h, c), each (N, H).
-    backward(dh, dc) -> (dx, dh_prev, dc_prev).
+    backward(dh_next, dc_next) -> (dx, dh_prev, dc_prev).
     """
 
     def __init__(self, Wx, Wh, b):
@@ -94,18 +56,26 @@ class LSTM(Layer):
         self.cache = None
 
     def forward(self, x, h_prev, c_prev):
-        gates, c, tanh_c, h = lstm_step(*self.params, x, h_prev, c_prev)
-        self.cache = (x, h_prev, c_prev, gates, tanh_c)
-        return h, c
+        f, g, i, o = lstm_gates(*self.params, x, h_prev)
+        c_next = f * c_prev + g * i
+        h_next = o * xp.tanh(c_next)
+        self.cache = (x, h_prev, c_prev, f, g, i, o, c_next)
+        return h_next, c_next
 
-    def backward(self, dh, dc):
+    def backward(self, dh_next, dc_next):
         Wx, Wh, _ = self.params
+        x, h_prev, c_prev, f, g, i, o, c_next = self.cache
+        tanh_c_next = xp.tanh(c_next)
+        ds = dc_next + (dh_next * o) * (1 - tanh_c_next ** 2)
+        dc_prev = ds * f
+        df = ds * c_prev * f * (1 - f)
+        dg = ds * i * (1 - g ** 2)
+        di = ds * g * i * (1 - i)
+        do = dh_next * tanh_c_next * o * (1 - o)
+        dA = xp.hstack((df, dg, di, do))  # (N, 4H), the gates in A's order
         dWx, dWh, db = self.grads
-        x, h_prev, c_prev, gates, tanh_c = self.cache
-        dA = xp.empty((gates.shape[1], 4 * gates.shape[2]), dtype=gates.dtype)  # (N, 4H)
-        dc_prev = lstm_cell_backward(gates, c_prev, tanh_c, dh, dc, gate_major(dA))
-        xp.matmul(x.T, dA, out=dWx)
-        xp.matmul(h_prev.T, dA, out=dWh)
+        dWx[...] = x.T @ dA
+        dWh[...] = h_prev.T @ dA
         db[...] = dA.sum(axis=0)
         return dA @ Wx.T, dA @ Wh.T, dc_prev
 
@@ -174,8 +144,9 @@ class TimeLSTM(Layer):
 
     def step(self, x, h, c):
         """One inference step without caching: x (N, D), h, c (N, H) -> (h, c)."""
-        _, c_new, _, h_new = lstm_step(*self.params, x, h, c)
-        return h_new, c_new
+        f, g, i, o = lstm_gates(*self.params, x, h)
+        c_next = f * c + g * i
+        return o * xp.tanh(c_next), c_next
 
 
 def gate_weights(root) -> list:

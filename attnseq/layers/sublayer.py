@@ -44,9 +44,6 @@ class Residual(Layer):
         self.dropout = TimeDropout(dropout, rng)
         self.params, self.grads = ln.params, ln.grads
 
-    def train_mode(self, flag: bool) -> None:
-        self.dropout.train_mode(flag)
-
     def input(self, x):
         """What the sub-layer reads: LN(x) (pre) or x (post)."""
         return self.ln.forward(x) if self.norm == "pre" else x

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from attnseq.core.backend import xp
 from attnseq.decoding import stepped
+from attnseq.fast.cell import gate_major, lstm_cell, lstm_cell_backward, lstm_step
 from attnseq.layers import LSTM, Layer, TimeAffine, gather
-from attnseq.layers.recurrent import gate_major, lstm_cell, lstm_cell_backward, lstm_step
 from attnseq.models.impl import LayerSet
 from attnseq.models.init import Initializer
 from attnseq.models.variants import (

@@ -3,7 +3,8 @@
 A model is anything with the layer protocol's ``params`` / ``grads`` lists plus
 ``forward(xs, ts) -> float`` loss, ``backward()`` and ``generate(xs, start_id, length)``.
 ``xs`` is (N, T_in) token ids; ``ts`` is (N, 1 + T_out) with the start token in column 0.
-Models with dropout-like behaviour may offer ``train_mode(flag)``; it is called when present.
+Models that are layers (``attnseq.layers.base``) switch their dropout by ``train_mode(flag)``;
+it is called when a model has it (the NTM has no dropout).
 """
 
 from __future__ import annotations

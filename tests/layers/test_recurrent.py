@@ -1,10 +1,10 @@
-"""LSTM and TimeLSTM, the reference layers: the step against the written-out formula, the
+"""LSTM and TimeLSTM, the book's layers: the step against the written-out formula, the
 sequence against a chain of written-out steps and of ``LSTM`` layers (their gradients are
-checked against central differences in test_gradcheck.py; the fast layers against these in
-test_fast_lstm.py).
+checked against central differences in tests/gradcheck; the fast layers against these in
+tests/fast/test_lstm.py).
 
-The gate order is the one ``attnseq.layers.recurrent`` documents: forget, input, output, then
-the tanh candidate g, each H columns wide.
+The gate order is the one ``attnseq.layers.recurrent`` documents, the book's: forget, the tanh
+candidate g, input, output, each H columns wide.
 """
 
 import math

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from attnseq.core.errors import AttnseqError
-from attnseq.layers.recurrent import lstm_step
+from attnseq.fast.cell import lstm_step
 from attnseq.ntm import copytask
 from attnseq.ntm.addressing import Addressing
 from attnseq.ntm.memory import MemoryRead, MemoryWrite
