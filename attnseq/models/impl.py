@@ -43,6 +43,11 @@ def equal_rows_hint(state: State) -> dict:
     return {"equal_rows": state.get(EQUAL_ROWS)}
 
 
+def whole_span(mask) -> tuple[int, int]:
+    """The book's: every input column, (0, Te), padding or not."""
+    return 0, mask.shape[1]
+
+
 def padded(key_mask, x):
     """The book's rows: the padded batch x itself, whatever the mask."""
     return x
@@ -57,8 +62,10 @@ class LayerSet:
     of one row per input (``attnseq.decoding.protocol``); ``prefix_order``: whether a batch's
     rows are sorted so that rows with a common prefix lie together before the encoder reads
     them; ``step_hints(state)`` are the keywords an LSTM's ``step`` takes besides x, h, c.
-    The Transformer: its layer classes, and ``pack``/``unpack``, how its encoder gives its
-    position-wise layers their rows (the padded batch, or the real positions as one block).
+    The Transformer: its layer classes; ``pack``/``unpack``, how its encoder gives its
+    position-wise layers their rows (the padded batch, or the real positions as one block);
+    ``attended_span(mask)``, the input columns that decoding encodes (all of them, or those
+    from the first to the last that some row has input in).
     """
 
     name: str
@@ -76,6 +83,7 @@ class LayerSet:
     Affine: type
     pack: Callable
     unpack: Callable
+    attended_span: Callable[..., tuple[int, int]]
 
 
 BOOK = LayerSet("book", TimeEmbedding=L.TimeEmbedding, TimeLSTM=L.TimeLSTM,
@@ -83,13 +91,14 @@ BOOK = LayerSet("book", TimeEmbedding=L.TimeEmbedding, TimeLSTM=L.TimeLSTM,
                 attention_state=book_attention_state, input_keys=(), prefix_order=False,
                 step_hints=no_hints, MultiHeadAttention=L.MultiHeadAttention,
                 LayerNorm=L.LayerNorm, FeedForward=L.FeedForward, Affine=L.TimeAffine,
-                pack=padded, unpack=padded)
+                pack=padded, unpack=padded, attended_span=whole_span)
 FAST = LayerSet("fast", TimeEmbedding=F.FastTimeEmbedding, TimeLSTM=F.FastTimeLSTM,
                 Attention=F.FastAttention, embedded_lstm=F.EmbeddingLSTM,
                 attention_state=fast_attention.attention_state,
                 input_keys=fast_attention.ATTENTION_STATE_KEYS, prefix_order=True,
                 step_hints=equal_rows_hint, MultiHeadAttention=F.FastMultiHeadAttention,
                 LayerNorm=F.FastLayerNorm, FeedForward=F.FastFeedForward, Affine=F.FastAffine,
-                pack=pack_real, unpack=unpack_real)
+                pack=pack_real, unpack=unpack_real,
+                attended_span=fast_attention.attended_span)
 
 IMPLS = Registry("impl", {"book": BOOK, "fast": FAST}, default="fast", message=ONE_OF)

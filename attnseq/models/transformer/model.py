@@ -32,7 +32,7 @@ import math
 
 from attnseq.core.errors import AttnseqError, positive_int
 from attnseq.decoding import greedy, stepped
-from attnseq.fast.attention import attended_span, span_state
+from attnseq.fast.attention import span_state
 from attnseq.layers import Embedding, Layer, TimeDropout, TimeSoftmaxWithLoss, gather
 from attnseq.layers.base import eval_mode
 from attnseq.layers.positions import positions_layer
@@ -218,17 +218,18 @@ class Transformer(Seq2seq):
         return self.decoder.initial_state(memory, mask)
 
     def start(self, xs):
-        """Encode only the columns from the first to the last that some row has real input
-        in (``attended_span``; reversed inputs begin with padding), at their own positions:
-        the other columns are padding in every row, which no real position attends to, so
-        the memory of the real positions is the same, and steps attend over fewer columns."""
+        """Encode the inputs for decoding. The fast set encodes only the columns from the first
+        to the last that some row has real input in (its ``attended_span``; reversed inputs
+        begin with padding), at their own positions: the other columns are padding in every
+        row, which no real position attends to, so the memory of the real positions is the
+        same, and steps attend over fewer columns. The book's set encodes every column."""
         if xs.shape[1] > self.max_len:
             raise AttnseqError(f"inputs of {xs.shape[1]} tokens are longer than this model's "
                                f"{self.max_len}")
         mask = self.mask(xs)
         if mask is None:
             return self._start_state(xs, None)
-        lo, hi = attended_span(mask)
+        lo, hi = IMPLS[self.impl].attended_span(mask)
         if (lo, hi) == (0, xs.shape[1]):
             return self._start_state(xs, mask)
         kept = span_state(mask, lo, hi)  # the kept columns' mask and their input positions
