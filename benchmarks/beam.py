@@ -24,7 +24,7 @@ from pathlib import Path
 from attnseq.decoding.threads import blas_threads
 from attnseq.experiments.converter import Converter
 from attnseq.experiments.run import Task
-from attnseq.training.trainer import rows_correct
+from attnseq.training.accuracy import rows_correct
 from benchmarks.workload import Settings, date_task, date_workload, positive_ints
 
 TARGET_RATIO = 3.0  # beam 5 per pair against greedy (issue 13)

@@ -27,7 +27,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from attnseq.training.trainer import accuracy
+from attnseq.training.accuracy import accuracy
 from benchmarks.workload import Settings, date_task, date_workload, step_trainer
 
 KIB_PER_MB = 1024  # ru_maxrss is in KiB on Linux; reported in MiB ("MB" in the table)

@@ -21,9 +21,10 @@ import time
 from dataclasses import replace
 
 from attnseq.experiments.run import Task
+from attnseq.training.accuracy import accuracy
 from attnseq.training.optim import decay_schedule
 from attnseq.training.recipes import RECIPES, Recipe
-from attnseq.training.trainer import Trainer, accuracy
+from attnseq.training.trainer import Trainer
 from benchmarks.workload import Settings, date_workload
 
 

@@ -31,7 +31,7 @@ from attnseq.models.config_entry import config_from_dict
 from attnseq.tasks.dataset import encode_pairs
 from attnseq.tasks.vocab import Vocab
 from attnseq.training import checkpoint
-from attnseq.training.trainer import rows_correct
+from attnseq.training.accuracy import rows_correct
 
 
 class Converter:

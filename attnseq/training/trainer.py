@@ -19,7 +19,6 @@ from typing import overload
 import numpy as np
 from tqdm import tqdm
 
-from attnseq.core.backend import to_numpy
 from attnseq.core.errors import (
     AttnseqError,
     non_negative_int,
@@ -27,7 +26,6 @@ from attnseq.core.errors import (
     positive_int,
     positive_number,
 )
-from attnseq.decoding import DEFAULT_BATCH, decode_in_batches
 from attnseq.training.batches import BATCHINGS, epoch_batches, sort_keys, trim_answers
 from attnseq.training.optim import (
     OPTIMIZERS,
@@ -121,7 +119,8 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _set_mode(model, training: bool) -> None:
+def set_training(model, training: bool) -> None:
+    """Switch ``model`` to training (True) or eval mode, when it has modes."""
     if hasattr(model, "train_mode"):
         model.train_mode(training)
 
@@ -232,7 +231,7 @@ class Trainer:
         schedule = decay_schedule(self.peak_lr, self.final_lr, self.decay_epochs, n)
         lengths = sort_keys(self.batching, ts, getattr(model, "pad_id", None))
         for epoch in range(1, epochs + 1):
-            _set_mode(model, True)
+            set_training(model, True)
             batches = epoch_batches(n, batch_size, self.rng, self.batching, lengths)
             loss_sum = norm_sum = 0.0
             done = 0  # examples of this epoch so far
@@ -253,7 +252,7 @@ class Trainer:
                     bar.set_postfix(loss=f"{loss_sum / done:.4f}", refresh=False)
                     bar.update()
             seconds = time.perf_counter() - start
-            _set_mode(model, False)
+            set_training(model, False)
             record = {"epoch": epoch, "loss": loss_sum / n, "seconds": seconds,
                       "examples_seen": seen, "grad_norm": norm_sum / len(batches),
                       "lr": self.optimizer.lr}
@@ -275,43 +274,3 @@ class Trainer:
                 history.stopped_early = epoch < epochs
                 break
         return history
-
-
-def rows_correct(pred, target, end_id: int | None = None, *, pad_id: int | None = None):
-    """Which rows of ``pred`` match ``target`` exactly; both (N, T) int. Returns bool (N,).
-
-    With ``end_id``, only positions up to and including the first ``end_id`` in the target are
-    compared (what the model emits after that is ignored); a target row without it is compared
-    whole. With ``pad_id``, positions where the target is padding are ignored as well.
-    """
-    pred, target = np.asarray(pred), np.asarray(target)
-    if pred.shape != target.shape or target.ndim != 2:
-        raise AttnseqError(f"predictions {pred.shape} and targets {target.shape} "
-                           "must have the same (N, T) shape")
-    ignore = np.zeros(target.shape, dtype=bool)
-    if end_id is not None:
-        is_end = target == end_id
-        first = np.where(is_end.any(axis=1), is_end.argmax(axis=1), target.shape[1])
-        ignore |= np.arange(target.shape[1]) > first[:, None]
-    if pad_id is not None:
-        ignore |= target == pad_id
-    return ((pred == target) | ignore).all(axis=1)
-
-
-def accuracy(model, xs, ts, *, start_id: int, end_id: int | None = None,
-             pad_id: int | None = None, batch_size: int = DEFAULT_BATCH,
-             workers: int | None = None) -> float:
-    """Exact-match accuracy of greedy decoding: the fraction of rows for which
-    ``model.generate(xs, start_id, T_out)`` equals ``ts[:, 1:]`` (see ``rows_correct``).
-
-    Decodes in batches, on ``workers`` threads, through ``attnseq.decoding.decode_in_batches``.
-    Switches the model to eval mode (when it has modes) and leaves it there.
-    """
-    n = len(xs)
-    if n == 0 or len(ts) != n:
-        raise AttnseqError(f"need as many targets as inputs (at least one), "
-                           f"got {n} inputs and {len(ts)} targets")
-    batch_size = positive_int("batch_size", batch_size)
-    _set_mode(model, False)
-    pred = decode_in_batches(model, xs, start_id, ts.shape[1] - 1, batch_size, workers)
-    return float(rows_correct(pred, to_numpy(ts[:, 1:]), end_id, pad_id=pad_id).mean())

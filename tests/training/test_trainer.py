@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from attnseq.core.errors import AttnseqError
+from attnseq.training.accuracy import accuracy, rows_correct
 from attnseq.training.optim import SGD, Adam, clip_grads, grad_norm
-from attnseq.training.trainer import Diverged, History, TrainConfig, Trainer, accuracy, rows_correct
+from attnseq.training.trainer import Diverged, History, TrainConfig, Trainer
 
 V, C = 12, 6  # input vocabulary, classes
 
