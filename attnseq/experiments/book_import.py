@@ -9,8 +9,8 @@ list of NumPy arrays cast to float16, in this order (V vocabulary, D embedding, 
 with X = D and Y = 2H for the attention model (its affine reads [c ; h]), X = H + D and
 Y = 2H for the peeky one (its LSTM reads [h_enc ; embed], its affine [h_enc ; h]: the
 encoder's h first, as attnseq's ``PeekyDecoder`` reads them), and X = D, Y = H for the
-baseline. The pickle is read by ``BookUnpickler``, which builds NumPy arrays and nothing else:
-any other global a pickle names is refused before anything is called.
+baseline. The pickle is read by ``safe_pickle.load_arrays``, which builds plain NumPy arrays
+through checked constructors and nothing else (its doc says why a ``find_class`` is not enough).
 
 The vocabulary is the book's ``dataset/sequence.py``'s: each line of the data file is split at
 its first '_' into the question and the answer (which keeps its '_'), and every character,
@@ -25,7 +25,6 @@ len(answer) - 1 greedy steps, the answer's width without its '_' (the book's eva
 
 from __future__ import annotations
 
-import io
 import os
 import pickle
 
@@ -33,6 +32,7 @@ import numpy
 
 from attnseq.core.errors import AttnseqError
 from attnseq.experiments.converter import Converter
+from attnseq.experiments.safe_pickle import RefusedGlobal, load_arrays
 from attnseq.models.config import Seq2seqConfig
 from attnseq.tasks.files import read_bytes, read_lines
 from attnseq.tasks.vocab import SPECIAL_TOKENS, Vocab
@@ -42,50 +42,8 @@ NEVER = -1e30  # the bias of an output column no book token owns: below any real
 _PROTOCOLS = range(2, 6)  # what Python 3's pickle writes: a PROTO header of 2 to 5
 
 
-def _latin1(text, encoding):
-    """What protocol 2 pickles call to rebuild bytes, ``_codecs.encode(str, 'latin1')``;
-    for any other encoding it refuses rather than look a codec up."""
-    if not isinstance(text, str) or encoding != "latin1":
-        raise pickle.UnpicklingError("_codecs.encode is accepted for latin1 text only")
-    return text.encode("latin1")
-
-
-def _allowed_globals() -> dict:
-    """(module, name) -> object: all that a pickled list of NumPy arrays refers to, under
-    NumPy 1.x names (numpy.core) and 2.x names (numpy._core) alike. The functions are taken
-    from this NumPy's own pickles of an array, so no module is imported by name."""
-    sample = numpy.zeros(1)
-    reconstruct = sample.__reduce__()[0]  # what protocols 2-4 call
-    frombuffer = sample.__reduce_ex__(5)[0]  # what protocol 5 calls
-    allowed = {("numpy", "ndarray"): numpy.ndarray, ("numpy", "dtype"): numpy.dtype,
-               ("_codecs", "encode"): _latin1}
-    for core in ("numpy.core", "numpy._core"):
-        allowed[(f"{core}.multiarray", "_reconstruct")] = reconstruct
-        allowed[(f"{core}.numeric", "_frombuffer")] = frombuffer
-    return allowed
-
-
-class RefusedGlobal(pickle.UnpicklingError):
-    """A pickle named a global that a list of arrays does not need."""
-
-
-class BookUnpickler(pickle.Unpickler):
-    """An unpickler that resolves only ``_allowed_globals``: a pickle that names anything else
-    (``os.system``, ``builtins.eval``, ...) fails at that name, before it is called."""
-
-    def __init__(self, file):
-        super().__init__(file)
-        self._allowed = _allowed_globals()
-
-    def find_class(self, module, name):
-        try:
-            return self._allowed[(module, name)]
-        except KeyError:
-            raise RefusedGlobal(f"{module}.{name}") from None
-
-
 def read_book_params(path) -> list:
-    """The arrays of a pickle that ``save_params`` wrote, read with ``BookUnpickler``.
+    """The arrays of a pickle that ``save_params`` wrote, read with ``load_arrays``.
 
     Raises ``AttnseqError`` for a missing file, a file that is not a pickle, a truncated or
     corrupt one, a global other than NumPy's array reconstruction, and anything but a list of
@@ -96,16 +54,15 @@ def read_book_params(path) -> list:
     if len(data) < 2 or data[0] != pickle.PROTO[0] or data[1] not in _PROTOCOLS:
         raise AttnseqError(f"{name} is not a pickle (no protocol 2-5 header)")
     try:
-        value = BookUnpickler(io.BytesIO(data)).load()
+        value = load_arrays(data)
     except RefusedGlobal as exc:
         raise AttnseqError(f"{name}: refusing to load {exc}: a parameter file holds only "
                            "NumPy arrays") from None
     except EOFError:
         raise AttnseqError(f"{name} is truncated (the pickle ends early)") from None
-    except Exception as exc:  # noqa: BLE001 - whatever a malformed pickle makes NumPy raise
-        if "truncated" in str(exc):
-            raise AttnseqError(f"{name} is truncated (the pickle ends early)") from None
-        raise AttnseqError(f"{name} is a corrupt pickle: {str(exc).splitlines()[0]}") from None
+    except Exception as exc:  # noqa: BLE001 - whatever a malformed pickle makes the reader raise
+        why = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise AttnseqError(f"{name} is a corrupt pickle: {why}") from None
     if not isinstance(value, list):
         raise AttnseqError(f"{name} holds a {type(value).__name__}, not the list of arrays "
                            "that the book's save_params writes")

@@ -12,6 +12,9 @@ from __future__ import annotations
 import os
 import pickle
 import re
+import subprocess
+import sys
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -202,11 +205,33 @@ def test_the_saved_config_round_trips_and_older_configs_read_as_attnseq_layout(t
         Seq2seqConfig(layout="books")
 
 
+def assert_same_arrays(loaded, arrays):
+    assert len(loaded) == len(arrays)
+    for a, b in zip(loaded, arrays):
+        assert type(a) is np.ndarray and a.flags.writeable
+        assert (a.dtype, a.shape) == (b.dtype, b.shape) and np.array_equal(a, b)
+
+
 @pytest.mark.parametrize("protocol", [2, 3, 4, 5])
 def test_every_pickle_protocol_python_3_writes_reads_back(tmp_path, protocol):
     arrays = book_params("attention", 7, seed=protocol)
+    fortran = np.asfortranarray(np.arange(12.0).reshape(3, 4))  # stored column by column
+    arrays += [fortran, arrays[2][:, ::3], np.zeros((0, 3), np.float32), np.array(2.5, ">f4"),
+               arrays[1]]
     loaded = read_book_params(write_pickle(tmp_path / "p.pkl", arrays, protocol))
-    assert all(a.dtype == b.dtype and np.array_equal(a, b) for a, b in zip(loaded, arrays))
+    assert_same_arrays(loaded, arrays)
+    assert loaded[-1] is loaded[1]  # the pickle's second reference to one array
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_numpy_1_names_read_too(tmp_path, protocol):
+    """NumPy 1.x writes numpy.core where 2.x writes numpy._core (no frames below protocol 4,
+    so the names can be swapped in place)."""
+    arrays = book_params("baseline", 5, seed=1)
+    raw = pickle.dumps(arrays, protocol)
+    assert b"numpy._core" in raw
+    (tmp_path / "p.pkl").write_bytes(raw.replace(b"numpy._core", b"numpy.core"))
+    assert_same_arrays(read_book_params(tmp_path / "p.pkl"), arrays)
 
 
 # -- refusals -----------------------------------------------------------------------------
@@ -274,3 +299,124 @@ def test_a_hostile_pickle_is_refused_before_anything_runs(tmp_path, data_file, c
                    f"{os.system.__module__}.system: a parameter file holds only NumPy arrays\n")
     assert not marker.exists() and not out_dir.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dates.txt", "evil.pkl"]
+
+
+# -- pickles that NumPy's own unpickling would trust: refused before NumPy sees them --------
+RECONSTRUCT = np.zeros(1).__reduce__()[0]  # what protocols 2-4 call
+FROMBUFFER = np.zeros(1).__reduce_ex__(5)[0]  # what protocol 5 calls
+# A dtype state that numpy.dtype.__setstate__ accepts: one byte wide, with an object field at
+# offset 4096; an array of it makes NumPy write object references out of bounds.
+OBJECT_PAST_THE_END = (3, "|", None, ("f0",), {"f0": (np.dtype(object), 4096)}, 1, 1, 0x3f)
+
+
+class Reduced:
+    """Pickles as the reduce tuple it is given: the allowed callables with any arguments."""
+
+    def __init__(self, *reduced):
+        self.reduced = reduced
+
+    def __reduce__(self):
+        return self.reduced
+
+
+def forged_dtype(code="V1", state=OBJECT_PAST_THE_END):
+    return Reduced(np.dtype, (code, False, True), state)
+
+
+def forged_array(dtype, shape, data, version=1):
+    return Reduced(RECONSTRUCT, (np.ndarray, (0,), b"b"), (version, shape, dtype, False, data))
+
+
+def read_in_subprocess(path):
+    """read_book_params(path) in a fresh interpreter, so that a crash fails the test."""
+    code = ("import sys\nfrom attnseq.core.errors import AttnseqError\n"
+            "from attnseq.experiments.book_import import read_book_params\n"
+            "try:\n    print(len(read_book_params(sys.argv[1])))\n"
+            "except AttnseqError as exc:\n    print(exc)\n")
+    return subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_the_forged_dtype_is_one_numpy_itself_would_build(tmp_path):
+    """The premise of the next test: NumPy's own unpickling accepts the forged dtype state."""
+    pkl = write_pickle(tmp_path / "dtype.pkl", forged_dtype())
+    code = ("import pickle, sys\nd = pickle.load(open(sys.argv[1], 'rb'))\n"
+            "print(d.itemsize, d.hasobject, d.fields['f0'][1])")
+    r = subprocess.run([sys.executable, "-c", code, str(pkl)], capture_output=True, text=True,
+                       timeout=60)
+    assert (r.returncode, r.stdout) == (0, "1 True 4096\n")
+
+
+@pytest.mark.parametrize("protocol", [2, 5])
+@pytest.mark.parametrize("code, message", [
+    ("V1", "dtype 'V1' is not a plain number type"),
+    ("f2", "dtype f2 has a state that is not a plain number type's (fields, subarray or "
+           "flags)")])
+def test_a_forged_dtype_state_is_refused_without_a_crash(tmp_path, protocol, code, message):
+    """V1 with the object field; f2 with a state claiming 4096 bytes and every flag (the
+    object dtype inside OBJECT_PAST_THE_END would be refused first, as a dtype of its own)."""
+    if code == "V1":  # the data as NumPy reads an object array's: plain pickle.load segfaults
+        array = forged_array(forged_dtype(code), (1,), [1])
+    else:
+        array = forged_array(forged_dtype(code, (3, "<", None, None, None, 4096, 1, 0x3f)),
+                             (1,), b"\0")
+    pkl = write_pickle(tmp_path / "forged.pkl", [array], protocol)
+    r = read_in_subprocess(pkl)
+    assert (r.returncode, r.stdout, r.stderr) == (0, f"{pkl} is a corrupt pickle: {message}\n",
+                                                  "")
+
+
+HUGE = "an array's shape is not a tuple of at most 32 sizes from 0 to 100000000"
+
+
+@pytest.mark.parametrize("value, message", [
+    ([forged_array(np.dtype("f2"), (10**12,), b"\0\0")], HUGE),
+    ([forged_array(np.dtype("f2"), (10**6, 10**6), b"\0\0")],
+     "an array of shape (1000000, 1000000) has 1000000000000 elements; at most 100000000 are "
+     "read"),
+    ([Reduced(FROMBUFFER, (b"\0\0", np.dtype("f2"), (10**12,), "C"))], HUGE),
+    ([forged_array(np.dtype("f2"), (10**8,), b"\0\0")],
+     "an array of shape (100000000,) and dtype float16 needs 200000000 bytes; the pickle holds "
+     "2"),
+    ([forged_array(np.dtype("f2"), (-1,), b"")], HUGE),
+    ([forged_array(np.dtype("f2"), (1,), b"\0\0", version=2)],
+     "an array's state is not (1, shape, dtype, is_fortran, data)"),
+])
+def test_a_huge_declared_shape_is_refused_without_allocating(tmp_path, value, message):
+    pkl = write_pickle(tmp_path / "huge.pkl", value)
+    tracemalloc.start()
+    try:
+        with pytest.raises(AttnseqError) as error:
+            read_book_params(pkl)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(error.value) == f"{pkl} is a corrupt pickle: {message}"
+    assert peak < 1_000_000
+
+
+@pytest.mark.parametrize("array", [np.array([1, "a"], dtype=object), np.array(["abc"]),
+                                   np.zeros(2, [("x", "f4"), ("y", "f2")]),
+                                   np.zeros(2, "datetime64[s]")])
+@pytest.mark.parametrize("protocol", [2, 5])
+def test_an_array_of_anything_but_plain_numbers_is_refused(tmp_path, array, protocol):
+    pkl = write_pickle(tmp_path / "odd.pkl", [array], protocol)
+    code = array.dtype.__reduce__()[1][0]  # as the pickle names it: 'O8', 'U3', 'V6', 'M8'
+    with pytest.raises(AttnseqError) as error:
+        read_book_params(pkl)
+    assert str(error.value) == f"{pkl} is a corrupt pickle: dtype {code!r} is not a plain " \
+                               "number type"
+
+
+def test_opcodes_that_make_other_objects_are_refused(tmp_path):
+    raw = {"newobj": b"\x80\x02cnumpy\nndarray\nK\x02\x85\x81.",  # ndarray.__new__(ndarray, 2)
+           "build": b"\x80\x02]}b.",
+           "persid": b"\x80\x02Pid\n."}
+    messages = {"newobj": "opcode NEWOBJ is not used by a list of arrays",
+                "build": "BUILD on a list: only NumPy dtypes and arrays are rebuilt",
+                "persid": "opcode PERSID is not used by a list of arrays"}
+    for name, data in raw.items():
+        (tmp_path / f"{name}.pkl").write_bytes(data)
+        with pytest.raises(AttnseqError) as error:
+            read_book_params(tmp_path / f"{name}.pkl")
+        assert str(error.value) == f"{tmp_path / name}.pkl is a corrupt pickle: {messages[name]}"
