@@ -71,7 +71,7 @@ class FastAttention(book.Attention):
         super().__init__(score)
         self.weight_layer = FastAttentionWeight(score)
         self.sum_layer = FastWeightSum()
-        self.params, self.grads = self.weight_layer.params, self.weight_layer.grads
+        self.collect()  # on the fast weight layer
 
 
 # The entries of ``attention_state``: one row per input, however many rows a decoder steps per

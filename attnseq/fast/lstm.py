@@ -26,7 +26,7 @@ from attnseq.core.backend import xp
 from attnseq.fast.cell import gate_major, lstm_cell, lstm_cell_backward
 from attnseq.fast.embedding import FastEmbedding
 from attnseq.fast.shared_rows import PrefixPlan, input_projection, recurrent_product
-from attnseq.layers.base import Layer, gather
+from attnseq.layers.base import Layer
 from attnseq.layers.recurrent import TimeLSTM
 
 
@@ -192,7 +192,7 @@ class EmbeddingLSTM(Layer):
         super().__init__()
         self.embed = FastEmbedding(W)
         self.lstm = FastTimeLSTM(Wx, Wh, b, stateful=stateful)
-        self.params, self.grads = gather([self.embed, self.lstm])
+        self.collect()
 
     @property
     def stateful(self) -> bool:

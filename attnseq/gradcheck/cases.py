@@ -124,7 +124,7 @@ class _OnSimplex(L.Layer):
     def __init__(self, layer, name: str, index: int):
         super().__init__()
         self.layer, self.name, self.index = layer, name, index
-        self.params, self.grads = layer.params, layer.grads
+        self.collect()
         self.w = None
 
     def forward(self, **inputs):

@@ -114,11 +114,12 @@ def _feed_forward(rng, activation: str = "relu", cls=None):
     return (cls or L.FeedForward)(randn((H, 6)), randn(6), randn((6, H)), randn(H), activation)
 
 
-class _Sublayer:
+class _Sublayer(L.Layer):
     """A ``Residual`` around one sub-layer, as the checker calls a layer: forward(x,
     **others) -> y, backward(dy) -> dx, or (dx, dmemory) around a cross-attention."""
 
     def __init__(self, rng, kind: str, norm: str, fast: bool = False):
+        super().__init__()
         randn = rng.standard_normal
         if kind == "feed-forward":
             self.sublayer = _feed_forward(rng, cls=F.FastFeedForward if fast else None)
@@ -128,8 +129,7 @@ class _Sublayer:
         ln = (F.FastLayerNorm if fast else L.LayerNorm)(randn(H), randn(H))
         self.residual = L.Residual(ln, norm=norm, dropout=0.3)
         self.kind = kind
-        self.params, self.grads = L.gather([self.sublayer, self.residual])
-        self.dropouts = [self.residual.dropout]
+        self.collect()
 
     def forward(self, x, memory=None, key_mask=None):
         f = self.sublayer.forward

@@ -36,7 +36,7 @@ class AttentionWeight(Layer):
     def __init__(self, score=None):
         super().__init__()
         self.score = DotScore() if score is None else score
-        self.params, self.grads = self.score.params, self.score.grads
+        self.collect()
         self.a = None
 
     def forward(self, hs, h, mask=None):
@@ -79,7 +79,7 @@ class Attention(Layer):
         super().__init__()
         self.weight_layer = AttentionWeight(score)
         self.sum_layer = WeightSum()
-        self.params, self.grads = self.weight_layer.params, self.weight_layer.grads
+        self.collect()
         self.attention_weight = None
 
     @property
@@ -88,7 +88,7 @@ class Attention(Layer):
 
     def shared(self) -> Attention:
         """An attention layer of this class on the same score parameters, with its own grads
-        and cache."""
+        and cache: a copy (``shares_params``), as its score is."""
         return type(self)(self.score.shared())
 
     def forward(self, hs, h, mask=None):
@@ -114,7 +114,7 @@ class TimeAttention(Layer):
     def __init__(self, score=None):
         super().__init__()
         self.score = DotScore() if score is None else score
-        self.params, self.grads = self.score.params, self.score.grads
+        self.collect()
         self.cache = None
         self.attention_weights = None
 

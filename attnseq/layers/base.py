@@ -9,8 +9,12 @@ Every layer follows the book's convention, made explicit here:
   the arrays its layers own and an optimiser can update them without any bookkeeping;
 * ``backward`` never modifies ``dout`` or the forward cache.
 
-The layers form a tree: a layer's children are the layers among its attributes (``walk``),
-which nothing has to declare. Train and eval mode derive from it: ``train_mode(flag)`` sets
+The layers form a tree: a layer's children are the layers among its attributes
+(``children``, ``walk``), which nothing has to declare. A composite's ``params`` and ``grads``
+derive from it: ``collect()`` gathers its children's, in the order the attributes were set.
+A *copy* (``shares_params``: a layer on another layer's parameter arrays with gradient arrays
+of its own, such as ``Score.shared()``, for decoding steps) is not trained through its parent:
+``collect`` skips it. Train and eval mode derive from the tree too: ``train_mode(flag)`` sets
 ``training`` on every layer below that has one (the dropouts), and ``eval_mode(model)``
 switches a model to eval mode for a ``with`` block and back.
 """
@@ -22,11 +26,30 @@ from contextlib import contextmanager
 
 
 class Layer:
-    """Base class: a layer without parameters. Subclasses set ``params`` and ``grads``."""
+    """Base class: a layer without parameters. A leaf sets ``params`` and ``grads`` to the
+    arrays it owns; a composite calls ``collect()`` once its children are set.
+
+    ``shares_params`` is True on a copy: a layer whose parameters are another layer's arrays
+    (the same objects) while its gradient arrays are its own, made to run beside the original
+    (a decoding step's attention, one attention per step). The leaf that makes such a copy
+    marks it (``Score.shared()``); a composite is a copy when every child it would gather
+    from is one (an ``Attention`` on a shared score), which ``collect`` records.
+    """
+
+    shares_params = False
 
     def __init__(self) -> None:
         self.params: list = []
         self.grads: list = []
+
+    def collect(self) -> None:
+        """``params``/``grads`` := ``gather`` over the children, in attribute order, leaving
+        out the copies (their gradients are not this layer's to train); a copy's own lists
+        gather its children, copies included, so that its gradients can be read."""
+        parts = [child for child in children(self) if child.params or is_copy(child)]
+        self.shares_params = bool(parts) and all(is_copy(child) for child in parts)
+        self.params, self.grads = gather(
+            child for child in parts if self.shares_params or not is_copy(child))
 
     def train_mode(self, flag: bool) -> None:
         """Switch every layer of the tree that has a ``training`` flag (dropout) to ``flag``."""
@@ -70,11 +93,31 @@ def is_layer(obj) -> bool:
     return isinstance(getattr(obj, "params", None), list) and hasattr(obj, "grads")
 
 
+def is_copy(layer) -> bool:
+    """Is ``layer`` a copy on another layer's parameters (``Layer.shares_params``)? Layers
+    that do not subclass ``Layer`` are not."""
+    return bool(getattr(layer, "shares_params", False))
+
+
+def children(layer) -> list:
+    """The layers among ``layer``'s attributes, directly or in a list, tuple or dict, in the
+    order the attributes were set, each once: its children in the layer tree."""
+    found: list = []
+    seen: set[int] = set()
+    for value in vars(layer).values():
+        items = value.values() if isinstance(value, dict) else (
+            value if isinstance(value, (list, tuple)) else (value,))
+        for item in items:
+            if is_layer(item) and id(item) not in seen:
+                seen.add(id(item))
+                found.append(item)
+    return found
+
+
 def walk(root) -> Iterator:
     """``root`` and every layer below it, each once, parents before children.
 
-    A layer's children are the layers among its attributes, directly or in a list, tuple or
-    dict, in the order the attributes were set: the layer tree, which nothing has to declare.
+    A layer's children are ``children(layer)``: the layer tree, which nothing has to declare.
     """
     seen: set[int] = set()
     stack = [root]
@@ -84,12 +127,7 @@ def walk(root) -> Iterator:
             continue
         seen.add(id(obj))
         yield obj
-        children = []
-        for value in vars(obj).values():
-            items = value.values() if isinstance(value, dict) else (
-                value if isinstance(value, (list, tuple)) else (value,))
-            children += [item for item in items if is_layer(item)]
-        stack.extend(reversed(children))
+        stack.extend(reversed(children(obj)))
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from attnseq.core.backend import xp
 from attnseq.core.registry import ONE_OF, Registry
-from attnseq.layers.base import Layer, gather
+from attnseq.layers.base import Layer
 
 # How the two directions combine (the names configs and the command line use).
 MERGES = Registry("merge", {"concat": "the two side by side", "sum": "the two added"},
@@ -43,7 +43,7 @@ class TimeBiLSTM(Layer):
         self.merge = MERGES.check(merge)
         self.forward_lstm = forward_lstm
         self.backward_lstm = backward_lstm
-        self.params, self.grads = gather([self.forward_lstm, self.backward_lstm])
+        self.collect()
         self.final_h = None
 
     def forward(self, xs):

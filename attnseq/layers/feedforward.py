@@ -18,7 +18,7 @@ import math
 
 from attnseq.core.backend import xp
 from attnseq.core.registry import Registry
-from attnseq.layers.base import Layer, gather
+from attnseq.layers.base import Layer
 from attnseq.layers.core import Affine
 
 _GELU_C = math.sqrt(2.0 / math.pi)
@@ -82,7 +82,7 @@ class FeedForward(Layer):
         self.inner = self.affine_layer(W1, b1)
         self.act = ACTIVATIONS.lookup(activation)()
         self.outer = self.affine_layer(W2, b2)
-        self.params, self.grads = gather([self.inner, self.outer])
+        self.collect()
 
     def forward(self, x):
         return self.outer.forward(self.act.forward(self.inner.forward(x)))  # (*S, D)

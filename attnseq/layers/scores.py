@@ -43,8 +43,11 @@ class Score(Layer):
         self.cache = None
 
     def shared(self) -> Score:
-        """A layer of the same kind on the same parameter arrays, with its own grads."""
-        return type(self)(*self.params)
+        """A layer of the same kind on the same parameter arrays, with its own grads: a copy
+        (``shares_params``), which a composite's ``collect`` leaves out."""
+        copy = type(self)(*self.params)
+        copy.shares_params = True
+        return copy
 
 
 class DotScore(Score):

@@ -32,7 +32,7 @@ import numpy
 
 from attnseq.core.backend import xp
 from attnseq.core.errors import integer_at_least
-from attnseq.layers.base import Layer, gather
+from attnseq.layers.base import Layer
 from attnseq.layers.bidirectional import TimeBiLSTM
 from attnseq.layers.dropout import TimeDropout, check_rate
 
@@ -76,7 +76,7 @@ class TimeStackedLSTM(Layer):
         # one Generator for all the dropout layers: one seed, one stream of masks
         gen = rng if isinstance(rng, numpy.random.Generator) else numpy.random.default_rng(rng)
         self.dropouts = [TimeDropout(rate, gen) for _ in self.layers[1:]] if rate > 0 else []
-        self.params, self.grads = gather(self.layers)
+        self.collect()
         self.final_h = None
         self.dh = None
         self.side_width = None  # S when the last forward had a side input

@@ -42,7 +42,7 @@ class Residual(Layer):
         self.norm = NORMS.check(norm)
         self.ln = ln
         self.dropout = TimeDropout(dropout, rng)
-        self.params, self.grads = ln.params, ln.grads
+        self.collect()
 
     def input(self, x):
         """What the sub-layer reads: LN(x) (pre) or x (post)."""

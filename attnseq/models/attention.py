@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from attnseq.core.backend import xp
 from attnseq.decoding import greedy, stepped
-from attnseq.layers import Layer, TimeAffine, TimeAttention, gather
+from attnseq.layers import Layer, TimeAffine, TimeAttention
 from attnseq.layers.base import eval_mode
 from attnseq.models.impl import IMPLS, LayerSet
 from attnseq.models.init import Initializer
@@ -67,8 +67,7 @@ class AttentionDecoder(Layer):
         self.step_attention = impl.Attention(self.attention.score.shared())  # for decoding
         self.affine = TimeAffine(*init.affine(2 * H, V))
         self.out_dropout = output_dropout_layer(init, output_dropout)
-        self.params, self.grads = gather(
-            [p for p in (self.embed, self.lstm, self.attention, self.affine) if p is not None])
+        self.collect()
         self.h0_given = False
         self.dh0 = None
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from attnseq.core.backend import xp
 from attnseq.decoding import stepped
-from attnseq.layers import Layer, TimeAffine, TimeAttention, TimeDropout, TimeStackedLSTM, gather
+from attnseq.layers import Layer, TimeAffine, TimeAttention, TimeDropout, TimeStackedLSTM
 from attnseq.models.attention import AttentionSeq2seq, initial_h
 from attnseq.models.impl import IMPLS, LayerSet
 from attnseq.models.init import Initializer
@@ -62,7 +62,7 @@ class GNMTEncoder(Encoder):
         self.embed, self.lstm = embedded_stack(
             init, impl, V, D, H, num_layers=num_layers, bidirectional=True, bi_merge=bi_merge,
             residual=True, dropout=dropout, residual_from=3)
-        self.params, self.grads = gather([self.embed, self.lstm])
+        self.collect()
 
 
 class GNMTDecoder(Layer):
@@ -95,8 +95,7 @@ class GNMTDecoder(Layer):
         self.upper = TimeStackedLSTM(upper, residual=True, dropout=dropout, rng=rng)
         self.affine = TimeAffine(*init.affine(2 * H, V))
         self.out_dropout = output_dropout_layer(init, output_dropout)
-        self.params, self.grads = gather([p for p in (self.embed, self.bottom, self.attention,
-                                                      self.upper, self.affine) if p is not None])
+        self.collect()
         self.h0_given = False
         self.dh0 = None
 

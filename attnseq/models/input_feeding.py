@@ -28,7 +28,7 @@ from __future__ import annotations
 from attnseq.core.backend import xp
 from attnseq.decoding import stepped
 from attnseq.fast.cell import gate_major, lstm_cell, lstm_cell_backward, lstm_step
-from attnseq.layers import LSTM, Layer, TimeAffine, gather
+from attnseq.layers import LSTM, Layer, TimeAffine
 from attnseq.models.impl import LayerSet
 from attnseq.models.init import Initializer
 from attnseq.models.variants import (
@@ -67,7 +67,7 @@ class InputFeedingDecoder(Layer):
         self.attention = impl.Attention(score_layer(score, H, init))  # likewise the score's
         self.affine = TimeAffine(*init.affine(2 * H, V))
         self.out_dropout = output_dropout_layer(init, output_dropout)
-        self.params, self.grads = gather([self.embed, self.lstm, self.attention, self.affine])
+        self.collect()
         self._attentions: list[Layer] = []  # one per step: see _step_attentions
         self.cache = None
         self.h0_given = False

@@ -13,7 +13,7 @@ the initial state.
 from __future__ import annotations
 
 from attnseq.core.backend import xp
-from attnseq.layers import Layer, TimeAffine, gather
+from attnseq.layers import Layer, TimeAffine
 from attnseq.models.impl import LayerSet
 from attnseq.models.init import Initializer
 from attnseq.models.seq2seq import Seq2seq
@@ -28,7 +28,7 @@ class PeekyDecoder(Layer):
         self.embed = impl.TimeEmbedding(init.embedding(V, D))
         self.lstm = impl.TimeLSTM(*init.lstm(H + D, H), stateful=True)
         self.affine = TimeAffine(*init.affine(2 * H, V))
-        self.params, self.grads = gather([self.embed, self.lstm, self.affine])
+        self.collect()
         self.enc_shape = None
 
     def forward(self, xs, enc_hs, mask=None):

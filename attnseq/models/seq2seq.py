@@ -27,7 +27,7 @@ from attnseq.core.backend import xp
 from attnseq.core.errors import positive_int
 from attnseq.decoding import greedy
 from attnseq.fast.shared_rows import prefix_order
-from attnseq.layers import Layer, TimeAffine, TimeSoftmaxWithLoss, gather
+from attnseq.layers import Layer, TimeAffine, TimeSoftmaxWithLoss
 from attnseq.layers.base import eval_mode
 from attnseq.models.impl import IMPLS, LayerSet
 from attnseq.models.init import Initializer
@@ -53,7 +53,7 @@ class Encoder(Layer):
         self.embed, self.lstm = embedded_stack(
             init, impl, V, D, H, num_layers=num_layers, bidirectional=bidirectional,
             bi_merge=bi_merge, residual=residual, dropout=dropout)
-        self.params, self.grads = gather([p for p in (self.embed, self.lstm) if p is not None])
+        self.collect()
 
     @property
     def final_h(self):
@@ -77,8 +77,7 @@ class Decoder(Layer):
         self.impl = impl
         self.embed, self.lstm = embedded_lstm(init, impl, V, D, H, stateful=True)
         self.affine = TimeAffine(*init.affine(H, V))
-        self.params, self.grads = gather(
-            [p for p in (self.embed, self.lstm, self.affine) if p is not None])
+        self.collect()
         self.enc_shape = None
 
     def forward(self, xs, enc_hs, mask=None):
@@ -139,7 +138,7 @@ class Seq2seq(Layer):
         self.pad_id = pad_id
         self.encoder, self.decoder = self._build_parts(V, D, H, weights)
         self.loss_layer = TimeSoftmaxWithLoss(ignore_id=pad_id, smoothing=label_smoothing)
-        self.params, self.grads = gather([self.encoder, self.decoder])
+        self.collect()
 
     def _build_parts(self, V: int, D: int, H: int, init: Initializer):
         """The encoder and the decoder; their weights are drawn from ``init`` in that order."""

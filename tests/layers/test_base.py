@@ -1,11 +1,13 @@
-"""The layer tree (attnseq.layers.base): walk, train_mode and eval_mode derive from the
-attributes, for the book's layers, the fast ones and whole models."""
+"""The layer tree (attnseq.layers.base): children, walk, a composite's params and grads
+(collect), train_mode and eval_mode derive from the attributes, for the book's layers, the fast
+ones and whole models."""
 
 import numpy as np
 import pytest
 
-from attnseq.layers import Affine, Layer, TimeDropout
-from attnseq.layers.base import eval_mode, walk
+from attnseq.layers import Affine, GeneralScore, Layer, TimeAttention, TimeDropout
+from attnseq.layers.attention import Attention
+from attnseq.layers.base import children, eval_mode, gather, walk
 from attnseq.layers.dropout import dropouts_in
 from attnseq.models import MODELS
 
@@ -44,3 +46,52 @@ def test_train_mode_and_eval_mode_reach_every_dropout_of_a_model(name, options):
             assert not any(d.training for d in drops)
             raise RuntimeError("inside")
     assert model.training and all(d.training for d in drops)  # put back, even after a raise
+
+
+class Composite(Layer):
+    """Children set in the order second, first (not alphabetical, not the order of a list
+    written elsewhere), one of them repeated in a list, a copy on the attention's score."""
+
+    def __init__(self, rng):
+        super().__init__()
+        self.second = Affine(rng.standard_normal((3, 2)), rng.standard_normal(2))
+        self.first = TimeAttention(GeneralScore(rng.standard_normal((4, 4))))
+        self.again = [self.second, TimeDropout(0.5, 0)]
+        self.step = Attention(self.first.score.shared())  # a decoding step's copy
+        self.collect()
+
+
+def test_collect_concatenates_the_childrens_params_in_attribute_order():
+    layer = Composite(np.random.default_rng(0))
+    assert children(layer) == [layer.second, layer.first, layer.again[1], layer.step]
+    expected = [*layer.second.params, *layer.first.params]
+    assert len(layer.params) == 3
+    assert all(p is q for p, q in zip(layer.params, expected, strict=True))
+    expected_grads = [*layer.second.grads, *layer.first.grads]
+    assert all(g is h for g, h in zip(layer.grads, expected_grads, strict=True))
+
+
+def test_a_shared_parameter_copy_is_skipped_and_is_a_copy_itself():
+    layer = Composite(np.random.default_rng(0))
+    (W,) = layer.first.params
+    assert layer.step.shares_params and layer.step.score.shares_params
+    assert not layer.shares_params and not layer.first.shares_params
+    # the copy runs on W with a gradient array of its own, which layer does not train
+    assert layer.step.params[0] is W and layer.step.grads[0] is not layer.first.grads[0]
+    assert not any(g is layer.step.grads[0] for g in layer.grads)
+
+
+def test_gather_refuses_an_unmarked_shared_parameter_with_another_gradient():
+    score = GeneralScore(np.ones((4, 4)))
+    unmarked = GeneralScore(*score.params)  # the same W, its own gradient, not declared
+    with pytest.raises(ValueError, match="^a shared parameter must share its gradient array"):
+        gather([score, unmarked])
+
+    class Unmarked(Layer):
+        def __init__(self):
+            super().__init__()
+            self.score, self.copy = score, unmarked
+            self.collect()
+
+    with pytest.raises(ValueError, match="^a shared parameter must share its gradient array"):
+        Unmarked()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from operator import add
 
-from attnseq.layers import Layer, Residual, gather
+from attnseq.layers import Layer, Residual
 from attnseq.models.impl import LayerSet
 from attnseq.models.init import Initializer
 
@@ -36,16 +36,16 @@ def layer_norm(layers: LayerSet, init: Initializer, D: int):
 
 class Block(Layer):
     """What the encoder and decoder layers share: the options, the residual wrappers, the
-    feed-forward net, modes. Parameters are gathered sub-layer by sub-layer, each followed by
-    its LayerNorm."""
+    feed-forward net, modes. Its parameters are collected sub-layer by sub-layer, each followed
+    by its LayerNorm: ``sublayers`` is set before ``residuals`` for that order."""
 
     def __init__(self, layers: LayerSet, init: Initializer, D: int, *, norm: str,
                  dropout: float, rng):
         super().__init__()
         self.layers, self.init, self.D = layers, init, D
         self.norm, self.dropout, self.rng = norm, dropout, rng
+        self.sublayers: list = []  # each sub-layer, then its residual wrapper
         self.residuals: list[Residual] = []
-        self.sublayers: list = []
 
     def residual(self, sublayer) -> Residual:
         """A residual wrapper (with its own LayerNorm) for ``sublayer``."""
@@ -60,9 +60,6 @@ class Block(Layer):
         return self.layers.FeedForward(*init.affine(D, d_ff), *init.affine(d_ff, D),
                                        activation=activation)
 
-    def finish(self) -> None:
-        self.params, self.grads = gather(self.sublayers)
-
 
 class EncoderLayer(Block):
     """EncoderLayer(layers, init, D, heads, d_ff, *, norm, dropout, activation, rng).
@@ -75,7 +72,7 @@ class EncoderLayer(Block):
         self.attention = self.residual(self.mha)
         self.ff = self.feed_forward(d_ff, activation)
         self.ff_residual = self.residual(self.ff)
-        self.finish()
+        self.collect()
 
     def forward(self, x, key_mask=None):
         x = self.attention.forward(x, lambda h: self.mha.forward(h, h, key_mask))
@@ -101,7 +98,7 @@ class DecoderLayer(Block):
         self.cross_attention = self.residual(self.cross_mha)
         self.ff = self.feed_forward(d_ff, activation)
         self.ff_residual = self.residual(self.ff)
-        self.finish()
+        self.collect()
 
     def forward(self, y, memory, key_mask=None):
         y = self.self_attention.forward(y, lambda h: self.self_mha.forward(h, h))

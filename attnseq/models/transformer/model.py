@@ -33,7 +33,7 @@ import math
 from attnseq.core.errors import AttnseqError, positive_int
 from attnseq.decoding import greedy, stepped
 from attnseq.fast.attention import span_state
-from attnseq.layers import Embedding, Layer, TimeDropout, TimeSoftmaxWithLoss, gather
+from attnseq.layers import Embedding, Layer, TimeDropout, TimeSoftmaxWithLoss
 from attnseq.layers.base import eval_mode
 from attnseq.layers.positions import positions_layer
 from attnseq.models.impl import IMPLS, LayerSet
@@ -68,8 +68,7 @@ class TransformerStack(Layer):
                                   heads=o["heads"], d_ff=o["d_ff"], norm=o["norm"],
                                   dropout=o["dropout"], activation=o["activation"], rng=rng)
         self.final_ln = layer_norm(impl, init, D) if o["norm"] == "pre" else None
-        self.params, self.grads = gather([self.embedding, self.positions, *self.layers,
-                                          *([self.final_ln] if self.final_ln else [])])
+        self.collect()
 
     def embed(self, ids, start: int = 0):
         """ids (N, T) at positions start .. start + T - 1 -> (N, T, D)."""
@@ -119,13 +118,13 @@ class TransformerDecoder(TransformerStack):
         super().__init__(DecoderLayer, impl, V, init, o, max_len, rng)
         self.tied = o["tie_embeddings"]
         if self.tied:  # W_out is a view of E_tgt: the optimiser's updates of E move it too
+            # W_out is no parameter of its own (backward adds its gradient into E's), b_out is
             self.affine = impl.Affine(self.embedding.params[0].T, init.zeros(V))
             self.params += self.affine.params[1:]
             self.grads += self.affine.grads[1:]
         else:
             self.affine = impl.Affine(*init.affine(o["d_model"], V))
-            self.params += self.affine.params
-            self.grads += self.affine.grads
+            self.collect()
 
     def forward(self, ys, memory, key_mask=None):
         y = self.embed(ys)
@@ -199,7 +198,7 @@ class Transformer(Seq2seq):
         self.encoder = TransformerEncoder(layers, V, weights, self.options, self.max_len, rng)
         self.decoder = TransformerDecoder(layers, V, weights, self.options, self.max_len, rng)
         self.loss_layer = TimeSoftmaxWithLoss(ignore_id=pad_id, smoothing=label_smoothing)
-        self.params, self.grads = gather([self.encoder, self.decoder])
+        self.collect()
 
     def forward(self, xs, ts) -> float:
         mask = self.mask(xs)
