@@ -1,7 +1,8 @@
 """The fast layer set: every speed-up, each a layer with the contract of the book's layer it
 replaces (``attnseq.layers``) and tested equal to it, outputs and every gradient, in float64.
 
-    cell.py         the LSTM cell on gate-major (4, N, H) blocks, activated in place
+    cell.py         the LSTM cell on gate-major (4, N, H) blocks, activated in place;
+                    FastLSTM, one step on it (the NTM's controller)
     lstm.py         FastTimeLSTM (TimeLSTM's loop in fewer, larger operations) and
                     EmbeddingLSTM (Embedding + that LSTM over ids, shared prefixes run once)
     shared_rows.py  prefix plans and the projection of repeated tokens, which EmbeddingLSTM uses
@@ -22,6 +23,7 @@ default) run these instead.
 
 from attnseq.fast.affine import FastAffine
 from attnseq.fast.attention import FastAttention
+from attnseq.fast.cell import FastLSTM
 from attnseq.fast.embedding import FastEmbedding, FastTimeEmbedding
 from attnseq.fast.feedforward import FastFeedForward
 from attnseq.fast.layernorm import FastLayerNorm
@@ -29,4 +31,5 @@ from attnseq.fast.lstm import EmbeddingLSTM, FastTimeLSTM
 from attnseq.fast.multihead import FastMultiHeadAttention
 
 __all__ = ["EmbeddingLSTM", "FastAffine", "FastAttention", "FastEmbedding", "FastFeedForward",
-           "FastLayerNorm", "FastMultiHeadAttention", "FastTimeEmbedding", "FastTimeLSTM"]
+           "FastLSTM", "FastLayerNorm", "FastMultiHeadAttention", "FastTimeEmbedding",
+           "FastTimeLSTM"]

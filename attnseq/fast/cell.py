@@ -14,6 +14,7 @@ book's, in its gate order f, g, i, o:
 from __future__ import annotations
 
 from attnseq.core.backend import xp
+from attnseq.layers.recurrent import LSTM
 
 
 def gate_major(a):
@@ -75,3 +76,25 @@ def lstm_step(Wx, Wh, b, x, h_prev, c_prev):
     c, tanh_c, h = (xp.empty_like(c_prev) for _ in range(3))
     lstm_cell(gates, c_prev, c, tanh_c, h)
     return gates, c, tanh_c, h
+
+
+class FastLSTM(LSTM):
+    """The book's ``LSTM`` (one step; same constructor, contract and results) on the
+    gate-major cell: forward(x, h_prev, c_prev) -> (h, c); backward(dh_next, dc_next) ->
+    (dx, dh_prev, dc_prev). The NTM's controller steps through it."""
+
+    def forward(self, x, h_prev, c_prev):
+        gates, c, tanh_c, h = lstm_step(*self.params, x, h_prev, c_prev)
+        self.cache = (x, h_prev, c_prev, gates, tanh_c)
+        return h, c
+
+    def backward(self, dh_next, dc_next):
+        Wx, Wh, _ = self.params
+        dWx, dWh, db = self.grads
+        x, h_prev, c_prev, gates, tanh_c = self.cache
+        dA = xp.empty((gates.shape[1], 4 * gates.shape[2]), dtype=gates.dtype)  # (N, 4H)
+        dc_prev = lstm_cell_backward(gates, c_prev, tanh_c, dh_next, dc_next, gate_major(dA))
+        xp.matmul(x.T, dA, out=dWx)
+        xp.matmul(h_prev.T, dA, out=dWh)
+        db[...] = dA.sum(axis=0)
+        return dA @ Wx.T, dA @ Wh.T, dc_prev

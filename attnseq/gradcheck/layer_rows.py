@@ -229,6 +229,8 @@ LAYER_ROWS = (
                                                  numpy.zeros((N, 1), dtype=int)], axis=1)}),
     LayerRow("LSTM", lambda r: L.LSTM(*_lstm(r, D, H)),
              {"x": (N, D), "h_prev": (N, H), "c_prev": (N, H)}, ("x", "h_prev", "c_prev")),
+    LayerRow("FastLSTM", lambda r: F.FastLSTM(*_lstm(r, D, H)),
+             {"x": (N, D), "h_prev": (N, H), "c_prev": (N, H)}, ("x", "h_prev", "c_prev")),
     _time_lstm_row("TimeLSTM", L.TimeLSTM),
     _time_lstm_row("FastTimeLSTM", F.FastTimeLSTM),
     # the embedding's gradient is the input gradient of the shared steps, summed: exact

@@ -3,7 +3,7 @@ one write head on an N × M memory, batched over B sequences and looped over tim
 
 At step t, with x_t (B, I) the input and r_{t−1} (B, M) what the read head read last:
 
-    h_t, c_t = LSTM([x_t, r_{t−1}], h_{t−1}, c_{t−1})          the controller (layers.recurrent)
+    h_t, c_t = LSTM([x_t, r_{t−1}], h_{t−1}, c_{t−1})          the controller (fast.cell.FastLSTM)
     p_t      = h_t W_head + b_head                            both heads' raw parameters
     w^r_t    = Addressing(p^r_t, Mem_{t−1}, w^r_{t−1});  r_t = Σ_i w^r_t,i Mem_{t−1},i
     w^w_t    = Addressing(p^w_t, Mem_{t−1}, w^w_{t−1})
@@ -34,10 +34,10 @@ import numpy
 
 from attnseq.core.backend import float_dtype, xp
 from attnseq.core.errors import boolean, positive_int, positive_number
+from attnseq.fast.cell import FastLSTM
 from attnseq.fast.lstm import FastTimeLSTM
 from attnseq.layers.base import gather
 from attnseq.layers.core import Affine
-from attnseq.layers.recurrent import LSTM
 from attnseq.models.init import book_gate_order
 from attnseq.ntm.addressing import Addressing, sigmoid
 from attnseq.ntm.memory import MemoryRead, MemoryWrite
@@ -134,7 +134,7 @@ class NTM:
         self.write_weights = xp.empty_like(self.read_weights)
         self.steps = []
         for t in range(T):
-            lstm = LSTM(*self.lstm_params)
+            lstm = FastLSTM(*self.lstm_params)
             h, c = lstm.forward(xp.concatenate([xs[:, t], r], axis=1), h, c)
             p = h @ self.W_head + self.b_head  # (B, P)
             read_address, read = Addressing(M), MemoryRead()

@@ -187,3 +187,19 @@ def test_step_computes_the_product_of_equal_states_once():
     assert_all_close(fast.step(x, h.view(Spy), c, equal_rows=same), expected)
     assert rows == [3]  # one product per distinct state
     assert_all_close(fast.step(x, h, c, equal_rows=np.arange(36)), expected)  # all distinct
+
+
+def test_fast_lstm_step_equals_the_books_lstm_step():
+    """FastLSTM (one step on the gate-major cell) against the book's LSTM: outputs, input
+    gradients and weight gradients."""
+    from attnseq.fast import FastLSTM
+    from attnseq.layers import LSTM
+
+    rng = np.random.default_rng(21)
+    weights = lstm_weights(rng)
+    x, h, c = rng.standard_normal((5, D)), rng.standard_normal((5, H)), rng.standard_normal((5, H))
+    dh, dc = rng.standard_normal((5, H)), rng.standard_normal((5, H))
+    fast, book = FastLSTM(*copies(weights)), LSTM(*copies(weights))
+    assert_all_close(fast.forward(x, h, c), book.forward(x, h, c))
+    assert_all_close(fast.backward(dh, dc), book.backward(dh, dc))
+    assert_all_close(fast.grads, book.grads)

@@ -23,6 +23,7 @@ EXPECTED_INPUTS = {
     "Softmax": {"x"},
     "TimeSoftmaxWithLoss": {"xs"},
     "LSTM": {"x", "h_prev", "c_prev"},
+    "FastLSTM": {"x", "h_prev", "c_prev"},
     "TimeLSTM": {"xs", "h0", "c0"},
     "FastTimeLSTM": {"xs", "h0", "c0"},
     "EmbeddingLSTM": set(),
