@@ -75,13 +75,11 @@ class FeedForward(Layer):
     """FFN of the module docstring. FeedForward(W1 (D, F), b1 (F,), W2 (F, D), b2 (D,),
     activation="relu"). forward(x (*S, D)) -> (*S, D); backward(dy) -> dx."""
 
-    affine_layer = Affine  # the layer of each map (``FastFeedForward``'s is ``FastAffine``)
-
     def __init__(self, W1, b1, W2, b2, activation: str = ACTIVATIONS.default):
         super().__init__()
-        self.inner = self.affine_layer(W1, b1)
+        self.inner = Affine(W1, b1)
         self.act = ACTIVATIONS.lookup(activation)()
-        self.outer = self.affine_layer(W2, b2)
+        self.outer = Affine(W2, b2)
         self.collect()
 
     def forward(self, x):
