@@ -81,7 +81,8 @@ def _label_smoothing():
 
 # The models that take the variant options: their defaults, and the check of their rules.
 # baseline and peeky take none: theirs must stay at the attention model's defaults.
-_VARIANTS = {"attention": (VARIANT_DEFAULTS, check_variant), "gnmt": (GNMT_DEFAULTS, check_gnmt)}
+_VARIANTS = MappingProxyType({"attention": (VARIANT_DEFAULTS, check_variant),
+                              "gnmt": (GNMT_DEFAULTS, check_gnmt)})
 _MODELS_OWN = ("encoder", "num_layers", "residual")  # None: the model's own default
 
 

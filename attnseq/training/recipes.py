@@ -22,6 +22,7 @@ hyper-parameters (``TrainConfig``). Two are offered:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 
 from attnseq.core.registry import Registry
 from attnseq.models.config import FamilyConfig
@@ -74,7 +75,7 @@ RECIPES = Registry("recipe", {
 }, default="default")
 
 # The models whose own recipe is not the default one.
-_MODEL_RECIPES = {"transformer": "transformer"}
+_MODEL_RECIPES = MappingProxyType({"transformer": "transformer"})
 
 
 def default_recipe(model: str) -> str:
