@@ -25,7 +25,6 @@ import numpy
 
 from attnseq.core.errors import AttnseqError
 from attnseq.decoding import DEFAULT_BATCH, BeamSearch, Hypothesis, decode_in_batches
-from attnseq.layers.recurrent import gate_weights
 from attnseq.models.config import FamilyConfig, build_model
 from attnseq.models.config_entry import config_from_dict
 from attnseq.tasks.dataset import encode_pairs
@@ -239,7 +238,7 @@ class Converter:
             raise AttnseqError(f"{path}: {exc}") from None
         conv = cls.create(config, vocab)
         checkpoint.load_weights(path, conv.model.params, version=doc["format_version"],
-                                gates=gate_weights(conv.model))
+                                gates=checkpoint.gate_weights(conv.model))
         # the model's story (history, data, train) goes along; the file's format does not
         conv.meta = {k: v for k, v in doc.items()
                      if k not in ("model", "vocab", "format", "format_version")}

@@ -22,7 +22,7 @@ same in a layout with fewer, larger operations; they are tested equal to these l
 from __future__ import annotations
 
 from attnseq.core.backend import xp
-from attnseq.layers.base import Layer, walk
+from attnseq.layers.base import Layer
 
 
 def sigmoid(x):
@@ -147,13 +147,3 @@ class TimeLSTM(Layer):
         f, g, i, o = lstm_gates(*self.params, x, h)
         c_next = f * c + g * i
         return o * xp.tanh(c_next), c_next
-
-
-def gate_weights(root) -> list:
-    """The (Wx, Wh, b) of every LSTM under ``root`` (a model or a layer), each array once:
-    the arrays whose last axis holds the four gates."""
-    found: dict[int, object] = {}
-    for layer in walk(root):
-        if isinstance(layer, (LSTM, TimeLSTM)):
-            found.update((id(p), p) for p in layer.params[:3])
-    return list(found.values())

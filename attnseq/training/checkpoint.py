@@ -26,6 +26,8 @@ import numpy
 
 from attnseq.core.backend import to_numpy
 from attnseq.core.errors import AttnseqError
+from attnseq.layers.base import walk
+from attnseq.layers.recurrent import LSTM, TimeLSTM
 from attnseq.models.init import book_gate_order
 
 FORMAT = "attnseq-model"
@@ -123,7 +125,7 @@ def load_weights(path, params, *, version: int = FORMAT_VERSION, gates=()) -> No
 
     ``version`` is the directory's format version (``load_meta``'s "format_version"); for
     version 1, the arrays in ``gates`` (among ``params``: every LSTM's Wx, Wh and b,
-    ``attnseq.layers.recurrent.gate_weights``) get their gate blocks moved into the book's
+    ``gate_weights``) get their gate blocks moved into the book's
     order."""
     file = Path(path) / WEIGHTS_FILE
     if not file.is_file():
@@ -146,3 +148,13 @@ def load_weights(path, params, *, version: int = FORMAT_VERSION, gates=()) -> No
     if version == 1:
         for p in gates:
             p[...] = book_gate_order(p)
+
+
+def gate_weights(root) -> list:
+    """The (Wx, Wh, b) of every LSTM under ``root`` (a model or a layer), each array once:
+    the arrays whose last axis holds the four gates."""
+    found: dict[int, object] = {}
+    for layer in walk(root):
+        if isinstance(layer, (LSTM, TimeLSTM)):
+            found.update((id(p), p) for p in layer.params[:3])
+    return list(found.values())
