@@ -11,7 +11,6 @@ import numpy
 from attnseq.core.backend import to_numpy, xp
 from attnseq.core.errors import positive_int
 from attnseq.decoding.threads import default_workers, run_threaded
-from attnseq.fast.shared_rows import prefix_order
 
 # Rows per decoding call when a caller splits a large set into batches (the measurements that
 # chose it are in docs/performance.md).
@@ -27,7 +26,9 @@ def decode_in_batches(model, xs, start_id: int, length: int,
     own ``generate`` (greedy, in attnseq's models).
 
     The rows go into batches in the order of their ids, column by column, so that a batch holds
-    like inputs: the encoder runs a prefix that rows share only once (``EmbeddingLSTM``).
+    like inputs: the fast set's encoder runs a prefix that rows share only once
+    (``EmbeddingLSTM``). Within a batch, the rows go in the model's ``row_order(ids)`` when it
+    has one that is not None (the fast set's), so that the encoder need not sort them itself.
     When the model knows its padding id (``model.pad_id``), the number of padding ids comes
     first, so that each batch also holds inputs of about one length and attention skips the
     columns that are padding in all of them (``attention_state``). The answers come back in
@@ -45,10 +46,13 @@ def decode_in_batches(model, xs, start_id: int, length: int,
     if pad_id is not None:
         keys.append((ids == pad_id).sum(axis=1))  # ... after the padding count
     order = numpy.lexsort(keys) if keys else numpy.arange(len(ids))
-    # Longest inputs first (least padding), so that no thread is left with a long batch last;
-    # within a batch, rows in the encoder's prefix_order, which it then need not sort itself.
+    # Longest inputs first (least padding), so that no thread is left with a long batch last.
     batches = [order[i:i + batch_size] for i in range(0, len(xs), batch_size)]
-    batches = [rows[to_numpy(prefix_order(xp.asarray(ids[rows])))] for rows in batches]
+    row_order = getattr(model, "row_order", None)
+    if row_order is not None:
+        in_batch = [row_order(xp.asarray(ids[rows])) for rows in batches]
+        batches = [rows if o is None else rows[to_numpy(o)]
+                   for rows, o in zip(batches, in_batch, strict=True)]
 
     def run(m, rows):
         batch = xs[rows]

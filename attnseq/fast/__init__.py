@@ -9,6 +9,8 @@ replaces (``attnseq.layers``) and tested equal to it, outputs and every gradient
     embedding.py    FastEmbedding: the backward by sorted runs and one reduceat
     attention.py    FastAttention: g decoder rows per encoder row (beam search), and the
                     decoding state without the padding columns
+    stacked.py      FastTimeStackedLSTM: a stack whose bottom layer may read ids, and whose
+                    step passes the equal rows on to its LSTMs
     packing.py      a padded batch's real positions as one block (the Transformer's encoder)
     reductions.py   sums and means as BLAS products, the column-loop maximum, mask biases
     affine.py       FastAffine: BLAS bias sums, one product for an (N, 1, I) step
@@ -29,7 +31,8 @@ from attnseq.fast.feedforward import FastFeedForward
 from attnseq.fast.layernorm import FastLayerNorm
 from attnseq.fast.lstm import EmbeddingLSTM, FastTimeLSTM
 from attnseq.fast.multihead import FastMultiHeadAttention
+from attnseq.fast.stacked import FastTimeStackedLSTM
 
 __all__ = ["EmbeddingLSTM", "FastAffine", "FastAttention", "FastEmbedding", "FastFeedForward",
            "FastLSTM", "FastLayerNorm", "FastMultiHeadAttention", "FastTimeEmbedding",
-           "FastTimeLSTM"]
+           "FastTimeLSTM", "FastTimeStackedLSTM"]

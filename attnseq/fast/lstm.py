@@ -186,8 +186,6 @@ class EmbeddingLSTM(Layer):
     ``step(ids (N,), h, c) -> (h, c)`` is one decoding step.
     """
 
-    reads_ids = True  # for TimeStackedLSTM: a bottom layer only, with no side input
-
     def __init__(self, W, Wx, Wh, b, stateful: bool = False):
         super().__init__()
         self.embed = FastEmbedding(W)

@@ -18,9 +18,9 @@ A ``side`` input s (N, T, S), when ``forward`` is given one, is concatenated to 
 input: LSTM_l reads [x_l ; s] while the skip still adds x_l alone. This is how GNMT's decoder
 feeds its attention context to every layer above the bottom one (``attnseq.models.gnmt``).
 
-The bottom layer may be a ``TimeBiLSTM`` (as in GNMT's encoder) or an ``EmbeddingLSTM``, which
-reads token ids; the others are one-directional LSTMs (``TimeLSTM`` or ``FastTimeLSTM``), all
-of the same output width.
+The bottom layer may be a ``TimeBiLSTM`` (as in GNMT's encoder); the others are
+one-directional ``TimeLSTM``s, all of the same output width. (The fast set's
+``FastTimeStackedLSTM`` also takes a bottom layer that reads token ids.)
 
 ``final_h`` (N, L, H) holds, per layer, that layer's LSTM state at the last step (without the
 skip: the recurrent state proper), the states a decoder's layers start from.
@@ -37,25 +37,18 @@ from attnseq.layers.bidirectional import TimeBiLSTM
 from attnseq.layers.dropout import TimeDropout, check_rate
 
 
-def reads_ids(layer) -> bool:
-    """Does ``layer`` read token ids (an embedding and an LSTM in one) rather than vectors?"""
-    return getattr(layer, "reads_ids", False)
-
-
 class TimeStackedLSTM(Layer):
     """TimeStackedLSTM(layers, *, residual=False, dropout=0.0, rng=None, residual_from=2).
 
-    ``layers``: LSTMs; the first may be a TimeBiLSTM or an EmbeddingLSTM; ``params`` lists
-    each layer's in order. ``dropout`` is the rate of the ``TimeDropout`` in front of every
+    ``layers``: LSTMs; the first may be a TimeBiLSTM; ``params`` lists each layer's in order. ``dropout`` is the rate of the ``TimeDropout`` in front of every
     layer but the first (all of them drawing from the one Generator ``rng``, or a seed).
     With ``residual``, layers ``residual_from``, … L (counted from 1) have skips.
 
-    forward(xs, side=None) -> out (N, T, H), where xs is what the bottom layer reads:
-    (N, T, D) vectors, or (N, T) ids for an EmbeddingLSTM; sets ``final_h`` (N, L, H). With
+    forward(xs (N, T, D), side=None) -> out (N, T, H); sets ``final_h`` (N, L, H). With
     ``side`` (N, T, S), every layer reads [x_l ; side] (so layer 1's Wx has D + S rows, the
     others' H + S); it needs a bottom layer that reads vectors in one direction.
     backward(dout (N, T, H), dh_final=None (N, L, H)) -> the bottom layer's input gradient
-    (None for ids), or (dxs, dside) when forward had a side input.
+    or (dxs, dside) when forward had a side input.
 
     A stack of stateful LSTMs (a decoder's) starts from ``set_state(h0 (N, L, H))``, with
     zero cell states; after backward, ``dh`` (N, L, H) is the gradient of that h0.
@@ -68,8 +61,8 @@ class TimeStackedLSTM(Layer):
         self.layers = list(layers)
         if not self.layers:
             raise ValueError("a stack needs at least one layer")
-        if any((isinstance(layer, TimeBiLSTM) or reads_ids(layer)) for layer in self.layers[1:]):
-            raise ValueError("only the bottom layer of a stack may be bidirectional or read ids")
+        if any(isinstance(layer, TimeBiLSTM) for layer in self.layers[1:]):
+            raise ValueError("only the bottom layer of a stack may be bidirectional")
         rate = check_rate(dropout)
         self.residual = bool(residual)
         self.residual_from = integer_at_least("residual_from", residual_from, 2)
@@ -102,9 +95,8 @@ class TimeStackedLSTM(Layer):
         return all(getattr(layer, "stateful", False) for layer in self.layers)
 
     def forward(self, xs, side=None):
-        if side is not None and (isinstance(self.layers[0], TimeBiLSTM)
-                                   or reads_ids(self.layers[0])):
-            raise ValueError("a side input needs a one-directional bottom layer over vectors")
+        if side is not None and isinstance(self.layers[0], TimeBiLSTM):
+            raise ValueError("a side input needs a one-directional bottom layer")
         self.side_width = None if side is None else side.shape[2]
         x = xs
         finals = []
@@ -142,13 +134,12 @@ class TimeStackedLSTM(Layer):
             self.dh = xp.stack([layer.dh for layer in self.layers], axis=1)  # (N, L, H)
         return dy if self.side_width is None else (dy, dside)
 
-    def step(self, x, h, c, side=None, **hints):
-        """x (N, D) vectors or (N,) ids (what the bottom layer reads), h and c (N, L, H),
-        side (N, S) or None -> (out (N, H), h, c): one step of every layer. ``hints`` (the
-        fast layers' ``equal_rows``) go to every layer's ``step``."""
+    def step(self, x, h, c, side=None):
+        """x (N, D), h and c (N, L, H), side (N, S) or None -> (out (N, H), h, c): one step of
+        every layer, without dropout or caching."""
         h_new, c_new = xp.empty_like(h), xp.empty_like(c)
         for l, layer in enumerate(self.layers):
             inp = x if side is None else xp.concatenate([x, side], axis=1)
-            h_new[:, l], c_new[:, l] = layer.step(inp, h[:, l], c[:, l], **hints)
+            h_new[:, l], c_new[:, l] = layer.step(inp, h[:, l], c[:, l])
             x = h_new[:, l] + x if self.skips(l) else h_new[:, l]
         return x, h_new, c_new

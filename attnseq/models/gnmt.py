@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from attnseq.core.backend import xp
 from attnseq.decoding import stepped
-from attnseq.layers import Layer, TimeAffine, TimeAttention, TimeDropout, TimeStackedLSTM
+from attnseq.layers import Layer, TimeAffine, TimeAttention, TimeDropout
 from attnseq.models.attention import AttentionSeq2seq, initial_h
 from attnseq.models.impl import IMPLS, LayerSet
 from attnseq.models.init import Initializer
@@ -92,7 +92,7 @@ class GNMTDecoder(Layer):
         # the bottom layer's output into layer 2; the stack drops out between its own layers
         self.dropout = TimeDropout(dropout, rng) if dropout > 0 else None
         # its first layer is layer 2, so its skips (from its second) start at layer 3
-        self.upper = TimeStackedLSTM(upper, residual=True, dropout=dropout, rng=rng)
+        self.upper = impl.TimeStackedLSTM(upper, residual=True, dropout=dropout, rng=rng)
         self.affine = TimeAffine(*init.affine(2 * H, V))
         self.out_dropout = output_dropout_layer(init, output_dropout)
         self.collect()

@@ -156,15 +156,18 @@ class Seq2seq(Layer):
         scores = self.decoder.forward(ts[:, :-1], enc_hs, mask)
         return self.loss_layer.forward(scores, ts[:, 1:])
 
+    def row_order(self, xs):
+        """The order in which the layer set likes to read a batch xs (N, Te): the fast set's
+        ``prefix_order`` (rows with a common prefix next to each other, so that the encoder's
+        ``EmbeddingLSTM`` computes what they share once, with nothing to sort nor to put back
+        after each pass), or None for the book's set, which reads the batch as it comes."""
+        return prefix_order(xs) if IMPLS[self.impl].prefix_order else None
+
     def prefix_ordered(self, xs, ts):
-        """The fast set: the batch with its rows in ``prefix_order``, so that the encoder's
-        ``EmbeddingLSTM`` computes the prefixes that rows share once, on rows next to each
-        other, with nothing to sort nor to put back after each pass. The loss is a mean over
-        the batch, which the order of its rows does not change. The book's set: the batch."""
-        if not IMPLS[self.impl].prefix_order:
-            return xs, ts
-        order = prefix_order(xs)
-        return xs[order], ts[order]
+        """The batch in ``row_order``. The loss is a mean over the batch, which the order of
+        its rows does not change."""
+        order = self.row_order(xs)
+        return (xs, ts) if order is None else (xs[order], ts[order])
 
     def backward(self, dout: float = 1.0) -> None:
         dscores = self.loss_layer.backward(dout)

@@ -144,8 +144,8 @@ def lstm_stack(init: Initializer, impl: LayerSet, D: int, H: int, *, num_layers:
         layers = [impl.TimeLSTM(*init.lstm(D, H), stateful=stateful)]
     layers += [impl.TimeLSTM(*init.lstm(H, H), stateful=stateful) for _ in range(num_layers - 1)]
     rng = init.rng.spawn(1)[0] if dropout > 0 else None
-    return TimeStackedLSTM(layers, residual=residual, dropout=dropout, rng=rng,
-                           residual_from=residual_from)
+    return impl.TimeStackedLSTM(layers, residual=residual, dropout=dropout, rng=rng,
+                                residual_from=residual_from)
 
 
 def embedded_stack(init: Initializer, impl: LayerSet, V: int, D: int, H: int, **options):

@@ -155,9 +155,35 @@ def test_decode_in_batches_groups_like_inputs_and_lengths():
     padded = Echo(PAD)
     ids = decode_in_batches(padded, xs, start_id=9, length=2, batch_size=2, workers=1)
     assert ids.tolist() == [[5, 5], [4, 4], [3, 3], [2, 2], [1, 1]]  # in the input's order
-    # batches by padding count, then by the ids; inside a batch, in the encoder's prefix
-    # order (largest ids first), so that it need not sort them itself
-    assert padded.batches == [[5, 1], [3, 2], [4]]
+    # batches by padding count, then by the ids, column by column
+    assert padded.batches == [[1, 5], [3, 2], [4]]
     plain = Echo(None)
     assert np.array_equal(decode_in_batches(plain, xs, 9, 2, batch_size=2, workers=1), ids)
-    assert plain.batches == [[2, 1], [4, 3], [5]]  # by the ids, column by column
+    assert plain.batches == [[1, 2], [3, 4], [5]]
+
+
+def test_decode_in_batches_puts_a_batchs_rows_in_the_models_row_order():
+    class Ordered:  # prefers its rows largest first token first, as a fast encoder might
+        pad_id = None
+
+        def __init__(self):
+            self.batches = []
+
+        def row_order(self, xs):
+            return np.argsort(-xs[:, 0], kind="stable")
+
+        def generate(self, xs, start_id, length):
+            self.batches.append(xs[:, 0].tolist())
+            return np.repeat(xs[:, :1], length, axis=1)
+
+    class Unordered(Ordered):  # a model whose layers read a batch as it comes (the book's)
+        def row_order(self, xs):
+            return None
+
+    xs = np.array([[5, 7], [4, 1], [3, 7], [2, 2], [1, 7]])
+    ordered, unordered = Ordered(), Unordered()
+    ids = decode_in_batches(ordered, xs, start_id=9, length=1, batch_size=2, workers=1)
+    assert ids[:, 0].tolist() == [5, 4, 3, 2, 1]  # in the input's order
+    assert ordered.batches == [[2, 1], [4, 3], [5]]
+    assert np.array_equal(decode_in_batches(unordered, xs, 9, 1, batch_size=2, workers=1), ids)
+    assert unordered.batches == [[1, 2], [3, 4], [5]]

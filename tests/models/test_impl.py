@@ -118,3 +118,10 @@ def test_decoding_agrees(name, options):
         assert [h.tokens.tolist() for h in hyps_book] == [h.tokens.tolist() for h in hyps_fast]
         np.testing.assert_allclose([h.score for h in hyps_book],
                                    [h.score for h in hyps_fast], rtol=1e-9)
+
+
+def test_only_the_fast_set_reorders_a_batchs_rows():
+    book, fast_model = pair("attention", {})
+    xs, _ = batch(4)
+    assert book.row_order(xs) is None
+    np.testing.assert_array_equal(fast_model.row_order(xs), prefix_order(xs))
