@@ -11,6 +11,7 @@ replaces (``attnseq.layers``) and tested equal to it, outputs and every gradient
                     decoding state without the padding columns
     stacked.py      FastTimeStackedLSTM: a stack whose bottom layer may read ids, and whose
                     step passes the equal rows on to its LSTMs
+    input_feeding.py  FastTimeInputFeeding: input feeding's recurrence in time-major buffers
     packing.py      a padded batch's real positions as one block (the Transformer's encoder)
     reductions.py   sums and means as BLAS products, the column-loop maximum, mask biases
     affine.py       FastAffine: BLAS bias sums, one product for an (N, 1, I) step
@@ -28,6 +29,7 @@ from attnseq.fast.attention import FastAttention
 from attnseq.fast.cell import FastLSTM
 from attnseq.fast.embedding import FastEmbedding, FastTimeEmbedding
 from attnseq.fast.feedforward import FastFeedForward
+from attnseq.fast.input_feeding import FastTimeInputFeeding
 from attnseq.fast.layernorm import FastLayerNorm
 from attnseq.fast.lstm import EmbeddingLSTM, FastTimeLSTM
 from attnseq.fast.multihead import FastMultiHeadAttention
@@ -35,4 +37,4 @@ from attnseq.fast.stacked import FastTimeStackedLSTM
 
 __all__ = ["EmbeddingLSTM", "FastAffine", "FastAttention", "FastEmbedding", "FastFeedForward",
            "FastLSTM", "FastLayerNorm", "FastMultiHeadAttention", "FastTimeEmbedding",
-           "FastTimeLSTM", "FastTimeStackedLSTM"]
+           "FastTimeInputFeeding", "FastTimeLSTM", "FastTimeStackedLSTM"]

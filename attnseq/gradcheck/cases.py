@@ -23,8 +23,10 @@ from attnseq.gradcheck.layer_rows import (
     random_score,
 )
 from attnseq.gradcheck.rows import D, H, LayerRow, ModelRow, N, NTMRow, T, V
+from attnseq.layers.base import walk
 from attnseq.layers.core import softmax, softmax_backward
 from attnseq.layers.dropout import dropouts_in
+from attnseq.layers.scores import Score
 from attnseq.models import MODELS
 from attnseq.ntm.addressing import (
     Addressing,
@@ -237,8 +239,8 @@ def _model_case(row: ModelRow, rng, seed: int) -> Case:
     # so small that the differences' rounding noise would dominate. The score's weights get
     # twice that: the additive score's decoder-side term shifts all of a step's scores almost
     # alike, which the softmax ignores, so its gradient is small unless tanh bends more.
-    score_params = {id(p) for p in getattr(getattr(model.decoder, "attention", None), "params",
-                                           [])}
+    score_params = {id(p) for layer in walk(model.decoder) if isinstance(layer, Score)
+                    for p in layer.params}
     for p in model.params:
         p[...] = rng.standard_normal(p.shape) * row.scale * (2.0 if id(p) in score_params else 1)
 

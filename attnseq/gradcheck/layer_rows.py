@@ -52,21 +52,36 @@ def _stack(rng, bidirectional: bool):
     layer, or a decoder-style stateful stack."""
     bottom: L.Layer
     if bidirectional:
-        bottom = L.TimeBiLSTM(F.FastTimeLSTM(*_lstm(rng, D, H, 0.5)),
-                              F.FastTimeLSTM(*_lstm(rng, D, H, 0.5)), merge="sum")
+        bottom = L.TimeBiLSTM(L.TimeLSTM(*_lstm(rng, D, H, 0.5)),
+                              L.TimeLSTM(*_lstm(rng, D, H, 0.5)), merge="sum")
     else:
-        bottom = F.FastTimeLSTM(*_lstm(rng, D, H, 0.5), stateful=True)
-    upper = [F.FastTimeLSTM(*_lstm(rng, H, H, 0.5), stateful=not bidirectional)
-             for _ in range(2)]
+        bottom = L.TimeLSTM(*_lstm(rng, D, H, 0.5), stateful=True)
+    upper = [L.TimeLSTM(*_lstm(rng, H, H, 0.5), stateful=not bidirectional) for _ in range(2)]
     return L.TimeStackedLSTM([bottom, *upper], residual=True, dropout=0.3)
+
+
+def _fast_stack(rng):
+    """The fast set's stack over ids: an EmbeddingLSTM bottom layer and two FastTimeLSTMs,
+    stateful, with residual connections and dropout."""
+    bottom = F.EmbeddingLSTM(rng.standard_normal((V, D)), *_lstm(rng, D, H, 0.5),
+                             stateful=True)
+    upper = [F.FastTimeLSTM(*_lstm(rng, H, H, 0.5), stateful=True) for _ in range(2)]
+    return F.FastTimeStackedLSTM([bottom, *upper], residual=True, dropout=0.3)
+
+
+def _input_feeding_row(name: str, cls, attention) -> LayerRow:
+    """Input feeding's recurrence: its LSTM reads [e_t ; ctx_{t-1}] (D + H wide)."""
+    return LayerRow(name, lambda r: cls(*_lstm(r, D + H, H, 0.5), attention()),
+                    {"es": (N, T, D), "hs": (N, TE, H), "h0": (N, H)}, ("es", "hs", "h0"),
+                    {"mask": _mask})
 
 
 def _side_stack(rng):
     """GNMT's decoder layers above the bottom one: three stateful layers that read a side
     input beside the layer below's output, skips from the third (so one layer reads H + S
     wide inputs without a skip, and a skip is checked beside one that has none)."""
-    lstms = [F.FastTimeLSTM(*_lstm(rng, D + H - 1 if l == 0 else H + H - 1, H, 0.5),
-                            stateful=True) for l in range(3)]
+    lstms = [L.TimeLSTM(*_lstm(rng, D + H - 1 if l == 0 else H + H - 1, H, 0.5),
+                        stateful=True) for l in range(3)]
     return L.TimeStackedLSTM(lstms, residual=True, dropout=0.3, residual_from=3)
 
 
@@ -254,6 +269,10 @@ LAYER_ROWS = (
     LayerRow("TimeStackedLSTM", lambda r: _stack(r, bidirectional=False),
              {"xs": (N, T, D), "h0": (N, 3, H)}, ("xs",), state=("h0",), final_h=True,
              reseed=11),
+    LayerRow("FastTimeStackedLSTM", _fast_stack, {"h0": (6, 3, H)}, state=("h0",),
+             fixed={"xs": _shared_prefix_ids}, final_h=True, reseed=11),
+    _input_feeding_row("TimeInputFeeding", L.TimeInputFeeding, L.Attention),
+    _input_feeding_row("FastTimeInputFeeding", F.FastTimeInputFeeding, F.FastAttention),
     LayerRow("TimeDropout", lambda r: L.TimeDropout(0.4), {"xs": (N, T, H)}, ("xs",),
              reseed=7),
     LayerRow("TimeSoftmaxWithLoss[smoothing]",

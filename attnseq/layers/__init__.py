@@ -6,6 +6,7 @@ from attnseq.layers.bidirectional import TimeBiLSTM
 from attnseq.layers.core import Affine, Embedding, Softmax, TimeAffine, TimeEmbedding, softmax
 from attnseq.layers.dropout import TimeDropout
 from attnseq.layers.feedforward import ACTIVATIONS, GELU, FeedForward, ReLU
+from attnseq.layers.input_feeding import TimeInputFeeding
 from attnseq.layers.layernorm import LayerNorm
 from attnseq.layers.losses import TimeSoftmaxWithLoss
 from attnseq.layers.multihead import MultiHeadAttention, scaled_dot_product_attention
@@ -46,6 +47,7 @@ __all__ = [
     "TimeEmbedding",
     "TimeLSTM",
     "TimeSoftmaxWithLoss",
+    "TimeInputFeeding",
     "TimeStackedLSTM",
     "WeightSum",
     "gather",

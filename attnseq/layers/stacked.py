@@ -40,8 +40,9 @@ from attnseq.layers.dropout import TimeDropout, check_rate
 class TimeStackedLSTM(Layer):
     """TimeStackedLSTM(layers, *, residual=False, dropout=0.0, rng=None, residual_from=2).
 
-    ``layers``: LSTMs; the first may be a TimeBiLSTM; ``params`` lists each layer's in order. ``dropout`` is the rate of the ``TimeDropout`` in front of every
-    layer but the first (all of them drawing from the one Generator ``rng``, or a seed).
+    ``layers``: LSTMs; the first may be a TimeBiLSTM; ``params`` lists each layer's in
+    order. ``dropout`` is the rate of the ``TimeDropout`` in front of every layer but the
+    first (all of them drawing from the one Generator ``rng``, or a seed).
     With ``residual``, layers ``residual_from``, … L (counted from 1) have skips.
 
     forward(xs (N, T, D), side=None) -> out (N, T, H); sets ``final_h`` (N, L, H). With

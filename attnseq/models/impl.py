@@ -72,6 +72,7 @@ class LayerSet:
     TimeEmbedding: type
     TimeLSTM: type
     TimeStackedLSTM: type
+    TimeInputFeeding: type
     Attention: type
     embedded_lstm: Callable | None
     attention_state: Callable[..., State]
@@ -88,13 +89,15 @@ class LayerSet:
 
 
 BOOK = LayerSet("book", TimeEmbedding=L.TimeEmbedding, TimeLSTM=L.TimeLSTM,
-                TimeStackedLSTM=L.TimeStackedLSTM, Attention=L.Attention, embedded_lstm=None,
+                TimeStackedLSTM=L.TimeStackedLSTM, TimeInputFeeding=L.TimeInputFeeding,
+                Attention=L.Attention, embedded_lstm=None,
                 attention_state=book_attention_state, input_keys=(), prefix_order=False,
                 step_hints=no_hints, MultiHeadAttention=L.MultiHeadAttention,
                 LayerNorm=L.LayerNorm, FeedForward=L.FeedForward, Affine=L.TimeAffine,
                 pack=padded, unpack=padded, attended_span=whole_span)
 FAST = LayerSet("fast", TimeEmbedding=F.FastTimeEmbedding, TimeLSTM=F.FastTimeLSTM,
-                TimeStackedLSTM=F.FastTimeStackedLSTM, Attention=F.FastAttention, embedded_lstm=F.EmbeddingLSTM,
+                TimeStackedLSTM=F.FastTimeStackedLSTM, TimeInputFeeding=F.FastTimeInputFeeding,
+                Attention=F.FastAttention, embedded_lstm=F.EmbeddingLSTM,
                 attention_state=fast_attention.attention_state,
                 input_keys=fast_attention.ATTENTION_STATE_KEYS, prefix_order=True,
                 step_hints=equal_rows_hint, MultiHeadAttention=F.FastMultiHeadAttention,

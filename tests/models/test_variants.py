@@ -158,8 +158,8 @@ def test_build_model_builds_each_option():
                       GeneralScore)
     feeding = build_model(config(hidden_size=8, input_feeding=True, score="additive"), 13)
     assert type(feeding.decoder) is InputFeedingDecoder
-    assert isinstance(feeding.decoder.attention.score, AdditiveScore)
-    assert feeding.decoder.lstm.params[0].shape == (16 + 8, 32)  # [embedding ; context]
+    assert isinstance(feeding.decoder.recurrence.attention.score, AdditiveScore)
+    assert feeding.decoder.recurrence.lstm.params[0].shape == (16 + 8, 32)  # [embed ; context]
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
