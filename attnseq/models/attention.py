@@ -21,7 +21,8 @@ from attnseq.core.backend import xp
 from attnseq.decoding import greedy, stepped
 from attnseq.layers import Layer, TimeAffine, TimeAttention
 from attnseq.layers.base import eval_mode
-from attnseq.models.impl import IMPLS, LayerSet
+from attnseq.models import book_attention as book
+from attnseq.models.impl import BOOK, IMPLS, LayerSet
 from attnseq.models.init import Initializer
 from attnseq.models.input_feeding import InputFeedingDecoder
 from attnseq.models.seq2seq import Encoder, Seq2seq
@@ -112,7 +113,8 @@ class AttentionSeq2seq(Seq2seq):
     encoder="uni", bi_merge="concat", num_layers=1, residual=False, dropout=0.0,
     output_dropout=0.0, score="dot", input_feeding=False); see ``attnseq.models.variants``.
     The options' defaults are the book's architecture (its initialisation is ``init="book"``,
-    ``attnseq.models.init``); with ``impl="book"`` it is built from the book's layers.
+    ``attnseq.models.init``); with ``impl="book"`` it is built from the book's layers, and with
+    the defaults too, from the book's parts (``attnseq.models.book_attention``).
 
     ``generate(xs, start_id, length, return_attention=True)`` also returns the attention
     weights of every generated step, (N, length, Te). ``train_mode(flag)`` switches dropout
@@ -138,6 +140,9 @@ class AttentionSeq2seq(Seq2seq):
         o = self.options
         check_variant(H, **o)
         layer_set = IMPLS[self.impl]
+        if layer_set is BOOK and o == VARIANT_DEFAULTS:  # the book's model, as the book writes it
+            return (book.AttentionEncoder(V, D, H, init, layer_set),
+                    book.AttentionDecoder(V, D, H, init, layer_set))
         encoder = Encoder(V, D, H, init, layer_set, num_layers=o["num_layers"],
                           bidirectional=o["encoder"] == "bi", bi_merge=o["bi_merge"],
                           residual=o["residual"], dropout=o["dropout"])
