@@ -17,9 +17,9 @@ conversions/s with p99 under 100 ms, and no errors.
 The clients run in this process and the server in its own, so on a small machine they share
 the cores: the figures include the clients' cost. To keep that cost small the clients are
 coroutines on one asyncio event loop, writing each request as bytes and reading only the
-status line and Content-Length of each answer (the server always sends one); clients as
-threads of ``http.client`` cost the server's machine about half a millisecond of CPU per
-request, half as much as the server's own conversion (docs/serve.md, "Load test").
+status line and Content-Length of each answer (the server always sends one): with 32 of
+them, about half the CPU per request of as many threads of ``http.client`` (docs/serve.md,
+"Load test").
 """
 
 from __future__ import annotations
