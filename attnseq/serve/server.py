@@ -82,11 +82,12 @@ def uvicorn_config(app: Any, limits: Limits, **settings: Any):
 
 @contextmanager
 def server_process(model_dirs: Sequence, *, timeout: float = 60.0,
-                   env: dict | None = None) -> Iterator[str]:
-    """Run ``python -m attnseq serve MODEL_DIR ... --port 0`` on loopback for the block and
-    yield its base URL (``http://127.0.0.1:PORT``); stop it after. A server that fails to
-    start raises ``RuntimeError`` with its error output."""
-    command = [sys.executable, "-m", "attnseq", "serve", *map(str, model_dirs), "--port", "0"]
+                   env: dict | None = None, options: Sequence[str] = ()) -> Iterator[str]:
+    """Run ``python -m attnseq serve MODEL_DIR ... --port 0 [OPTIONS]`` on loopback for the
+    block and yield its base URL (``http://127.0.0.1:PORT``); stop it after. A server that
+    fails to start raises ``RuntimeError`` with its error output."""
+    command = [sys.executable, "-m", "attnseq", "serve", *map(str, model_dirs), "--port", "0",
+               *options]
     with tempfile.TemporaryFile("w+") as errors:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True,
                                 env={**os.environ, **(env or {})})
