@@ -75,7 +75,9 @@ def parse_body(body: bytes) -> dict:
 
 def nesting(body: bytes) -> int:
     """How deep the arrays and objects of the JSON text ``body`` nest (brackets inside
-    strings do not count); a text that never closes them counts them all."""
+    strings do not count; a text that never closes them counts them all). A body with at
+    most ``MAX_DEPTH`` brackets in all gets their count instead, unscanned: a bound on its
+    depth that is within the limit too."""
     brackets = body.count(b"[") + body.count(b"{")
     if brackets <= MAX_DEPTH:
         return brackets  # an upper bound, and cheap: most bodies end here
