@@ -77,8 +77,9 @@ def create_app(explorers: Sequence[Explorer], hosts: Sequence[str] = LOOPBACK,
             req = parse_convert(parse_body(body), models)
             check_text(models[req.model], req.text)
         except ApiError as exc:
-            # A client too slow to send its body has its connection closed, not kept.
-            headers = {"connection": "close"} if exc.status == 408 else None
+            # A body too slow or too large is not read to its end: the connection is closed
+            # (else the rest of it would be read, only to be thrown away).
+            headers = {"connection": "close"} if exc.status in (408, 413) else None
             return JSONResponse({"error": exc.message}, status_code=exc.status,
                                 headers=headers)
         except ClientDisconnect:
