@@ -29,6 +29,11 @@ def add_parser(sub) -> None:
                    help="address to listen on (default: %(default)s, this machine only)")
     p.add_argument("--port", type=port, default=8000,
                    help="TCP port, 0 for any free one (default: %(default)s)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="also answer requests addressed to NAME (a host name or address, "
+                   "the part of the URL before the port): for a deliberate --host other "
+                   "than loopback; repeatable. Loopback names and the --host address are "
+                   "always answered, any other Host is refused (DNS rebinding)")
     p.set_defaults(func=run)
 
 
@@ -42,5 +47,5 @@ def run(args) -> int:
     from attnseq.serve.explorer import load_explorers
     from attnseq.serve.server import serve
 
-    serve(load_explorers(args.model_dirs), args.host, args.port)
+    serve(load_explorers(args.model_dirs), args.host, args.port, allow_hosts=args.allow_host)
     return 0

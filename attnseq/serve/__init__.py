@@ -7,6 +7,9 @@ served model, the output and where every output character looked in the input.
     validation.py  checks a request (fields, sizes, the model's name) before any model runs
     batcher.py     Batcher: the one thread that runs a model, decoding waiting requests together
     app.py         the Starlette application: the page, GET /api/models, POST /api/convert
+    guard.py       Limits, and Guard: the Host, Origin and Content-Type checks, the security
+                   headers of every response
+    protocol.py    uvicorn's HTTP protocol with a deadline and a size bound on request heads
     server.py      serving it with uvicorn; running it as a child process (tests, benchmarks)
     static/        the page: plain HTML, CSS and JavaScript, no build step, nothing fetched
                    from elsewhere, so it works offline
@@ -21,7 +24,7 @@ from __future__ import annotations
 import importlib.util
 
 # The packages of the ``serve`` extra (pyproject.toml), by their import names.
-DEPENDENCIES = ("starlette", "uvicorn")
+DEPENDENCIES = ("starlette", "uvicorn", "httptools")
 
 
 def missing_dependency() -> str | None:

@@ -6,7 +6,10 @@
                          -> {"model", "text", **Explorer.explain(...)}, or a 4xx
                          {"error": message}; a model that fails answers 500 {"error": ...}
 
-Every other refusal (an unknown path, a method not allowed) is JSON as well.
+Every other refusal (an unknown path, a method not allowed, a Host, Origin or Content-Type
+refused by ``attnseq.serve.guard.Guard``, which wraps the routes) is JSON as well. A body is
+read within ``Limits.body_timeout`` seconds (else 408); a client that goes away part-way
+through its body costs one line of log.
 
 Requests are checked here, on the event loop (parsing and the vocabulary lookups are cheap
 and touch no model), so a bad request is answered at once and never reaches a batch; the
@@ -23,7 +26,8 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -31,6 +35,7 @@ from starlette.staticfiles import StaticFiles
 from attnseq.core.errors import AttnseqError
 from attnseq.serve.batcher import Batcher
 from attnseq.serve.explorer import Explorer
+from attnseq.serve.guard import DEFAULT_LIMITS, LOOPBACK, Guard, Limits
 from attnseq.serve.validation import (
     MAX_BEAM,
     MAX_BODY,
@@ -44,10 +49,12 @@ STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger("attnseq.serve")
 
 
-def create_app(explorers: Sequence[Explorer]) -> Starlette:
+def create_app(explorers: Sequence[Explorer], hosts: Sequence[str] = LOOPBACK,
+               limits: Limits = DEFAULT_LIMITS) -> Starlette:
     """The application serving ``explorers`` (at least one, with distinct names), each
-    converting on a ``Batcher`` thread of its own. ``app.state.batchers`` maps each name to
-    its batcher (tests and benchmarks read their counts)."""
+    converting on a ``Batcher`` thread of its own, to requests whose Host is one of ``hosts``
+    (``Guard``). ``app.state.batchers`` maps each name to its batcher (tests and benchmarks
+    read their counts)."""
     if not explorers:
         raise AttnseqError("no model to serve")
     models = {}
@@ -66,10 +73,20 @@ def create_app(explorers: Sequence[Explorer]) -> Starlette:
 
     async def convert(request: Request):
         try:
-            req = parse_convert(parse_body(await _read_body(request, MAX_BODY)), models)
+            body = await _read_body(request, MAX_BODY, limits.body_timeout)
+            req = parse_convert(parse_body(body), models)
             check_text(models[req.model], req.text)
         except ApiError as exc:
-            return JSONResponse({"error": exc.message}, status_code=exc.status)
+            # A body too slow or too large is not read to its end: the connection is closed
+            # (else the rest of it would be read, only to be thrown away).
+            headers = {"connection": "close"} if exc.status in (408, 413) else None
+            return JSONResponse({"error": exc.message}, status_code=exc.status,
+                                headers=headers)
+        except ClientDisconnect:
+            client = request.client
+            log.warning("a client%s closed its connection before sending its whole request",
+                        f" ({client.host}:{client.port})" if client else "")
+            return JSONResponse({"error": "the request ended early"}, status_code=400)
         future = batchers[req.model].submit((req.beam, req.n_best), req.text)
         try:
             result = await asyncio.wrap_future(future)
@@ -87,6 +104,7 @@ def create_app(explorers: Sequence[Explorer]) -> Starlette:
     app = Starlette(routes=[Route("/", index), Route("/api/models", list_models),
                             Route("/api/convert", convert, methods=["POST"]),
                             Mount("/static", StaticFiles(directory=STATIC), name="static")],
+                    middleware=[Middleware(Guard, hosts=tuple(hosts))],
                     exception_handlers={HTTPException: _http_error}, lifespan=lifespan)
     app.state.batchers = batchers
     return app
@@ -109,12 +127,17 @@ def _decoder(explorer: Explorer):
     return run
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(request: Request, limit: int, seconds: float) -> bytes:
     """The request body, refused with a 413 as soon as it grows past ``limit`` bytes (a
-    client cannot make the server read or hold more, whatever it says its length is)."""
+    client cannot make the server read or hold more, whatever it says its length is), and
+    with a 408 unless it has all come within ``seconds``."""
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise ApiError(413, f"request body is over {limit} bytes")
+    try:
+        async with asyncio.timeout(seconds):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > limit:
+                    raise ApiError(413, f"request body is over {limit} bytes")
+    except TimeoutError:
+        raise ApiError(408, f"request body not received within {seconds:g} s") from None
     return bytes(body)

@@ -5,10 +5,14 @@ requests must never run it at once. Instead of a lock, each model gets one worke
 only code that ever touches it; requests hand it their text and wait on a ``Future``.
 
 That thread also batches. While it decodes one batch, new requests queue up; when it is done
-it takes everything waiting (up to ``max_batch``), groups it by search settings, and decodes
-each group as one batch. Decoding 8 inputs together costs about twice one input
-(docs/serve.md), so under load the throughput grows with the queue instead of the latency,
-and an idle server still answers a lone request at once: nothing waits for a batch to fill.
+it takes everything waiting (up to ``max_batch``), and what keeps arriving less than
+``linger`` seconds apart, groups it by search settings, and decodes each group as one batch.
+Decoding 8 inputs together costs about twice one input (docs/serve.md), so under load the
+throughput grows with the queue instead of the latency. The linger is for the event loop:
+while a batch decodes, the loop has the interpreter only in turns, so when the batch ends
+the next requests are still being parsed; taking only those already queued would decode
+them in a few small batches instead of one. An idle server answers a lone request after
+the linger (2 ms): nothing waits for a batch to fill.
 
 A failing batch fails only its own requests (each future gets the exception); the thread
 goes on with the next batch.
@@ -24,6 +28,9 @@ from concurrent.futures import Future
 # Enough to keep a burst of typing from several pages in one batch; more would only make a
 # burst's first answers wait for its last.
 MAX_BATCH = 64
+# Seconds to wait for one more request before a batch starts: small beside a batch's
+# decoding, and enough for the event loop to hand over a request it has parsed.
+LINGER = 0.002
 
 _STOP = object()  # put on the queue by close(): the worker ends
 
@@ -33,9 +40,10 @@ class Batcher:
     the texts submitted with the same ``key`` while earlier batches ran."""
 
     def __init__(self, run: Callable[[Hashable, list[str]], list], name: str = "model",
-                 max_batch: int = MAX_BATCH):
+                 max_batch: int = MAX_BATCH, linger: float = LINGER):
         self._run = run
         self._max_batch = max_batch
+        self._linger = linger
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         # Batches run, texts in them, and the largest batch: for tests and the load benchmark.
         self.batches = self.texts = self.largest = 0
@@ -57,8 +65,11 @@ class Batcher:
     def _work(self) -> None:
         while True:
             jobs = [self._queue.get()]  # block until there is work
-            while len(jobs) < self._max_batch and not self._queue.empty():
-                jobs.append(self._queue.get())
+            while len(jobs) < self._max_batch:
+                try:
+                    jobs.append(self._queue.get(timeout=self._linger))
+                except queue.Empty:
+                    break
             stop = _STOP in jobs
             groups: dict[Hashable, list] = {}
             for job in jobs:

@@ -10,8 +10,9 @@ The body is a JSON object::
 Every refusal is an ``ApiError``: an HTTP status and a one-line message, sent back as
 ``{"error": message}``. The statuses say whose the fault is:
 
-    400  the request is malformed: not JSON, not an object, a field missing, unknown or of
-         the wrong type, a beam setting out of range
+    400  the request is malformed: not JSON, nested deeper than ``MAX_DEPTH``, a number of
+         more than ``MAX_DIGITS`` digits, not an object, a field missing, unknown or of the
+         wrong type, a beam setting out of range
     404  no model of that name is served
     413  the body is larger than ``MAX_BODY`` bytes (read no further)
     422  the text is well-formed but the model cannot read it: empty, with characters it does
@@ -30,6 +31,11 @@ from attnseq.core.errors import AttnseqError, integer_at_least
 # bounds what one request can make the server read and hold.
 MAX_BODY = 16 * 1024
 MAX_BEAM = 16
+# A request is one flat object. Python's json parser recurses once per bracket and converts
+# integer literals digit by digit: both are bounded before they can cost a RecursionError,
+# or the ValueError of an integer past Python's digit limit.
+MAX_DEPTH = 16
+MAX_DIGITS = 20
 FIELDS = ("text", "model", "beam", "n_best")
 
 
@@ -55,13 +61,52 @@ class ConvertRequest:
 def parse_body(body: bytes) -> dict:
     """The JSON object in ``body`` (at most ``MAX_BODY`` bytes: the app reads no more), else
     a 400."""
+    depth = nesting(body)
+    if depth > MAX_DEPTH:
+        raise ApiError(400, f"request body nests {depth} levels deep; at most {MAX_DEPTH}")
     try:
-        doc = json.loads(body)
+        doc = json.loads(body, parse_int=_integer)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiError(400, f"request body is not JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise ApiError(400, f"request body must be a JSON object, got {type(doc).__name__}")
     return doc
+
+
+def nesting(body: bytes) -> int:
+    """How deep the arrays and objects of the JSON text ``body`` nest (brackets inside
+    strings do not count; a text that never closes them counts them all). A body with at
+    most ``MAX_DEPTH`` brackets in all gets their count instead, unscanned: a bound on its
+    depth that is within the limit too."""
+    brackets = body.count(b"[") + body.count(b"{")
+    if brackets <= MAX_DEPTH:
+        return brackets  # an upper bound, and cheap: most bodies end here
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # a backslash: the next byte is escaped
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:  # a double quote
+            in_string = True
+        elif byte in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in b"]}":
+            depth -= 1
+    return deepest
+
+
+def _integer(digits: str) -> int:
+    """json's ``parse_int``: the integer, refused past ``MAX_DIGITS`` digits."""
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise ApiError(400, f"request body holds a number of {len(digits.lstrip('-'))} "
+                            f"digits; at most {MAX_DIGITS}")
+    return int(digits)
 
 
 def parse_convert(doc: dict, models: Mapping) -> ConvertRequest:

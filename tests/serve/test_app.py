@@ -14,6 +14,7 @@ from attnseq.serve.app import STATIC, create_app
 from attnseq.serve.explorer import Explorer
 from attnseq.serve.validation import MAX_BODY
 
+BASE = "http://127.0.0.1"  # a loopback Host: the server refuses others (tests/reliability)
 TEXTS = ["September 27, 1994", "9/8/97", "tue, feb 3, 2015", "1 JANUARY 2001", "3/14/15"]
 
 
@@ -24,7 +25,7 @@ def explorers(attention_dir, baseline_dir):
 
 @pytest.fixture(scope="module")
 def client(explorers):
-    with TestClient(create_app(explorers)) as client:
+    with TestClient(create_app(explorers), base_url=BASE) as client:
         yield client
 
 
@@ -88,9 +89,11 @@ def test_each_bad_request_gets_its_status_and_message(client, explorers, body, s
 
 
 def test_a_body_that_is_not_json_or_too_large_is_refused(client):
-    r = client.post("/api/convert", content=b"text=9/8/97")
+    json_type = {"Content-Type": "application/json"}
+    r = client.post("/api/convert", content=b"text=9/8/97", headers=json_type)
     assert r.status_code == 400 and r.json()["error"].startswith("request body is not JSON: ")
-    r = client.post("/api/convert", content=b'{"text": "' + b"1" * MAX_BODY + b'"}')
+    r = client.post("/api/convert", content=b'{"text": "' + b"1" * MAX_BODY + b'"}',
+                    headers=json_type)
     assert (r.status_code, r.json()) == (413, {"error": f"request body is over {MAX_BODY} bytes"})
     assert convert(client, text="9/8/97").status_code == 200  # and the server goes on
 
@@ -113,7 +116,7 @@ def test_a_failing_model_answers_500_and_the_server_goes_on(attention_dir, monke
         return real(texts, search)
 
     monkeypatch.setattr(explorer, "explain", explain)
-    with TestClient(create_app([explorer])) as client:
+    with TestClient(create_app([explorer]), base_url=BASE) as client:
         r = convert(client, text="13/13/13")
         assert (r.status_code, r.json()) == (500, {"error": "the model failed: a model bug"})
         assert convert(client, text="9/8/97").status_code == 200
@@ -135,7 +138,7 @@ def test_concurrent_requests_each_get_their_own_answer(explorers):
 
     async def send_all():
         transport = httpx2.ASGITransport(app=app)
-        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx2.AsyncClient(transport=transport, base_url=BASE) as client:
             return await asyncio.gather(*(client.post("/api/convert", json=b)
                                           for b in bodies))
 

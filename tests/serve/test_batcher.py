@@ -1,6 +1,7 @@
 """Batcher: one thread runs every batch; waiting texts are decoded together, by key."""
 
 import threading
+import time
 from concurrent.futures import CancelledError
 
 import pytest
@@ -87,3 +88,21 @@ def test_batches_are_at_most_max_batch_and_close_finishes_the_queue():
     batcher.close(timeout=WAIT)
     assert [f.result(0) for f in futures] == [f"k:{i}" for i in range(1, 8)]
     assert [len(texts) for _, texts in run.calls] == [1, 3, 3, 1]
+
+
+def test_texts_arriving_within_the_linger_join_the_batch_and_later_ones_do_not():
+    calls = []
+
+    def run(key, texts):
+        calls.append(list(texts))
+        return texts
+
+    batcher = Batcher(run, name="linger", linger=0.5)
+    first = batcher.submit("k", "a")
+    time.sleep(0.1)  # within the linger
+    second = batcher.submit("k", "b")
+    assert (first.result(WAIT), second.result(WAIT)) == ("a", "b")
+    time.sleep(0.1)
+    assert batcher.submit("k", "c").result(WAIT) == "c"
+    batcher.close(timeout=WAIT)
+    assert calls == [["a", "b"], ["c"]]

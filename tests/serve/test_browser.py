@@ -201,6 +201,6 @@ def _heads(url, text):
     import urllib.request
 
     request = urllib.request.Request(url + "/api/convert", data=json.dumps(
-        {"text": text}).encode())
+        {"text": text}).encode(), headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=WAIT) as response:
         return json.load(response)["heads"]

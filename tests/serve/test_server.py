@@ -1,6 +1,7 @@
 """``attnseq serve`` for real: a server process on a free loopback port, and its one-line
 errors (a port in use, a bad model directory, the serve extra missing)."""
 
+import http.client
 import json
 import socket
 import sys
@@ -28,6 +29,22 @@ def test_a_server_process_converts_on_loopback(attention_dir, baseline_dir):
         assert names == ["attention", "baseline"]
         result = post(url, {"text": "9/8/97", "model": "baseline"})
         assert (result["model"], result["text"]) == ("baseline", "9/8/97")
+
+
+def test_allow_host_reaches_the_server_and_other_hosts_are_refused(baseline_dir):
+    with server_process([baseline_dir], options=["--allow-host", "explorer.lan"]) as url:
+        port = url.rsplit(":", 1)[1]
+        answers = {}
+        for host in ("explorer.lan", "other.lan"):
+            conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=30)
+            conn.request("GET", "/api/models", headers={"Host": f"{host}:{port}"})
+            response = conn.getresponse()
+            answers[host] = (response.status, json.load(response))
+            conn.close()
+    assert answers["explorer.lan"][0] == 200
+    assert answers["other.lan"] == (403, {"error": "host 'other.lan' is not served here; to "
+                                          "serve it, start attnseq serve with --allow-host "
+                                          "other.lan"})
 
 
 def test_a_server_that_cannot_start_says_why(tmp_path):

@@ -4,8 +4,10 @@ import pytest
 
 from attnseq.serve.validation import (
     MAX_BEAM,
+    MAX_DEPTH,
     ApiError,
     ConvertRequest,
+    nesting,
     parse_body,
     parse_convert,
 )
@@ -63,3 +65,22 @@ def test_a_body_that_is_not_a_json_object_is_a_400(body, message):
     with pytest.raises(ApiError) as exc:
         parse_body(body)
     assert (exc.value.status, exc.value.message) == (400, message)
+
+
+@pytest.mark.parametrize("body,depth", [
+    (b'{"text": "9/8/97"}', 1),
+    (b"[" * 17 + b"]" * 17, 17),
+    (b"[" + b"[1], " * 20 + b"[[2]], {}]", 3),
+    (b'{"text": "' + b"[" * 40 + b'"}', 1),  # brackets in a string are text
+    (b'{"text": "\\"' + b"[" * 40 + b'"}', 1),  # after an escaped quote: still the string
+    (b'{"text": "\\\\", "a": ' + b"[" * 40, 41),  # an escaped backslash ends the string
+    (b'{"text":' + b"[" * 5000, 5001),  # never closed
+])
+def test_nesting_counts_brackets_outside_strings(body, depth):
+    assert nesting(body) == depth
+    assert nesting(b"[[1], [[2]], {}]") == 5  # few brackets: their count, a bound, unscanned
+    if depth > MAX_DEPTH:
+        with pytest.raises(ApiError) as exc:
+            parse_body(body)
+        assert (exc.value.status, exc.value.message) == (
+            400, f"request body nests {depth} levels deep; at most {MAX_DEPTH}")
