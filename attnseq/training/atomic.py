@@ -21,6 +21,7 @@ and the link stays as it is; a link that points in a loop is refused in one line
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -69,7 +70,8 @@ def _alive(pid: int) -> bool:
 
 
 def leftovers(target: Path) -> list[tuple[Path, str, int]]:
-    """The hidden directories of saves to ``target`` (resolved): (path, SAVING or OLD, pid)."""
+    """The hidden directories of saves to ``target`` (resolved): (path, SAVING or OLD, pid);
+    links too (earlier versions moved a user's link at DIR aside as ``.DIR.old-*``)."""
     pattern = re.compile(rf"\.{re.escape(target.name)}\.({SAVING}|{OLD})-(\d+)-[0-9a-f]{{8}}")
     try:
         entries = list(target.parent.iterdir())
@@ -78,7 +80,7 @@ def leftovers(target: Path) -> list[tuple[Path, str, int]]:
     found = []
     for entry in sorted(entries):
         match = pattern.fullmatch(entry.name)
-        if match and entry.is_dir() and not entry.is_symlink():
+        if match and (entry.is_symlink() or entry.is_dir()):
             found.append((entry, match.group(1), int(match.group(2))))
     return found
 
@@ -88,7 +90,7 @@ def recover(path) -> None:
     ``.NAME.old-*``, and delete the hidden directories of saves whose process is gone."""
     target = resolved(path)
     dead = [(p, kind) for p, kind, pid in leftovers(target) if not _alive(pid)]
-    olds = sorted((p for p, kind in dead if kind == OLD), key=lambda p: p.stat().st_mtime)
+    olds = sorted((p for p, kind in dead if kind == OLD), key=lambda p: p.lstat().st_mtime)
     if olds and not os.path.lexists(target):
         try:
             os.rename(olds[-1], target)  # the newest previous model, back at its name
@@ -97,7 +99,11 @@ def recover(path) -> None:
                                f"{olds[-1].name}, and it cannot be put back: "
                                f"{exc.strerror}") from None
     for p, _ in dead:
-        shutil.rmtree(p, ignore_errors=True)  # gone already when it was just renamed back
+        if p.is_symlink():
+            with contextlib.suppress(OSError):
+                p.unlink()  # the link only, never what it points to
+        else:
+            shutil.rmtree(p, ignore_errors=True)  # gone already when just renamed back
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -146,7 +146,8 @@ def _read_json(file: Path):
         text = raw.decode("utf-8")
         depth = 0
         for match in _JSON_NESTING.finditer(text):
-            depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(match.group(), 0)
+            token = match.group()  # a bracket, or a whole string (which "[{" cannot hold)
+            depth += 1 if token in "[{" else -1 if token in "]}" else 0
             if depth > MAX_JSON_DEPTH:
                 raise AttnseqError(f"{file} nests deeper than {MAX_JSON_DEPTH} levels")
         return json.loads(text, parse_constant=_refuse_constant)

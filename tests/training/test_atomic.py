@@ -80,9 +80,12 @@ def test_recover_keeps_a_model_in_place_and_a_live_process_work(tmp_path):
     assert sorted(os.listdir(tmp_path)) == [live.name, "m"]
 
 
-def test_recover_never_follows_a_leftover_that_is_a_link(tmp_path):
-    """A link named like a leftover is not deleted through: rmtree on a link is refused."""
+def test_recover_removes_a_leftover_link_without_following_it(tmp_path):
+    """Earlier versions moved a user's link at DIR aside as .DIR.old-*: the link goes, what
+    it points to stays."""
+    directory(tmp_path / "m", "current")
     keep = directory(tmp_path / "keep", "precious")
-    os.symlink(keep, tmp_path / f".m.saving-{dead_pid()}-55555555")
+    os.symlink(keep, tmp_path / f".m.old-{dead_pid()}-55555555")
     atomic.recover(tmp_path / "m")
     assert (keep / "file").read_text() == "precious"
+    assert sorted(os.listdir(tmp_path)) == ["keep", "m"]
