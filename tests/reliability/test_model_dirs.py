@@ -14,6 +14,7 @@ import json
 import os
 import struct
 import zipfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,8 +32,6 @@ from attnseq.tasks.vocab import Vocab
 from attnseq.training import checkpoint, npz_guard
 
 DATA = {"kind": "dates", "samples": 40, "seed": 0}
-CONFIG_LIMIT = checkpoint.MAX_CONFIG_BYTES
-BYTE_LIMIT = npz_guard.MAX_WEIGHT_BYTES
 
 
 def save_model(path: Path, vocab: Vocab | None = None) -> Path:
@@ -113,19 +112,16 @@ def _nested_inside(d: Path) -> None:
     edit_config(d, lambda doc: doc.update(train={"x": json.loads("[" * 40 + "]" * 40)}))
 
 
-def _nan_constant(d: Path) -> None:
-    text = (d / "config.json").read_text(encoding="utf-8")
-    write_config_text(d, text.replace('"hidden_size": 6', '"hidden_size": NaN'))
-
-
-def _huge_integer(d: Path) -> None:
-    text = (d / "config.json").read_text(encoding="utf-8")
-    write_config_text(d, text.replace('"hidden_size": 6', '"hidden_size": ' + "9" * 5000))
+def _hidden_size_written_as(literal: str) -> Callable[[Path], None]:
+    def damage(d: Path) -> None:
+        text = (d / "config.json").read_text(encoding="utf-8")
+        write_config_text(d, text.replace('"hidden_size": 6', '"hidden_size": ' + literal))
+    return damage
 
 
 def _oversized_config(d: Path) -> None:
     with open(d / "config.json", "r+b") as f:
-        f.truncate(CONFIG_LIMIT + 1)  # sparse: no disk, the reader sees zeros
+        f.truncate(checkpoint.MAX_CONFIG_BYTES + 1)  # sparse: no disk, the reader sees zeros
 
 
 def _link(d: Path, name: str, to: str) -> None:
@@ -150,7 +146,7 @@ def _compressed_bomb(d: Path) -> None:
     members = members_with(d, "param_000.npy", npy(np.zeros(1000, np.float32)))
     write_members(d, members, compress=True)
     others = sum(len(raw) for name, raw in members.items() if name != "param_000.npy")
-    forge_expanded_size(d / "weights.npz", "param_000.npy", BYTE_LIMIT + 1 - others)
+    forge_expanded_size(d / "weights.npz", "param_000.npy", npz_guard.MAX_WEIGHT_BYTES + 1 - others)
 
 
 def _npy_version_3(d: Path) -> None:
@@ -200,14 +196,14 @@ CASES = (
          "{d}/config.json nests deeper than 32 levels"),
     Case(CONFIG, "nested-in-a-section", _nested_inside, "convert",
          "{d}/config.json nests deeper than 32 levels"),
-    Case(CONFIG, "nan-constant", _nan_constant, "convert",
+    Case(CONFIG, "nan-constant", _hidden_size_written_as("NaN"), "convert",
          "{d}/config.json is corrupt: NaN is not a JSON number"),
-    Case(CONFIG, "5000-digit-integer", _huge_integer, "convert",
+    Case(CONFIG, "5000-digit-integer", _hidden_size_written_as("9" * 5000), "convert",
          "{d}/config.json is corrupt: Exceeds the limit (4300 digits) for integer string "
          "conversion: value has 5000 digits; use sys.set_int_max_str_digits() to increase "
          "the limit"),
     Case(CONFIG, "over-64-MiB", _oversized_config, "convert",
-         f"{{d}}/config.json is over the limit of {CONFIG_LIMIT} bytes"),
+         f"{{d}}/config.json is over the limit of {checkpoint.MAX_CONFIG_BYTES} bytes"),
     Case(CONFIG, "a-list", lambda d: write_config_text(d, "[]"), "convert",
          "{d}/config.json is not an attnseq model config"),
     Case(CONFIG, "format-version-3", lambda d: edit_config(d, lambda c: c.update(
@@ -240,8 +236,8 @@ CASES = (
          "{d}/weights.npz: param_000's header claims float32[1000000000000] "
          "(4000000000000 bytes), but the member holds 64"),
     Case(WEIGHTS, "compressed-past-2-GiB", _compressed_bomb, "convert",
-         f"{{d}}/weights.npz expands to {BYTE_LIMIT + 1} bytes, over the limit of "
-         f"{BYTE_LIMIT}"),
+         f"{{d}}/weights.npz expands to {npz_guard.MAX_WEIGHT_BYTES + 1} bytes, over the limit of "
+         f"{npz_guard.MAX_WEIGHT_BYTES}"),
     Case(WEIGHTS, "npy-version-3", _npy_version_3, "convert",
          "{d}/weights.npz: param_000 has npy format version 3.0; this attnseq reads 1.0 "
          "and 2.0"),
@@ -311,19 +307,6 @@ def test_an_intact_directory_passes_every_command(tmp_path, capsys):
     assert [e.name for e in load_explorers([d])] == ["m"]
 
 
-def test_every_member_is_checked_before_a_byte_of_data_is_read(tmp_path, monkeypatch):
-    """The compressed bomb is refused from the zip directory: no member is ever opened."""
-    d = save_model(tmp_path / "m")
-    _compressed_bomb(d)
-
-    def refuse_to_open(*args, **kw):
-        raise AssertionError("a member was opened")
-
-    monkeypatch.setattr(zipfile.ZipFile, "open", refuse_to_open)
-    with pytest.raises(AttnseqError, match="over the limit"):
-        Converter.load(d)
-
-
 def test_the_table_in_the_docs_counts_these_cases():
     """docs/reliability.md's table of model directories: the counts of ``CASES``."""
     doc = (Path(__file__).resolve().parents[2] / "docs" / "reliability.md").read_text(
@@ -334,7 +317,5 @@ def test_the_table_in_the_docs_counts_these_cases():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if line.startswith("| ") and len(cells) == 3 and cells[1].isdigit():
             rows[cells[0]] = (int(cells[1]), int(cells[2]))
-    counts: dict[str, int] = {}
-    for case in CASES:
-        counts[case.category] = counts.get(case.category, 0) + 1
+    counts = Counter(case.category for case in CASES)
     assert rows == {category: (n, n) for category, n in counts.items()}
