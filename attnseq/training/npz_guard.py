@@ -6,7 +6,8 @@ may claim a shape of 10**12 elements (allocated before a byte is read), and a sm
 member may expand to gigabytes. ``read_arrays`` reads each member itself and checks, before
 allocating or decompressing anything:
 
-- the archive's members are exactly the names asked for, each ``NAME.npy``;
+- the archive's members are exactly the names asked for, each ``NAME.npy``, neither
+  encrypted nor compressed otherwise than numpy compresses;
 - their sizes in the zip directory (what they expand to) total at most ``limit`` bytes;
 - each member starts with the npy magic and a header of format 1.0 or 2.0, whose dtype holds
   no Python objects (``allow_pickle=False``'s rule) and whose shape × itemsize is exactly the
@@ -32,6 +33,10 @@ from attnseq.core.errors import AttnseqError
 # about 1 MB), below what a laptop can allocate twice (the arrays, then the model's copy).
 MAX_WEIGHT_BYTES = 1 << 31
 NPY_VERSIONS = ((1, 0), (2, 0))
+# What numpy.savez and savez_compressed write (and Python's zipfile can read without a
+# password); anything else would make zipfile raise outside its own error class.
+COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+ENCRYPTED = 0x1  # bit 0 of a zip entry's general-purpose flags
 
 
 def read_arrays(file: Path, names: Sequence[str], *,
@@ -60,6 +65,11 @@ def _check_members(file: Path, infos: list[zipfile.ZipInfo], names: Sequence[str
     for info in infos:
         if not info.filename.endswith(".npy"):
             raise AttnseqError(f"{file}: member {info.filename!r} is not an .npy array")
+        if info.flag_bits & ENCRYPTED:
+            raise AttnseqError(f"{file}: member {info.filename!r} is encrypted")
+        if info.compress_type not in COMPRESSIONS:
+            raise AttnseqError(f"{file}: member {info.filename!r} is compressed by method "
+                               f"{info.compress_type}, which zip files of numpy never use")
     members = [info.filename[: -len(".npy")] for info in infos]
     if sorted(members) != sorted(names):
         raise AttnseqError(f"{file} holds {len(members)} arrays; the model config needs "

@@ -149,6 +149,18 @@ def _compressed_bomb(d: Path) -> None:
     forge_expanded_size(d / "weights.npz", "param_000.npy", npz_guard.MAX_WEIGHT_BYTES + 1 - others)
 
 
+def _entry_field(offsets: tuple[int, int], value: Callable[[int], int]) -> Callable:
+    """A damage that rewrites a 16-bit field of the first member's local header and its
+    central directory entry (at these offsets in each) by ``value(old)``."""
+    def damage(d: Path) -> None:
+        raw = bytearray((d / "weights.npz").read_bytes())
+        for signature, offset in zip((b"PK\x03\x04", b"PK\x01\x02"), offsets, strict=True):
+            at = raw.find(signature) + offset
+            struct.pack_into("<H", raw, at, value(struct.unpack_from("<H", raw, at)[0]))
+        (d / "weights.npz").write_bytes(bytes(raw))
+    return damage
+
+
 def _npy_version_3(d: Path) -> None:
     raw = bytearray(npy(saved_arrays(d)["param_000"]))
     raw[6] = 3
@@ -241,6 +253,11 @@ CASES = (
     Case(WEIGHTS, "npy-version-3", _npy_version_3, "convert",
          "{d}/weights.npz: param_000 has npy format version 3.0; this attnseq reads 1.0 "
          "and 2.0"),
+    Case(WEIGHTS, "encrypted-member", _entry_field((6, 8), lambda flags: flags | 1), "convert",
+         "{d}/weights.npz: member 'param_000.npy' is encrypted"),
+    Case(WEIGHTS, "unknown-compression", _entry_field((8, 10), lambda method: 99), "convert",
+         "{d}/weights.npz: member 'param_000.npy' is compressed by method 99, which zip "
+         "files of numpy never use"),
     Case(WEIGHTS, "extra-array", lambda d: write_members(
         d, members_with(d, "extra.npy", npy(np.zeros(2)))), "convert",
          "{d}/weights.npz holds 11 arrays; the model config needs 10"),
