@@ -40,14 +40,17 @@ AT_FDCWD = -100  # <fcntl.h>: relative paths are read from the working directory
 
 
 def resolved(path) -> Path:
-    """``path`` with every symbolic link followed (it need not exist); a loop of links is an
-    ``AttnseqError``."""
+    """``path`` with every symbolic link followed (it need not exist); a loop of links, or a
+    path the system refuses to look up (too long, not searchable), is an ``AttnseqError``."""
     p = Path(path)
     try:
         os.stat(p)
+    except (FileNotFoundError, NotADirectoryError):
+        pass  # nothing there yet (or a file on the way, which check_writable names)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise AttnseqError(f"{p} is a loop of symbolic links") from None
+        raise AttnseqError(f"cannot use the path {p}: {exc.strerror}") from None
     return Path(os.path.realpath(p))
 
 

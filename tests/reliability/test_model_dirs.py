@@ -273,6 +273,8 @@ CASES = (
          "cannot convert anything"),
     Case(PATHS, "symlink-loop", _loop, "convert", "{d} is a loop of symbolic links"),
     Case(PATHS, "symlink-loop-served", _loop, "serve", "{d} is a loop of symbolic links"),
+    Case(PATHS, "name-of-300-characters", lambda d: d.parent / ("x" * 300), "serve",
+         "cannot use the path {d}: File name too long"),
     Case(PATHS, "a-file", lambda d: d.parent / "config.json", "convert",
          "{d} is not a model directory"),
     Case(DATA_VOCAB, "locales-of-numbers", lambda d: edit_config(
