@@ -391,3 +391,28 @@ def test_extra_array_in_weights(saved):
     np.savez(saved / "weights.npz", **arrays)
     assert load_error(saved) == (f"{saved / 'weights.npz'} holds {n + 1} arrays; "
                                  f"the model config needs {n}")
+
+
+def test_brackets_and_quotes_inside_strings_do_not_count_as_nesting(tmp_path):
+    """The depth is counted before parsing, over brackets outside strings only: a vocabulary
+    of brackets, quotes and backslashes, and a data source of 40 '[', load back."""
+    vocab = Vocab.from_texts(['[{"\\]}' + "0123456789"])
+    config = model_config("attention", dict(wordvec_size=4, hidden_size=6, question_len=8,
+                                            answer_len=4))
+    Converter.create(config, vocab, seed=0).save(tmp_path / "m", data={"note": "[" * 40})
+    back = Converter.load(tmp_path / "m")
+    assert back.vocab == vocab and back.meta["data"] == {"note": "[" * 40}
+
+
+def test_the_depth_limit_is_exact(saved):
+    doc = json.loads((saved / "config.json").read_text())
+    for depth, refused in ((checkpoint.MAX_JSON_DEPTH, False),
+                           (checkpoint.MAX_JSON_DEPTH + 1, True)):
+        # the document itself is one level: depth - 2 lists inside "train": {"x": ...}
+        doc["train"] = {"x": json.loads("[" * (depth - 2) + "]" * (depth - 2))}
+        (saved / "config.json").write_text(json.dumps(doc))
+        if refused:
+            assert load_error(saved) == (f"{saved / 'config.json'} nests deeper than "
+                                         f"{checkpoint.MAX_JSON_DEPTH} levels")
+        else:
+            assert Converter.load(saved).meta["train"] == doc["train"]
