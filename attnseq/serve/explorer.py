@@ -53,7 +53,11 @@ class Explorer:
         self.name = name
         self.converter = converter
         # Any one known token that is not blank (a blank input is refused as empty).
-        probe = [next(t for t in converter.vocab.tokens[len(SPECIAL_TOKENS):] if t.strip())]
+        visible = [t for t in converter.vocab.tokens[len(SPECIAL_TOKENS):] if t.strip()]
+        if not visible:
+            raise AttnseqError(f"{name}: the vocabulary holds no visible token, so no text "
+                               "could be converted")
+        probe = visible[:1]
         self.attention = self._try(converter.attention, probe) is not None
         heads = getattr(converter, "attention_heads", None)
         self.heads = heads is not None and self._try(heads, probe) is not None
@@ -61,7 +65,8 @@ class Explorer:
     @classmethod
     def load(cls, path, name: str | None = None) -> Explorer:
         """The model directory ``path`` (``Converter.load``), named after it by default."""
-        return cls(name or Path(path).resolve().name, Converter.load(path))
+        converter = Converter.load(path)  # refuses a loop of links before resolve() meets it
+        return cls(name or Path(path).resolve().name, converter)
 
     @staticmethod
     def _try(method, texts):
@@ -134,6 +139,7 @@ def load_explorers(paths: Sequence) -> list[Explorer]:
     if len(set(paths)) < len(paths):
         twice = next(p for i, p in enumerate(paths) if p in paths[:i])
         raise AttnseqError(f"the model directory {twice} is given twice")
+    converters = [Converter.load(path) for path in paths]  # each checked before resolve()
     names = [Path(path).resolve().name for path in paths]
-    return [Explorer.load(path, name if names.count(name) == 1 else path)
-            for path, name in zip(paths, names, strict=True)]
+    return [Explorer(name if names.count(name) == 1 else path, converter)
+            for path, name, converter in zip(paths, names, converters, strict=True)]

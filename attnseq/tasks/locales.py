@@ -81,6 +81,9 @@ def parse_locales(text: str | Sequence[str]) -> tuple[str, ...]:
     Names are kept as written (``ko``, ``pt_BR``) so that a saved task rebuilds the same.
     """
     names = text.split(",") if isinstance(text, str) else list(text)
+    for name in names:  # a saved task's list is read from a file: it may hold anything
+        if not isinstance(name, str):
+            raise AttnseqError(f"a locale is a name such as 'ko', got {name!r}")
     names = [n.strip() for n in names if n.strip()]
     if not names:
         raise AttnseqError("no locales given, e.g. --locales en,ko")

@@ -6,4 +6,6 @@
     batches.py     how an epoch is cut into batches; the padding a batch leaves out
     recipes.py     named training recipes (the book's, the Transformer's, ...)
     checkpoint.py  model directories: weights.npz + config.json, never pickle
+    npz_guard.py   weights.npz read member by member, headers checked before allocating
+    atomic.py      a finished directory put in place in one step; killed saves recovered
 """
