@@ -1,0 +1,97 @@
+"""MkDocs hook: the chapter's notebooks as pages of the site, in English and in Korean.
+
+The notebooks live outside ``docs/``, as jupytext percent files, one per section of the
+chapter: ``notebooks/en/NAME.py`` and its translation ``notebooks/ko/NAME.py``. This hook
+picks up whatever is there, by path, so that adding a notebook needs no edit of mkdocs.yml:
+
+- ``on_files`` adds each notebook of the language being built as the page
+  ``notebooks/NAME.py`` (URL ``notebooks/NAME/``, ``ko/notebooks/NAME/`` in Korean), which
+  mkdocs-jupyter then renders; a notebook without a Korean twin falls back to the English one.
+- ``on_nav`` lists them, in file-name order, in a "Notebooks" section at the end of the nav.
+
+Both run after mkdocs-static-i18n (priority -110 against its -100): the i18n plugin only
+localises files under ``docs/``, so the notebooks are added to the files it has already
+sorted per language, with the two attributes its language switcher reads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation, Section
+from mkdocs.structure.pages import Page
+
+DEFAULT_LANGUAGE = "en"
+SECTION_TITLES = {"en": "Notebooks", "ko": "노트북"}
+
+
+class NotebookPage(File):
+    """A notebook that is a page of the site (MkDocs counts only Markdown files as pages)."""
+
+    def is_documentation_page(self) -> bool:
+        return True
+
+
+def notebooks_dir(config: MkDocsConfig) -> Path:
+    """``notebooks/`` beside mkdocs.yml."""
+    return Path(config.config_file_path).resolve().parent / "notebooks"
+
+
+def languages(config: MkDocsConfig) -> tuple[str, str]:
+    """(the language being built, every language of the site) from the i18n plugin."""
+    i18n = config.plugins["i18n"]
+    return i18n.current_language, tuple(i18n.build_languages)
+
+
+def notebook_page(config: MkDocsConfig, name: str, language: str) -> NotebookPage:
+    """The page of notebook NAME in LANGUAGE (or the English notebook where none is)."""
+    source = notebooks_dir(config) / language / name
+    if not source.is_file():
+        source = notebooks_dir(config) / DEFAULT_LANGUAGE / name
+    prefix = "" if language == DEFAULT_LANGUAGE else f"{language}/"
+    stem = Path(name).stem
+    dest = f"{prefix}notebooks/{stem}/index.html" if config.use_directory_urls \
+        else f"{prefix}notebooks/{stem}.html"
+    page = NotebookPage(f"notebooks/{name}", src_dir=None, dest_dir=config.site_dir,
+                        use_directory_urls=config.use_directory_urls, dest_uri=dest)
+    page.abs_src_path = str(source)
+    page.generated_by = "notebooks hook"
+    page.locale = language
+    page.locale_alternate_of = language
+    return page
+
+
+@event_priority(-110)
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    current, every = languages(config)
+    for path in sorted((notebooks_dir(config) / DEFAULT_LANGUAGE).glob("*.py")):
+        alternates = {language: notebook_page(config, path.name, language) for language in every}
+        for page in alternates.values():
+            page.alternates = alternates
+        files.append(alternates[current])
+    return files
+
+
+@event_priority(-110)
+def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+    pages = [file.page for file in files.documentation_pages()
+             if isinstance(file, NotebookPage) and file.page is not None]
+    if not pages:
+        return nav
+    current, _ = languages(config)
+    section = Section(SECTION_TITLES.get(current, SECTION_TITLES[DEFAULT_LANGUAGE]), pages)
+    for page in pages:
+        page.parent = section
+    # The previous/next links run on from the nav's last page through the notebooks.
+    previous: Page | None = nav.pages[-1] if nav.pages else None
+    for page in pages:
+        page.previous_page = previous
+        if previous is not None:
+            previous.next_page = page
+        previous = page
+    nav.items.append(section)
+    nav.pages.extend(pages)
+    return nav
