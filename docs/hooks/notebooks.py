@@ -20,7 +20,7 @@ from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
@@ -56,7 +56,9 @@ def notebook_page(config: MkDocsConfig, name: str, language: str) -> NotebookPag
     dest = f"{prefix}notebooks/{stem}/index.html" if config.use_directory_urls \
         else f"{prefix}notebooks/{stem}.html"
     page = NotebookPage(f"notebooks/{name}", src_dir=None, dest_dir=config.site_dir,
-                        use_directory_urls=config.use_directory_urls, dest_uri=dest)
+                        use_directory_urls=config.use_directory_urls, dest_uri=dest,
+                        # on_nav lists it: MkDocs need not report it as left out of the nav
+                        inclusion=InclusionLevel.NOT_IN_NAV)
     page.abs_src_path = str(source)
     page.generated_by = "notebooks hook"
     page.locale = language
