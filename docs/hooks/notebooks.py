@@ -17,19 +17,27 @@ sorted per language, with the two attributes its language switcher reads.
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
+from mkdocs.structure import StructureItem
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
 DEFAULT_LANGUAGE = "en"
-SECTION_TITLES = {"en": "Notebooks", "ko": "노트북"}
+SECTION_TITLES = MappingProxyType({"en": "Notebooks", "ko": "노트북"})
 
 
 class NotebookPage(File):
     """A notebook that is a page of the site (MkDocs counts only Markdown files as pages)."""
+
+    # What mkdocs-static-i18n's language switch reads from each file of a page.
+    locale: str
+    locale_alternate_of: str
+    alternates: dict[str, File]
 
     def is_documentation_page(self) -> bool:
         return True
@@ -40,9 +48,9 @@ def notebooks_dir(config: MkDocsConfig) -> Path:
     return Path(config.config_file_path).resolve().parent / "notebooks"
 
 
-def languages(config: MkDocsConfig) -> tuple[str, str]:
+def languages(config: MkDocsConfig) -> tuple[str, tuple[str, ...]]:
     """(the language being built, every language of the site) from the i18n plugin."""
-    i18n = config.plugins["i18n"]
+    i18n: Any = config.plugins["i18n"]  # mkdocs-static-i18n's plugin, its state as it builds
     return i18n.current_language, tuple(i18n.build_languages)
 
 
@@ -70,21 +78,23 @@ def notebook_page(config: MkDocsConfig, name: str, language: str) -> NotebookPag
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     current, every = languages(config)
     for path in sorted((notebooks_dir(config) / DEFAULT_LANGUAGE).glob("*.py")):
-        alternates = {language: notebook_page(config, path.name, language) for language in every}
-        for page in alternates.values():
+        pages = {language: notebook_page(config, path.name, language) for language in every}
+        alternates: dict[str, File] = dict(pages)
+        for page in pages.values():
             page.alternates = alternates
-        files.append(alternates[current])
+        files.append(pages[current])
     return files
 
 
 @event_priority(-110)
 def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
-    pages = [file.page for file in files.documentation_pages()
+    pages: list[Page] = [file.page for file in files.documentation_pages()
              if isinstance(file, NotebookPage) and file.page is not None]
     if not pages:
         return nav
     current, _ = languages(config)
-    section = Section(SECTION_TITLES.get(current, SECTION_TITLES[DEFAULT_LANGUAGE]), pages)
+    children: list[StructureItem] = list(pages)
+    section = Section(SECTION_TITLES.get(current, SECTION_TITLES[DEFAULT_LANGUAGE]), children)
     for page in pages:
         page.parent = section
     # The previous/next links run on from the nav's last page through the notebooks.

@@ -105,3 +105,11 @@ def test_each_api_page_lists_every_module_of_its_subpackage(subpackage):
     package = ROOT / "attnseq" / subpackage
     assert sorted(listed.group(1).split(", ")) == sorted(
         module.name for module in pkgutil.iter_modules([str(package)]))
+
+
+def test_the_api_guide_shows_the_readmes_example():
+    """docs/python-api.md repeats the README's example, which tests/test_readme.py runs."""
+    def example(path: Path) -> list[str]:
+        return re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), re.S)
+
+    assert example(ROOT / "docs" / "python-api.md") == example(ROOT / "README.md")
