@@ -7,7 +7,8 @@ picks up whatever is there, by path, so that adding a notebook needs no edit of 
 - ``on_files`` adds each notebook of the language being built as the page
   ``notebooks/NAME.py`` (URL ``notebooks/NAME/``, ``ko/notebooks/NAME/`` in Korean), which
   mkdocs-jupyter then renders; a notebook without a Korean twin falls back to the English one.
-- ``on_nav`` lists them, in file-name order, in a "Notebooks" section at the end of the nav.
+- ``on_nav`` lists them, in file-name order, in a "Notebooks" section of the nav, after
+  getting started.
 
 Both run after mkdocs-static-i18n (priority -110 against its -100): the i18n plugin only
 localises files under ``docs/``, so the notebooks are added to the files it has already
@@ -16,6 +17,7 @@ sorted per language, with the two attributes its language switcher reads.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -89,7 +91,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 @event_priority(-110)
 def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
     pages: list[Page] = [file.page for file in files.documentation_pages()
-             if isinstance(file, NotebookPage) and file.page is not None]
+                         if isinstance(file, NotebookPage) and file.page is not None]
     if not pages:
         return nav
     current, _ = languages(config)
@@ -97,13 +99,23 @@ def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
     section = Section(SECTION_TITLES.get(current, SECTION_TITLES[DEFAULT_LANGUAGE]), children)
     for page in pages:
         page.parent = section
-    # The previous/next links run on from the nav's last page through the notebooks.
-    previous: Page | None = nav.pages[-1] if nav.pages else None
-    for page in pages:
-        page.previous_page = previous
-        if previous is not None:
-            previous.next_page = page
-        previous = page
-    nav.items.append(section)
-    nav.pages.extend(pages)
+    # Before the first section of the nav (the guides): a reader goes from getting started
+    # to the chapter's notebooks.
+    first_section = next((i for i, item in enumerate(nav.items) if isinstance(item, Section)),
+                         len(nav.items))
+    nav.items.insert(first_section, section)
+    # The pages in nav order again, with their previous/next links, which MkDocs has already
+    # set for the nav without the notebooks.
+    nav.pages[:] = list(pages_of(nav.items))
+    for before, after in zip(nav.pages, nav.pages[1:]):
+        before.next_page, after.previous_page = after, before
     return nav
+
+
+def pages_of(items: list[StructureItem]) -> Iterator[Page]:
+    """The pages among ITEMS and their sections' children, depth first, in order."""
+    for item in items:
+        if isinstance(item, Page):
+            yield item
+        elif isinstance(item, Section):
+            yield from pages_of(item.children)

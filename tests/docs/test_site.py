@@ -86,9 +86,14 @@ def test_the_api_reference_lists_the_books_layers(site):
 def test_the_notebooks_are_pages_in_both_languages(site):
     assert "Placeholder notebook" in page(site, "notebooks/01-placeholder")
     assert "자리표시 노트북" in page(site, "ko/notebooks/01-placeholder")
-    # Listed in the nav, under the section's name in each language.
-    assert 'href="notebooks/01-placeholder/"' in page(site, ".")
+    # Listed in the nav, under the section's name in each language, after getting started
+    # and before the guides; the previous/next links follow that order.
+    home = page(site, ".")
+    assert home.index('href="notebooks/01-placeholder/"') < home.index('href="cli/"')
     assert "노트북" in page(site, "ko")
+    assert '<link rel="next" href="../notebooks/01-placeholder/">' in page(
+        site, "getting-started")
+    assert '<link rel="prev" href="../notebooks/02-english-only/">' in page(site, "cli")
 
 
 def test_a_notebook_without_a_korean_twin_falls_back_to_english(site):
