@@ -54,13 +54,14 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from attnseq.dates.builtin import load
+    from attnseq.dates.builtin import resolve
     from attnseq.dates.stream import Fields, converted, stream
+    from attnseq.experiments.converter import Converter
 
     if args.delimiter is not None and args.field is None:
         raise AttnseqError("--delimiter needs --field N")
     fields = Fields(args.field, args.delimiter or ",") if args.field is not None else None
-    conv = load(args.model_dir)
+    conv = Converter.load(resolve(args.model_dir))
     lines, what = _inputs(args)
     if getattr(args, "n_best", 1) > 1:
         return _print_alternatives(args, conv, lines, fields)

@@ -123,15 +123,18 @@ def stream(lines: Iterable[str], convert: Converts, *, on_error: str = "fail",
     for chunk in chunks(lines, positive_int("chunk_size", chunk_size)):
         rows: list[list[str] | None] = []
         outcomes: dict[int, Outcome] = {}
+        todo, texts = [], []
         for i, line in enumerate(chunk):
+            row = None
             try:
-                rows.append(fields.cells(line) if fields else None)
+                row = fields.cells(line) if fields is not None else None
             except AttnseqError as exc:
-                rows.append(None)
                 outcomes[i] = Outcome(None, None, str(exc))
-        todo = [i for i in range(len(chunk)) if i not in outcomes]
-        texts = [rows[i][fields.field - 1].strip() if fields else chunk[i]  # type: ignore[index]
-                 for i in todo]
+            else:
+                todo.append(i)
+                texts.append(line if fields is None or row is None
+                             else row[fields.field - 1].strip())
+            rows.append(row)
         outcomes.update(zip(todo, convert(texts) if texts else [], strict=True))
         out = []
         for i in range(len(chunk)):
