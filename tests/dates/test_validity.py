@@ -2,7 +2,9 @@
 
 import pytest
 
+from attnseq.core.errors import AttnseqError
 from attnseq.dates import accepts, iso_date, named_weekdays
+from attnseq.tasks import cldr
 from attnseq.tasks.cldr import weekday_names
 
 
@@ -50,3 +52,15 @@ def test_accepts_needs_a_valid_date_on_a_named_weekday():
     assert accepts("25/9/84", "1984-09-25")          # no weekday named: any
     assert not accepts("25/9/84", "1984-09-31")
     assert accepts("Tue or Wed, 25/9/84", "1984-09-25")
+
+
+def test_without_babel_english_names_are_built_in(monkeypatch):
+    def no_babel():
+        raise AttnseqError("no Babel here")
+
+    monkeypatch.setattr(cldr, "babel_module", no_babel)
+    names = cldr.weekday_names.__wrapped__()  # the table computed afresh, not the cached one
+    assert dict(names) == {
+        "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
+        "sunday": 6, "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
+        "tues": 1, "thur": 3, "thurs": 3}
