@@ -63,9 +63,13 @@ def run(args) -> int:
     fields = Fields(args.field, args.delimiter or ",") if args.field is not None else None
     conv = Converter.load(resolve(args.model_dir))
     lines, what = _inputs(args)
-    if getattr(args, "n_best", 1) > 1:
-        return _print_alternatives(args, conv, lines, fields)
-    if args.dates or "builtin" in conv.meta:
+    dates = args.dates or "builtin" in conv.meta  # the built-in models are date models
+    if args.n_best > 1:
+        if fields is not None or args.on_error != "fail" or dates:
+            raise AttnseqError("--n-best M (M > 1) lists a plain model's raw hypotheses: not "
+                               "with --field, --on-error, --dates or a built-in date model")
+        return _print_alternatives(args, conv, lines, what)
+    if dates:
         convert = _normaliser(args, conv).outcomes
     elif args.min_confidence is not None:
         raise AttnseqError("--min-confidence needs a date model: a built-in one, or --dates")
@@ -115,16 +119,12 @@ def _normaliser(args, conv):
                           max_length=args.max_length or conv.output_len)
 
 
-def _print_alternatives(args, conv, lines, fields) -> int:
+def _print_alternatives(args, conv, lines, what: str) -> int:
     """--n-best M: M lines per input (the parser's description), a chunk at a time."""
     from attnseq.dates.stream import CHUNK, chunks, refusals
 
-    if fields is not None or args.on_error != "fail" or args.dates or "builtin" in conv.meta:
-        raise AttnseqError("--n-best M (M > 1) lists a plain model's raw hypotheses: not with "
-                           "--field, --on-error, --dates or a built-in date model")
     search = beam_search(args, conv)
     first = 1
-    what = "argument" if args.texts else "line"
     for chunk in chunks(lines, len(args.texts) or CHUNK):
         bad = refusals(conv, chunk)
         if bad:
