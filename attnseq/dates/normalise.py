@@ -18,8 +18,8 @@ ambiguous (two readings at 0.5) gets 0.5 whichever it is given. ``min_confidence
 when the answer's probability is below P (P = 0: never for this reason).
 
     norm = DateNormaliser(Converter.load("runs/dates"), beam=5, min_confidence=0.5)
-    norm.outcomes(["Tue 3/2/21", "2015-15-May"])
-    # [Outcome('2021-03-02', 0.93, None), Outcome(None, 0.0, 'no valid date among ...')]
+    norm.outcomes(["9/8/97", "5/6/07 ☃"])
+    # [Outcome('1997-09-08', 0.97..., None), Outcome(None, None, "unknown character ...")]
 """
 
 from __future__ import annotations
