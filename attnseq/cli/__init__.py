@@ -23,6 +23,7 @@ from attnseq.cli import (
     eval,
     gradcheck,
     import_book,
+    models,
     ntm,
     serve,
     train,
@@ -30,7 +31,8 @@ from attnseq.cli import (
 from attnseq.core.errors import AttnseqError
 
 # The subcommands, in the order ``attnseq --help`` lists them.
-COMMANDS = (train, eval, convert, compare, attention, serve, gradcheck, import_book, ntm)
+COMMANDS = (train, eval, convert, models, compare, attention, serve, gradcheck, import_book,
+            ntm)
 
 
 class _Parser(argparse.ArgumentParser):

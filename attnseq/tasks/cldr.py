@@ -14,11 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from functools import cache
+from types import MappingProxyType
 from typing import NamedTuple
 
 from attnseq.core.errors import AttnseqError
-from attnseq.tasks.dates import TWO_DIGIT_YEAR_MIN
+from attnseq.tasks.dates import TWO_DIGIT_YEAR_MIN, WEEKDAYS
+
+# English weekday names beside the book's (tasks/dates.py): its 3-letter abbreviations and the
+# longer ones people also write.
+_ENGLISH_WEEKDAYS = (*((name.casefold(), day) for day, name in enumerate(WEEKDAYS)),
+                     *((name[:3].casefold(), day) for day, name in enumerate(WEEKDAYS)),
+                     ("tues", 1), ("thur", 3), ("thurs", 3))
 
 
 class LocaleFormat(NamedTuple):
@@ -142,3 +150,30 @@ def reads_as(question: str, fmt: LocaleFormat) -> str | None:
         return parse_locale_question(question, fmt).isoformat()
     except AttnseqError:  # it matched the pattern but names no date
         return None
+
+
+@cache
+def weekday_names() -> Mapping[str, int]:
+    """{casefolded weekday name: weekday, 0 = Monday}: English (built in), and with Babel
+    installed every CLDR language's wide names (format context; one locale per language, as
+    territories rarely rename weekdays). A CLDR name is left out when it is shorter than three
+    characters, names two weekdays in two languages, or is a month name (wide or abbreviated)
+    in any language: such a word in a date is no evidence of its weekday. The first call
+    reads every language of CLDR (seconds); later calls reuse the table."""
+    names = dict(_ENGLISH_WEEKDAYS)
+    try:
+        babel = babel_module()
+    except AttnseqError:  # no Babel: English alone
+        return MappingProxyType(names)
+    languages = [x for x in babel.localedata.locale_identifiers() if "_" not in x]
+    found: dict[str, set[int]] = {}
+    months: set[str] = set()
+    for language in languages:
+        for day, name in enumerate(_names(language, "days", "wide")):
+            found.setdefault(name.casefold(), set()).add(day)
+        for width in ("wide", "abbreviated"):
+            months.update(name.casefold() for name in _names(language, "months", width))
+    for name, days in found.items():
+        if len(days) == 1 and len(name) >= 3 and name not in months and name not in names:
+            names[name] = days.pop()
+    return MappingProxyType(names)

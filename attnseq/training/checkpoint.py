@@ -158,7 +158,8 @@ def _read_json(file: Path):
 
 
 def load_weights(path, params, *, version: int = FORMAT_VERSION, gates=()) -> None:
-    """Copy the saved weights into ``params`` in place, checking count, shapes and dtypes.
+    """Copy the saved weights into ``params`` in place, checking count, shapes and dtypes
+    (float16 arrays load into float parameters of any width).
 
     ``version`` is the directory's format version (``load_meta``'s "format_version"); for
     version 1, the arrays in ``gates`` (among ``params``: every LSTM's Wx, Wh and b,
@@ -171,7 +172,9 @@ def load_weights(path, params, *, version: int = FORMAT_VERSION, gates=()) -> No
     arrays = npz_guard.read_arrays(file, expected)
     for name, p in zip(expected, params, strict=True):
         a = arrays[name]
-        if a.shape != p.shape or a.dtype != p.dtype:
+        # float16 storage (the built-in models' weights, halved in size) is upcast on load
+        upcast = a.dtype == numpy.float16 and p.dtype.kind == "f"
+        if a.shape != p.shape or (a.dtype != p.dtype and not upcast):
             raise AttnseqError(f"{file}: {name} is {a.dtype}{list(a.shape)}; the model config "
                                f"needs {p.dtype}{list(p.shape)}")
         if not numpy.isfinite(a).all():

@@ -1,0 +1,85 @@
+"""The built-in models: shipped in float16, loaded upcast, found by name; ``ship`` itself."""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from attnseq.core.errors import AttnseqError
+from attnseq.dates import DateNormaliser
+from attnseq.dates.builtin import HERE, builtin_models, load, resolve, ship
+from attnseq.experiments.converter import Converter
+from attnseq.experiments.run import Task
+from attnseq.models.config import Seq2seqConfig
+from attnseq.training.trainer import TrainConfig
+
+
+def test_the_builtin_dates_model_loads_and_converts():
+    [model] = [m for m in builtin_models() if m.name == "dates"]
+    assert model.size < 2_000_000
+    assert model.info["weights"] == "float16" and 0.999 <= model.info["accuracy"] <= 1.0
+    with np.load(model.path / "weights.npz", allow_pickle=False) as data:
+        assert {data[k].dtype for k in data.files} == {np.dtype(np.float16)}
+    conv = load("dates")
+    assert {p.dtype for p in conv.model.params} == {np.dtype(np.float32)}
+    questions = ["TUESDAY, SEPTEMBER 25, 1984", "9/8/97", "jun 17, 2013", "sat, mar 7, 2015"]
+    assert DateNormaliser(conv).normalise(questions) == ["1984-09-25", "1997-09-08",
+                                                         "2013-06-17", "2015-03-07"]
+
+
+def test_a_directory_of_the_name_wins(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert resolve("dates") == HERE / "dates"
+    (tmp_path / "dates").mkdir()
+    assert resolve("dates") == Path("dates")
+    assert resolve("dates").resolve() == (tmp_path / "dates").resolve()
+
+
+def test_an_unknown_name_is_one_line(tmp_path):
+    with pytest.raises(AttnseqError) as err:
+        resolve("nope", where=tmp_path)
+    assert str(err.value) == "no model directory 'nope' and no built-in model of that name " \
+                             "(built in: none)"
+    with pytest.raises(AttnseqError) as err:
+        resolve(f"nope{os.sep}deeper")
+    assert str(err.value) == f"no model directory at nope{os.sep}deeper"
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """A tiny attention model trained for a few steps on 40 generated dates, saved."""
+    from attnseq.experiments.run import run
+
+    out = tmp_path_factory.mktemp("tiny") / "model"
+    task = Task.dates(40, 3)
+    config = Seq2seqConfig(wordvec_size=4, hidden_size=8, question_len=task.lengths()[0],
+                           answer_len=task.lengths()[1])
+    run(task, config, TrainConfig(epochs=1, batch_size=16), out=out, progress=False)
+    return out
+
+
+def test_ship_writes_float16_and_measures_the_normaliser(tiny_model, tmp_path):
+    shipped = ship(tiny_model, "tiny", command="a test", where=tmp_path, beam=2)
+    assert shipped.name == "tiny" and shipped.path == tmp_path / "tiny"
+    doc = json.loads((shipped.path / "config.json").read_text())
+    assert doc["builtin"] == shipped.info and shipped.info["command"] == "a test"
+    # the accuracy stored is the normaliser's on the float16 model, recomputed here
+    test = Task.from_source(doc["data"]).test
+    answers = DateNormaliser(Converter.load(shipped.path), beam=2).normalise(
+        [q for q, *_ in test])
+    assert shipped.info["accuracy"] == sum(a == p[1] for a, p in zip(answers, test)) / len(test)
+    assert shipped.info["abstained"] == answers.count(None)
+    # the weights are the original ones rounded to float16
+    original, halved = Converter.load(tiny_model), resolve("tiny", where=tmp_path)
+    upcast = Converter.load(halved)
+    for a, b in zip(original.model.params, upcast.model.params, strict=True):
+        assert np.array_equal(a.astype(np.float16).astype(np.float32), b)
+    assert shipped.size == sum(f.stat().st_size for f in shipped.path.iterdir())
+
+
+def test_ship_wants_a_plain_name(tiny_model, tmp_path):
+    with pytest.raises(AttnseqError, match=r"^a built-in model's name must be a plain name, "
+                                           r"got '\.\./x'$"):
+        ship(tiny_model, "../x", command="", where=tmp_path)

@@ -1,0 +1,83 @@
+"""The date normaliser on a hand-built model whose best raw answer is no valid date: the beam
+re-ranked by validity and by the weekday the question names, probabilities, abstentions."""
+
+import datetime as dt
+
+import pytest
+
+from attnseq.core.errors import AttnseqError
+from attnseq.dates import DateNormaliser
+
+# 2021-02-31 does not exist; 2021-02-03 is a Wednesday, 2021-03-02 a Tuesday.
+READINGS = {"2021-02-31": 0.5, "2021-02-03": 0.3, "2021-03-02": 0.2}
+
+
+@pytest.fixture
+def model(scripted):
+    return scripted({"3/2/21": READINGS, "tue 3/2/21": READINGS, "wed, 3/2/21": READINGS,
+                     "sun 3/2/21": READINGS,
+                     "3.2.21": {"2021-02-31": 0.6, "2021-13-02": 0.4},
+                     "1/1/999": {"0999-01-01": 0.9, "1999-01-01": 0.1}})
+
+
+def test_the_hand_built_model_prefers_an_invalid_date(model):
+    search = model.conv.beam(beam=5)
+    assert model.conv.convert(["3/2/21"], search=search) == ["2021-02-31"]
+    assert model.conv.convert(["3/2/21"]) == ["2021-02-31"]  # greedy too
+    assert dt.date(2021, 2, 3).weekday() == 2 and dt.date(2021, 3, 2).weekday() == 1
+
+
+def test_the_best_valid_date_is_chosen_with_its_probability(model):
+    [out] = DateNormaliser(model.conv, beam=5).outcomes(["3/2/21"])
+    assert out.output == "2021-02-03" and out.reason is None
+    assert out.probability == pytest.approx(model.probability("3/2/21", "2021-02-03"),
+                                            rel=1e-9)
+    assert out.probability == pytest.approx(0.3, abs=1e-3)
+
+
+@pytest.mark.parametrize("question, answer", [("tue 3/2/21", "2021-03-02"),
+                                              ("wed, 3/2/21", "2021-02-03")])
+def test_a_named_weekday_reranks_the_beam(model, question, answer):
+    [out] = DateNormaliser(model.conv, beam=5).outcomes([question])
+    assert out.output == answer
+    assert out.probability == pytest.approx(model.probability(question, answer), rel=1e-9)
+
+
+def test_no_valid_date_in_the_beam_abstains(model):
+    # 3.2.21: both readings invalid; sun 3/2/21: valid dates, but neither is a Sunday
+    outs = DateNormaliser(model.conv, beam=3).outcomes(["3.2.21", "sun 3/2/21", "3/2/21"])
+    assert [o.output for o in outs] == [None, None, "2021-02-03"]
+    assert outs[0].reason == outs[1].reason == \
+        "abstained: no valid date among the 3 best answers"
+
+
+def test_years_outside_1000_2999_are_not_dates(model):
+    assert DateNormaliser(model.conv).normalise(["1/1/999"]) == ["1999-01-01"]
+
+
+def test_min_confidence_abstains_below_it(model):
+    norm = DateNormaliser(model.conv, beam=5, min_confidence=0.25)
+    outs = norm.outcomes(["3/2/21", "tue 3/2/21"])
+    assert outs[0].output == "2021-02-03"
+    p = model.probability("tue 3/2/21", "2021-03-02")
+    assert outs[1] == (None, pytest.approx(p), f"abstained: 2021-03-02 has probability "
+                                               f"{p:.4f}, below 0.25")
+
+
+def test_a_narrow_beam_sees_fewer_readings(model):
+    """With one beam only the greedy answer is seen: invalid, so the normaliser abstains."""
+    assert DateNormaliser(model.conv, beam=1).normalise(["3/2/21"]) == [None]
+
+
+def test_refused_inputs_are_outcomes_not_errors(model):
+    outs = DateNormaliser(model.conv).outcomes(["3/2/21", "", "3/2/21 ☃"])
+    assert outs[0].output == "2021-02-03"
+    assert outs[1] == (None, None, "empty input")
+    assert outs[2].output is None and "unknown character '☃'" in outs[2].reason
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.5, True, "0.5"])
+def test_min_confidence_must_be_a_probability(model, value):
+    with pytest.raises(AttnseqError) as err:
+        DateNormaliser(model.conv, min_confidence=value)
+    assert str(err.value) == f"min_confidence must be a probability in [0, 1], got {value!r}"
