@@ -1,4 +1,4 @@
-"""The LSTMs the models run: the reference ``TimeLSTM``'s results with less work.
+"""The fast set's LSTMs: the book's ``TimeLSTM``'s results with less work.
 
 ``FastTimeLSTM`` has ``TimeLSTM``'s contract exactly (outputs, and the gradients of its inputs,
 weights and initial state) and a faster layout:

@@ -21,10 +21,10 @@ from attnseq.layers.stacked import TimeStackedLSTM
 
 
 class FastTimeStackedLSTM(TimeStackedLSTM):
-    """TimeStackedLSTM(layers, *, residual=False, dropout=0.0, rng=None, residual_from=2),
-    whose bottom layer may be an ``EmbeddingLSTM`` (then forward(ids (N, T)) and no side
-    input). step(x, h, c, side=None, equal_rows=None) -> (out (N, H), h, c), with x (N, D)
-    vectors or (N,) ids, h and c (N, L, H), equal_rows (N,) ints or None.
+    """FastTimeStackedLSTM(layers, *, residual=False, dropout=0.0, rng=None, residual_from=2):
+    a ``TimeStackedLSTM`` whose bottom layer may be an ``EmbeddingLSTM`` (then forward(ids
+    (N, T)) and no side input). step(x, h, c, side=None, equal_rows=None) -> (out (N, H), h,
+    c), with x (N, D) vectors or (N,) ids, h and c (N, L, H), equal_rows (N,) ints or None.
     """
 
     def __init__(self, layers, **options):

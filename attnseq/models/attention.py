@@ -1,4 +1,6 @@
-"""The attention seq2seq of chapter 8, and its variants.
+"""The attention seq2seq of chapter 8, and its variants: the general parts that every option
+and the fast set build (the book's model as the book writes it, which ``impl="book"`` with the
+default options builds, is ``attnseq.models.book_attention``).
 
 The encoder hands over all its states hs (N, Te, H). The decoder runs its LSTM (started from
 the encoder's last state), lets every step attend over hs (``TimeAttention``), and predicts
@@ -46,7 +48,8 @@ def initial_h(enc_hs, h0, num_layers: int):
 
 
 class AttentionDecoder(Layer):
-    """The book's AttentionDecoder, with a padding mask over the encoder states and options.
+    """The book's AttentionDecoder (``book_attention.AttentionDecoder``), generalised to the
+    options: a stack of L layers, any score, dropout; a padding mask over the encoder states.
 
     AttentionDecoder(V, D, H, init, impl, *, num_layers=1, residual=False, dropout=0.0,
     output_dropout=0.0, score="dot"). forward(xs, enc_hs, mask=None, h0=None) -> scores
@@ -113,8 +116,9 @@ class AttentionSeq2seq(Seq2seq):
     encoder="uni", bi_merge="concat", num_layers=1, residual=False, dropout=0.0,
     output_dropout=0.0, score="dot", input_feeding=False); see ``attnseq.models.variants``.
     The options' defaults are the book's architecture (its initialisation is ``init="book"``,
-    ``attnseq.models.init``); with ``impl="book"`` it is built from the book's layers, and with
-    the defaults too, from the book's parts (``attnseq.models.book_attention``).
+    ``attnseq.models.init``). With ``impl="book"`` it is built from the book's layers: with the
+    default options, from the book's own two parts (``attnseq.models.book_attention``); with
+    others, from this module's general parts.
 
     ``generate(xs, start_id, length, return_attention=True)`` also returns the attention
     weights of every generated step, (N, length, Te). ``train_mode(flag)`` switches dropout

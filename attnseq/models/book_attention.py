@@ -9,11 +9,15 @@ parts, so that a reader can hold them beside the book's code:
                        c      = TimeAttention(hs, dec_hs)                       (N, Td, H)
                        score  = TimeAffine([c ; dec_hs])                        (N, Td, V)
 
-What attnseq adds to the book's: a padding ``mask`` over the encoder's states, and the
-decoding protocol (``initial_state``/``step``, ``attnseq.decoding.protocol``) in place of the
-book's ``generate`` loop. Every other option and the fast set build the general parts of
-``attnseq.models.attention``: the same weights, drawn in the same order, and the same
-results (tests/models/test_impl.py).
+What attnseq adds to the book's: a padding ``mask`` over the encoder's states; the decoder's
+start state handed over as ``h0`` (the encoder's ``final_h``) with its gradient left in ``dh0``
+for the encoder, as ``AttentionSeq2seq.forward``/``backward`` do for every option (the same
+sum as the book's ``denc_hs[:, -1] += dh``, which this decoder does when no ``h0`` is given);
+and the decoding protocol (``initial_state``/``step``, ``attnseq.decoding.protocol``) in
+place of the book's ``generate`` loop.
+
+Every other option, and the fast set, build the general parts of ``attnseq.models.attention``:
+the same weights, drawn in the same order, and the same results (tests/models/test_impl.py).
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ from attnseq.models.init import Initializer
 
 class AttentionEncoder(Layer):
     """AttentionEncoder(V, D, H, init, impl): forward(xs (N, Te) ids) -> hs (N, Te, H), every
-    step's state (the book's Encoder returned only the last). ``final_h`` (N, 1, H) is the last
-    state, where the decoder starts; ``backward(dhs, dh_final=None)`` takes its gradient."""
+    step's state, as the book's AttentionEncoder returns them (its chapter-7 Encoder returned
+    only the last). ``final_h`` (N, 1, H) is the last state, where the decoder starts;
+    ``backward(dhs, dh_final=None)`` takes its gradient."""
 
     def __init__(self, V: int, D: int, H: int, init: Initializer, impl: LayerSet):
         super().__init__()

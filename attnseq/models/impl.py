@@ -7,9 +7,10 @@ TimeLSTM that loops over LSTM steps; one attention row per decoder row; the Tran
 layers as the paper writes them; nothing in a decoding state but what the equations need. The
 fast set replaces layers with twins of the same contract (``attnseq.fast``, each tested equal
 to the book's), and adds what only speed needs: an embedding fused into its LSTM (shared
-prefixes run once, batches in prefix order), grouped attention rows for beam search, decoding
-states without the padding columns, the hint that rows are equal after beam search copied
-them, and a Transformer encoder that runs on the real positions only (``pack``/``unpack``).
+prefixes run once, batches in prefix order) at the bottom of a stack, grouped attention rows
+for beam search, decoding states without the padding columns, the hint that rows are equal
+after beam search copied them, and a Transformer encoder that runs on the real positions only
+(``pack``/``unpack``).
 
 Both sets hold the same parameters in the same order, so a model's weights load into either.
 """
@@ -57,11 +58,14 @@ def padded(key_mask, x):
 class LayerSet:
     """The layers and decoding helpers of one implementation (the module docstring).
 
-    The LSTM models: ``embedded_lstm`` is None, or a layer (W, Wx, Wh, b, stateful) that reads
-    ids, an Embedding and a TimeLSTM in one; ``input_keys`` are the decoding state's entries
-    of one row per input (``attnseq.decoding.protocol``); ``prefix_order``: whether a batch's
-    rows are sorted so that rows with a common prefix lie together before the encoder reads
-    them; ``step_hints(state)`` are the keywords an LSTM's ``step`` takes besides x, h, c.
+    The LSTM models: the layer classes ``TimeEmbedding``, ``TimeLSTM``, ``TimeStackedLSTM``
+    (a stack of those LSTMs), ``TimeInputFeeding`` (input feeding's recurrence) and
+    ``Attention`` (attention for one step); ``embedded_lstm`` is None, or a layer (W, Wx, Wh,
+    b, stateful) that reads ids, an Embedding and a TimeLSTM in one; ``input_keys`` are the
+    decoding state's entries of one row per input (``attnseq.decoding.protocol``);
+    ``prefix_order``: whether a batch's rows are sorted so that rows with a common prefix lie
+    together before the encoder reads them (``Seq2seq.row_order``); ``step_hints(state)``
+    are the keywords an LSTM's ``step`` takes besides x, h, c.
     The Transformer: its layer classes; ``pack``/``unpack``, how its encoder gives its
     position-wise layers their rows (the padded batch, or the real positions as one block);
     ``attended_span(mask)``, the input columns that decoding encodes (all of them, or those

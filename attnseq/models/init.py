@@ -7,7 +7,7 @@ Three schemes:
   at 0% test exact match after its first epoch.
 * ``"scaled"`` draws embeddings from N(0, 1/D), so that an embedding has about unit norm like
   the LSTM's other inputs; with the book's other settings unchanged the same model passes 80%
-  after one epoch (measured: see docs/results.md).
+  after one epoch (81.6%, measured by ``attnseq compare --init scaled``: docs/evaluation.md).
 * ``"default"`` is ``"scaled"`` with every LSTM's forget-gate bias at 1 (Gers et al., 2000;
   Jozefowicz et al., 2015): a fresh cell then keeps about 3/4 of its state per step instead of
   1/2, so gradients reach the early steps from the start. Part of the default recipe

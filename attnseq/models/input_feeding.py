@@ -49,7 +49,7 @@ class InputFeedingDecoder(Layer):
         super().__init__()
         self.impl = impl
         self.embed = impl.TimeEmbedding(init.embedding(V, D))
-        lstm_weights = init.lstm(D + H, H)  # drawn before the score's, as they always were
+        lstm_weights = init.lstm(D + H, H)  # drawn before the score's: the order of params
         self.recurrence = impl.TimeInputFeeding(
             *lstm_weights, impl.Attention(score_layer(score, H, init)))
         self.affine = TimeAffine(*init.affine(2 * H, V))

@@ -1,7 +1,8 @@
 """The encoder, the baseline decoder, and ``Seq2seq``: the model that the others extend.
 
 Every decoder in attnseq has the same shape of interface, so that ``Seq2seq`` holds the
-training and decoding logic once and the peeky and attention models only swap the decoder:
+training and decoding logic once and the peeky and attention models swap the decoder (the
+book's attention model, ``attnseq.models.book_attention``, its encoder too):
 
 * ``forward(xs (N, Td), enc_hs (N, Te, H), mask) -> scores (N, Td, V)``
 * ``backward(dscores) -> denc_hs (N, Te, H)``
@@ -37,7 +38,7 @@ from attnseq.models.variants import embedded_lstm, embedded_stack
 class Encoder(Layer):
     """Embedding + LSTM over the input. forward(xs (N, T)) -> hs (N, T, H), every step's h.
 
-    The LSTM is a ``TimeStackedLSTM``: one layer by default (the book's encoder), or the deep,
+    The LSTM is the layer set's ``TimeStackedLSTM``: one layer by default, or the deep,
     residual, bidirectional stacks of the attention model's options (see
     ``attnseq.models.variants``). In the fast layer set a one-directional bottom layer reads
     the ids itself (``embed`` is None: an ``EmbeddingLSTM`` runs a prefix that rows share, such
