@@ -145,8 +145,7 @@ class AttentionSeq2seq(Seq2seq):
         check_variant(H, **o)
         layer_set = IMPLS[self.impl]
         if layer_set is BOOK and o == VARIANT_DEFAULTS:  # the book's model, as the book writes it
-            return (book.AttentionEncoder(V, D, H, init, layer_set),
-                    book.AttentionDecoder(V, D, H, init, layer_set))
+            return book.AttentionEncoder(V, D, H, init), book.AttentionDecoder(V, D, H, init)
         encoder = Encoder(V, D, H, init, layer_set, num_layers=o["num_layers"],
                           bidirectional=o["encoder"] == "bi", bi_merge=o["bi_merge"],
                           residual=o["residual"], dropout=o["dropout"])
@@ -161,7 +160,6 @@ class AttentionSeq2seq(Seq2seq):
         return encoder, decoder
 
     def forward(self, xs, ts) -> float:
-        xs, ts = self.prefix_ordered(xs, ts)
         mask = self.mask(xs)
         enc_hs = self.encoder.forward(xs)
         scores = self.decoder.forward(ts[:, :-1], enc_hs, mask, self.encoder.final_h)

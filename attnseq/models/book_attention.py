@@ -24,21 +24,21 @@ from __future__ import annotations
 
 from attnseq.core.backend import xp
 from attnseq.decoding import stepped
-from attnseq.layers import Attention, Layer, TimeAffine, TimeAttention
-from attnseq.models.impl import LayerSet
+from attnseq.layers import Attention, Layer, TimeAffine, TimeAttention, TimeEmbedding, TimeLSTM
+from attnseq.models.impl import book_attention_state
 from attnseq.models.init import Initializer
 
 
 class AttentionEncoder(Layer):
-    """AttentionEncoder(V, D, H, init, impl): forward(xs (N, Te) ids) -> hs (N, Te, H), every
+    """AttentionEncoder(V, D, H, init): forward(xs (N, Te) ids) -> hs (N, Te, H), every
     step's state, as the book's AttentionEncoder returns them (its chapter-7 Encoder returned
     only the last). ``final_h`` (N, 1, H) is the last state, where the decoder starts;
     ``backward(dhs, dh_final=None)`` takes its gradient."""
 
-    def __init__(self, V: int, D: int, H: int, init: Initializer, impl: LayerSet):
+    def __init__(self, V: int, D: int, H: int, init: Initializer):
         super().__init__()
-        self.embed = impl.TimeEmbedding(init.embedding(V, D))
-        self.lstm = impl.TimeLSTM(*init.lstm(D, H))
+        self.embed = TimeEmbedding(init.embedding(V, D))
+        self.lstm = TimeLSTM(*init.lstm(D, H))
         self.collect()
         self.hs = None
 
@@ -60,17 +60,16 @@ class AttentionEncoder(Layer):
 
 
 class AttentionDecoder(Layer):
-    """AttentionDecoder(V, D, H, init, impl): forward(xs (N, Td), enc_hs (N, Te, H),
+    """AttentionDecoder(V, D, H, init): forward(xs (N, Td), enc_hs (N, Te, H),
     mask=None, h0=None) -> scores (N, Td, V). The LSTM starts from ``h0`` (N, 1, H) when
     given (the encoder's ``final_h``, which is enc_hs[:, -1]), else from enc_hs[:, -1], as in
     the book. backward(dscores) -> denc_hs, leaving the gradient of a given h0 in ``dh0``.
     """
 
-    def __init__(self, V: int, D: int, H: int, init: Initializer, impl: LayerSet):
+    def __init__(self, V: int, D: int, H: int, init: Initializer):
         super().__init__()
-        self.impl = impl
-        self.embed = impl.TimeEmbedding(init.embedding(V, D))
-        self.lstm = impl.TimeLSTM(*init.lstm(D, H), stateful=True)
+        self.embed = TimeEmbedding(init.embedding(V, D))
+        self.lstm = TimeLSTM(*init.lstm(D, H), stateful=True)
         self.attention = TimeAttention()
         self.step_attention = Attention()  # one step of the same attention, for decoding
         self.affine = TimeAffine(*init.affine(2 * H, V))
@@ -110,7 +109,7 @@ class AttentionDecoder(Layer):
 
     def initial_state(self, enc_hs, mask=None, h0=None):
         h = xp.array(enc_hs[:, -1] if h0 is None else h0[:, 0])  # (N, H)
-        return {**self.impl.attention_state(enc_hs, mask), "h": h, "c": xp.zeros_like(h)}
+        return {**book_attention_state(enc_hs, mask), "h": h, "c": xp.zeros_like(h)}
 
     def step(self, tokens, state):
         h, c = self.lstm.step(self.embed.apply(tokens), state["h"], state["c"])

@@ -117,10 +117,9 @@ class Seq2seq(Layer):
     (``attnseq.models.impl``).
 
     forward(xs (N, Te) ids, ts (N, 1+Td) ids with the start id in column 0) -> mean loss;
-    the decoder reads ts[:, :-1] and is trained to predict ts[:, 1:] (teacher forcing). The
-    fast set works on the batch's rows in ``prefix_ordered`` order, so what layers keep from
-    it (such as attention weights) follows that order; ``generate(..., return_attention=True)``
-    gives weights in the input's order.
+    the decoder reads ts[:, :-1] and is trained to predict ts[:, 1:] (teacher forcing).
+    ``row_order(xs)`` is the order in which the layer set likes a batch's rows (the trainer
+    and decoding's batches put them in it; the loss does not depend on it).
     """
 
     # Decoder(V, D, H, init, layer_set); the peeky and attention models set their own.
@@ -151,7 +150,6 @@ class Seq2seq(Layer):
         return None if self.pad_id is None else xs != self.pad_id
 
     def forward(self, xs, ts) -> float:
-        xs, ts = self.prefix_ordered(xs, ts)
         mask = self.mask(xs)
         enc_hs = self.encoder.forward(xs)
         scores = self.decoder.forward(ts[:, :-1], enc_hs, mask)
@@ -163,12 +161,6 @@ class Seq2seq(Layer):
         ``EmbeddingLSTM`` computes what they share once, with nothing to sort nor to put back
         after each pass), or None for the book's set, which reads the batch as it comes."""
         return prefix_order(xs) if IMPLS[self.impl].prefix_order else None
-
-    def prefix_ordered(self, xs, ts):
-        """The batch in ``row_order``. The loss is a mean over the batch, which the order of
-        its rows does not change."""
-        order = self.row_order(xs)
-        return (xs, ts) if order is None else (xs[order], ts[order])
 
     def backward(self, dout: float = 1.0) -> None:
         dscores = self.loss_layer.backward(dout)

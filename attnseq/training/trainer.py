@@ -189,10 +189,16 @@ class Trainer:
         is in (``fit`` switches it to train mode at every epoch's start). A loss that is not
         finite raises ``Diverged`` before the parameters change. The columns of ``ts`` that
         are padding in every row are left out first (``trim_answers``: exact), so a decoder
-        runs only as far as the batch's longest answer.
+        runs only as far as the batch's longest answer, and the rows go in the model's
+        ``row_order`` where it has one (the fast set's: rows with a shared prefix side by side),
+        which the loss, a mean over rows, does not depend on.
         """
         model = self.model
         ts = trim_answers(ts, getattr(model, "pad_id", None))
+        row_order = getattr(model, "row_order", None)
+        order = None if row_order is None else row_order(xs)
+        if order is not None:
+            xs, ts = xs[order], ts[order]
         if self.noam is not None:
             self.optimizer.lr = self.noam(self.steps + 1)
         loss = float(model.forward(xs, ts))
