@@ -13,7 +13,7 @@ def add_parser(sub) -> None:
                        description="Convert each TEXT (or, with none, each line of standard "
                        "input) and print one output line per input. With --beam K --n-best M "
                        "(M > 1) it prints instead M lines per input, best first, each "
-                       "'INPUT<TAB>RANK<TAB>SCORE<TAB>OUTPUT': the input's number (1, 2, ...), "
+                       "'N<TAB>RANK<TAB>SCORE<TAB>OUTPUT': N the input's number (1, 2, ...), "
                        "the rank (1 = best), the score log P / lp + cp (the higher the "
                        "better; see docs/beam.md) with four decimals, and the output.")
     p.add_argument("model_dir", metavar="MODEL_DIR")

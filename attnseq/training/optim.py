@@ -144,7 +144,9 @@ class LinearDecay:
 
     ``schedule(seen)`` is the rate for the batch that starts after ``seen`` training examples:
     ``lr`` at 0, ``final_lr`` from ``span`` on (and constant after that). Counting examples
-    rather than steps keeps the schedule the same when the batch size changes.
+    rather than steps keeps the schedule the same when the batch size changes. The rate never
+    leaves the range between the two: in floating point, ``lr + (final_lr - lr)`` is 0 when
+    ``lr`` dwarfs ``final_lr`` (1e30 and 1e-3), and a rate of 0 is no rate.
     """
 
     def __init__(self, lr: float, final_lr: float, span: int):
@@ -152,8 +154,10 @@ class LinearDecay:
         self.span = positive_int("span", span)
 
     def __call__(self, seen: int) -> float:
-        fraction = min(seen / self.span, 1.0)
-        return self.lr + (self.final_lr - self.lr) * fraction
+        if seen >= self.span:
+            return self.final_lr
+        rate = self.lr + (self.final_lr - self.lr) * (seen / self.span)
+        return min(max(rate, min(self.lr, self.final_lr)), max(self.lr, self.final_lr))
 
 
 def decay_schedule(lr: float, final_lr: float | None, decay_epochs: float,

@@ -38,6 +38,9 @@ from attnseq.training.optim import (
 
 STOP = "stop"  # what a callback returns to end training after the current epoch
 _RECORD_FIELDS = ("epoch", "loss", "seconds", "examples_seen", "grad_norm", "lr")
+# The largest weight a saved model may hold: the square root of float32's largest number, so
+# that the product of two weights cannot overflow. Trained weights are of order 1 to 100.
+LARGEST_WEIGHT = 2.0**64
 
 
 @dataclass(frozen=True)
@@ -126,11 +129,35 @@ def set_training(model, training: bool) -> None:
 
 
 class Diverged(AttnseqError):
-    """A training step's loss was not finite (nan or inf); ``loss`` is what it was."""
+    """A training step's loss was not finite (nan or inf), or, with ``weights``, the weights
+    after an epoch were not (or beyond ``LARGEST_WEIGHT``); ``loss`` is the loss (the
+    step's, or the epoch's mean)."""
 
-    def __init__(self, loss: float, where: str = ""):
-        super().__init__(f"training diverged: loss is {loss}{where}; try a smaller lr")
+    def __init__(self, loss: float, where: str = "", *, weights: bool = False):
+        what = "weights are nan, inf or beyond 2**64" if weights else f"loss is {loss}"
+        super().__init__(f"training diverged: {what}{where}; try a smaller lr")
         self.loss = loss
+
+
+def check_weights(params: Sequence, loss: float = math.nan, where: str = "") -> None:
+    """Raise ``Diverged`` (weights) when any array of ``params`` holds nan, inf or a value
+    beyond ``LARGEST_WEIGHT``: what is checked before a model is saved, so that no save ever
+    replaces a model with one that diverged (``--lr 1e30`` gives finite weights of 1e30 for
+    an epoch, whose every product overflows)."""
+    for p in params:
+        largest = float(np.abs(p).max()) if p.size else 0.0  # nan when p holds a nan
+        if not largest < LARGEST_WEIGHT:
+            raise Diverged(loss, where, weights=True)
+
+
+def _quiet():
+    """NumPy's floating-point warnings off, for a block whose results are checked: a step
+    (its loss is refused when not finite) and an epoch's evaluation and callbacks (the
+    weights were found finite before them; a decoding whose float32 sums overflow on huge
+    weights still picks a token, and the next step's loss tells the divergence). A diverging
+    run's overflow warnings would only bury the one line that says so; this is local to the
+    block, not a global filter."""
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
 
 
 class Trainer:
@@ -195,12 +222,13 @@ class Trainer:
         ts = trim_answers(ts, getattr(model, "pad_id", None))
         if self.noam is not None:
             self.optimizer.lr = self.noam(self.steps + 1)
-        loss = float(model.forward(xs, ts))
-        if not math.isfinite(loss):
-            raise Diverged(loss)
-        model.backward()
-        norm = clip_grads(model.grads, self.max_grad_norm)
-        self.optimizer.update(model.params, model.grads)
+        with _quiet():
+            loss = float(model.forward(xs, ts))
+            if not math.isfinite(loss):
+                raise Diverged(loss)
+            model.backward()
+            norm = clip_grads(model.grads, self.max_grad_norm)
+            self.optimizer.update(model.params, model.grads)
         self.steps += 1
         return loss, norm
 
@@ -217,6 +245,12 @@ class Trainer:
         as ``cb(epoch, record)``. A callback returning ``"stop"`` ends training after
         this epoch (the remaining callbacks still run); any return other than None or "stop"
         is an error. The model is left in eval mode.
+
+        Before ``eval_fn`` and the callbacks (which may save the model), an epoch whose mean
+        loss or whose weights are not finite raises ``Diverged``: no callback sees them.
+        With ``progress``, a bar per epoch is drawn on stderr when it is a terminal; off a
+        terminal (a pipe, a log file) there is none, and the callers' own line per epoch
+        stands in its place (``attnseq.experiments.run``), not thousands of bar updates.
         """
         epochs = self.epochs if epochs is None else positive_int("epochs", epochs)
         batch_size = self.batch_size if batch_size is None else positive_int("batch_size",
@@ -237,7 +271,8 @@ class Trainer:
             done = 0  # examples of this epoch so far
             start = time.perf_counter()
             with tqdm(total=len(batches), desc=f"epoch {epoch}/{epochs}", unit="batch",
-                      file=sys.stderr, disable=not progress, leave=True) as bar:
+                      file=sys.stderr, disable=not (progress and sys.stderr.isatty()),
+                      leave=True) as bar:
                 for b, idx in enumerate(batches):
                     if schedule is not None:
                         self.optimizer.lr = schedule(seen)
@@ -253,11 +288,15 @@ class Trainer:
                     bar.update()
             seconds = time.perf_counter() - start
             set_training(model, False)
+            if not math.isfinite(loss_sum / n):
+                raise Diverged(loss_sum / n, f" at epoch {epoch}")
+            check_weights(model.params, loss_sum / n, f" at epoch {epoch}")
             record = {"epoch": epoch, "loss": loss_sum / n, "seconds": seconds,
                       "examples_seen": seen, "grad_norm": norm_sum / len(batches),
                       "lr": self.optimizer.lr}
             if eval_fn is not None:
-                metrics = eval_fn(epoch)
+                with _quiet():
+                    metrics = eval_fn(epoch)
                 clash = sorted(set(metrics) & set(_RECORD_FIELDS))
                 if clash:
                     raise AttnseqError(f"eval_fn returned reserved keys {clash}")
@@ -265,7 +304,8 @@ class Trainer:
             history.records.append(record)
             stop = False
             for cb in callbacks:
-                answer = cb(epoch, record)
+                with _quiet():  # the reports' sample conversions decode as eval_fn does
+                    answer = cb(epoch, record)
                 if isinstance(answer, str) and answer == STOP:
                     stop = True
                 elif answer is not None:
