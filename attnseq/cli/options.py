@@ -26,14 +26,15 @@ non_negative_int_option = option_type(int, non_negative_int, "a non-negative int
 def limited_int_option(limit: Limit, minimum: int = 1):
     """An ``argparse`` type: an integer from ``minimum`` to ``limit``'s maximum
     (``attnseq.core.limits``), else a one-line usage error that gives the limit's reason."""
+    what = {0: "a non-negative integer", 1: "a positive integer"}.get(
+        minimum, f"an integer >= {minimum}")
+
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+            value = minimum - 1  # not an integer: the same message as one below the minimum
         if value < minimum:
-            what = {0: "a non-negative integer", 1: "a positive integer"}.get(
-                minimum, f"an integer >= {minimum}")
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
         if value > limit.maximum:
             raise argparse.ArgumentTypeError(f"expected at most {limit.maximum}, got {text!r} "

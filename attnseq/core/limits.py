@@ -51,8 +51,8 @@ SEQUENCE_LENGTH = Limit(2048, "the LSTM loops over every step and attention scor
                               "output step against every input step")
 """question_len, answer_len, a decoding's --max-length: lengths in tokens."""
 
-SAMPLES = Limit(5_000_000, "generated pairs are held in memory as Python strings, "
-                           "about 1 GB at the limit")
+SAMPLES = Limit(5_000_000, "generated pairs stay in memory as Python strings, about 210 "
+                           "bytes each: 1 GB at the limit")
 """--samples and a saved data source's samples: generated (question, answer) pairs."""
 
 BATCH_SIZE = Limit(65_536, "a batch's activations are kept for backward: batch x steps x H")

@@ -166,6 +166,15 @@ def test_linear_decay_falls_by_examples_then_holds():
     assert [rising(k) for k in range(6)] == pytest.approx([0.1, 0.15, 0.2, 0.25, 0.3, 0.3])
 
 
+def test_linear_decay_never_reaches_zero_when_lr_dwarfs_final_lr():
+    """1e30 + (1e-3 - 1e30) is 0.0 in floating point: the schedule must not say so."""
+    schedule = LinearDecay(1e30, 1e-3, span=270)
+    assert 1e30 + (1e-3 - 1e30) * 1.0 == 0.0  # the trap
+    rates = [schedule(seen) for seen in range(0, 400)]
+    assert min(rates) >= 1e-3 and schedule(270) == schedule(10**9) == 1e-3
+    assert rates == sorted(rates, reverse=True)
+
+
 @pytest.mark.parametrize("args,message", [
     ((0.0, 0.1, 10), "lr must be a positive number, got 0.0"),
     ((0.1, -1.0, 10), "final_lr must be a positive number, got -1.0"),
