@@ -91,7 +91,8 @@ def add_training_options(p: argparse.ArgumentParser, recipe: str | None) -> None
     p.add_argument("--seed", type=non_negative_int_option, default=TrainConfig.seed,
                    help="seed of the initial weights and the shuffling (default: %(default)s)")
     add_config_options(p, ("reverse", "init"))
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bars (drawn on a terminal only)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="hide the progress bars (drawn on a terminal only)")
 
 
 # option -> TrainConfig field, for the options that override one setting of the recipe
