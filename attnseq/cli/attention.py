@@ -10,7 +10,7 @@ def add_parser(sub) -> None:
                        description="Convert each TEXT with an attention model and draw its "
                        "attention weights (the book's Figure 8-27): input characters along x "
                        "in reading order, output characters along y, one panel per TEXT.")
-    p.add_argument("model_dir", metavar="MODEL_DIR")
+    p.add_argument("model_dir", metavar="MODEL_DIR", type=path_option)
     p.add_argument("texts", metavar="TEXT", nargs="+")
     p.add_argument("--out", metavar="FILE", type=path_option, required=True,
                    help="image to write: .png (or .svg, .pdf)")

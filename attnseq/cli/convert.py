@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from attnseq.cli.options import add_beam_options, beam_search
+from attnseq.cli.options import add_beam_options, beam_search, path_option
 from attnseq.core.errors import AttnseqError
 
 
@@ -16,7 +16,7 @@ def add_parser(sub) -> None:
                        "'N<TAB>RANK<TAB>SCORE<TAB>OUTPUT': N the input's number (1, 2, ...), "
                        "the rank (1 = best), the score log P / lp + cp (the higher the "
                        "better; see docs/beam.md) with four decimals, and the output.")
-    p.add_argument("model_dir", metavar="MODEL_DIR")
+    p.add_argument("model_dir", metavar="MODEL_DIR", type=path_option)
     p.add_argument("texts", metavar="TEXT", nargs="*")
     add_beam_options(p, n_best=True)
     p.set_defaults(func=run)

@@ -10,7 +10,7 @@ def add_parser(sub) -> None:
                        description="Exact-match accuracy of a saved model on its own test "
                        "split, or on every pair of --data FILE; greedy decoding, or beam "
                        "search with --beam K (its best hypothesis is the answer).")
-    p.add_argument("model_dir", metavar="MODEL_DIR")
+    p.add_argument("model_dir", metavar="MODEL_DIR", type=path_option)
     p.add_argument("--data", metavar="FILE", type=path_option,
                    help="evaluate on all pairs of this file")
     add_beam_options(p)

@@ -109,7 +109,7 @@ def _on_saved_model(commands, name: str, func, summary: str, description: str):
     from attnseq.ntm.copytask import EVAL_SEED
 
     p = commands.add_parser(name, help=summary, description=description)
-    p.add_argument("model_dir", metavar="MODEL")
+    p.add_argument("model_dir", metavar="MODEL", type=path_option)
     p.add_argument("--seed", type=non_negative_int_option, default=EVAL_SEED,
                    help="data seed (default: %(default)s)")
     p.set_defaults(ntm_func=func)

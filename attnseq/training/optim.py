@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 
 from attnseq.core.backend import xp
-from attnseq.core.errors import fraction, positive_int, positive_number
+from attnseq.core.errors import AttnseqError, fraction, positive_int, positive_number
 from attnseq.core.registry import ONE_OF, Registry
 
 
@@ -183,6 +183,12 @@ class NoamDecay:
         self.d_model = positive_int("d_model", d_model)
         self.warmup = positive_int("warmup", warmup)
         self.factor = positive_number("lr_factor", factor)
+        # The rate is least at the first step in any run shorter than warmup^3 steps (after
+        # the peak it falls only as step^-0.5): if that one underflows to 0, refuse when the
+        # schedule is made rather than when the optimiser is handed a rate of 0.
+        if self(1) == 0.0:
+            raise AttnseqError(f"lr_factor {factor:g} with warmup {warmup} and d_model "
+                               f"{d_model} gives a learning rate of 0 at the first step")
 
     def __call__(self, step: int) -> float:
         step = max(int(step), 1)

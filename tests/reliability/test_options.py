@@ -167,6 +167,9 @@ CHECKED_OPTIONS = [
             "expected a path, got ''"),
     refused(["import-book", "p.pkl", "--data", "d.txt", "--out", ""], "--out",
             "expected a path, got ''"),
+    refused(["convert", "", "1/2/03"], "MODEL_DIR", "expected a path, got ''"),
+    refused(["serve", ""], "MODEL_DIR", "expected a path, got ''"),
+    refused(["ntm", "eval", ""], "MODEL", "expected a path, got ''"),
     refused(["train", "--batch-size", "0"], "--batch-size",
             "expected a positive integer, got '0'"),
     refused(["train", "--hidden-size", "1e3"], "--hidden-size",
@@ -338,6 +341,15 @@ def test_divergence_is_one_line_without_warnings_and_keeps_the_previous_model(ca
     assert (code, err) == (2, "attnseq train: error: training diverged: weights are nan, inf "
                               "or beyond 2**64 at epoch 1; try a smaller lr\n")
     assert files_of(out) == before
+
+
+def test_off_a_terminal_train_prints_a_line_per_epoch_and_no_bar(capsys, tmp_path):
+    progress = [arg for arg in TINY if arg != "--no-progress"]
+    code, out, err = run_cli(capsys, "train", *progress, "--epochs", "2", "--samples", "300",
+                             "--out", tmp_path / "m")
+    assert (code, err) == (0, "")  # capsys's stderr is no terminal: no bar
+    assert [line.split(":")[0] for line in out.splitlines() if line.startswith("epoch")] == [
+        "epoch 1/2", "epoch 2/2"]
 
 
 # -- errors of the machine: one line, exit 2 -------------------------------------------------
