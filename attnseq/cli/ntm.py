@@ -119,7 +119,7 @@ def _on_saved_model(commands, name: str, func, summary: str, description: str):
 def _cmd_train(args: argparse.Namespace) -> int:
     from attnseq.ntm import copytask
     from attnseq.ntm.model import NTM, NTMConfig
-    from attnseq.training.trainer import check_weights
+    from attnseq.training.divergence import check_weights
 
     # before training, not after
     out = output_dir(args.out or ("runs/ntm-lstm" if args.controller_only else "runs/ntm"))

@@ -27,6 +27,7 @@ from attnseq.core.errors import (
     positive_number,
 )
 from attnseq.training.batches import BATCHINGS, epoch_batches, sort_keys, trim_answers
+from attnseq.training.divergence import Diverged, check_weights, quiet
 from attnseq.training.optim import (
     OPTIMIZERS,
     SCHEDULES,
@@ -38,9 +39,6 @@ from attnseq.training.optim import (
 
 STOP = "stop"  # what a callback returns to end training after the current epoch
 _RECORD_FIELDS = ("epoch", "loss", "seconds", "examples_seen", "grad_norm", "lr")
-# The largest weight a saved model may hold: the square root of float32's largest number, so
-# that the product of two weights cannot overflow. Trained weights are of order 1 to 100.
-LARGEST_WEIGHT = 2.0**64
 
 
 @dataclass(frozen=True)
@@ -128,38 +126,6 @@ def set_training(model, training: bool) -> None:
         model.train_mode(training)
 
 
-class Diverged(AttnseqError):
-    """A training step's loss was not finite (nan or inf), or, with ``weights``, the weights
-    after an epoch were not (or beyond ``LARGEST_WEIGHT``); ``loss`` is the loss (the
-    step's, or the epoch's mean)."""
-
-    def __init__(self, loss: float, where: str = "", *, weights: bool = False):
-        what = "weights are nan, inf or beyond 2**64" if weights else f"loss is {loss}"
-        super().__init__(f"training diverged: {what}{where}; try a smaller lr")
-        self.loss = loss
-
-
-def check_weights(params: Sequence, loss: float = math.nan, where: str = "") -> None:
-    """Raise ``Diverged`` (weights) when any array of ``params`` holds nan, inf or a value
-    beyond ``LARGEST_WEIGHT``: what is checked before a model is saved, so that no save ever
-    replaces a model with one that diverged (``--lr 1e30`` gives finite weights of 1e30 for
-    an epoch, whose every product overflows)."""
-    for p in params:
-        largest = float(np.abs(p).max()) if p.size else 0.0  # nan when p holds a nan
-        if not largest < LARGEST_WEIGHT:
-            raise Diverged(loss, where, weights=True)
-
-
-def _quiet():
-    """NumPy's floating-point warnings off, for a block whose results are checked: a step
-    (its loss is refused when not finite) and an epoch's evaluation and callbacks (the
-    weights were found finite before them; a decoding whose float32 sums overflow on huge
-    weights still picks a token, and the next step's loss tells the divergence). A diverging
-    run's overflow warnings would only bury the one line that says so; this is local to the
-    block, not a global filter."""
-    return np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
-
-
 class Trainer:
     """Minibatch training: shuffle, then ``step`` (forward, backward, clip, update) batch by
     batch; one History per ``fit``.
@@ -222,7 +188,7 @@ class Trainer:
         ts = trim_answers(ts, getattr(model, "pad_id", None))
         if self.noam is not None:
             self.optimizer.lr = self.noam(self.steps + 1)
-        with _quiet():
+        with quiet():
             loss = float(model.forward(xs, ts))
             if not math.isfinite(loss):
                 raise Diverged(loss)
@@ -295,7 +261,7 @@ class Trainer:
                       "examples_seen": seen, "grad_norm": norm_sum / len(batches),
                       "lr": self.optimizer.lr}
             if eval_fn is not None:
-                with _quiet():
+                with quiet():
                     metrics = eval_fn(epoch)
                 clash = sorted(set(metrics) & set(_RECORD_FIELDS))
                 if clash:
@@ -304,7 +270,7 @@ class Trainer:
             history.records.append(record)
             stop = False
             for cb in callbacks:
-                with _quiet():  # the reports' sample conversions decode as eval_fn does
+                with quiet():  # the reports' sample conversions decode as eval_fn does
                     answer = cb(epoch, record)
                 if isinstance(answer, str) and answer == STOP:
                     stop = True
