@@ -17,7 +17,6 @@ import sys
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from attnseq import cli
@@ -27,7 +26,6 @@ from attnseq.core.limits import (
     BEAM,
     BEAM_STEPS,
     LAYERS,
-    LIMITS,
     MEMORY_ROWS,
     MEMORY_WIDTH,
     NTM_LENGTH,
@@ -115,22 +113,6 @@ def test_beam_times_length_is_limited_too(capsys, model):
     assert (code, out) == (2, "")
     assert err == (f"attnseq eval: error: --beam times --max-length must be at most 65536, "
                    f"got 400000 ({BEAM_STEPS.reason})\n")
-
-
-def test_every_limit_has_a_positive_maximum_and_a_one_line_reason():
-    for name, limit in LIMITS.items():
-        assert name.isupper() and limit.maximum > 0
-        assert limit.reason and "\n" not in limit.reason and not limit.reason.endswith(".")
-
-
-def test_a_limit_refuses_above_its_maximum_and_keeps_the_usual_checks():
-    assert WIDTH.check("hidden_size", np.int64(8192)) == 8192
-    with pytest.raises(AttnseqError, match=r"^hidden_size must be at most 8192, got 8193 \("):
-        WIDTH.check("hidden_size", 8193)
-    with pytest.raises(AttnseqError, match="^hidden_size must be at least 1, got 0$"):
-        WIDTH.check("hidden_size", 0)
-    with pytest.raises(AttnseqError, match="^hidden_size must be at least 1, got 2.0$"):
-        WIDTH.check("hidden_size", 2.0)
 
 
 # -- every other option checked: seeds, empty paths ------------------------------------------
