@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from attnseq.core.errors import AttnseqError, non_negative_int
-from attnseq.core.limits import SAMPLES
+from attnseq.core.limits import SAMPLES, SEQUENCE_LENGTH
 from attnseq.core.registry import Registry
 from attnseq.experiments.converter import Converter
 from attnseq.models.config import FamilyConfig
@@ -202,6 +202,8 @@ def run(task: Task, model_config: FamilyConfig, train_config: TrainConfig, *, ou
     if out is not None:
         check_writable(out)  # before any work: refuse early, overwrite nothing
     q_len, a_len = task.lengths()
+    for what, length in (("question", q_len), ("answer", a_len)):  # before the model is built
+        SEQUENCE_LENGTH.check(f"the data's longest {what}, in tokens,", length)
     config = replace(model_config, question_len=q_len, answer_len=a_len)
     conv = Converter.create(config, task.vocab, seed=train_config.seed, impl=impl)
     xs, ts = conv.encode(task.train)

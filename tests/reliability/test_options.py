@@ -244,6 +244,16 @@ def test_the_saved_data_source_is_limited_too(capsys, tmp_path, model):
                f"{10**12} ({SAMPLES.reason})\n")
 
 
+def test_a_data_file_with_a_line_too_long_is_refused_before_the_model_is_built(capsys,
+                                                                                tmp_path):
+    data = tmp_path / "long.tsv"
+    data.write_text("".join(f"q{i}\ta{i}\n" for i in range(9)) + "q" * 2049 + "\tx\n")
+    code, _, err = run_cli(capsys, "train", *TINY, "--data", data, "--out", tmp_path / "m")
+    assert (code, err) == (2, f"attnseq train: error: the data's longest question, in tokens, "
+                              f"must be at most 2048, got 2049 ({SEQUENCE_LENGTH.reason})\n")
+    assert not (tmp_path / "m").exists()
+
+
 # -- --out: probed before the work, a link followed ------------------------------------------
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
