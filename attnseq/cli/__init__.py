@@ -1,7 +1,10 @@
 """The ``attnseq`` command: one module per subcommand; each parses, calls the library, prints.
 
 Every user error (bad option, bad data, bad model directory) ends as one line on stderr and
-exit code 2, with nothing overwritten; ``--help`` works on every subcommand. Every choice the
+exit code 2, with nothing overwritten; so do a MemoryError and an OSError (a full disk, a
+file that vanished) anywhere in a command. ``--help`` works on every subcommand, and a
+command's options and its positional arguments may come in any order
+(``convert M --beam 3 TEXT`` as ``convert M TEXT --beam 3``). Every choice the
 options offer, and every default, is read from the library (its registries, the model configs,
 ``TrainConfig``): the parser repeats none of them, so a name added to a registry is offered
 and accepted here with no edit to the command line. This module holds the top-level parser
@@ -36,10 +39,23 @@ COMMANDS = (train, eval, convert, models, compare, attention, serve, gradcheck, 
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line: ``attnseq train: error: ... (see --help)``."""
+    """argparse, but a usage error is one line: ``attnseq train: error: ... (see --help)``;
+    and a command's positional arguments may follow its options (argparse's intermixed
+    parsing, for every parser without subcommands: it cannot take them)."""
+
+    _intermixing = False  # True while parse_known_intermixed_args runs its own passes
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self._subparsers is not None or self._intermixing:
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True  # its passes call this method again: let them through
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # "attnseq ntm train: error: ...": the command as the user typed it
+    args.command = " ".join(filter(None, (args.command, getattr(args, "ntm_command", None))))
     try:
         return args.func(args)
     except AttnseqError as exc:
@@ -69,3 +87,18 @@ def main(argv=None) -> int:
         # Point stdout at devnull so that the interpreter's final flush cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except MemoryError:
+        print(f"attnseq {args.command}: error: out of memory; try smaller sizes (the limits: "
+              "docs/reliability.md)", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"attnseq {args.command}: error: {_os_error(exc)}", file=sys.stderr)
+        return 2
+
+
+def _os_error(exc: OSError) -> str:
+    """An OSError in one line: "STRERROR: FILENAME" (the name quoted, so that a newline in
+    it cannot break the line), or its text with its line breaks escaped."""
+    if exc.strerror and exc.filename is not None:
+        return f"{exc.strerror}: {str(exc.filename)!r}"
+    return str(exc).replace("\r", "\\r").replace("\n", "\\n")

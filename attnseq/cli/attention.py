@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from attnseq.cli.options import add_beam_options, beam_search
+from attnseq.cli.options import add_beam_options, beam_search, path_option
 
 
 def add_parser(sub) -> None:
@@ -10,11 +10,11 @@ def add_parser(sub) -> None:
                        description="Convert each TEXT with an attention model and draw its "
                        "attention weights (the book's Figure 8-27): input characters along x "
                        "in reading order, output characters along y, one panel per TEXT.")
-    p.add_argument("model_dir", metavar="MODEL_DIR")
+    p.add_argument("model_dir", metavar="MODEL_DIR", type=path_option)
     p.add_argument("texts", metavar="TEXT", nargs="+")
-    p.add_argument("--out", metavar="FILE", required=True,
+    p.add_argument("--out", metavar="FILE", type=path_option, required=True,
                    help="image to write: .png (or .svg, .pdf)")
-    p.add_argument("--heads-grid", metavar="FILE", default=None,
+    p.add_argument("--heads-grid", metavar="FILE", type=path_option, default=None,
                    help="transformer only: also draw the first TEXT's attention per layer and "
                         "per head into FILE (greedy decoding): a row per layer of encoder "
                         "self-attention, decoder self-attention and cross-attention, a column "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from attnseq.cli.options import add_model_options, given_options, model_names
+from attnseq.cli.options import add_model_options, given_options, model_names, path_option
 from attnseq.cli.training_options import add_training_options, described_task, training_setup
 
 
@@ -21,7 +21,7 @@ def add_parser(sub) -> None:
                         f"{','.join(DEFAULT_MODELS)})")
     add_model_options(p)
     add_training_options(p, DEFAULT_RECIPE)
-    p.add_argument("--out", metavar="DIR", default="runs/compare",
+    p.add_argument("--out", metavar="DIR", type=path_option, default="runs/compare",
                    help="directory to write (default: runs/compare)")
     p.set_defaults(func=run)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from attnseq.cli.options import add_beam_options, beam_search
+from attnseq.cli.options import add_beam_options, beam_search, path_option
 from attnseq.core.errors import AttnseqError
 from attnseq.core.option_types import option_type, positive_int_option
 
@@ -28,10 +28,10 @@ def add_parser(sub) -> None:
                        "--dates, prints the best answer of beam search that is a valid date "
                        "(docs/dates.md), or abstains. With --beam K --n-best M (M > 1) it "
                        "prints instead M lines per input, best first, each "
-                       "'INPUT<TAB>RANK<TAB>SCORE<TAB>OUTPUT': the input's number (1, 2, ...), "
+                       "'N<TAB>RANK<TAB>SCORE<TAB>OUTPUT': N the input's number (1, 2, ...), "
                        "the rank (1 = best), the score log P / lp + cp (the higher the "
                        "better; see docs/beam.md) with four decimals, and the output.")
-    p.add_argument("model_dir", metavar="MODEL")
+    p.add_argument("model_dir", metavar="MODEL", type=path_option)
     p.add_argument("texts", metavar="TEXT", nargs="*")
     add_beam_options(p, n_best=True)
     g = p.add_argument_group("dates and streams (docs/dates.md)")

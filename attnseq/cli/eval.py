@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from attnseq.cli.options import add_beam_options, beam_search, described_search
+from attnseq.cli.options import add_beam_options, beam_search, described_search, path_option
 
 
 def add_parser(sub) -> None:
@@ -10,8 +10,9 @@ def add_parser(sub) -> None:
                        description="Exact-match accuracy of a saved model on its own test "
                        "split, or on every pair of --data FILE; greedy decoding, or beam "
                        "search with --beam K (its best hypothesis is the answer).")
-    p.add_argument("model_dir", metavar="MODEL_DIR")
-    p.add_argument("--data", metavar="FILE", help="evaluate on all pairs of this file")
+    p.add_argument("model_dir", metavar="MODEL_DIR", type=path_option)
+    p.add_argument("--data", metavar="FILE", type=path_option,
+                   help="evaluate on all pairs of this file")
     add_beam_options(p)
     p.set_defaults(func=run)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from attnseq.cli.options import positive_float_option
+from attnseq.cli.options import non_negative_int_option, positive_float_option
 
 
 def add_parser(sub) -> None:
@@ -11,7 +11,8 @@ def add_parser(sub) -> None:
                        "central differences in float64; print the worst relative error of "
                        "each, and fail if any is above --tol.")
     p.add_argument("--tol", type=positive_float_option, default=1e-6, help="default: 1e-6")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=non_negative_int_option, default=0,
+                   help="seed of the checks' random inputs and weights (default: %(default)s)")
     p.set_defaults(func=run)
 
 

@@ -6,6 +6,8 @@ code 2 (``AttnseqError``, reported by ``attnseq.cli.main``).
 
 from __future__ import annotations
 
+from attnseq.cli.options import path_option
+
 
 def add_parser(sub) -> None:
     """Add the ``import-book`` command to ``sub`` (``attnseq.cli``'s subparsers)."""
@@ -20,10 +22,12 @@ def add_parser(sub) -> None:
         "read from the pickle: any other object it names is refused and nothing in it is "
         "executed. The vocabulary is rebuilt from DATA.txt, the file the model was trained on, "
         "as the book's dataset/sequence.py builds it.")
-    p.add_argument("params", metavar="PARAMS.pkl", help="the book's saved parameters")
-    p.add_argument("--data", metavar="DATA.txt", required=True,
+    p.add_argument("params", metavar="PARAMS.pkl", type=path_option,
+                   help="the book's saved parameters")
+    p.add_argument("--data", metavar="DATA.txt", type=path_option, required=True,
                    help="the data file the model was trained on (the book's format)")
-    p.add_argument("--out", metavar="DIR", required=True, help="model directory to write")
+    p.add_argument("--out", metavar="DIR", type=path_option, required=True,
+                   help="model directory to write")
     p.add_argument("--model", choices=BOOK_MODELS, default=BOOK_MODELS[0],
                    help="which of the book's models saved PARAMS.pkl (default: %(default)s)")
     p.set_defaults(func=run)

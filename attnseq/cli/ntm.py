@@ -10,9 +10,13 @@ reported by ``attnseq.cli.main``), and the library is imported inside each comma
 from __future__ import annotations
 
 import argparse
+import sys
 
+from attnseq.cli.options import limited_int_option, non_negative_int_option, path_option
 from attnseq.cli.options import positive_float_option as positive_float
 from attnseq.cli.options import positive_int_option as positive_int
+from attnseq.cli.outputs import output_dir
+from attnseq.core.limits import BATCH_SIZE, MEMORY_ROWS, MEMORY_WIDTH, NTM_LENGTH, WIDTH
 
 TASKS = ("copy",)  # the paper's first task, the one attnseq has
 
@@ -42,15 +46,21 @@ def add_parser(sub) -> None:
                    help="the baseline: the LSTM controller without memory")
     for flag, kind, config, field, what in (
             ("--sequences", positive_int, CopyConfig, "sequences", "training sequences"),
-            ("--batch-size", positive_int, CopyConfig, "batch_size", "sequences per step"),
+            ("--batch-size", limited_int_option(BATCH_SIZE), CopyConfig, "batch_size",
+             "sequences per step"),
             ("--lr", positive_float, CopyConfig, "lr", "learning rate"),
             ("--clip", positive_float, CopyConfig, "max_grad_norm",
              "gradient-norm clipping threshold"),
-            ("--min-length", positive_int, CopyConfig, "min_length", "shortest sequence"),
-            ("--max-length", positive_int, CopyConfig, "max_length", "longest sequence"),
-            ("--hidden-size", positive_int, NTMConfig, "hidden_size", "controller LSTM width"),
-            ("--memory-rows", positive_int, NTMConfig, "memory_rows", "memory rows N"),
-            ("--memory-width", positive_int, NTMConfig, "memory_width", "memory width M")):
+            ("--min-length", limited_int_option(NTM_LENGTH), CopyConfig, "min_length",
+             "shortest sequence"),
+            ("--max-length", limited_int_option(NTM_LENGTH), CopyConfig, "max_length",
+             "longest sequence"),
+            ("--hidden-size", limited_int_option(WIDTH), NTMConfig, "hidden_size",
+             "controller LSTM width"),
+            ("--memory-rows", limited_int_option(MEMORY_ROWS), NTMConfig, "memory_rows",
+             "memory rows N"),
+            ("--memory-width", limited_int_option(MEMORY_WIDTH), NTMConfig, "memory_width",
+             "memory width M")):
         p.add_argument(flag, type=kind, default=getattr(config, field),
                        help=f"{what} (default: %(default)s)")
     p.add_argument("--optimizer", choices=list(OPTIMIZERS), default=CopyConfig.optimizer,
@@ -58,18 +68,22 @@ def add_parser(sub) -> None:
     p.add_argument("--stop-below", type=positive_float, default=None, metavar="ERRORS",
                    help="stop once the bit errors per sequence over 1000 sequences are "
                         "below this (default: train all --sequences)")
-    p.add_argument("--seed", type=int, default=CopyConfig.seed,
+    p.add_argument("--seed", type=non_negative_int_option, default=CopyConfig.seed,
                    help="seed of the weights and the data (default: %(default)s)")
-    p.add_argument("--out", metavar="DIR", default=None,
-                   help="model directory to write (default: runs/ntm, runs/ntm-lstm)")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--out", metavar="DIR", type=path_option, default=None,
+                   help="model directory to write (default: runs/ntm, runs/ntm-lstm); a "
+                        "symbolic link is followed")
+    p.add_argument("--no-progress", action="store_true",
+                   help="hide the progress bar (off a terminal it gives way to a line per "
+                        "1000 sequences)")
     p.set_defaults(ntm_func=_cmd_train)
 
     p = _on_saved_model(commands, "eval", _cmd_eval, "bit errors per sequence at given lengths",
                         "Run a saved NTM on fresh copy sequences of each --length and print "
                         "the mean bit errors (outputs rounded at 0.5) and cost (bits) per "
                         "sequence.")
-    p.add_argument("--length", type=positive_int, nargs="+", default=[20], metavar="L",
+    p.add_argument("--length", type=limited_int_option(NTM_LENGTH), nargs="+", default=[20],
+                   metavar="L",
                    help="one or more lengths (default: 20)")
     p.add_argument("--sequences", type=positive_int, default=256,
                    help="sequences per length (default: %(default)s)")
@@ -79,8 +93,9 @@ def add_parser(sub) -> None:
                         "Copy one random sequence of --length with a saved NTM and draw its "
                         "inputs, outputs and the write and read weightings over time (the "
                         "paper's Figure 6).")
-    p.add_argument("--length", type=positive_int, default=30, help="default: %(default)s")
-    p.add_argument("--out", metavar="FILE", required=True,
+    p.add_argument("--length", type=limited_int_option(NTM_LENGTH), default=30,
+                   help="default: %(default)s")
+    p.add_argument("--out", metavar="FILE", type=path_option, required=True,
                    help="image to write: .png (or .svg, .pdf)")
 
 
@@ -94,8 +109,8 @@ def _on_saved_model(commands, name: str, func, summary: str, description: str):
     from attnseq.ntm.copytask import EVAL_SEED
 
     p = commands.add_parser(name, help=summary, description=description)
-    p.add_argument("model_dir", metavar="MODEL")
-    p.add_argument("--seed", type=int, default=EVAL_SEED,
+    p.add_argument("model_dir", metavar="MODEL", type=path_option)
+    p.add_argument("--seed", type=non_negative_int_option, default=EVAL_SEED,
                    help="data seed (default: %(default)s)")
     p.set_defaults(ntm_func=func)
     return p
@@ -104,10 +119,10 @@ def _on_saved_model(commands, name: str, func, summary: str, description: str):
 def _cmd_train(args: argparse.Namespace) -> int:
     from attnseq.ntm import copytask
     from attnseq.ntm.model import NTM, NTMConfig
-    from attnseq.training.checkpoint import check_writable
+    from attnseq.training.divergence import check_weights
 
-    out = args.out or ("runs/ntm-lstm" if args.controller_only else "runs/ntm")
-    check_writable(out)  # before training, not after
+    # before training, not after
+    out = output_dir(args.out or ("runs/ntm-lstm" if args.controller_only else "runs/ntm"))
     config = copytask.CopyConfig(sequences=args.sequences, batch_size=args.batch_size,
                                  lr=args.lr, optimizer=args.optimizer, max_grad_norm=args.clip,
                                  min_length=args.min_length, max_length=args.max_length,
@@ -118,7 +133,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     what = "the LSTM controller alone" if args.controller_only else "an NTM"
     print(f"training {what} on {args.sequences} copy sequences of lengths "
           f"{args.min_length}-{args.max_length}; saving to {out}")
-    history = copytask.train(model, config, progress=not args.no_progress)
+    # a bar on a terminal; in a log (a pipe, a file) a line per record instead of the bar's
+    # carriage-return updates
+    bar = not args.no_progress and sys.stderr.isatty()
+    history = copytask.train(model, config, progress=bar,
+                             on_record=None if bar or args.no_progress else _log_record)
+    check_weights(model.params)  # never save weights that diverged
     copytask.save(out, model, config, history)
     last = history[-1]
     print(f"last {min(last['sequences'], config.log_every)} sequences: cost "
@@ -126,6 +146,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
           f"({last['sequences']} sequences, {last['seconds']:.0f} s)")
     print(f"saved the model to {out}")
     return 0
+
+
+def _log_record(history: list[dict]) -> None:
+    """One line on stderr for the newest record of the history."""
+    r = history[-1]
+    print(f"{r['sequences']} sequences: cost {r['cost_bits']:.3f} bits, {r['bit_errors']:.3f} "
+          f"bit errors per sequence, {r['seconds']:.0f} s", file=sys.stderr, flush=True)
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:

@@ -13,10 +13,43 @@ from __future__ import annotations
 
 import argparse
 
-from attnseq.core.errors import AttnseqError
-from attnseq.core.option_types import positive_float_option, positive_int_option
+from attnseq.core.errors import AttnseqError, non_negative_int
+from attnseq.core.limits import BEAM, BEAM_STEPS, CONFIG_LIMITS, SEQUENCE_LENGTH, Limit
+from attnseq.core.option_types import option_type, positive_float_option, positive_int_option
 
 __all__ = ["positive_float_option", "positive_int_option"]
+
+# A seed, a count that may be 0: "expected a non-negative integer, got '-1'".
+non_negative_int_option = option_type(int, non_negative_int, "a non-negative integer")
+
+
+def limited_int_option(limit: Limit, minimum: int = 1):
+    """An ``argparse`` type: an integer from ``minimum`` to ``limit``'s maximum
+    (``attnseq.core.limits``), else a one-line usage error that gives the limit's reason."""
+    what = {0: "a non-negative integer", 1: "a positive integer"}.get(
+        minimum, f"an integer >= {minimum}")
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1  # not an integer: the same message as one below the minimum
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        if value > limit.maximum:
+            raise argparse.ArgumentTypeError(f"expected at most {limit.maximum}, got {text!r} "
+                                             f"({limit.reason})")
+        return value
+
+    return parse
+
+
+def path_option(text: str) -> str:
+    """An ``argparse`` type: a path, refusing the empty one (which would mean the current
+    directory to some calls and a default to others)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a path, got {text!r}")
+    return text
 
 
 def described(registry) -> str:
@@ -80,6 +113,8 @@ def add_config_options(group, names) -> None:
         extra = {"metavar": meta["metavar"]} if "metavar" in meta else {}
         if "choices" in meta:
             extra["choices"] = list(meta["choices"])
+        elif name in CONFIG_LIMITS:
+            extra["type"] = limited_int_option(CONFIG_LIMITS[name])
         elif int in getattr(kind, "__args__", (kind,)):
             extra["type"] = positive_int_option
         else:
@@ -118,7 +153,7 @@ def config_from_args(args, model: str):
 def add_beam_options(p: argparse.ArgumentParser, n_best: bool = False) -> None:
     """The beam-search options of ``convert``, ``eval`` and ``attention`` (docs/beam.md)."""
     g = p.add_argument_group("beam search (default: greedy decoding)")
-    g.add_argument("--beam", type=positive_int_option, default=None, metavar="K",
+    g.add_argument("--beam", type=limited_int_option(BEAM), default=None, metavar="K",
                    help="decode by beam search with K beams (--beam 1 is greedy)")
     if n_best:
         g.add_argument("--n-best", type=positive_int_option, default=1, metavar="M",
@@ -129,9 +164,10 @@ def add_beam_options(p: argparse.ArgumentParser, n_best: bool = False) -> None:
     g.add_argument("--beta", type=float, default=0.0, metavar="B",
                    help="coverage penalty B * sum over input positions of log(min(attention "
                         "received, 1)), B >= 0; needs an attention model (default: 0, none)")
-    g.add_argument("--min-length", type=int, default=0, metavar="N",
+    g.add_argument("--min-length", type=non_negative_int_option, default=0, metavar="N",
                    help="no end token before output token N (default: 0)")
-    g.add_argument("--max-length", type=positive_int_option, default=None, metavar="N",
+    g.add_argument("--max-length", type=limited_int_option(SEQUENCE_LENGTH), default=None,
+                   metavar="N",
                    help="at most N output tokens, the end token included (default: the "
                         "model's longest answer plus one)")
 
@@ -147,9 +183,11 @@ def beam_search(args, conv):
             raise AttnseqError(f"{', '.join(given)} {'needs' if len(given) == 1 else 'need'} "
                                "--beam K")
         return None
+    max_length = args.max_length or conv.output_len
+    # K hypotheses' rows and backpointers at every one of the steps: refuse before decoding
+    BEAM_STEPS.check("--beam times --max-length", args.beam * max_length)
     return conv.beam(beam=args.beam, n_best=n_best, alpha=args.alpha, beta=args.beta,
-                     min_length=args.min_length,
-                     max_length=args.max_length or conv.output_len)
+                     min_length=args.min_length, max_length=max_length)
 
 
 def described_search(search) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from attnseq.cli.options import path_option
 from attnseq.core.errors import AttnseqError
 from attnseq.core.option_types import option_type
 
@@ -24,7 +25,7 @@ def add_parser(sub) -> None:
                        "Transformer) and beam-search alternatives, beside a JSON API "
                        "(POST /api/convert). Needs the serve extra: pip install "
                        "'attnseq[serve]'. Ctrl-C stops it.")
-    p.add_argument("model_dirs", metavar="MODEL_DIR", nargs="+")
+    p.add_argument("model_dirs", metavar="MODEL_DIR", nargs="+", type=path_option)
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default: %(default)s, this machine only)")
     p.add_argument("--port", type=port, default=8000,

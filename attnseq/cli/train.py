@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from attnseq.cli.options import add_model_options
+from attnseq.cli.options import add_model_options, path_option
+from attnseq.cli.outputs import output_dir
 from attnseq.cli.training_options import add_training_options, described_task, training_setup
 
 IMPLS = ("book", "fast")  # the layer sets a model is built from (docs/architecture.md)
@@ -27,16 +28,17 @@ def add_parser(sub) -> None:
                    help="the layers the model is built from: book (the book's, the "
                         "reference) or fast (the same results with less work) (default: "
                         "%(default)s)")
-    p.add_argument("--out", metavar="DIR", default=None,
-                   help="model directory to write (default: runs/MODEL)")
+    p.add_argument("--out", metavar="DIR", type=path_option, default=None,
+                   help="model directory to write (default: runs/MODEL); a symbolic link "
+                        "is followed")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from attnseq.experiments.run import run as run_task
 
+    out = output_dir(args.out or f"runs/{args.model}")  # before the data and the training
     task, model_config, train_config = training_setup(args, args.model)
-    out = args.out or f"runs/{args.model}"
     print(f"training {args.model} on {len(task.train)} pairs, testing on {len(task.test)} "
           f"({described_task(args)}); saving to {out}")
     run_task(task, model_config, train_config, out=out, progress=not args.no_progress,

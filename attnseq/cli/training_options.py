@@ -13,10 +13,14 @@ from attnseq.cli.options import (
     add_config_options,
     config_from_args,
     described,
+    limited_int_option,
+    non_negative_int_option,
+    path_option,
     positive_float_option,
     positive_int_option,
 )
 from attnseq.core.errors import AttnseqError
+from attnseq.core.limits import BATCH_SIZE, SAMPLES
 
 
 def add_training_options(p: argparse.ArgumentParser, recipe: str | None) -> None:
@@ -34,7 +38,7 @@ def add_training_options(p: argparse.ArgumentParser, recipe: str | None) -> None
                       "the transformer, default for the others") + "); "
                    + "; ".join(f"{r.name}: {r.summary}" for r in RECIPES.values())
                    + ". The options below override single settings of the recipe")
-    p.add_argument("--data", metavar="FILE",
+    p.add_argument("--data", metavar="FILE", type=path_option,
                    help="train on a book-format ('question_answer') or TSV file instead of "
                         "a built-in task (split 90/10)")
     built_in = [name for name, kind in TASKS.items() if kind.summary]
@@ -50,15 +54,15 @@ def add_training_options(p: argparse.ArgumentParser, recipe: str | None) -> None
     p.add_argument("--tokens", choices=list(TOKENS), default=None,
                    help="how --data FILE is read: chars, or words split on whitespace "
                         f"(default: {TOKENS.default})")
-    p.add_argument("--samples", type=positive_int_option, default=DATE_SAMPLES,
+    p.add_argument("--samples", type=limited_int_option(SAMPLES), default=DATE_SAMPLES,
                    help="number of generated pairs of dates, copy or reverse (default: "
                         "%(default)s, as in the book)")
-    p.add_argument("--data-seed", type=int, default=DATA_SEED,
+    p.add_argument("--data-seed", type=non_negative_int_option, default=DATA_SEED,
                    help="seed of the generated data and of the train/test split "
                         "(default: %(default)s)")
     p.add_argument("--epochs", type=positive_int_option, default=None,
                    help="passes over the training data (default: the recipe's)")
-    p.add_argument("--batch-size", type=positive_int_option, default=None,
+    p.add_argument("--batch-size", type=limited_int_option(BATCH_SIZE), default=None,
                    help="default: the recipe's")
     add_config_options(p, ("wordvec_size", "hidden_size"))
     p.add_argument("--lr", type=positive_float_option, default=None,
@@ -84,10 +88,11 @@ def add_training_options(p: argparse.ArgumentParser, recipe: str | None) -> None
                         f"{TrainConfig.batching}): " + described(BATCHINGS))
     p.add_argument("--clip", type=positive_float_option, default=None,
                    help="gradient-norm clipping threshold (default: the recipe's)")
-    p.add_argument("--seed", type=int, default=TrainConfig.seed,
+    p.add_argument("--seed", type=non_negative_int_option, default=TrainConfig.seed,
                    help="seed of the initial weights and the shuffling (default: %(default)s)")
     add_config_options(p, ("reverse", "init"))
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    p.add_argument("--no-progress", action="store_true",
+                   help="hide the progress bars (drawn on a terminal only)")
 
 
 # option -> TrainConfig field, for the options that override one setting of the recipe

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from attnseq.core.errors import AttnseqError, integer_at_least, non_negative_int
+from attnseq.core.errors import AttnseqError, non_negative_int
+from attnseq.core.limits import SAMPLES, SEQUENCE_LENGTH
 from attnseq.core.registry import Registry
 from attnseq.experiments.converter import Converter
 from attnseq.models.config import FamilyConfig
@@ -60,7 +61,7 @@ class Task:
         """The book's experiment: ``samples`` generated dates, split 90/10; with ``locales``
         other than ("en",), dates of those locales (``attnseq.tasks.locales``), each pair
         labelled with its locale."""
-        samples = integer_at_least("samples", samples, 2)
+        samples = SAMPLES.check("samples", samples, 2)
         seed = non_negative_int("data seed", seed)
         locales = parse_locales(locales)
         if locales == (ENGLISH,):  # the book's task exactly, as saved before locales existed
@@ -76,7 +77,7 @@ class Task:
     @classmethod
     def sequences(cls, kind: str, samples: int = DATE_SAMPLES, seed: int = DATA_SEED) -> Task:
         """``kind`` "copy" or "reverse": ``samples`` distinct random strings, split 90/10."""
-        samples = integer_at_least("samples", samples, 2)
+        samples = SAMPLES.check("samples", samples, 2)
         seed = non_negative_int("data seed", seed)
         rng = np.random.default_rng(seed)
         pairs = generate_sequences(samples, kind, seed=rng)
@@ -109,9 +110,10 @@ class Task:
         seed = non_negative_int("data seed", seed)
         level = TOKENS.lookup(tokens, "--tokens")
         pairs = load_pairs(path)
-        if len(pairs) < 2:
-            raise AttnseqError(f"{path}: need at least 2 pairs to split into train and test")
-        train, test = split_pairs(pairs, 0.1, seed=seed)
+        try:
+            train, test = split_pairs(pairs, 0.1, seed=seed)
+        except AttnseqError as exc:  # too few pairs: say in which file
+            raise AttnseqError(f"{path}: {exc}") from None
         vocab = Vocab.from_texts([text for pair in pairs for text in pair], level=level)
         source = {"kind": "file", "path": str(Path(path).resolve()), "seed": seed}
         if tokens != TOKENS.default:  # a checkpoint without the key reads characters
@@ -200,6 +202,8 @@ def run(task: Task, model_config: FamilyConfig, train_config: TrainConfig, *, ou
     if out is not None:
         check_writable(out)  # before any work: refuse early, overwrite nothing
     q_len, a_len = task.lengths()
+    for what, length in (("question", q_len), ("answer", a_len)):  # before the model is built
+        SEQUENCE_LENGTH.check(f"the data's longest {what}, in tokens,", length)
     config = replace(model_config, question_len=q_len, answer_len=a_len)
     conv = Converter.create(config, task.vocab, seed=train_config.seed, impl=impl)
     xs, ts = conv.encode(task.train)

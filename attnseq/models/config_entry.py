@@ -7,6 +7,10 @@ form attnseq wrote before the families, one set of fields for every model
 the first saved models may be missing. ``model_config`` builds a model's config from options
 meant for any model (the command line's, or ``compare``'s, which trains several models alike):
 each model takes its family's fields, and what a field leaves out is that model's default.
+
+Both refuse a size above its limit (``attnseq.core.limits.CONFIG_LIMITS``: widths, layers,
+lengths) before the config exists, so before any model is built: a ``config.json`` that says
+``"hidden_size": 1000000000`` is one line, not a MemoryError.
 """
 
 from __future__ import annotations
@@ -14,9 +18,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import fields
 
+import numpy
+
 from attnseq.core.errors import AttnseqError
+from attnseq.core.limits import CONFIG_LIMITS
 from attnseq.models import MODELS
 from attnseq.models.config import FAMILIES, FamilyConfig
+
+_INTEGERS = (int, numpy.integer)  # a config's sizes may be NumPy integers too
 
 # The fields the flat form always holds; the others were added later and default when absent.
 _FLAT_REQUIRED = ("model", "wordvec_size", "hidden_size", "reverse", "question_len",
@@ -61,6 +70,7 @@ def model_config(model: str, options: Mapping) -> FamilyConfig:
     taken = {name: value for name, value in options.items() if name in own}
     if "model" in own:
         taken["model"] = model
+    _refuse_too_large(taken)
     return cls(**taken)
 
 
@@ -76,6 +86,7 @@ def config_from_dict(d) -> FamilyConfig:
     rest = {k: v for k, v in d.items() if k != "family"}
     names = field_names(cls)
     _refuse_keys(sorted(set(rest) - set(names)), sorted(set(names) - set(rest)))
+    _refuse_too_large(rest)
     return cls(**rest)
 
 
@@ -83,6 +94,16 @@ def _from_flat(d: dict) -> FamilyConfig:
     """The flat form (format 1): every family's fields in one object, named by "model"."""
     _refuse_keys(sorted(set(d) - set(option_names())), sorted(set(_FLAT_REQUIRED) - set(d)))
     return model_config(d["model"], {k: v for k, v in d.items() if k != "model"})
+
+
+def _refuse_too_large(values: Mapping) -> None:
+    """The limit's one-line error for the first size in ``values`` above its limit; values
+    of the wrong kind are left to the config's own checks (and their messages)."""
+    for name, limit in CONFIG_LIMITS.items():
+        value = values.get(name)
+        if isinstance(value, _INTEGERS) and not isinstance(value, bool) and \
+                value > limit.maximum:
+            limit.check(name, value)
 
 
 def _refuse_unknown(options: Mapping) -> None:

@@ -85,14 +85,36 @@ def split_pairs(
 ) -> tuple[list[P], list[P]]:
     """Shuffle ``pairs`` with ``seed`` and split them into (train, test); the test part has
     ``round(len(pairs) * test_fraction)`` items (the book: 90/10). Items keep their type.
+
+    With a ``test_fraction`` above 0, too few pairs to give both parts at least one item is
+    an ``AttnseqError`` that names the minimum (6 for 90/10): an empty test split would make
+    every accuracy 0/0, a NaN in the reports and the saved config.
     """
     if not 0.0 <= test_fraction < 1.0:
         raise AttnseqError(f"test_fraction must be in [0, 1), got {test_fraction!r}")
+    n_test = _test_size(len(pairs), test_fraction)
+    if test_fraction > 0 and not 0 < n_test < len(pairs):
+        need = minimum_pairs(test_fraction)
+        raise AttnseqError(f"too few pairs to split {100 - 100 * test_fraction:g}/"
+                           f"{100 * test_fraction:g} into train and test: got {len(pairs)}, "
+                           f"need at least {need}")
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(pairs))
-    n_test = int(round(len(pairs) * test_fraction))
     shuffled = [pairs[i] for i in order.tolist()]
     return shuffled[: len(pairs) - n_test], shuffled[len(pairs) - n_test :]
+
+
+def _test_size(n: int, test_fraction: float) -> int:
+    return int(round(n * test_fraction))
+
+
+def minimum_pairs(test_fraction: float) -> int:
+    """The fewest pairs ``split_pairs`` splits with ``test_fraction`` (in (0, 1)) into a
+    train and a test part of at least one pair each."""
+    n = max(2, int(0.5 / test_fraction))  # round(n * f) >= 1 needs n * f > 0.5 or so
+    while not 0 < _test_size(n, test_fraction) < n:
+        n += 1
+    return n
 
 
 def date_vocab() -> Vocab:

@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 
 from attnseq.core.backend import xp
-from attnseq.core.errors import fraction, positive_int, positive_number
+from attnseq.core.errors import AttnseqError, fraction, positive_int, positive_number
 from attnseq.core.registry import ONE_OF, Registry
 
 
@@ -144,7 +144,9 @@ class LinearDecay:
 
     ``schedule(seen)`` is the rate for the batch that starts after ``seen`` training examples:
     ``lr`` at 0, ``final_lr`` from ``span`` on (and constant after that). Counting examples
-    rather than steps keeps the schedule the same when the batch size changes.
+    rather than steps keeps the schedule the same when the batch size changes. The rate never
+    leaves the range between the two: in floating point, ``lr + (final_lr - lr)`` is 0 when
+    ``lr`` dwarfs ``final_lr`` (1e30 and 1e-3), and a rate of 0 is no rate.
     """
 
     def __init__(self, lr: float, final_lr: float, span: int):
@@ -152,8 +154,10 @@ class LinearDecay:
         self.span = positive_int("span", span)
 
     def __call__(self, seen: int) -> float:
-        fraction = min(seen / self.span, 1.0)
-        return self.lr + (self.final_lr - self.lr) * fraction
+        if seen >= self.span:
+            return self.final_lr
+        rate = self.lr + (self.final_lr - self.lr) * (seen / self.span)
+        return min(max(rate, min(self.lr, self.final_lr)), max(self.lr, self.final_lr))
 
 
 def decay_schedule(lr: float, final_lr: float | None, decay_epochs: float,
@@ -179,6 +183,12 @@ class NoamDecay:
         self.d_model = positive_int("d_model", d_model)
         self.warmup = positive_int("warmup", warmup)
         self.factor = positive_number("lr_factor", factor)
+        # The rate is least at the first step in any run shorter than warmup^3 steps (after
+        # the peak it falls only as step^-0.5): if that one underflows to 0, refuse when the
+        # schedule is made rather than when the optimiser is handed a rate of 0.
+        if self(1) == 0.0:
+            raise AttnseqError(f"lr_factor {factor:g} with warmup {warmup} and d_model "
+                               f"{d_model} gives a learning rate of 0 at the first step")
 
     def __call__(self, step: int) -> float:
         step = max(int(step), 1)

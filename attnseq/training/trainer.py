@@ -27,6 +27,7 @@ from attnseq.core.errors import (
     positive_number,
 )
 from attnseq.training.batches import BATCHINGS, epoch_batches, sort_keys, trim_answers
+from attnseq.training.divergence import Diverged, check_weights, quiet
 from attnseq.training.optim import (
     OPTIMIZERS,
     SCHEDULES,
@@ -125,14 +126,6 @@ def set_training(model, training: bool) -> None:
         model.train_mode(training)
 
 
-class Diverged(AttnseqError):
-    """A training step's loss was not finite (nan or inf); ``loss`` is what it was."""
-
-    def __init__(self, loss: float, where: str = ""):
-        super().__init__(f"training diverged: loss is {loss}{where}; try a smaller lr")
-        self.loss = loss
-
-
 class Trainer:
     """Minibatch training: shuffle, then ``step`` (forward, backward, clip, update) batch by
     batch; one History per ``fit``.
@@ -201,12 +194,13 @@ class Trainer:
             xs, ts = xs[order], ts[order]
         if self.noam is not None:
             self.optimizer.lr = self.noam(self.steps + 1)
-        loss = float(model.forward(xs, ts))
-        if not math.isfinite(loss):
-            raise Diverged(loss)
-        model.backward()
-        norm = clip_grads(model.grads, self.max_grad_norm)
-        self.optimizer.update(model.params, model.grads)
+        with quiet():
+            loss = float(model.forward(xs, ts))
+            if not math.isfinite(loss):
+                raise Diverged(loss)
+            model.backward()
+            norm = clip_grads(model.grads, self.max_grad_norm)
+            self.optimizer.update(model.params, model.grads)
         self.steps += 1
         return loss, norm
 
@@ -223,6 +217,12 @@ class Trainer:
         as ``cb(epoch, record)``. A callback returning ``"stop"`` ends training after
         this epoch (the remaining callbacks still run); any return other than None or "stop"
         is an error. The model is left in eval mode.
+
+        Before ``eval_fn`` and the callbacks (which may save the model), an epoch whose mean
+        loss or whose weights are not finite raises ``Diverged``: no callback sees them.
+        With ``progress``, a bar per epoch is drawn on stderr when it is a terminal; off a
+        terminal (a pipe, a log file) there is none, and the callers' own line per epoch
+        stands in its place (``attnseq.experiments.run``), not thousands of bar updates.
         """
         epochs = self.epochs if epochs is None else positive_int("epochs", epochs)
         batch_size = self.batch_size if batch_size is None else positive_int("batch_size",
@@ -243,7 +243,8 @@ class Trainer:
             done = 0  # examples of this epoch so far
             start = time.perf_counter()
             with tqdm(total=len(batches), desc=f"epoch {epoch}/{epochs}", unit="batch",
-                      file=sys.stderr, disable=not progress, leave=True) as bar:
+                      file=sys.stderr, disable=not (progress and sys.stderr.isatty()),
+                      leave=True) as bar:
                 for b, idx in enumerate(batches):
                     if schedule is not None:
                         self.optimizer.lr = schedule(seen)
@@ -259,11 +260,15 @@ class Trainer:
                     bar.update()
             seconds = time.perf_counter() - start
             set_training(model, False)
+            if not math.isfinite(loss_sum / n):
+                raise Diverged(loss_sum / n, f" at epoch {epoch}")
+            check_weights(model.params, loss_sum / n, f" at epoch {epoch}")
             record = {"epoch": epoch, "loss": loss_sum / n, "seconds": seconds,
                       "examples_seen": seen, "grad_norm": norm_sum / len(batches),
                       "lr": self.optimizer.lr}
             if eval_fn is not None:
-                metrics = eval_fn(epoch)
+                with quiet():
+                    metrics = eval_fn(epoch)
                 clash = sorted(set(metrics) & set(_RECORD_FIELDS))
                 if clash:
                     raise AttnseqError(f"eval_fn returned reserved keys {clash}")
@@ -271,7 +276,8 @@ class Trainer:
             history.records.append(record)
             stop = False
             for cb in callbacks:
-                answer = cb(epoch, record)
+                with quiet():  # the reports' sample conversions decode as eval_fn does
+                    answer = cb(epoch, record)
                 if isinstance(answer, str) and answer == STOP:
                     stop = True
                 elif answer is not None:

@@ -36,6 +36,16 @@ def test_train_saves_a_model_directory(trained, capsys):
     assert lstm["ntm"]["controller_only"] is True
 
 
+def test_off_a_terminal_training_logs_a_line_per_record(tmp_path, capsys):
+    """No progress bar in a log (capsys's stderr is no terminal): a line per record."""
+    progress = [arg for arg in TINY if arg != "--no-progress"]
+    assert main(["ntm", "train", "--out", str(tmp_path / "m"), *progress]) == 0
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    assert re.fullmatch(r"64 sequences: cost \d+\.\d{3} bits, \d+\.\d{3} bit errors per "
+                        r"sequence, \d+ s\n", err), err
+
+
 def test_eval_prints_bit_errors_per_length(trained, capsys):
     assert main(["ntm", "eval", str(trained / "ntm"), "--length", "4", "40",
                  "--sequences", "8"]) == 0

@@ -83,12 +83,14 @@ def test_from_file_round_trip_through_the_saved_source(tmp_path, monkeypatch):
     assert again.vocab == task.vocab
 
 
-def test_from_file_needs_two_pairs(tmp_path):
-    path = tmp_path / "one.tsv"
-    path.write_text("a\tb\n")
+@pytest.mark.parametrize("n", [1, 3, 5])
+def test_from_file_needs_pairs_for_both_parts(tmp_path, n):
+    path = tmp_path / "few.tsv"
+    path.write_text("".join(f"a{i}\tb\n" for i in range(n)))
     with pytest.raises(AttnseqError) as info:
         Task.from_file(path)
-    assert str(info.value) == f"{path}: need at least 2 pairs to split into train and test"
+    assert str(info.value) == (f"{path}: too few pairs to split 90/10 into train and test: "
+                               f"got {n}, need at least 6")
 
 
 def test_from_file_reports_a_malformed_line(tmp_path):

@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 from attnseq.core.errors import AttnseqError
-from attnseq.tasks.dataset import DateData, date_dataset, date_vocab, encode_pairs, split_pairs
+from attnseq.tasks.dataset import (
+    DateData,
+    date_dataset,
+    date_vocab,
+    encode_pairs,
+    minimum_pairs,
+    split_pairs,
+)
 from attnseq.tasks.dates import DatePair
 from attnseq.tasks.vocab import Vocab
 
@@ -78,6 +85,26 @@ def test_split_is_seeded_and_complete():
     assert split_pairs(pairs, 0.0, seed=0)[1] == []
     with pytest.raises(AttnseqError, match=r"test_fraction must be in \[0, 1\), got 1.0"):
         split_pairs(pairs, 1.0, seed=0)
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.2, 0.5, 0.9, 0.01, 0.37])
+def test_the_minimum_is_the_fewest_pairs_that_give_both_parts(fraction):
+    """Checked against splitting every count below it, by the split itself."""
+    need = minimum_pairs(fraction)
+    train, test = split_pairs(list(range(need)), fraction, seed=0)
+    assert train and test
+    for n in range(need):
+        with pytest.raises(AttnseqError) as info:
+            split_pairs(list(range(n)), fraction, seed=0)
+        assert str(info.value).endswith(f"got {n}, need at least {need}")
+
+
+def test_too_few_pairs_for_a_test_split_is_one_line():
+    with pytest.raises(AttnseqError) as info:
+        split_pairs([("a", "b")] * 5, 0.1, seed=0)
+    assert str(info.value) == ("too few pairs to split 90/10 into train and test: got 5, "
+                               "need at least 6")
+    assert split_pairs([("a", "b")] * 2, 0.0, seed=0)[1] == []  # no test split: no minimum
 
 
 def test_date_dataset_is_the_books_experiment():

@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 
 from attnseq.core.errors import AttnseqError
-from attnseq.training.optim import SGD, Adam, LinearDecay, build_optimizer, clip_grads, grad_norm
+from attnseq.training.optim import (
+    SGD,
+    Adam,
+    LinearDecay,
+    NoamDecay,
+    build_optimizer,
+    clip_grads,
+    grad_norm,
+)
 
 
 def make_lists(rng, dtype=np.float64):
@@ -164,6 +172,23 @@ def test_linear_decay_falls_by_examples_then_holds():
     assert schedule(10_000) == pytest.approx(0.1)
     rising = LinearDecay(0.1, 0.3, span=4)  # a "decay" upward is allowed: the formula holds
     assert [rising(k) for k in range(6)] == pytest.approx([0.1, 0.15, 0.2, 0.25, 0.3, 0.3])
+
+
+def test_a_noam_schedule_whose_first_rate_underflows_is_refused():
+    assert NoamDecay(256, 4000, 1e-300)(1) > 0
+    with pytest.raises(AttnseqError) as info:
+        NoamDecay(256, 4000, 1e-320)
+    assert str(info.value) == ("lr_factor 9.99989e-321 with warmup 4000 and d_model 256 gives "
+                               "a learning rate of 0 at the first step")
+
+
+def test_linear_decay_never_reaches_zero_when_lr_dwarfs_final_lr():
+    """1e30 + (1e-3 - 1e30) is 0.0 in floating point: the schedule must not say so."""
+    schedule = LinearDecay(1e30, 1e-3, span=270)
+    assert 1e30 + (1e-3 - 1e30) * 1.0 == 0.0  # the trap
+    rates = [schedule(seen) for seen in range(0, 400)]
+    assert min(rates) >= 1e-3 and schedule(270) == schedule(10**9) == 1e-3
+    assert rates == sorted(rates, reverse=True)
 
 
 @pytest.mark.parametrize("args,message", [

@@ -1,6 +1,9 @@
 """Trainer, TrainConfig, History, rows_correct and accuracy, on toy models written here."""
 
+import io
 import json
+import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -255,12 +258,53 @@ def test_step_refuses_a_loss_that_is_not_finite_before_any_update():
         np.testing.assert_array_equal(p, q)
 
 
-def test_progress_bar_goes_to_stderr(capsys):
+class Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("stream, bars", [(Terminal, True), (io.StringIO, False)])
+def test_progress_bars_go_to_stderr_on_a_terminal_only(capsys, monkeypatch, stream, bars):
+    """Off a terminal (a pipe, a log file) no bar: the callers' line per epoch stands in its
+    place, not thousands of carriage-return updates."""
     xs, ts = toy_data(20)
+    err = stream()
+    monkeypatch.setattr(sys, "stderr", err)
     Trainer(BagClassifier(), SGD(), rng=0).fit(xs, ts, epochs=2, batch_size=8, progress=True)
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert "epoch 1/2" in err and "epoch 2/2" in err and "loss=" in err
+    assert capsys.readouterr().out == ""
+    text = err.getvalue()
+    if bars:
+        assert "epoch 1/2" in text and "epoch 2/2" in text and "loss=" in text
+    else:
+        assert text == ""
+
+
+def test_an_epoch_whose_weights_blow_up_is_refused_before_any_callback():
+    xs, ts = toy_data(20)
+    seen = []
+    trainer = Trainer(BagClassifier(), SGD(1e30), rng=0, max_grad_norm=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no floating-point warning on the way
+        with pytest.raises(Diverged) as info:
+            trainer.fit(xs, ts, epochs=1, batch_size=20, progress=False,
+                        eval_fn=lambda epoch: seen.append(epoch) or {},
+                        callbacks=[lambda epoch, record: seen.append(epoch)])
+    assert str(info.value) == ("training diverged: weights are nan, inf or beyond 2**64 at "
+                               "epoch 1; try a smaller lr")
+    assert np.isfinite(info.value.loss) and seen == []
+
+
+def test_a_diverging_step_warns_nothing():
+    class Overflowing(BagClassifier):
+        def forward(self, xs, ts):
+            return float(np.exp(np.float32(1000.0)))  # inf, with an overflow
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(Diverged, match="^training diverged: loss is inf; "):
+            Trainer(Overflowing(), SGD(0.1)).step(*toy_data(5))
 
 
 def test_from_config_uses_its_fields():
