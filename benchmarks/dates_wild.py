@@ -9,9 +9,11 @@ languages, each with its ISO answer, its language, the locale hint a numeric rea
 its source and its causes (what makes it hard). Every system converts every row, and is scored
 by exact match of the date; a row it refuses or abstains on is counted apart, and an answer
 that is not a real calendar date is counted as invalid. Rows are converted in one call per
-system (attnseq batched; the parsers have no batch, so one row at a time), timed after one
-untimed warm-up, the best of ``--repeats``: run it with ``OPENBLAS_NUM_THREADS=1`` to measure
-one core. The peers get what they can use: dateparser the row's language and, from its hint,
+system (attnseq batched; the parsers have no batch, so one row at a time), timed after an
+untimed warm-up on a row of each language, the systems taking turns, the best of
+``--repeats``; on one core: BLAS is held to one thread while they run, so attnseq decodes on
+one thread too (``OPENBLAS_NUM_THREADS=1`` as well keeps the BLAS from starting idle threads
+at all). The peers get what they can use: dateparser the row's language and, from its hint,
 ``DATE_ORDER``; dateutil ``dayfirst`` (and ``yearfirst``) from the hint, without and with
 ``fuzzy``. attnseq gets no hint: the model it loads has none yet.
 """
@@ -32,7 +34,7 @@ from types import MappingProxyType
 
 from attnseq.core.errors import AttnseqError
 from attnseq.core.option_types import positive_int_option
-from attnseq.decoding.threads import blas_threads
+from attnseq.decoding.threads import one_blas_thread
 
 DATA = Path(__file__).resolve().parent / "data" / "dates_wild.tsv"
 COLUMNS = ("text", "answer", "language", "hint", "source", "causes")
@@ -68,11 +70,17 @@ class Row:
 
 
 def load_rows(path: Path = DATA) -> list[Row]:
-    """The rows of a test-set file: UTF-8, tab-separated, the header line ``COLUMNS``."""
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    """The rows of a test-set file: UTF-8, tab-separated, the header line ``COLUMNS``, and
+    in each row a language, hint, source and causes of the fixed lists."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise AttnseqError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise AttnseqError(f"{path} is not UTF-8 text") from None
     if not lines or tuple(lines[0].split("\t")) != COLUMNS:
-        raise AttnseqError(f"{path}: the first line must be the header "
-                           f"{chr(92)}t-separated: {' '.join(COLUMNS)}")
+        raise AttnseqError(f"{path}: the first line must name the columns "
+                           f"{', '.join(COLUMNS)} (tab-separated)")
     rows = []
     for number, line in enumerate(lines[1:], start=2):
         cells = line.split("\t")
@@ -80,8 +88,15 @@ def load_rows(path: Path = DATA) -> list[Row]:
             raise AttnseqError(f"{path}:{number}: expected {len(COLUMNS)} tab-separated "
                                f"columns, got {len(cells)}")
         text, answer, language, hint, source, causes = cells
-        rows.append(Row(text, answer, language, hint, source,
-                        tuple(c for c in causes.split(",") if c)))
+        row = Row(text, answer, language, hint, source,
+                  tuple(c for c in causes.split(",") if c))
+        for what, value, known in [("language", row.language, LANGUAGES),
+                                   ("hint", row.hint, ("", *HINT_ORDERS)),
+                                   ("source", row.source, SOURCES),
+                                   *[("cause", c, CAUSES) for c in row.causes]]:
+            if value not in known:
+                raise AttnseqError(f"{path}:{number}: unknown {what} {value!r}")
+        rows.append(row)
     return rows
 
 
@@ -119,17 +134,24 @@ def group_accuracy(result: dict, languages: Sequence[str]) -> float:
     return right / total if total else float("nan")
 
 
-def measure(convert: Convert, rows: Sequence[Row], repeats: int) -> dict:
-    """Score one system; its dates per second from the fastest of ``repeats`` timed calls
-    after an untimed warm-up call on the first row."""
-    convert(rows[:1])
-    best, outputs = float("inf"), []
+def measure(systems: dict[str, Convert], rows: Sequence[Row], repeats: int) -> dict:
+    """Score every system, and time it: after an untimed warm-up call on the first row of
+    each language (dateparser loads a language's data when it first meets it), the systems
+    take turns, ``repeats`` timed passes over all rows each, so that a slow stretch of a
+    shared machine slows them all; a system's fastest pass gives its dates per second."""
+    firsts = list({row.language: row for row in reversed(rows)}.values())
+    for convert in systems.values():
+        convert(firsts)
+    best = dict.fromkeys(systems, float("inf"))
+    outputs: dict[str, list[str | None]] = {}
     for _ in range(repeats):
-        start = time.perf_counter()
-        outputs = convert(rows)
-        best = min(best, time.perf_counter() - start)
-    return {**score(rows, outputs), "seconds": best, "dates_per_second": len(rows) / best,
-            "outputs": outputs}
+        for name, convert in systems.items():
+            start = time.perf_counter()
+            outputs[name] = convert(rows)
+            best[name] = min(best[name], time.perf_counter() - start)
+    return {name: {**score(rows, outputs[name]), "seconds": best[name],
+                   "dates_per_second": len(rows) / best[name], "outputs": outputs[name]}
+            for name in systems}
 
 
 # -- the systems ----------------------------------------------------------------------------
@@ -240,8 +262,8 @@ def main(argv=None) -> int:
                    help="the attnseq model directory to measure (default: dates)")
     p.add_argument("--data", type=Path, default=DATA, metavar="FILE",
                    help="the test set (default: benchmarks/data/dates_wild.tsv)")
-    p.add_argument("--repeats", type=positive_int_option, default=3,
-                   help="timed passes per system, the fastest kept (default: 3)")
+    p.add_argument("--repeats", type=positive_int_option, default=5,
+                   help="timed passes per system, taking turns, the fastest kept (default: 5)")
     p.add_argument("--json", type=Path, metavar="OUT", help="also write the results here")
     args = p.parse_args(argv)
     try:
@@ -258,9 +280,10 @@ def main(argv=None) -> int:
     if missing:
         print(f"not installed, left out: {', '.join(missing)} "
               "(pip install 'attnseq[bench]')", file=sys.stderr)
-    results = {name: measure(convert, rows, args.repeats) for name, convert in systems.items()}
+    with one_blas_thread():  # one core: attnseq then decodes on one thread too
+        results = measure(systems, rows, args.repeats)
     print(f"{len(rows)} dates in {len({r.language for r in rows})} languages "
-          f"({args.data.name}); attnseq model {args.model}; {blas_threads()} BLAS thread(s)")
+          f"({args.data.name}); attnseq model {args.model}; one BLAS thread")
     print(table(results))
     print()
     print(breakdown(results, "by_language", LANGUAGES))
@@ -269,7 +292,7 @@ def main(argv=None) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(
-            {"blas_threads": blas_threads(), "model": args.model, "data": str(args.data),
+            {"model": args.model, "data": str(args.data),
              "rows": [asdict(row) for row in rows], "systems": results},
             indent=1, ensure_ascii=False), encoding="utf-8")
     return 0

@@ -67,17 +67,24 @@ def test_score_needs_an_output_per_row():
         score(ROWS, OUTPUTS[:-1])
 
 
-def test_measure_warms_up_then_keeps_the_fastest_pass():
+def test_measure_warms_up_on_each_language_then_times_the_systems_in_turns():
     calls = []
 
-    def fake(rows):
-        calls.append(len(rows))
-        return OUTPUTS[:len(rows)]
+    def system(name, outputs):
+        def convert(rows):
+            calls.append((name, len(rows)))
+            return outputs[:len(rows)]
+        return convert
 
-    result = measure(fake, ROWS, repeats=2)
-    assert calls == [1, 5, 5]
-    assert result["outputs"] == OUTPUTS and result["right"] == 1
-    assert result["dates_per_second"] == pytest.approx(5 / result["seconds"])
+    answers = [row.answer for row in ROWS]
+    results = measure({"fake": system("fake", OUTPUTS), "right": system("right", answers)},
+                      ROWS, repeats=2)
+    assert calls == [("fake", 4), ("right", 4)] + [("fake", 5), ("right", 5)] * 2  # 4 languages
+    assert list(results) == ["fake", "right"]
+    assert results["fake"]["outputs"] == OUTPUTS and results["fake"]["right"] == 1
+    assert results["right"]["right"] == 5
+    for result in results.values():
+        assert result["dates_per_second"] == pytest.approx(5 / result["seconds"])
 
 
 def test_the_tables_show_what_was_scored():
@@ -91,23 +98,41 @@ def test_the_tables_show_what_was_scored():
                             "| zone | 0 | — |"]
 
 
-def test_load_rows_reads_the_columns_and_refuses_a_bad_file(tmp_path):
+def test_load_rows_reads_the_columns(tmp_path):
     good = tmp_path / "good.tsv"
     good.write_text(f"{HEADER}\n3 mai 2001\t2001-05-03\tfr\t\tchat\tfiller,ordinal\n",
                     encoding="utf-8")
     assert load_rows(good) == [Row("3 mai 2001", "2001-05-03", "fr", "", "chat",
                                    ("filler", "ordinal"))]
-    short = tmp_path / "short.tsv"
-    short.write_text(f"{HEADER}\n3 mai 2001\t2001-05-03\tfr\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("body,message", [
+    ("text\tanswer\n", ": the first line must name the columns text, answer, language, hint, "
+                      "source, causes (tab-separated)"),
+    (f"{HEADER}\n3 mai 2001\t2001-05-03\tfr\n", ":2: expected 6 tab-separated columns, got 3"),
+    (f"{HEADER}\nx\t2001-05-03\tfr\t\tchat\t\nx\t2001-05-03\tsv\t\tchat\t\n",
+     ":3: unknown language 'sv'"),
+    (f"{HEADER}\nx\t2001-05-03\tfr\tfr_CA\tchat\t\n", ":2: unknown hint 'fr_CA'"),
+    (f"{HEADER}\nx\t2001-05-03\tfr\t\tblog\t\n", ":2: unknown source 'blog'"),
+    (f"{HEADER}\nx\t2001-05-03\tfr\t\tchat\ttime,era\n", ":2: unknown cause 'era'"),
+])
+def test_load_rows_refuses_a_bad_file_in_one_line(tmp_path, body, message):
+    path = tmp_path / "bad.tsv"
+    path.write_text(body, encoding="utf-8")
     with pytest.raises(AttnseqError) as info:
-        load_rows(short)
-    assert str(info.value) == f"{short}:2: expected 6 tab-separated columns, got 3"
-    headless = tmp_path / "headless.tsv"
-    headless.write_text("text\tanswer\n", encoding="utf-8")
+        load_rows(path)
+    assert str(info.value) == f"{path}{message}"
+
+
+def test_load_rows_refuses_a_missing_file_and_one_that_is_not_utf8(tmp_path):
     with pytest.raises(AttnseqError) as info:
-        load_rows(headless)
-    assert str(info.value) == (f"{headless}: the first line must be the header "
-                               "\\t-separated: text answer language hint source causes")
+        load_rows(tmp_path / "none.tsv")
+    assert str(info.value) == f"cannot read {tmp_path / 'none.tsv'}: No such file or directory"
+    latin = tmp_path / "latin.tsv"
+    latin.write_bytes(HEADER.encode() + b"\n3 ao\xfbt 2001\t2001-08-03\tfr\t\tchat\t\n")
+    with pytest.raises(AttnseqError) as info:
+        load_rows(latin)
+    assert str(info.value) == f"{latin} is not UTF-8 text"
 
 
 class FakeConverter:
