@@ -28,10 +28,9 @@ import numpy
 from numpy.lib import format as npy
 
 from attnseq.core.errors import AttnseqError
+from attnseq.core.limits import WEIGHT_BYTES
 
-# 2 GiB of parameters: above any model of the chapter by far (the book's date model holds
-# about 1 MB), below what a laptop can allocate twice (the arrays, then the model's copy).
-MAX_WEIGHT_BYTES = 1 << 31
+MAX_WEIGHT_BYTES = WEIGHT_BYTES.maximum  # attnseq.core.limits says why
 NPY_VERSIONS = ((1, 0), (2, 0))
 # What numpy.savez and savez_compressed write (and Python's zipfile can read without a
 # password); anything else would make zipfile raise outside its own error class.

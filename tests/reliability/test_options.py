@@ -149,7 +149,7 @@ CHECKED_OPTIONS = [
             "expected a path, got ''"),
     refused(["import-book", "p.pkl", "--data", "d.txt", "--out", ""], "--out",
             "expected a path, got ''"),
-    refused(["convert", "", "1/2/03"], "MODEL_DIR", "expected a path, got ''"),
+    refused(["convert", "", "1/2/03"], "MODEL", "expected a path, got ''"),
     refused(["serve", ""], "MODEL_DIR", "expected a path, got ''"),
     refused(["ntm", "eval", ""], "MODEL", "expected a path, got ''"),
     refused(["train", "--batch-size", "0"], "--batch-size",
@@ -174,13 +174,13 @@ def test_text_may_follow_the_options(capsys, model):
     assert after == before and mixed == before
 
 
-def test_n_best_lines_start_with_the_inputs_number_as_the_readme_says(capsys, model):
+def test_n_best_lines_start_with_the_inputs_number_as_the_docs_say(capsys, model):
     code, out, _ = run_cli(capsys, "convert", model, "--beam", "3", "--n-best", "2",
                            "1/2/03", "AUG 2, 2006")
     rows = [line.split("\t") for line in out.splitlines()]
     assert code == 0 and [(r[0], r[1]) for r in rows] == [("1", "1"), ("1", "2"), ("2", "1"),
                                                           ("2", "2")]
-    readme = (DOCS.parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (DOCS.parent / "cli.md").read_text(encoding="utf-8")  # the commands' page
     assert "`N<TAB>RANK<TAB>SCORE<TAB>OUTPUT`, N the input's number" in readme
     assert "INPUT<TAB>RANK" not in readme
 

@@ -52,10 +52,11 @@ def builtin_models(where: Path = HERE) -> tuple[BuiltinModel, ...]:
 
 
 def resolve(name, where: Path = HERE) -> Path:
-    """The model directory that ``name`` names: the path itself when it exists, else the
+    """The model directory that ``name`` names: the path itself when it exists (or is a link,
+    even a broken one or a loop, which the loader then refuses in its own words), else the
     built-in model of that name; else the one-line error."""
     path = Path(name)
-    if path.exists():
+    if os.path.lexists(path):
         return path
     shipped = where / str(name)
     if os.sep not in str(name) and checkpoint.is_model_dir(shipped):
