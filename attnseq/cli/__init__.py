@@ -52,7 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
+    try:
+        parser = build_parser()  # imports the library's registries, and so its backend
+    except AttnseqError as exc:  # ATTNSEQ_BACKEND names no backend, or one not installed
+        print(f"attnseq: error: {exc}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     try:
         return args.func(args)
