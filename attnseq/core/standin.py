@@ -8,9 +8,11 @@ they matter for correctness, and is stricter where CuPy would merely be slow:
   CuPy's does, and so does every NumPy function and ufunc called on them
   (``__array_function__``, ``__array_ufunc__ = None``; CuPy would dispatch those, but a stray
   ``numpy.`` call is exactly what this module exists to catch);
-- arithmetic and the module's functions refuse NumPy arrays: ``asarray``/``array`` are the
-  only way onto the device and ``asnumpy`` the only way off it (NumPy scalars, Python numbers
-  and dtypes pass, as on CuPy);
+- arithmetic, assignment into a device array and the module's functions refuse NumPy
+  arrays: ``asarray``/``array`` are the only way onto the device and ``asnumpy`` the only way
+  off it (NumPy scalars, Python numbers and dtypes pass, as on CuPy; so do NumPy index
+  arrays). CuPy would copy an assigned NumPy array silently; refusing it keeps every
+  crossing in ``attnseq.core.backend``'s two functions;
 - reductions return 0-d arrays, not scalars; ``float()``, ``int()``, ``bool()`` and
   ``item()`` of a 0-d array, and ``tolist()`` (host control flow: a batch's prefix plan),
   synchronise and are allowed, as on CuPy;
@@ -33,7 +35,7 @@ _REFUSED = ("stand-in device array: implicit conversion to a NumPy array is not 
 
 def _unwrap(value, *, host_ok: bool = False):
     """The NumPy array under a stand-in array, through lists, tuples and dicts; a NumPy array
-    is refused unless ``host_ok`` (asarray, indices, assigned values)."""
+    is refused unless ``host_ok`` (``asarray``, and indices, which CuPy also takes)."""
     if isinstance(value, ndarray):
         return value._a
     if isinstance(value, numpy.ndarray) and not host_ok:
@@ -126,7 +128,7 @@ class ndarray:  # noqa: N801 - the array type is spelled as NumPy's and CuPy's
         return _wrap(self._a[_unwrap(key, host_ok=True)])
 
     def __setitem__(self, key, value) -> None:
-        self._a[_unwrap(key, host_ok=True)] = _unwrap(value, host_ok=True)
+        self._a[_unwrap(key, host_ok=True)] = _unwrap(value)
 
     def _inplace(self, name: str, other):
         getattr(self._a, name)(_unwrap(other))

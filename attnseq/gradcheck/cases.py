@@ -11,8 +11,8 @@ import zlib
 import numpy
 
 from attnseq import fast as F
-from attnseq.core.backend import random_generator, to_device
 from attnseq import layers as L
+from attnseq.core.backend import random_generator, to_device
 from attnseq.gradcheck.checker import Case
 from attnseq.gradcheck.layer_rows import (
     LAYER_ROWS,
@@ -187,8 +187,9 @@ def ntm_cases(seed: int = 0) -> list[Case]:
 
 
 def _layer_case(row: LayerRow, rng) -> Case:
+    rng = random_generator(rng)  # the layer's weights and inputs, drawn on the device
     layer = row.make(rng)
-    inputs = {k: to_device(rng.standard_normal(shape)) for k, shape in row.inputs.items()}
+    inputs = {k: rng.standard_normal(shape) for k, shape in row.inputs.items()}
     fixed = {k: to_device(make(rng)) for k, make in row.fixed.items()}
 
     def run() -> tuple:
@@ -201,7 +202,7 @@ def _layer_case(row: LayerRow, rng) -> Case:
         out = out if isinstance(out, tuple) else (out,)
         return (*out, layer.final_h) if row.final_h else out
 
-    Rs = [to_device(rng.standard_normal(o.shape)) for o in run()]  # dout of every output
+    Rs = [rng.standard_normal(getattr(o, "shape", ())) for o in run()]  # every output's dout
 
     def loss() -> float:
         return float(sum((o * R).sum() for o, R in zip(run(), Rs, strict=True)))

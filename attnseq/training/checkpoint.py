@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy
 
-from attnseq.core.backend import to_numpy
+from attnseq.core.backend import to_device, to_numpy
 from attnseq.core.errors import AttnseqError
 from attnseq.layers.base import walk
 from attnseq.layers.recurrent import LSTM, TimeLSTM
@@ -144,7 +144,7 @@ def load_weights(path, params, *, version: int = FORMAT_VERSION, gates=()) -> No
         if a.shape != p.shape or a.dtype != p.dtype:
             raise AttnseqError(f"{file}: {name} is {a.dtype}{list(a.shape)}; the model config "
                                f"needs {p.dtype}{list(p.shape)}")
-        p[...] = a
+        p[...] = to_device(a)
     if version == 1:
         for p in gates:
             p[...] = book_gate_order(p)
