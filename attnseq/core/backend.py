@@ -62,7 +62,7 @@ def float_dtype(dtype=None) -> numpy.dtype:
     return dt
 
 
-def to_numpy(a) -> numpy.ndarray:
+def to_numpy(a):
     """Bring an array back to host memory as a NumPy array (no copy on the NumPy backend)."""
     if xp is numpy:
         return numpy.asarray(a)
