@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy
 
-from attnseq.core.backend import to_numpy, xp
+from attnseq.core.backend import to_device, to_numpy
 from attnseq.core.errors import positive_int
 from attnseq.decoding.threads import default_workers, run_threaded
 from attnseq.fast.shared_rows import prefix_order
@@ -48,7 +48,7 @@ def decode_in_batches(model, xs, start_id: int, length: int,
     # Longest inputs first (least padding), so that no thread is left with a long batch last;
     # within a batch, rows in the encoder's prefix_order, which it then need not sort itself.
     batches = [order[i:i + batch_size] for i in range(0, len(xs), batch_size)]
-    batches = [rows[to_numpy(prefix_order(xp.asarray(ids[rows])))] for rows in batches]
+    batches = [rows[to_numpy(prefix_order(to_device(ids[rows])))] for rows in batches]
 
     def run(m, rows):
         batch = xs[rows]
