@@ -17,7 +17,7 @@ they matter for correctness, and is stricter where CuPy would merely be slow:
   ``item()`` of a 0-d array, and ``tolist()`` (host control flow: a batch's prefix plan),
   synchronise and are allowed, as on CuPy;
 - ``random.default_rng(seed)`` gives a generator whose draws are device arrays, and ufuncs
-  keep the methods CuPy 13 has (``add.at``, ``reduceat``, ``accumulate``); ``scatter_add``
+  keep the methods current CuPy has (``add.at``, ``reduceat``, ``accumulate``); ``scatter_add``
   does not exist here, as it no longer does in ``cupy`` (it moved to ``cupyx``).
 
 It lives in the package, not under ``tests/``, because the backend switch imports it by name

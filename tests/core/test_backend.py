@@ -77,7 +77,7 @@ def test_add_at_accumulates_repeats_as_numpy_does_and_scatter_add_is_gone():
 
 
 def test_the_package_never_calls_cupys_removed_scatter_add():
-    # np.add.at's CuPy spelling is xp.add.at (CuPy 13's ufunc.at) or cupyx.scatter_add; the
+    # np.add.at's CuPy spelling is xp.add.at (current CuPy's ufunc.at) or cupyx.scatter_add; the
     # book's cupy.scatter_add no longer exists
     calls = [str(p) for p in PACKAGE.rglob("*.py")
              if re.search(r"\.scatter_add\b", p.read_text(encoding="utf-8"))]
