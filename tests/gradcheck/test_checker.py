@@ -204,9 +204,9 @@ def test_check_uses_eps(monkeypatch):
     seen = []
     original = gradcheck.numerical_gradient
 
-    def spy(loss, x, eps=1e-5):
+    def spy(loss, x, eps=1e-5, indices=None):
         seen.append(eps)
-        return original(loss, x, eps)
+        return original(loss, x, eps, indices)
 
     monkeypatch.setattr(gradcheck, "numerical_gradient", spy)
     check(_case("Affine"), eps=1e-4)
