@@ -70,7 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
+    try:
+        parser = build_parser()  # imports the library's registries, and so its backend
+    except AttnseqError as exc:  # ATTNSEQ_BACKEND names no backend, or one not installed
+        print(f"attnseq: error: {exc}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     # "attnseq ntm train: error: ...": the command as the user typed it
     args.command = " ".join(filter(None, (args.command, getattr(args, "ntm_command", None))))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy
 
-from attnseq.core.backend import to_numpy, xp
+from attnseq.core.backend import to_device, to_numpy
 from attnseq.core.errors import positive_int
 from attnseq.decoding.threads import default_workers, run_threaded
 
@@ -50,7 +50,7 @@ def decode_in_batches(model, xs, start_id: int, length: int,
     batches = [order[i:i + batch_size] for i in range(0, len(xs), batch_size)]
     row_order = getattr(model, "row_order", None)
     if row_order is not None:
-        in_batch = [row_order(xp.asarray(ids[rows])) for rows in batches]
+        in_batch = [row_order(to_device(ids[rows])) for rows in batches]
         batches = [rows if o is None else rows[to_numpy(o)]
                    for rows, o in zip(batches, in_batch, strict=True)]
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy
 
-from attnseq.core.backend import INDEX_DTYPE, to_numpy, xp
+from attnseq.core.backend import INDEX_DTYPE, to_device, to_numpy, xp
 from attnseq.core.errors import AttnseqError, non_negative_int, non_negative_number, positive_int
 from attnseq.decoding.hypotheses import History, Hypothesis, Pile
 from attnseq.decoding.protocol import Decodable, input_attention, select
@@ -149,7 +149,7 @@ class BeamSearch:
         cum[:, 0] = 0.0
         hist = History(N, K, L, Te, record=attention)
         # One row per input for the first step (its K beams would all be the start), then K.
-        state, width = model.start(xp.asarray(xs)), 1
+        state, width = model.start(to_device(xs)), 1
         tokens = xp.full(N, start_id, dtype=INDEX_DTYPE)
         want_attention = attention or self.beta > 0
         # The model's entries of one row per input (the encoder's states and mask: the bulk
@@ -212,15 +212,15 @@ class BeamSearch:
             rows = (first + parent if width == K else numpy.broadcast_to(first, parent.shape))
             moved = select({k: v for k, v in state.items()
                             if k not in static and k not in per_input},
-                           xp.asarray(rows[keep].ravel()))
+                           to_device(rows[keep].ravel()))
             kept = {k: state[k] for k in static}
             inputs = {k: state[k] for k in per_input}
             if not keep.all():
-                kept = select(kept, xp.asarray((first + numpy.arange(K))[keep].ravel()))
-                inputs = select(inputs, xp.asarray(numpy.flatnonzero(keep)))
+                kept = select(kept, to_device((first + numpy.arange(K))[keep].ravel()))
+                inputs = select(inputs, to_device(numpy.flatnonzero(keep)))
             # moved last: its EQUAL_ROWS (the rows copied from one parent) is the one that holds
             state, width = {**kept, **inputs, **moved}, K
-            tokens = xp.asarray(token[keep].ravel().astype(INDEX_DTYPE))
+            tokens = to_device(token[keep].ravel().astype(INDEX_DTYPE))
         return pile
 
 

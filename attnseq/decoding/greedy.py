@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy
 
-from attnseq.core.backend import INDEX_DTYPE, to_numpy, xp
+from attnseq.core.backend import INDEX_DTYPE, to_device, to_numpy, xp
 from attnseq.decoding.protocol import Decodable, input_attention
 
 
@@ -16,7 +16,7 @@ def greedy(model: Decodable, xs, start_id: int, length: int, *,
     also the attention weights (N, length, Te) of every step, over the input's positions.
     """
     N = xs.shape[0]
-    state = model.start(xp.asarray(xs))
+    state = model.start(to_device(xs))
     tokens = xp.full(N, start_id, dtype=INDEX_DTYPE)
     out = xp.empty((N, length), dtype=INDEX_DTYPE)
     weights = []

@@ -18,6 +18,10 @@ Two things make that safe and fast:
 NumPy has no call that sets its BLAS's thread count at run time; ``threadpoolctl`` (from the
 maintainers of scikit-learn and joblib, and what ``numpy.show_runtime`` itself uses to report
 the BLAS's threads) finds the BLAS that NumPy loaded and sets it.
+
+All of this is for the NumPy backend only: on a device backend (``ATTNSEQ_BACKEND=cupy``, or
+the stand-in that tests it) ``default_workers`` is 1 and decoding runs one batched stream,
+since the device does the parallel work and replicas would only queue on it.
 """
 
 from __future__ import annotations

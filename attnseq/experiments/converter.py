@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 import numpy
 
+from attnseq.core.backend import to_device, to_numpy
 from attnseq.core.errors import AttnseqError
 from attnseq.decoding import DEFAULT_BATCH, BeamSearch, Hypothesis, decode_in_batches
 from attnseq.models.config import FamilyConfig, build_model
@@ -180,8 +181,8 @@ class Converter:
         ids = numpy.asarray(self.model.generate(xs, start, self.output_len))
         ys = numpy.concatenate([numpy.full((len(xs), 1), start, dtype=ids.dtype),
                                 ids[:, :-1]], axis=1)  # what the decoder read at each step
-        maps = {k: [numpy.asarray(a) for a in v]
-                for k, v in self.model.attention_maps(xs, ys).items()}
+        maps = {k: [to_numpy(a) for a in v]
+                for k, v in self.model.attention_maps(to_device(xs), to_device(ys)).items()}
         results = []
         for n, (text, row) in enumerate(zip(texts, ids, strict=True)):
             steps = self._until_end(row)

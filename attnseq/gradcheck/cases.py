@@ -12,6 +12,7 @@ import numpy
 
 from attnseq import fast as F
 from attnseq import layers as L
+from attnseq.core.backend import random_generator, to_device
 from attnseq.gradcheck.checker import Case
 from attnseq.gradcheck.layer_rows import (
     LAYER_ROWS,
@@ -170,9 +171,9 @@ def _ntm_case(row: NTMRow, rng, seed: int) -> Case:
                        **row.options)
     model = NTM(config, dtype=numpy.float64, seed=seed)
     for p in model.params:
-        p[...] = rng.standard_normal(p.shape) * 0.5
-    xs = rng.standard_normal((2, 5, 3))
-    ts = rng.integers(0, 2, (2, 2, 2)).astype(numpy.float64)
+        p[...] = to_device(rng.standard_normal(p.shape) * 0.5)
+    xs = to_device(rng.standard_normal((2, 5, 3)))
+    ts = to_device(rng.integers(0, 2, (2, 2, 2)), numpy.float64)
 
     def backprop() -> dict:
         model.forward(xs, ts)
@@ -188,21 +189,22 @@ def ntm_cases(seed: int = 0) -> list[Case]:
 
 
 def _layer_case(row: LayerRow, rng) -> Case:
+    rng = random_generator(rng)  # the layer's weights and inputs, drawn on the device
     layer = row.make(rng)
     inputs = {k: rng.standard_normal(shape) for k, shape in row.inputs.items()}
-    fixed = {k: make(rng) for k, make in row.fixed.items()}
+    fixed = {k: to_device(make(rng)) for k, make in row.fixed.items()}
 
     def run() -> tuple:
         if row.reseed is not None:  # the same masks at every evaluation
             for d in dropouts_in(layer):
-                d.rng = numpy.random.default_rng(row.reseed)
+                d.rng = random_generator(row.reseed)
         if row.state:
             layer.set_state(*(inputs[k] for k in row.state))
         out = layer.forward(**{k: inputs[k] for k in row.wrt}, **fixed)
         out = out if isinstance(out, tuple) else (out,)
         return (*out, layer.final_h) if row.final_h else out
 
-    Rs = [rng.standard_normal(numpy.shape(o)) for o in run()]  # dout of every output
+    Rs = [rng.standard_normal(getattr(o, "shape", ())) for o in run()]  # every output's dout
 
     def loss() -> float:
         return float(sum((o * R).sum() for o, R in zip(run(), Rs, strict=True)))
@@ -234,7 +236,7 @@ def _model_data(rng):
 
 def _model_case(row: ModelRow, rng, seed: int) -> Case:
     model = row.build(dtype=numpy.float64, seed=seed, pad_id=0)
-    xs, ts = _model_data(rng)
+    xs, ts = map(to_device, _model_data(rng))
     # Unit-scale weights: tiny ones (the book's initial embeddings, 0.01) would give gradients
     # so small that the differences' rounding noise would dominate. The score's weights get
     # twice that: the additive score's decoder-side term shifts all of a step's scores almost
@@ -242,10 +244,11 @@ def _model_case(row: ModelRow, rng, seed: int) -> Case:
     score_params = {id(p) for layer in walk(model.decoder) if isinstance(layer, Score)
                     for p in layer.params}
     for p in model.params:
-        p[...] = rng.standard_normal(p.shape) * row.scale * (2.0 if id(p) in score_params else 1)
+        p[...] = to_device(rng.standard_normal(p.shape) * row.scale
+                           * (2.0 if id(p) in score_params else 1))
 
     def loss() -> float:
-        shared = numpy.random.default_rng(5)  # the same masks at every evaluation
+        shared = random_generator(5)  # the same masks at every evaluation
         for d in dropouts_in(model):
             d.rng = shared
         return model.forward(xs, ts)

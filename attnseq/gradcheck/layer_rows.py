@@ -9,6 +9,7 @@ import numpy
 
 from attnseq import fast as F
 from attnseq import layers as L
+from attnseq.core.backend import xp
 from attnseq.fast import attention as fast_attention
 from attnseq.gradcheck.rows import TE, D, H, LayerRow, N, T, V
 
@@ -240,8 +241,8 @@ LAYER_ROWS = (
     LayerRow("Softmax", lambda r: L.Softmax(), {"x": (N, V)}, ("x",)),
     LayerRow("TimeSoftmaxWithLoss", lambda r: L.TimeSoftmaxWithLoss(ignore_id=0),
              {"xs": (N, T, V)}, ("xs",),
-             {"ts": lambda r: numpy.concatenate([r.integers(1, V, (N, T - 1)),
-                                                 numpy.zeros((N, 1), dtype=int)], axis=1)}),
+             {"ts": lambda r: xp.concatenate([r.integers(1, V, (N, T - 1)),
+                                              xp.zeros((N, 1), dtype=int)], axis=1)}),
     LayerRow("LSTM", lambda r: L.LSTM(*_lstm(r, D, H)),
              {"x": (N, D), "h_prev": (N, H), "c_prev": (N, H)}, ("x", "h_prev", "c_prev")),
     LayerRow("FastLSTM", lambda r: F.FastLSTM(*_lstm(r, D, H)),
@@ -277,8 +278,8 @@ LAYER_ROWS = (
              reseed=7),
     LayerRow("TimeSoftmaxWithLoss[smoothing]",
              lambda r: L.TimeSoftmaxWithLoss(ignore_id=0, smoothing=0.2), {"xs": (N, T, V)},
-             ("xs",), {"ts": lambda r: numpy.concatenate([r.integers(1, V, (N, T - 1)),
-                                                          numpy.zeros((N, 1), dtype=int)],
-                                                         axis=1)}),
+             ("xs",), {"ts": lambda r: xp.concatenate([r.integers(1, V, (N, T - 1)),
+                                                       xp.zeros((N, 1), dtype=int)],
+                                                      axis=1)}),
     *_transformer_rows(),
 )

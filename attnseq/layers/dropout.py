@@ -7,15 +7,14 @@ In training every element is kept with probability 1 − rate and the kept ones 
 
 Scaling at training time ("inverted") rather than at test time means evaluation is the
 identity: a model switched to eval mode needs no rescaling and decodes as if dropout were not
-there. The masks come from a ``numpy.random.Generator`` handed in (or seeded), never from global
-random state, so a run is reproducible from its seed.
+there. The masks come from a ``numpy.random.Generator`` handed in (or seeded), drawn on the
+device through ``attnseq.core.backend.random_generator``, never from global random state, so a
+run is reproducible from its seed.
 """
 
 from __future__ import annotations
 
-import numpy
-
-from attnseq.core.backend import xp
+from attnseq.core.backend import random_generator
 from attnseq.core.errors import fraction
 from attnseq.layers.base import Layer, walk
 
@@ -38,7 +37,7 @@ class TimeDropout(Layer):
     def __init__(self, rate: float, rng=None):
         super().__init__()
         self.rate = check_rate(rate)
-        self.rng = rng if isinstance(rng, numpy.random.Generator) else numpy.random.default_rng(rng)
+        self.rng = random_generator(rng)  # draws on the device
         self.training = True
         self.mask = None
 
@@ -46,8 +45,8 @@ class TimeDropout(Layer):
         if not self.training or self.rate == 0.0:
             self.mask = None
             return xs
-        keep = self.rng.random(xs.shape) >= self.rate  # drawn on the host: one Generator
-        self.mask = xp.asarray(keep.astype(xs.dtype) / numpy.asarray(1.0 - self.rate, xs.dtype))
+        keep = self.rng.random(xs.shape) >= self.rate
+        self.mask = keep.astype(xs.dtype) / xs.dtype.type(1.0 - self.rate)
         return xs * self.mask
 
     def backward(self, dout):

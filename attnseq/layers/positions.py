@@ -21,13 +21,13 @@ from attnseq.core.registry import Registry
 from attnseq.layers.base import Layer
 
 
-def sinusoids(T: int, D: int, dtype) -> numpy.ndarray:
+def sinusoids(T: int, D: int, dtype):
     """The table P (T, D) of sinusoidal encodings (D may be odd: the last column is a sin)."""
-    t = numpy.arange(T)[:, None]
-    rates = 1.0 / 10000.0 ** (numpy.arange(0, D, 2) / D)  # (ceil(D/2),)
-    P = numpy.zeros((T, D))
-    P[:, 0::2] = numpy.sin(t * rates)
-    P[:, 1::2] = numpy.cos(t * rates[: D // 2])
+    t = xp.arange(T)[:, None]
+    rates = 1.0 / 10000.0 ** (xp.arange(0, D, 2) / D)  # (ceil(D/2),)
+    P = xp.zeros((T, D))
+    P[:, 0::2] = xp.sin(t * rates)
+    P[:, 1::2] = xp.cos(t * rates[: D // 2])
     return P.astype(dtype)
 
 
@@ -36,7 +36,7 @@ class SinusoidalPositions(Layer):
 
     def __init__(self, max_len: int, D: int, dtype):
         super().__init__()
-        self.table = xp.asarray(sinusoids(max_len, D, dtype))
+        self.table = sinusoids(max_len, D, dtype)
 
     def rows(self, start: int, T: int):
         if start + T > self.table.shape[0]:

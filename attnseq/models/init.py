@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy
 
-from attnseq.core.backend import float_dtype, xp
+from attnseq.core.backend import float_dtype, random_generator, xp
 from attnseq.core.registry import Registry
 
 # The schemes by name, each with the line the command line's help gives it.
@@ -53,12 +53,12 @@ class Initializer:
 
     def __init__(self, seed=None, dtype=None, scheme: str = SCHEMES.default):
         self.scheme = SCHEMES.check(scheme)
-        self.rng = numpy.random.default_rng(seed)
+        self.rng = numpy.random.default_rng(seed)  # spawns the models' other streams
+        self.draw = random_generator(self.rng)  # the weights, drawn on the device
         self.dtype = float_dtype(dtype)
 
     def normal(self, shape, scale: float):
-        a = self.rng.standard_normal(shape) * scale
-        return xp.asarray(a.astype(self.dtype))
+        return (self.draw.standard_normal(shape) * scale).astype(self.dtype)
 
     def zeros(self, shape):
         return xp.zeros(shape, dtype=self.dtype)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from attnseq.core.backend import to_device, to_numpy, xp
 from attnseq.core.errors import AttnseqError, positive_int
 from attnseq.core.registry import ONE_OF, Registry
 
@@ -41,8 +42,9 @@ POOL_BATCHES = 50
 
 
 def answer_lengths(ts, pad_id: int):
-    """ts (N, 1 + T_out) -> (N,) the number of columns each row needs: START, the answer, END."""
-    return (np.asarray(ts) != pad_id).sum(axis=1)
+    """ts (N, 1 + T_out) -> (N,) the number of columns each row needs: START, the answer, END
+    (on the host, where an epoch's batches are planned)."""
+    return to_numpy((to_device(ts) != pad_id).sum(axis=1))
 
 
 def sort_keys(batching: str, ts, pad_id: int | None):
@@ -66,7 +68,7 @@ def trim_answers(ts, pad_id: int | None):
     if pad_id is None or ts.shape[1] == 0:
         return ts
     used = (ts != pad_id).any(axis=0)  # (1 + T_out,) columns with a real token somewhere
-    width = int(np.flatnonzero(used)[-1]) + 1 if used.any() else 1
+    width = int(xp.flatnonzero(used)[-1]) + 1 if used.any() else 1
     return ts[:, :width] if width < ts.shape[1] else ts
 
 

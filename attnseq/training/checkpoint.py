@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy
 
-from attnseq.core.backend import to_numpy
+from attnseq.core.backend import to_device, to_numpy
 from attnseq.core.errors import AttnseqError
 from attnseq.layers.base import walk
 from attnseq.layers.recurrent import LSTM, TimeLSTM
@@ -180,7 +180,7 @@ def load_weights(path, params, *, version: int = FORMAT_VERSION, gates=()) -> No
         if not numpy.isfinite(a).all():
             raise AttnseqError(f"{file}: {name} holds NaN or infinite values; refusing "
                                "weights that cannot convert anything")
-        p[...] = a
+        p[...] = to_device(a)
     if version == 1:
         for p in gates:
             p[...] = book_gate_order(p)

@@ -22,11 +22,11 @@ from attnseq.core.registry import ONE_OF, Registry
 
 def grad_norm(grads: Sequence) -> float:
     """Global L2 norm ``sqrt(sum_i ||g_i||^2)`` over all arrays, without squared temporaries."""
-    total = 0.0
+    total = 0.0  # summed where the arrays live, in float64: one number read back, not one each
     for g in grads:
         flat = g.ravel()  # a view for the contiguous arrays layers produce
-        total += float(xp.dot(flat, flat))
-    return math.sqrt(total)
+        total = total + xp.dot(flat, flat).astype(xp.float64)
+    return math.sqrt(float(total))
 
 
 def clip_grads(grads: Sequence, max_norm: float | None) -> float:

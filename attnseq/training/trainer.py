@@ -19,6 +19,7 @@ from typing import overload
 import numpy as np
 from tqdm import tqdm
 
+from attnseq.core.backend import to_device
 from attnseq.core.errors import (
     AttnseqError,
     non_negative_int,
@@ -231,6 +232,7 @@ class Trainer:
         if n == 0 or len(ts) != n:
             raise AttnseqError(f"need as many targets as inputs (at least one), "
                                f"got {n} inputs and {len(ts)} targets")
+        xs, ts = to_device(xs), to_device(ts)  # once: every batch is then cut on the device
         model = self.model
         history = self.history = History()
         seen = 0

@@ -8,7 +8,7 @@ from attnseq import fast as F
 from attnseq import layers as L
 from attnseq.gradcheck import checker as gradcheck
 from attnseq.gradcheck.cases import MODEL_ROWS, LayerRow, all_cases, case, layer_cases, model_cases
-from attnseq.gradcheck.checker import check, numerical_gradient, relative_error
+from attnseq.gradcheck.checker import check, numerical_gradient, relative_error, spread
 from attnseq.models import MODELS
 from attnseq.ntm import addressing, memory
 
@@ -111,6 +111,32 @@ def test_numerical_gradient_sees_each_element_separately():
     np.testing.assert_allclose(grad, weights, rtol=1e-9)
 
 
+def test_numerical_gradient_at_indices_differences_only_those():
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    weights = np.array([5.0, -1.0, 0.25, 2.0])
+    grad = numerical_gradient(lambda: float(weights @ x), x, indices=[0, 3])
+    np.testing.assert_allclose(grad, [5.0, 0.0, 0.0, 2.0], rtol=1e-9)
+
+
+def test_spread_picks_evenly_spaced_elements_or_all():
+    assert spread(10, 4) == [0, 3, 6, 9]
+    assert spread(3, 4) is None and spread(3, None) is None
+
+
+def test_a_check_over_a_few_elements_still_catches_a_wrong_gradient(monkeypatch):
+    original = L.TimeLSTM.backward
+
+    def wrong(self, dhs):
+        dxs = original(self, dhs)
+        self.grads[1] *= 1.01  # dWh
+        return dxs
+
+    assert max(check(_case("TimeLSTM"), elements=3).values()) < 1e-6
+    monkeypatch.setattr(L.TimeLSTM, "backward", wrong)
+    errors = check(_case("TimeLSTM"), elements=3)
+    assert errors["param1"] > 1e-3 and errors["param0"] < 1e-6
+
+
 def test_relative_error_basics():
     a = np.array([1.0, -2.0, 3.0])
     assert relative_error(a, a) == 0.0
@@ -178,9 +204,9 @@ def test_check_uses_eps(monkeypatch):
     seen = []
     original = gradcheck.numerical_gradient
 
-    def spy(loss, x, eps=1e-5):
+    def spy(loss, x, eps=1e-5, indices=None):
         seen.append(eps)
-        return original(loss, x, eps)
+        return original(loss, x, eps, indices)
 
     monkeypatch.setattr(gradcheck, "numerical_gradient", spy)
     check(_case("Affine"), eps=1e-4)
