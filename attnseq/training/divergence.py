@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from attnseq.core.backend import xp
 from attnseq.core.errors import AttnseqError
 
 # The largest weight a saved model may hold: the square root of float32's largest number
@@ -43,7 +44,7 @@ def check_weights(params: Sequence, loss: float = math.nan, where: str = "") -> 
     """Raise ``Diverged`` (weights) when any array of ``params`` holds nan, inf or a value
     beyond ``LARGEST_WEIGHT``; ``loss`` and ``where`` (" at epoch 3") go into the error."""
     for p in params:
-        largest = float(np.abs(p).max()) if p.size else 0.0  # nan when p holds a nan
+        largest = float(xp.abs(p).max()) if p.size else 0.0  # nan when p holds a nan
         if not largest < LARGEST_WEIGHT:
             raise Diverged(loss, where, weights=True)
 
@@ -51,5 +52,6 @@ def check_weights(params: Sequence, loss: float = math.nan, where: str = "") -> 
 def quiet():
     """A context with NumPy's floating-point warnings off, for a block whose results are
     checked: a step (its loss), an epoch's evaluation and callbacks (the weights were
-    checked before them; a decoding whose float32 sums overflow still picks a token)."""
+    checked before them; a decoding whose float32 sums overflow still picks a token). NumPy's
+    own setting: a device backend's kernels do not warn."""
     return np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
