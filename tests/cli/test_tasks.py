@@ -86,7 +86,8 @@ def test_eval_breaks_dates_down_per_locale(capsys, tmp_path):
                             "(choose from 'chars', 'words') (see attnseq train --help)"),
     (["--locales", "en,xx"], "attnseq train: error: unknown locale 'xx': CLDR has no such "
                              "locale (e.g. en, ko, ja, de, fr, es)"),
-    (["--task", "copy", "--locales", "ko"], "attnseq train: error: --locales needs --task dates"),
+    (["--task", "copy", "--locales", "ko"],
+     "attnseq train: error: --locales needs --task dates or dates-wild"),
     (["--task", "copy", "--no-stress"], "attnseq train: error: --no-stress needs --task g2p"),
     (["--decay-epochs", "0"], "attnseq train: error: argument --decay-epochs: expected a "
                               "positive number, got '0' (see attnseq train --help)"),

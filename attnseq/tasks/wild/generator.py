@@ -31,11 +31,17 @@ import numpy as np
 
 from attnseq.core.errors import AttnseqError, non_negative_int
 from attnseq.tasks.locales import as_cldr
+from attnseq.tasks.vocab import Vocab, hint_token
 from attnseq.tasks.wild.additions import ADDITIONS, RATES, Context
 from attnseq.tasks.wild.hints import check_locale, numeric_answer, reading_order
-from attnseq.tasks.wild.patterns import BOOK, has_names, has_weekday, pattern_for, \
-    wild_patterns, write
-from attnseq.tasks.vocab import Vocab, hint_token
+from attnseq.tasks.wild.patterns import (
+    BOOK,
+    has_names,
+    has_weekday,
+    pattern_for,
+    wild_patterns,
+    write,
+)
 
 MAX_QUESTION = 64  # characters of a question, the hint not counted
 MIN_COUNT = 10  # occurrences that earn a character its place in the vocabulary
@@ -120,7 +126,7 @@ def draw_pair(locale: str, rng: np.random.Generator, hint_share: float = HINT_SH
         words = [locale] if has_names(pattern, concrete) else []
         ctx = Context(date, locale, rng, has_weekday(pattern, concrete),
                       concrete in ("y-MM-dd", "%Y-%m-%d"), words)
-        text, added = body, []
+        text, added = body, list[str]()
         for name, add in ADDITIONS.items():
             if rng.random() < RATES[name]:
                 changed = add(text, ctx)
