@@ -25,7 +25,6 @@ hyper-parameters (``TrainConfig``). Two are offered:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
@@ -41,7 +40,7 @@ TRANSFORMER_TRAIN = TrainConfig(epochs=4, batch_size=64, lr=2e-3, max_grad_norm=
                                 final_lr=1e-4, decay_epochs=4)
 WILD_TRAIN = TrainConfig(epochs=12, batch_size=128, lr=3e-3, max_grad_norm=5.0, final_lr=2e-4,
                          decay_epochs=12)
-WILD_MODEL = MappingProxyType({"wordvec_size": 64, "hidden_size": 384, "encoder": "bi"})
+WILD_MODEL = (("wordvec_size", 64), ("hidden_size", 384), ("encoder", "bi"))
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ class Recipe:
     train: TrainConfig
     summary: str  # one line, for --help and reports
     # model settings the recipe sizes (those a model config has), unless the caller gives them
-    model: Mapping[str, object] = MappingProxyType({})
+    model: tuple[tuple[str, Any], ...] = ()
 
     def apply(self, model_config: FamilyConfig, **train_changes) -> tuple[FamilyConfig,
                                                                          TrainConfig]:
@@ -64,7 +63,7 @@ class Recipe:
     def sized(self, model_config: FamilyConfig, given=()) -> FamilyConfig:
         """``model_config`` with the recipe's ``model`` settings that it has, but those
         named in ``given`` (options the user set)."""
-        changes: dict[str, Any] = {k: v for k, v in self.model.items()
+        changes: dict[str, Any] = {k: v for k, v in self.model
                    if k not in given and hasattr(model_config, k)}
         return replace(model_config, **changes)
 
@@ -91,8 +90,8 @@ RECIPES = Registry("recipe", {
                           f"{TRANSFORMER_TRAIN.max_grad_norm:g}, "
                           f"{TRANSFORMER_TRAIN.epochs} epochs; the transformer's default"),
     "wild": Recipe("wild", "default", WILD_TRAIN,
-                   f"for --task dates-wild: D={WILD_MODEL['wordvec_size']}, "
-                   f"H={WILD_MODEL['hidden_size']}, a bidirectional encoder, batch "
+                   f"for --task dates-wild: D={dict(WILD_MODEL)['wordvec_size']}, "
+                   f"H={dict(WILD_MODEL)['hidden_size']}, a bidirectional encoder, batch "
                    f"{WILD_TRAIN.batch_size}, Adam lr {WILD_TRAIN.lr:g} falling linearly to "
                    f"{WILD_TRAIN.final_lr:g} over {_epochs(WILD_TRAIN.decay_epochs)}, clip "
                    f"{WILD_TRAIN.max_grad_norm:g}", WILD_MODEL),

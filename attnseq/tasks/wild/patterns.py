@@ -31,6 +31,7 @@ from attnseq.tasks.locales import format_locale_date, locale_formats
 BOOK = "book"  # a WildPattern of the book's formats (its pattern is strftime's)
 CLDR = "cldr"
 ORDINAL = "{o}"  # where a template writes the day's ordinal suffix
+READABLE = "yMdEc"  # the CLDR fields a pattern may have: those attnseq.tasks.cldr reads
 SEPARATORS = MappingProxyType({"slash": "/", "dash": "-", "dot": ".", "space": " "})
 
 
@@ -98,6 +99,9 @@ def wild_patterns(locale: str) -> tuple[WildPattern, ...]:
     found: dict[str, WildPattern] = {}
 
     def add(name: str, template: str, kind: str = CLDR) -> None:
+        if kind == CLDR and any(piece[0] not in READABLE for piece in pattern_fields(
+                template.replace(ORDINAL, ""))):
+            return  # an era (G) or a stand-alone month (L): beyond reading back
         if template not in found:
             found[template] = WildPattern(f"{locale}_{name}", locale, template, kind)
 
