@@ -11,15 +11,10 @@ checkpoint agrees on them without having to look them up:
 The ordinary tokens follow from id 4 on. A ``Vocab`` is immutable: build a new one instead of
 changing it, and save it with ``to_dict`` (JSON-friendly) rather than pickling it.
 
-**Locale hints.** A token ``<en_GB>`` (``hint_token``) is a locale hint: never a character of
-a text (``split`` cannot produce it, so no input can forge one), it is put in front of a
-question by ``encode(..., hint="en_GB")`` and says how the question's numbers are to be read
-(``attnseq.tasks.wild``). A character vocabulary may hold hint tokens beside its characters.
-
-**Unknown tokens.** A vocabulary's ``unknown`` policy is what ``encode`` does with a token it
-does not hold when the caller does not say: ``"error"`` (refuse the text, the default) or
-``"unk"`` (encode it as UNK: the vocabularies of data as people write it, whose models are
-trained with rare characters as UNK).
+A locale hint ``<en_GB>`` (``hint_token``), which a character vocabulary may hold too, is put
+in front of a question by ``encode(..., hint="en_GB")``; ``split`` never yields one, so no
+text can forge it (``attnseq.tasks.wild``). ``unknown`` is what ``encode`` does with a token
+the vocabulary lacks: "error" (refuse the text) or "unk" (encode it as UNK).
 """
 
 from __future__ import annotations
@@ -150,11 +145,8 @@ class Vocab:
             raise AttnseqError(
                 f"vocabulary 'tokens' must not include the special token {specials[0]!r}"
             )
-        unknown = data.get("unknown", "error")  # absent: a vocabulary that refuses
-        if unknown not in UNKNOWN_POLICIES:
-            raise AttnseqError(f"vocabulary has unknown policy {unknown!r}; expected 'error' "
-                               "or 'unk'")
-        return cls(tokens, level=level, question_level=question_level, unknown=unknown)
+        return cls(tokens, level=level, question_level=question_level,
+                   unknown=data.get("unknown", "error"))  # absent: a vocabulary that refuses
 
     def to_dict(self) -> dict[str, Any]:
         """``{"level": ..., "tokens": [...]}`` without the specials (their ids are fixed), and
@@ -245,8 +237,7 @@ class Vocab:
         return ("" if self.level_of(part) == "char" else " ").join(tokens)
 
     def hint_id(self, locale: str) -> int:
-        """The id of the hint token of ``locale``; a one-line error naming the hints this
-        vocabulary knows when it holds none for ``locale``."""
+        """The id of ``locale``'s hint token, or the one-line error naming those it has."""
         token = hint_token(locale)
         if token not in self._ids:
             known = ", ".join(self.hints) or "none"

@@ -216,4 +216,4 @@ def test_the_unk_policy_encodes_unknown_characters_and_round_trips():
     assert "unknown" not in Vocab("ab").to_dict() and Vocab("ab") != v
     with pytest.raises(AttnseqError) as err:
         Vocab.from_dict({"level": "char", "tokens": ["a"], "unknown": "guess"})
-    assert str(err.value) == "vocabulary has unknown policy 'guess'; expected 'error' or 'unk'"
+    assert str(err.value) == "unknown must be 'error' or 'unk', got 'guess'"

@@ -32,7 +32,7 @@ import numpy as np
 from attnseq.core.errors import AttnseqError, non_negative_int
 from attnseq.tasks.locales import as_cldr
 from attnseq.tasks.vocab import Vocab, hint_token
-from attnseq.tasks.wild.additions import ADDITIONS, RATES, Context
+from attnseq.tasks.wild.additions import ADDITIONS, RATES, STRAY, Context
 from attnseq.tasks.wild.hints import check_locale, numeric_answer, reading_order
 from attnseq.tasks.wild.patterns import (
     BOOK,
@@ -177,12 +177,14 @@ def relabel(pair: WildPair, hint: str | None) -> WildPair:
 def wild_vocab(pairs: Sequence[WildPair], locales: Sequence[str],
                min_count: int = MIN_COUNT) -> Vocab:
     """The characters seen at least ``min_count`` times in ``pairs`` (questions and answers),
-    sorted, and the hint token of each of ``locales``; unknown characters encode as UNK.
-    Rarer characters are left out on purpose: they are UNK in training too, so that a model
-    learns to read past a character it does not know (``additions.add_stray``)."""
+    sorted, but the stray symbols (``additions.STRAY``), and the hint token of each of
+    ``locales``; unknown characters encode as UNK. Rare and stray characters are left out on
+    purpose: they are UNK in training too, so that a model learns to read past a character
+    it does not know, however much data it is trained on."""
     counts: Counter[str] = Counter()
     for pair in pairs:
         counts.update(pair.question)
         counts.update(pair.answer)
-    chars = sorted(ch for ch, k in counts.items() if k >= min_count)
+    chars = sorted(ch for ch, k in counts.items()
+                   if k >= min_count and not STRAY[0] <= ord(ch) <= STRAY[1])
     return Vocab([*chars, *(hint_token(loc) for loc in locales)], unknown="unk")
