@@ -100,10 +100,11 @@ def _clock(ctx: Context) -> str:
         if lang == "ko":
             return f"{h}시 {m}분"
         return f"{h}{'時' if lang == 'ja' else ctx.pick(('时', '点'))}{m}分"
-    width = ctx.pick(("short", "medium"))
-    ctx.words.append(ctx.locale)  # CLDR's times may hold words: 오후, م, PM
-    return babel_module().dates.format_time(dt.time(h, m, s), width,
-                                            locale=cldr_locale(ctx.locale))
+    clock = babel_module().dates.format_time(dt.time(h, m, s), ctx.pick(("short", "medium")),
+                                             locale=cldr_locale(ctx.locale))
+    if any(ch.isalpha() for ch in clock):  # CLDR's times may hold words: 오후, م, PM
+        ctx.words.append(ctx.locale)
+    return clock
 
 
 def add_time(text: str, ctx: Context) -> str | None:

@@ -123,7 +123,8 @@ def draw_pair(locale: str, rng: np.random.Generator, hint_share: float = HINT_SH
         if concrete is None:
             continue
         body = write(pattern, concrete, date)
-        words = [locale] if has_names(pattern, concrete) else []
+        named_by_pattern = [locale] if has_names(pattern, concrete) else []
+        words = list(named_by_pattern)
         ctx = Context(date, locale, rng, has_weekday(pattern, concrete),
                       concrete in ("y-MM-dd", "%Y-%m-%d"), words)
         text, added = body, list[str]()
@@ -133,7 +134,7 @@ def draw_pair(locale: str, rng: np.random.Generator, hint_share: float = HINT_SH
                 if changed is not None:
                     text, added = changed, [*added, name]
         if len(text) > MAX_QUESTION or not text.strip():
-            text, added, words[:] = body, [], words[:1] if words else []
+            text, added, words[:] = body, [], named_by_pattern  # the additions' words go
         named = word_locale(words, locale)
         numeric = _numeric_pattern(pattern, concrete)
         hint = locale if rng.random() < hint_share else None
