@@ -50,6 +50,10 @@ def add_parser(sub) -> None:
                         "line with it replaced")
     g.add_argument("--delimiter", default=None, metavar="C",
                    help="the field delimiter of --field, one character (default: ',')")
+    p.add_argument("--locale", default=None, metavar="LOCALE",
+                   help="the locale hint of a model trained with hints (e.g. en_US, en_GB, "
+                        "de): the order in which numeric dates are read; default: none, "
+                        "the model's default order (docs/dates-wild.md)")
     p.set_defaults(func=run)
 
 
@@ -62,19 +66,20 @@ def run(args) -> int:
         raise AttnseqError("--delimiter needs --field N")
     fields = Fields(args.field, args.delimiter or ",") if args.field is not None else None
     conv = Converter.load(resolve(args.model_dir))
+    locale = conv.hint(args.locale)
     lines, what = _inputs(args)
     dates = args.dates or "builtin" in conv.meta  # the built-in models are date models
     if args.n_best > 1:
         if fields is not None or args.on_error != "fail" or dates:
             raise AttnseqError("--n-best M (M > 1) lists a plain model's raw hypotheses: not "
                                "with --field, --on-error, --dates or a built-in date model")
-        return _print_alternatives(args, conv, lines, what)
+        return _print_alternatives(args, conv, lines, what, locale)
     if dates:
-        convert = _normaliser(args, conv).outcomes
+        convert = _normaliser(args, conv, locale).outcomes
     elif args.min_confidence is not None:
         raise AttnseqError("--min-confidence needs a date model: a built-in one, or --dates")
     else:
-        convert = converted(conv, beam_search(args, conv))
+        convert = converted(conv, beam_search(args, conv), locale)
     # TEXT arguments are one chunk: a bad one stops the command before anything is printed
     size = {"chunk_size": len(args.texts)} if args.texts else {}
     for out in stream(lines, convert, on_error=args.on_error, fields=fields, what=what,
@@ -110,27 +115,29 @@ def _check_some_input(lines) -> None:
         raise AttnseqError("no input: give TEXT arguments or lines on standard input")
 
 
-def _normaliser(args, conv):
+def _normaliser(args, conv, locale):
     """The ``DateNormaliser`` that the options ask for."""
     from attnseq.dates.normalise import DateNormaliser
 
     return DateNormaliser(conv, beam=args.beam or 5, min_confidence=args.min_confidence or 0.0,
+                          locale=locale,
                           alpha=args.alpha, beta=args.beta, min_length=args.min_length,
                           max_length=args.max_length or conv.output_len)
 
 
-def _print_alternatives(args, conv, lines, what: str) -> int:
+def _print_alternatives(args, conv, lines, what: str, locale) -> int:
     """--n-best M: M lines per input (the parser's description), a chunk at a time."""
     from attnseq.dates.stream import CHUNK, chunks, refusals
 
     search = beam_search(args, conv)
     first = 1
     for chunk in chunks(lines, len(args.texts) or CHUNK):
-        bad = refusals(conv, chunk)
+        bad = refusals(conv, chunk, locale)
         if bad:
             k = min(bad)
             raise AttnseqError(f"{what} {first + k}: {bad[k]}")
-        for n, alternatives in enumerate(conv.alternatives(chunk, search), first):
+        for n, alternatives in enumerate(conv.alternatives(chunk, search, locale=locale),
+                                         first):
             for rank, (out, score) in enumerate(alternatives, 1):
                 print(f"{n}\t{rank}\t{score:.4f}\t{out}")
         sys.stdout.flush()

@@ -14,6 +14,9 @@ def add_parser(sub) -> None:
     p.add_argument("--data", metavar="FILE", type=path_option,
                    help="evaluate on all pairs of this file")
     add_beam_options(p)
+    p.add_argument("--locale", default=None, metavar="LOCALE",
+                   help="give every question this locale hint (a model trained with hints, "
+                        "docs/dates-wild.md); default: each test pair's own, none for --data")
     p.set_defaults(func=run)
 
 
@@ -31,6 +34,7 @@ def run(args) -> int:
 
     conv = Converter.load(args.model_dir)
     search = beam_search(args, conv)
+    locale = conv.hint(args.locale)
     source = conv.meta.get("data", {})
     if args.data:  # split into tokens as the model's vocabulary does
         pairs, where = load_pairs(args.data), args.data
@@ -38,8 +42,8 @@ def run(args) -> int:
     else:
         task = Task.from_source(source)
         pairs, where, accepted = task.test, "its test split", task.accepted
-    where += described_search(search)
-    predictions, correct = conv.predict(pairs, search=search)
+    where += described_search(search) + (f", locale hint {locale}" if locale else "")
+    predictions, correct = conv.predict(pairs, search=search, locale=locale)
     print(f"exact match on {where}: {int(correct.sum())}/{len(pairs)} = "
           f"{100 * correct.mean():.2f}%")
     name = "phoneme" if isinstance(source, dict) and source.get("kind") == "g2p" else "token"
@@ -51,8 +55,9 @@ def run(args) -> int:
         print(f"exact match of any accepted answer ({len(accepted)} questions have several): "
               f"{right}/{len(pairs)} = {100 * right / len(pairs):.2f}%")
         print(f"{name} error rate to the nearest accepted answer: {100 * rate:.2f}%")
-    for by, heading in (("locale", "locale"), ("fmt", "date format")):
-        if has_formats(pairs, by):
+    for by, heading in (("locale", "locale"), ("fmt", "date format"), ("added", "addition"),
+                        ("hint", "locale hint")):
+        if has_formats(pairs, by) and not (locale and by == "hint"):
             print(f"per {heading}, worst first:")
             for line in format_rows(per_format(correct, pairs, predictions, by=by), heading):
                 print("  " + line)

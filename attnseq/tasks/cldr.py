@@ -60,10 +60,10 @@ def cldr_locale(name: str):
 
 def pattern_fields(pattern: str) -> list[str]:
     """The field runs of a CLDR pattern ('yy', 'MMMM', 'E'), quoted literals skipped."""
-    return [piece for kind, piece in _tokens(pattern) if kind == "field"]
+    return [piece for kind, piece in pattern_pieces(pattern) if kind == "field"]
 
 
-def _tokens(pattern: str) -> list[tuple[str, str]]:
+def pattern_pieces(pattern: str) -> list[tuple[str, str]]:
     """A CLDR pattern as ("field", 'MMMM') and ("text", literal) pieces; in the pattern, text
     between single quotes is literal and '' is a quote."""
     out: list[tuple[str, str]] = []
@@ -113,7 +113,8 @@ def _field_regex(field: str, locale: str) -> str:
 def _compiled(fmt: LocaleFormat) -> re.Pattern:
     """The regular expression of ``fmt``'s pattern (named groups: ``_field_regex``)."""
     return re.compile("".join(_field_regex(piece, fmt.locale) if kind == "field"
-                              else re.escape(piece) for kind, piece in _tokens(fmt.pattern)))
+                              else re.escape(piece)
+                              for kind, piece in pattern_pieces(fmt.pattern)))
 
 
 def parse_locale_question(question: str, fmt: LocaleFormat) -> dt.date:

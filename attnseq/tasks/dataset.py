@@ -7,6 +7,9 @@ Encoding, for a question ``q`` and an answer ``a`` (ids from a ``Vocab``, ``P`` 
 
 The decoder reads ``ts[:, :-1]`` and is trained to predict ``ts[:, 1:]``: both have T_out steps,
 one more than the longest answer so that END is always predicted. Padding is masked in the loss.
+A question with a locale hint (``Vocab.encode(..., hint=)``) starts with the hint's token, so
+``q`` is then one token longer than its text: reversed, the hint is the last token the encoder
+reads before the decoder starts.
 
 Why the question is reversed (as the book does, ``x[:, ::-1]``): the first characters of the
 answer depend mostly on the first characters of the question. Read forwards, the encoder sees
@@ -40,19 +43,27 @@ def encode_pairs(
     reverse: bool = True,
     question_len: int | None = None,
     answer_len: int | None = None,
-    unknown: str = "error",
+    unknown: str | None = None,
+    hints: Sequence[str | None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Encode pairs as ``xs`` (N, question_len) and ``ts`` (N, answer_len + 2), both int32.
 
     ``pairs`` holds (question, answer) tuples or anything whose first two items are those (a
     ``DatePair``). ``question_len``/``answer_len`` default to the longest question/answer, in
     tokens; a trained model passes its own, and a longer question or answer raises
-    ``AttnseqError``. ``unknown`` is passed to ``Vocab.encode``.
+    ``AttnseqError``. ``unknown`` is passed to ``Vocab.encode`` (None: the vocabulary's
+    policy). ``hints`` gives each question's locale hint (None: no hint); without it, a pair's
+    own ``hint`` attribute (``WildPair.hint``) when it has one.
     """
     for name, value in (("question_len", question_len), ("answer_len", answer_len)):
         if value is not None:
             non_negative_int(name, value)
-    questions = [vocab.encode(pair[0], unknown=unknown, part="question") for pair in pairs]
+    if hints is None:
+        hints = [getattr(pair, "hint", None) for pair in pairs]
+    elif len(hints) != len(pairs):
+        raise AttnseqError(f"need one hint per pair; got {len(hints)} for {len(pairs)} pairs")
+    questions = [vocab.encode(pair[0], unknown=unknown, part="question", hint=hint)
+                 for pair, hint in zip(pairs, hints, strict=True)]
     answers = [vocab.encode(pair[1], unknown=unknown) for pair in pairs]
     q_len = max(map(len, questions), default=0) if question_len is None else int(question_len)
     a_len = max(map(len, answers), default=0) if answer_len is None else int(answer_len)

@@ -11,6 +11,9 @@ wrong conversions::
 Pairs without a format (plain ``(question, answer)`` tuples, e.g. from a file) cannot be
 grouped; ``has_formats`` says whether a list of pairs can. Multilingual dates
 (``LocaleDatePair``) also carry their locale: ``per_format(..., by="locale")`` groups by that.
+Dates as people write them (``WildPair``) carry what was added to them as a tuple of names
+(``added``): ``per_format(..., by="added")`` counts a pair in the row of each of its additions
+("none" for a pair without any), and ``by="hint"`` groups by the locale hint ("none": no hint).
 
 For answers of several tokens (phonemes) exact match is harsh: ``error_rate`` is the token
 error rate, edit distance over reference length (the phoneme error rate of g2p). Where a
@@ -59,10 +62,24 @@ class FormatRow:
         return self.total - self.right
 
 
+NONE = "none"  # the group of pairs without an addition, or without a hint
+
+
 def has_formats(pairs: Sequence, by: str = "fmt") -> bool:
     """True when every pair carries a format name (``DatePair``s do; file pairs do not), or
-    with ``by="locale"`` a locale (``LocaleDatePair``s do)."""
+    with ``by="locale"`` a locale (``LocaleDatePair``s do); ``by="added"`` and ``by="hint"``:
+    when every pair carries that field (``WildPair``s do)."""
+    if by in ("added", "hint"):
+        return len(pairs) > 0 and all(by in getattr(p, "_fields", ()) for p in pairs)
     return len(pairs) > 0 and all(isinstance(getattr(p, by, None), str) for p in pairs)
+
+
+def _groups(pair, by: str) -> tuple[str, ...]:
+    """The groups ``pair`` counts in: its ``by`` attribute, each of its additions."""
+    value = getattr(pair, by)
+    if isinstance(value, tuple):
+        return value or (NONE,)
+    return (NONE,) if value is None else (value,)
 
 
 def per_format(correct, pairs: Sequence, predictions: Sequence[str], *,
@@ -86,12 +103,12 @@ def per_format(correct, pairs: Sequence, predictions: Sequence[str], *,
     rights: dict[str, int] = {}
     mistakes: dict[str, list[Mistake]] = {}
     for ok, pair, guess in zip(correct.tolist(), pairs, predictions, strict=True):
-        fmt = getattr(pair, by)
-        totals[fmt] = totals.get(fmt, 0) + 1
-        rights[fmt] = rights.get(fmt, 0) + int(ok)
-        kept = mistakes.setdefault(fmt, [])
-        if not ok and len(kept) < max_examples:
-            kept.append(Mistake(pair[0], pair[1], guess))
+        for fmt in _groups(pair, by):
+            totals[fmt] = totals.get(fmt, 0) + 1
+            rights[fmt] = rights.get(fmt, 0) + int(ok)
+            kept = mistakes.setdefault(fmt, [])
+            if not ok and len(kept) < max_examples:
+                kept.append(Mistake(pair[0], pair[1], guess))
     rows = [FormatRow(fmt, totals[fmt], rights[fmt], tuple(mistakes[fmt])) for fmt in totals]
     return sorted(rows, key=lambda r: (r.accuracy, r.fmt))
 

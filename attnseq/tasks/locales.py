@@ -172,14 +172,14 @@ def numeric_readers(locales: Sequence[str]) -> tuple[LocaleFormat, ...]:
             for f in FORMATS:
                 if "%b" not in f.pattern and "%B" not in f.pattern and "%a" not in f.pattern \
                         and "%A" not in f.pattern:
-                    readers.append(LocaleFormat(f.name, ENGLISH, _as_cldr(f.pattern)))
+                    readers.append(LocaleFormat(f.name, ENGLISH, as_cldr(f.pattern)))
         else:
             readers += [f for f in locale_formats(locale) if not any(
                 piece[0] in "ML" and len(piece) >= 3 for piece in pattern_fields(f.pattern))]
     return tuple(readers)
 
 
-def _as_cldr(pattern: str) -> str:
+def as_cldr(pattern: str) -> str:
     """A numeric strftime pattern of dates.py as the CLDR pattern that reads the same."""
     fields = {"%Y": "y", "%y": "yy", "%m": "MM", "%-m": "M", "%d": "dd", "%-d": "d"}
     out, i = [], 0

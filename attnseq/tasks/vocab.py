@@ -10,10 +10,16 @@ checkpoint agrees on them without having to look them up:
 
 The ordinary tokens follow from id 4 on. A ``Vocab`` is immutable: build a new one instead of
 changing it, and save it with ``to_dict`` (JSON-friendly) rather than pickling it.
+
+A locale hint ``<en_GB>`` (``hint_token``), which a character vocabulary may hold too, is put
+in front of a question by ``encode(..., hint="en_GB")``; ``split`` never yields one, so no
+text can forge it (``attnseq.tasks.wild``). ``unknown`` is what ``encode`` does with a token
+the vocabulary lacks: "error" (refuse the text) or "unk" (encode it as UNK).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,6 +32,21 @@ UNK = "<unk>"
 SPECIAL_TOKENS = (PAD, START, END, UNK)
 
 LEVELS = ("char", "word")
+UNKNOWN_POLICIES = ("error", "unk")
+_HINT = re.compile(r"<[A-Za-z]{2,8}(?:_[A-Za-z0-9]{1,8})*>")  # <en>, <en_GB>, <zh_Hant_TW>
+
+
+def hint_token(locale: str) -> str:
+    """The token of the locale hint ``locale``: ``"en_GB"`` -> ``"<en_GB>"``."""
+    token = f"<{locale}>"
+    if not isinstance(locale, str) or not _HINT.fullmatch(token):
+        raise AttnseqError(f"{locale!r} is not a locale name (e.g. en_GB, de, ko)")
+    return token
+
+
+def is_hint(token: str) -> bool:
+    """Whether ``token`` is a locale hint token (``<en_GB>``), not a character or word."""
+    return _HINT.fullmatch(token) is not None and token not in SPECIAL_TOKENS
 
 
 def quote_text(text: str, limit: int = 60) -> str:
@@ -54,15 +75,17 @@ class Vocab:
     duplicates and any special token that appears among them.
     """
 
-    __slots__ = ("_level", "_question_level", "_tokens", "_ids")
+    __slots__ = ("_level", "_question_level", "_tokens", "_ids", "_unknown")
 
     def __init__(self, tokens: Iterable[str], *, level: str = "char",
-                 question_level: str | None = None) -> None:
+                 question_level: str | None = None, unknown: str = "error") -> None:
         question_level = level if question_level is None else question_level
         for value in (level, question_level):
             if value not in LEVELS:
                 raise AttnseqError(f"unknown vocabulary level {value!r}; expected 'char' or "
                                    "'word'")
+        if unknown not in UNKNOWN_POLICIES:
+            raise AttnseqError(f"unknown must be 'error' or 'unk', got {unknown!r}")
         ordered: list[str] = list(SPECIAL_TOKENS)
         seen = set(SPECIAL_TOKENS)
         for tok in tokens:
@@ -76,6 +99,7 @@ class Vocab:
         self._question_level = question_level
         self._tokens = tuple(ordered)
         self._ids = {tok: i for i, tok in enumerate(self._tokens)}
+        self._unknown = unknown
 
     # -- constructors -------------------------------------------------------------------------
 
@@ -98,7 +122,7 @@ class Vocab:
         """Inverse of ``to_dict``; raises ``AttnseqError`` on anything malformed."""
         if not isinstance(data, dict):
             raise AttnseqError(f"vocabulary must be a JSON object, got {type(data).__name__}")
-        extra = sorted(set(data) - {"level", "tokens", "question_level"})
+        extra = sorted(set(data) - {"level", "tokens", "question_level", "unknown"})
         if extra:
             raise AttnseqError(f"vocabulary has unexpected keys: {', '.join(map(repr, extra))}")
         for key in ("level", "tokens"):
@@ -121,15 +145,19 @@ class Vocab:
             raise AttnseqError(
                 f"vocabulary 'tokens' must not include the special token {specials[0]!r}"
             )
-        return cls(tokens, level=level, question_level=question_level)
+        return cls(tokens, level=level, question_level=question_level,
+                   unknown=data.get("unknown", "error"))  # absent: a vocabulary that refuses
 
     def to_dict(self) -> dict[str, Any]:
         """``{"level": ..., "tokens": [...]}`` without the specials (their ids are fixed), and
-        ``"question_level"`` only when it differs (so a plain vocabulary saves as it always did).
+        ``"question_level"`` only when it differs and ``"unknown"`` only when it is "unk" (so a
+        plain vocabulary saves as it always did).
         """
         doc = {"level": self._level, "tokens": list(self._tokens[len(SPECIAL_TOKENS):])}
         if self._question_level != self._level:
             doc["question_level"] = self._question_level
+        if self._unknown != "error":
+            doc["unknown"] = self._unknown
         return doc
 
     # -- lookups ------------------------------------------------------------------------------
@@ -147,6 +175,16 @@ class Vocab:
         if part not in ("question", "answer"):
             raise AttnseqError(f"part must be 'question' or 'answer', got {part!r}")
         return self._question_level if part == "question" else self._level
+
+    @property
+    def unknown(self) -> str:
+        """What ``encode`` does with an unknown token by default: "error" or "unk"."""
+        return self._unknown
+
+    @property
+    def hints(self) -> tuple[str, ...]:
+        """The locales whose hint tokens this vocabulary holds, in id order."""
+        return tuple(tok[1:-1] for tok in self._tokens if is_hint(tok))
 
     @property
     def tokens(self) -> list[str]:
@@ -198,17 +236,31 @@ class Vocab:
         characters joined with "", words with a single space."""
         return ("" if self.level_of(part) == "char" else " ").join(tokens)
 
-    def encode(self, text: str, *, unknown: str = "error", part: str = "answer") -> list[int]:
+    def hint_id(self, locale: str) -> int:
+        """The id of ``locale``'s hint token, or the one-line error naming those it has."""
+        token = hint_token(locale)
+        if token not in self._ids:
+            known = ", ".join(self.hints) or "none"
+            raise AttnseqError(f"this model has no locale hint {locale!r} (it knows: {known})")
+        return self._ids[token]
+
+    def encode(self, text: str, *, unknown: str | None = None, part: str = "answer",
+               hint: str | None = None) -> list[int]:
         """Token ids of ``text``; no START/END are added (the dataset code does that).
 
         ``unknown="error"`` raises ``AttnseqError`` naming every distinct unknown token once, in
-        order of appearance; ``unknown="unk"`` maps them to ``unk_id``. At word level a literal
-        special token in the text (e.g. PTB's ``<unk>``) maps to its special id.
+        order of appearance; ``unknown="unk"`` maps them to ``unk_id``; None (the default) does
+        what the vocabulary's ``unknown`` policy says. At word level a literal special token in
+        the text (e.g. PTB's ``<unk>``) maps to its special id. ``hint`` (a locale) puts its
+        hint token in front (``hint_id``).
         """
-        if unknown not in ("error", "unk"):
+        unknown = self._unknown if unknown is None else unknown
+        if unknown not in UNKNOWN_POLICIES:
             raise AttnseqError(f"unknown must be 'error' or 'unk', got {unknown!r}")
         pieces = self.split(text, part)
         ids = [self._ids.get(tok, -1) for tok in pieces]
+        if hint is not None:
+            ids.insert(0, self.hint_id(hint))
         if unknown == "unk":
             return [self.unk_id if i < 0 else i for i in ids]
         missing = list(dict.fromkeys(tok for tok, i in zip(pieces, ids) if i < 0))
@@ -239,10 +291,10 @@ class Vocab:
         if not isinstance(other, Vocab):
             return NotImplemented
         return (self._level == other._level and self._question_level == other._question_level
-                and self._tokens == other._tokens)
+                and self._tokens == other._tokens and self._unknown == other._unknown)
 
     def __hash__(self) -> int:
-        return hash((self._level, self._question_level, self._tokens))
+        return hash((self._level, self._question_level, self._tokens, self._unknown))
 
     def __repr__(self) -> str:
         return f"Vocab(level={self._level!r}, size={len(self)})"
@@ -252,7 +304,7 @@ def _check_token(tok: object, level: str) -> None:
     """A token must be something ``encode`` could ever produce at this level."""
     if not isinstance(tok, str):
         raise AttnseqError(f"vocabulary tokens must be strings, got {tok!r}")
-    if level == "char" and len(tok) != 1:
+    if level == "char" and len(tok) != 1 and not is_hint(tok):
         raise AttnseqError(f"a character vocabulary holds single characters, got {tok!r}")
     if level == "word" and (not tok or tok.split() != [tok]):
         raise AttnseqError(f"a word vocabulary holds non-empty tokens without spaces, got {tok!r}")

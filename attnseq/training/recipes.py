@@ -15,6 +15,10 @@ hyper-parameters (``TrainConfig``). Two are offered:
   --model transformer`` uses it unless ``--recipe`` says otherwise (``default_recipe``). (It
   replaced the Noam schedule, still ``--schedule noam``, whose rate was still high in the
   last epoch: one of its five runs, seed 1, ended at 87.9%, docs/transformer.md.)
+* ``"wild"`` is sized for dates as people write them (``--task dates-wild``,
+  docs/dates-wild.md): a larger model (D=64, H=384, a bidirectional encoder; its ``model``
+  settings, which the command line's options override), batch 128, Adam whose rate falls
+  linearly from 3e-3 to 2e-4 over its twelve epochs, clipping at 5.0.
 
 ``TrainConfig()`` and ``Seq2seqConfig()`` on their own are the default recipe's settings.
 """
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from types import MappingProxyType
+from typing import Any
 
 from attnseq.core.registry import Registry
 from attnseq.models.config import FamilyConfig
@@ -33,6 +38,9 @@ BOOK_TRAIN = TrainConfig(epochs=10, batch_size=128, lr=1e-3, max_grad_norm=5.0,
 DEFAULT_TRAIN = TrainConfig()
 TRANSFORMER_TRAIN = TrainConfig(epochs=4, batch_size=64, lr=2e-3, max_grad_norm=5.0,
                                 final_lr=1e-4, decay_epochs=4)
+WILD_TRAIN = TrainConfig(epochs=12, batch_size=128, lr=3e-3, max_grad_norm=5.0, final_lr=2e-4,
+                         decay_epochs=12)
+WILD_MODEL = (("wordvec_size", 64), ("hidden_size", 384), ("encoder", "bi"))
 
 
 @dataclass(frozen=True)
@@ -43,12 +51,21 @@ class Recipe:
     init: str  # the model config's init
     train: TrainConfig
     summary: str  # one line, for --help and reports
+    # model settings the recipe sizes (those a model config has), unless the caller gives them
+    model: tuple[tuple[str, Any], ...] = ()
 
     def apply(self, model_config: FamilyConfig, **train_changes) -> tuple[FamilyConfig,
                                                                          TrainConfig]:
         """``model_config`` with this recipe's init, and this recipe's TrainConfig with
         ``train_changes`` (e.g. ``seed=3``) applied."""
         return replace(model_config, init=self.init), replace(self.train, **train_changes)
+
+    def sized(self, model_config: FamilyConfig, given=()) -> FamilyConfig:
+        """``model_config`` with the recipe's ``model`` settings that it has, but those
+        named in ``given`` (options the user set)."""
+        changes: dict[str, Any] = {k: v for k, v in self.model
+                   if k not in given and hasattr(model_config, k)}
+        return replace(model_config, **changes)
 
 
 def _epochs(n: float) -> str:
@@ -72,6 +89,12 @@ RECIPES = Registry("recipe", {
                           f"{_epochs(TRANSFORMER_TRAIN.decay_epochs)}, clip "
                           f"{TRANSFORMER_TRAIN.max_grad_norm:g}, "
                           f"{TRANSFORMER_TRAIN.epochs} epochs; the transformer's default"),
+    "wild": Recipe("wild", "default", WILD_TRAIN,
+                   f"for --task dates-wild: D={dict(WILD_MODEL)['wordvec_size']}, "
+                   f"H={dict(WILD_MODEL)['hidden_size']}, a bidirectional encoder, batch "
+                   f"{WILD_TRAIN.batch_size}, Adam lr {WILD_TRAIN.lr:g} falling linearly to "
+                   f"{WILD_TRAIN.final_lr:g} over {_epochs(WILD_TRAIN.decay_epochs)}, clip "
+                   f"{WILD_TRAIN.max_grad_norm:g}", WILD_MODEL),
 }, default="default")
 
 # The models whose own recipe is not the default one.

@@ -203,9 +203,9 @@ def test_eval_scores_exactly_the_saved_test_split(book_model, book_file, monkeyp
     encoded = []
     real_encode = Converter.encode
 
-    def encode(self, pairs):
+    def encode(self, pairs, locale=None):
         encoded.append(list(pairs))
-        xs, ts = real_encode(self, pairs)
+        xs, ts = real_encode(self, pairs, locale)
         self.targets = ts
         return xs, ts
 

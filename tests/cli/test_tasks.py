@@ -80,13 +80,14 @@ def test_eval_breaks_dates_down_per_locale(capsys, tmp_path):
 
 @pytest.mark.parametrize("argv, message", [
     (["--task", "sort"], "attnseq train: error: argument --task: invalid choice: 'sort' "
-                         "(choose from 'dates', 'copy', 'reverse', 'g2p') "
+                         "(choose from 'dates', 'dates-wild', 'copy', 'reverse', 'g2p') "
                          "(see attnseq train --help)"),
     (["--tokens", "bytes"], "attnseq train: error: argument --tokens: invalid choice: 'bytes' "
                             "(choose from 'chars', 'words') (see attnseq train --help)"),
     (["--locales", "en,xx"], "attnseq train: error: unknown locale 'xx': CLDR has no such "
                              "locale (e.g. en, ko, ja, de, fr, es)"),
-    (["--task", "copy", "--locales", "ko"], "attnseq train: error: --locales needs --task dates"),
+    (["--task", "copy", "--locales", "ko"],
+     "attnseq train: error: --locales needs --task dates or dates-wild"),
     (["--task", "copy", "--no-stress"], "attnseq train: error: --no-stress needs --task g2p"),
     (["--decay-epochs", "0"], "attnseq train: error: argument --decay-epochs: expected a "
                               "positive number, got '0' (see attnseq train --help)"),
@@ -168,3 +169,24 @@ def test_g2p_without_stress_scores_any_listed_pronunciation(capsys, tmp_path, mo
     assert code == 0
     assert "\nexact match of any accepted answer (1 questions have several): " in text
     assert "\nphoneme error rate to the nearest accepted answer: " in text
+
+
+def test_wild_dates_train_eval_by_addition_and_take_a_locale(capsys, tmp_path):
+    pytest.importorskip("babel", reason="the locales extra (Babel) is not installed")
+    out = tmp_path / "m"
+    code, text, _ = main(capsys, "train", "--task", "dates-wild", "--locales", "en,de",
+                         "--samples", "60", *TINY, "--out", out)
+    assert code == 0 and "(dates as people write them in en,de)" in text
+    conv = Converter.load(out)
+    assert conv.config.question_len == 65 and conv.vocab.hints == ("en", "de")
+    code, text, _ = main(capsys, "eval", out)
+    for heading in ("locale", "date format", "addition", "locale hint"):
+        assert f"per {heading}, worst first:" in text
+    code, text, _ = main(capsys, "eval", out, "--locale", "de")
+    assert code == 0 and ", locale hint de" in text and "per locale hint" not in text
+    code, text, _ = main(capsys, "convert", out, "☃ 03/04/2005", "--locale", "de")
+    assert code == 0 and len(text.splitlines()) == 1
+    fails(capsys, "attnseq convert: error: unknown locale 'xx': CLDR has no such locale "
+          "(e.g. en, ko, ja, de, fr, es)", "convert", out, "03/04/2005", "--locale", "xx")
+    fails(capsys, "attnseq eval: error: this model has no locale hint 'fr' (it knows: en, de)",
+          "eval", out, "--locale", "fr")

@@ -8,7 +8,7 @@ from attnseq.experiments.converter import Converter
 from attnseq.models import MODELS
 from attnseq.models.config import TransformerConfig
 from attnseq.models.config_entry import model_config
-from attnseq.tasks.vocab import SPECIAL_TOKENS, Vocab
+from attnseq.tasks.vocab import SPECIAL_TOKENS, Vocab, hint_token
 
 VOCAB = Vocab.from_texts(["0123456789-/ ,abcdefghijklmnopqrstuvwxyz"])
 Q_LEN, A_LEN = 14, 10
@@ -334,3 +334,40 @@ def test_per_head_attention_reads_letters_where_answers_are_words():
     assert heads["encoder"][0].shape == (2, 6, 6)
     ((inputs, outputs, _),) = conv.attention(["knight"])
     assert (inputs, outputs) == (heads["inputs"], heads["outputs"])
+
+
+# -- locale hints ----------------------------------------------------------------------------
+
+def hinted():
+    vocab = Vocab([*"0123456789/-", hint_token("en_GB"), hint_token("de")], unknown="unk")
+    config = model_config("attention", dict(wordvec_size=6, hidden_size=10, question_len=12,
+                                            answer_len=10))
+    return Converter.create(config, vocab, seed=0)
+
+
+def test_a_locale_puts_its_hint_in_front_of_every_question():
+    conv = hinted()
+    plain = conv.encode_questions(["03/04/2005"])
+    xs = conv.encode_questions(["03/04/2005", "1/2/2003"], locale="en_GB")
+    hint = conv.vocab.hint_id("en_GB")
+    assert (xs[:, -1] == hint).all() and hint not in plain  # reversed: the hint comes last
+    assert xs[0, -11:-1].tolist() == plain[0, -10:].tolist()
+    assert conv.hint(None) is None and conv.hint("de") == "de"
+    assert len(conv.convert(["03/04/2005"], locale="de")) == 1
+
+
+def test_unknown_characters_of_a_hinted_vocabulary_are_unk():
+    conv = hinted()
+    xs = conv.encode_questions(["03/04/2005 ☃"])
+    assert conv.vocab.unk_id in xs[0].tolist()
+
+
+@pytest.mark.parametrize(("locale", "message"), [
+    ("xx", "unknown locale 'xx': CLDR has no such locale (e.g. en, ko, ja, de, fr, es)"),
+    ("fr", "this model has no locale hint 'fr' (it knows: en_GB, de)"),
+])
+def test_a_locale_the_model_has_no_hint_for_is_a_one_line_error(locale, message):
+    pytest.importorskip("babel", reason="the locales extra (Babel) is not installed")
+    with pytest.raises(AttnseqError) as err:
+        hinted().convert(["03/04/2005"], locale=locale)
+    assert str(err.value) == message

@@ -1,5 +1,7 @@
 """Tests for attnseq.tasks.dataset."""
 
+from typing import NamedTuple
+
 import numpy as np
 import pytest
 
@@ -13,7 +15,13 @@ from attnseq.tasks.dataset import (
     split_pairs,
 )
 from attnseq.tasks.dates import DatePair
-from attnseq.tasks.vocab import Vocab
+from attnseq.tasks.vocab import Vocab, hint_token
+
+
+class HintedPair(NamedTuple):
+    question: str
+    answer: str
+    hint: str | None
 
 PAIRS = [("ab", "x"), ("abca", "xyz"), ("c", "zz")]
 VOCAB = Vocab("abcxyz")  # a=4 b=5 c=6 x=7 y=8 z=9
@@ -117,3 +125,15 @@ def test_date_dataset_is_the_books_experiment():
     xs, ts = encode_pairs(data.train, data.vocab)
     assert xs.shape[0] == 1800 and ts.shape[1] == 10 + 2  # answers are YYYY-MM-DD
     assert data.vocab == date_vocab() and data.vocab.level == "char"
+
+
+def test_hints_come_first_then_reversal_puts_them_last():
+    v = Vocab(["1", "2", hint_token("de")])
+    pairs = [HintedPair("12", "1", "de"), HintedPair("21", "2", None)]
+    xs, _ = encode_pairs(pairs, v, question_len=3)
+    de, one, two = v.hint_id("de"), v.token_to_id("1"), v.token_to_id("2")
+    assert xs.tolist() == [[two, one, de], [v.pad_id, one, two]]
+    xs, _ = encode_pairs(pairs, v, question_len=3, hints=[None, "de"])  # given: they win
+    assert xs.tolist() == [[v.pad_id, two, one], [one, two, de]]
+    with pytest.raises(AttnseqError, match=r"^need one hint per pair; got 1 for 2 pairs$"):
+        encode_pairs(pairs, v, hints=["de"])

@@ -18,6 +18,7 @@ from attnseq.tasks.evaluate import (
     nearest_answers,
     per_format,
 )
+from attnseq.tasks.wild import WildPair
 
 
 def _fake():
@@ -174,3 +175,20 @@ def test_nearest_answers_scores_each_prediction_against_its_closest_accepted_ans
     with pytest.raises(AttnseqError, match="^need one prediction per pair; got 1 predictions "
                                            "and 4 pairs$"):
         nearest_answers(predictions[:1], pairs, accepted)
+
+
+def test_a_pair_counts_in_the_row_of_each_of_its_additions_and_hints():
+    def pair(q, added, hint):
+        return WildPair(q, "2001-01-01", "en_iso", "en", added, hint, q, "y-MM-dd", None)
+
+    pairs = [pair("a", ("time", "case"), "en"), pair("b", ("time",), None), pair("c", (), None)]
+    correct = np.array([True, False, True])
+    predictions = ["2001-01-01", "2001-01-09", "2001-01-01"]
+    assert has_formats(pairs, "added") and has_formats(pairs, "hint")
+    assert not has_formats([DatePair("a", "b", "f")], "added")
+    rows = {r.fmt: (r.right, r.total) for r in per_format(correct, pairs, predictions,
+                                                          by="added")}
+    assert rows == {"time": (1, 2), "case": (1, 1), "none": (1, 1)}
+    rows = {r.fmt: (r.right, r.total) for r in per_format(correct, pairs, predictions,
+                                                          by="hint")}
+    assert rows == {"en": (1, 1), "none": (1, 2)}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from attnseq.core.errors import AttnseqError
-from attnseq.tasks.vocab import END, PAD, SPECIAL_TOKENS, START, UNK, Vocab
+from attnseq.tasks.vocab import END, PAD, SPECIAL_TOKENS, START, UNK, Vocab, hint_token, is_hint
 
 
 def test_special_tokens_have_fixed_ids():
@@ -184,3 +184,36 @@ def test_join_is_the_inverse_of_split_at_each_level():
     assert words.join(words.split("AH0  T EH1")) == "AH0 T EH1"
     assert words.join(["T", "EH1"]) == words.decode([words.token_to_id("T"),
                                                       words.token_to_id("EH1")])
+
+
+def test_a_hint_token_goes_in_front_and_text_cannot_forge_one():
+    v = Vocab([*"<>en_GB0123/", hint_token("en_GB"), hint_token("de")])
+    assert v.hints == ("en_GB", "de")
+    assert v.encode("03/02", part="question", hint="en_GB") == [v.hint_id("en_GB"),
+                                                                 *v.encode("03/02")]
+    assert v.hint_id("en_GB") not in v.encode("<en_GB>")  # characters, not the hint
+    assert len(v.encode("<en_GB>")) == len("<en_GB>")
+
+
+def test_an_unknown_hint_or_a_bad_locale_name_is_a_one_line_error():
+    v = Vocab(["a", hint_token("de")])
+    with pytest.raises(AttnseqError) as err:
+        v.encode("a", hint="fr")
+    assert str(err.value) == "this model has no locale hint 'fr' (it knows: de)"
+    with pytest.raises(AttnseqError) as err:
+        hint_token("en GB")
+    assert str(err.value) == "'en GB' is not a locale name (e.g. en_GB, de, ko)"
+    assert is_hint("<ko>") and not is_hint("<unk>") and not is_hint("<")
+
+
+def test_the_unk_policy_encodes_unknown_characters_and_round_trips():
+    v = Vocab("ab", unknown="unk")
+    assert v.encode("a☃b") == [4, v.unk_id, 5]
+    with pytest.raises(AttnseqError, match=r"^unknown character '☃' in input 'a☃'$"):
+        v.encode("a☃", unknown="error")
+    doc = json.loads(json.dumps(v.to_dict()))
+    assert doc["unknown"] == "unk" and Vocab.from_dict(doc) == v
+    assert "unknown" not in Vocab("ab").to_dict() and Vocab("ab") != v
+    with pytest.raises(AttnseqError) as err:
+        Vocab.from_dict({"level": "char", "tokens": ["a"], "unknown": "guess"})
+    assert str(err.value) == "unknown must be 'error' or 'unk', got 'guess'"

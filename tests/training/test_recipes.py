@@ -37,8 +37,9 @@ def test_apply_sets_init_and_train_changes_and_keeps_the_rest():
 def test_unknown_recipe():
     with pytest.raises(AttnseqError) as info:
         get_recipe("fast")
-    assert str(info.value) == "unknown recipe 'fast'; choose from default, book, transformer"
-    assert list(RECIPES) == ["default", "book", "transformer"]
+    assert str(info.value) == ("unknown recipe 'fast'; choose from default, book, transformer, "
+                               "wild")
+    assert list(RECIPES) == ["default", "book", "transformer", "wild"]
 
 
 def configs(*argv):
@@ -91,3 +92,13 @@ def test_each_model_has_its_default_recipe():
     _, train = get_recipe("transformer").apply(TransformerConfig())
     assert (train.schedule, train.lr, train.final_lr, train.decay_epochs) == (
         "linear", 2e-3, 1e-4, train.epochs)  # falling over the whole run
+
+
+def test_the_wild_recipe_sizes_the_model_unless_an_option_says_otherwise():
+    model, train = configs("--recipe", "wild", "--samples", "20")
+    assert (model.wordvec_size, model.hidden_size, model.encoder) == (64, 384, "bi")
+    assert (train.epochs, train.batch_size, train.lr, train.final_lr) == (12, 128, 3e-3, 2e-4)
+    model, _ = configs("--recipe", "wild", "--hidden-size", "64", "--samples", "20")
+    assert (model.wordvec_size, model.hidden_size) == (64, 64)
+    model, _ = configs("--samples", "20")
+    assert (model.wordvec_size, model.hidden_size, model.encoder) == (16, 256, "uni")

@@ -1,0 +1,201 @@
+"""What people add around a date: times, zones, weekdays, filler words, case, spacing, marks.
+
+Each addition is a function ``(text, ctx) -> text | None`` that returns ``text`` with one
+thing added or restyled, or None where it does not apply (a weekday where the pattern has one,
+a case change that would lose letters); ``ADDITIONS`` names them. None of them changes which
+date the text names: the date stays what the pattern wrote, and the generator's labels say
+which additions a question has.
+
+    time      10:17  10:17:03  10:17 pm  10:17 p.m.  10h11  21時40分  21시 40분  (+ CLDR's
+              own, e.g. ``오후 9:40``), at times behind a filler (``at``, ``um``, ``à``), then
+              at times a zone: UTC, GMT, EST, CET, JST, ..., +0300, +03:00
+    iso_time  an ISO date's T10:20:19, T10:20:19.532, then Z, +0000 or +03:00
+    weekday   the locale's weekday name (wide or abbreviated) before or after the date
+    filler    a word before the date: ``on``, ``the``, ``am``, ``le``, ``el``, ``dnia``, ...
+    case      lower, UPPER or Title case, where the change loses no letter
+    spacing   doubled spaces, a leading or a trailing space
+    mark      a trailing period or comma
+    stray     a symbol (U+2190-U+26FF: arrows, maths, dingbats) before or after it
+    brackets  (...) [...] "..." «...» around it all
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+
+from attnseq.tasks.cldr import babel_module, cldr_locale
+from attnseq.tasks.wild.hints import language
+
+ZONES = ("UTC", "GMT", "EST", "EDT", "PST", "CET", "CEST", "BST", "JST", "KST", "MSK", "IST")
+AM_PM = (("am", "pm"), ("AM", "PM"), ("a.m.", "p.m."), ("A.M.", "P.M."))
+# Words a language puts before a date ("on 3 May") and before a time ("at 10:17").
+DATE_FILLERS = MappingProxyType({
+    "en": ("on", "the", "dated", "as of"), "de": ("am", "vom", "den"), "fr": ("le", "du"),
+    "es": ("el", "del"), "it": ("il", "del"), "pt": ("em", "dia", "de"), "nl": ("op", "van"),
+    "pl": ("dnia", "w dniu"), "ru": ("от",), "tr": ("tarih",), "ko": ("날짜:",),
+    "ja": ("日付:",), "zh": ("日期:",), "ar": ("بتاريخ",), "hi": ("दिनांक",),
+})
+TIME_FILLERS = MappingProxyType({
+    "en": ("at", "@"), "de": ("um",), "fr": ("à",), "es": ("a las",), "it": ("alle",),
+    "pt": ("às",), "nl": ("om",), "pl": ("o",), "ru": ("в",), "tr": ("saat",),
+})
+BRACKETS = ("()", "[]", '""', "«»", "<>", "''")
+STRAY = (0x2190, 0x26FF)  # the code points add_stray draws from
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an addition may look at: the date, the locale, the pattern's traits, the
+    random stream; ``words`` gathers the locales whose words an addition wrote."""
+
+    date: dt.date
+    locale: str
+    rng: np.random.Generator
+    has_weekday: bool
+    iso: bool  # the body is the ISO date, where a 'T' time belongs
+    words: list
+
+    def pick(self, options):
+        return options[int(self.rng.integers(len(options)))]
+
+    def chance(self, p: float) -> bool:
+        return bool(self.rng.random() < p)
+
+
+def _names(locale: str, what: str, width: str) -> list[str]:
+    """Babel's month or weekday names of ``locale`` in the format context."""
+    table = getattr(cldr_locale(locale), what)["format"][width]
+    return [table[k] for k in (range(1, 13) if what == "months" else range(7))]
+
+
+def _clock(ctx: Context) -> str:
+    """A time of day as people write it in ``ctx.locale``'s language (or CLDR's own)."""
+    rng = ctx.rng
+    h, m, s = int(rng.integers(24)), int(rng.integers(60)), int(rng.integers(60))
+    lang = language(ctx.locale)
+    styles = ["hm", "hms", "ampm", "h_m", "cldr"]
+    if lang in ("ja", "zh", "ko"):
+        styles.append("cjk")
+    style = ctx.pick(styles)
+    if style == "hm":
+        return f"{h:02d}:{m:02d}" if ctx.chance(0.7) else f"{h}:{m:02d}"
+    if style == "hms":
+        return f"{h:02d}:{m:02d}:{s:02d}"
+    if style == "ampm":
+        am, pm = ctx.pick(AM_PM)
+        space = " " if ctx.chance(0.7) else ""
+        clock = f"{(h % 12) or 12}:{m:02d}" if ctx.chance(0.8) else f"{(h % 12) or 12}"
+        ctx.words.append("en")
+        return f"{clock}{space}{pm if h >= 12 else am}"
+    if style == "h_m":
+        return f"{h}h{m:02d}"
+    if style == "cjk":
+        ctx.words.append(ctx.locale)
+        if lang == "ko":
+            return f"{h}시 {m}분"
+        return f"{h}{'時' if lang == 'ja' else ctx.pick(('时', '点'))}{m}分"
+    clock = babel_module().dates.format_time(dt.time(h, m, s), ctx.pick(("short", "medium")),
+                                             locale=cldr_locale(ctx.locale))
+    if any(ch.isalpha() for ch in clock):  # CLDR's times may hold words: 오후, م, PM
+        ctx.words.append(ctx.locale)
+    return clock
+
+
+def add_time(text: str, ctx: Context) -> str | None:
+    clock = _clock(ctx)
+    fillers = TIME_FILLERS.get(language(ctx.locale), ())
+    if fillers and ctx.chance(0.3):
+        clock = f"{ctx.pick(fillers)} {clock}"
+        ctx.words.append(ctx.locale)
+    elif language(ctx.locale) == "en" and ctx.chance(0.05):
+        clock = ctx.pick(("at noon", "at midnight"))
+        ctx.words.append("en")
+    if ctx.chance(0.3) and clock[-1].isdigit():
+        zone = ctx.pick(ZONES + ("+0300", "-0500", "+05:30", "+01:00"))
+        clock += ("" if zone[0] in "+-" and ctx.chance(0.5) else " ") + zone
+    return f"{text}{ctx.pick((' ', ' ', ', ', ' - '))}{clock}"
+
+
+def add_iso_time(text: str, ctx: Context) -> str | None:
+    if not ctx.iso:
+        return None
+    rng = ctx.rng
+    clock = f"T{int(rng.integers(24)):02d}:{int(rng.integers(60)):02d}"
+    if ctx.chance(0.8):
+        clock += f":{int(rng.integers(60)):02d}"
+        if ctx.chance(0.3):
+            clock += f".{int(rng.integers(1000)):03d}"
+    zone = ctx.pick(("Z", "+0000", "+03:00", "-05:00", "+0300", ""))
+    return text + clock + zone
+
+
+def add_weekday(text: str, ctx: Context) -> str | None:
+    if ctx.has_weekday:
+        return None
+    name = _names(ctx.locale, "days", ctx.pick(("wide", "abbreviated")))[ctx.date.weekday()]
+    ctx.words.append(ctx.locale)
+    if ctx.chance(0.7):
+        return f"{name}{ctx.pick((', ', ' ', ' '))}{text}"
+    return f"{text} {ctx.pick((name, f'({name})'))}"
+
+
+def add_filler(text: str, ctx: Context) -> str | None:
+    words = DATE_FILLERS.get(language(ctx.locale))
+    if not words:
+        return None
+    ctx.words.append(ctx.locale)
+    return f"{ctx.pick(words)} {text}"
+
+
+def title_case(text: str) -> str:
+    """Each word's first letter upper, the rest lower (``3rd`` stays ``3rd``, unlike
+    ``str.title``)."""
+    return re.sub(r"(?:^|(?<=\s))(\w)", lambda m: m.group(1).upper(), text.lower())
+
+
+def restyle_case(text: str, ctx: Context) -> str | None:
+    styled = ctx.pick((str.lower, str.upper, title_case))(text)
+    # a change that loses letters (Turkish ı -> I -> i) would change what the text says
+    return styled if styled != text and styled.casefold() == text.casefold() else None
+
+
+def restyle_spacing(text: str, ctx: Context) -> str | None:
+    choice = int(ctx.rng.integers(3))
+    if choice == 0:
+        return text.replace(" ", "  ") if " " in text else None
+    return f" {text}" if choice == 1 else f"{text} "
+
+
+def add_stray(text: str, ctx: Context) -> str | None:
+    """A symbol of the arrows, mathematical and miscellaneous blocks: each so rare in the data
+    that the vocabulary leaves it out, so that models learn to read past UNK."""
+    symbol = chr(int(ctx.rng.integers(STRAY[0], STRAY[1] + 1)))
+    space = " " if ctx.chance(0.6) else ""
+    return f"{symbol}{space}{text}" if ctx.chance(0.5) else f"{text}{space}{symbol}"
+
+
+def add_mark(text: str, ctx: Context) -> str | None:
+    return text + ctx.pick((".", ".", ","))
+
+
+def add_brackets(text: str, ctx: Context) -> str | None:
+    pair = ctx.pick(BRACKETS)
+    return f"{pair[0]}{text}{pair[1]}"
+
+
+# In the order they are applied: words first, then times, then styling and marks.
+ADDITIONS: MappingProxyType[str, Callable[[str, Context], str | None]] = MappingProxyType({
+    "weekday": add_weekday, "filler": add_filler, "time": add_time, "iso_time": add_iso_time,
+    "case": restyle_case, "spacing": restyle_spacing, "stray": add_stray, "mark": add_mark,
+    "brackets": add_brackets,
+})
+# How often each is tried on a question (it may then not apply).
+RATES = MappingProxyType({"weekday": 0.15, "filler": 0.12, "time": 0.25, "iso_time": 0.5,
+                          "case": 0.15, "spacing": 0.1, "stray": 0.03, "mark": 0.08,
+                          "brackets": 0.06})

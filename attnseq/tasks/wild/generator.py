@@ -1,0 +1,191 @@
+"""The wild date generator: dates as people write them, in many locales, each pair labelled.
+
+``generate_wild_dates(n, locales, seed=...)`` draws, for each pair, a locale (uniformly from
+``locales``), a date, one of the locale's patterns (``patterns.wild_patterns``, uniformly),
+then tries each addition of ``additions.ADDITIONS`` at its rate. Dates: seven in ten from
+1900-2099, the rest from 1000-2999; a pattern with a two-digit year is drawn for dates of the
+window 1969-2068 only (``attnseq.tasks.dates``: 69-99 are 19xx, 00-68 are 20xx), the stated
+pivot. Questions are at most ``MAX_QUESTION`` characters (a longer one is drawn again
+without additions).
+
+The locale hint (``hints``): a share ``hint_share`` of the questions carries its writer's
+locale as a hint; a question without one must be read right by the default, so a numeric one
+that the default would read as another date gets its hint too (and a pattern whose own order
+disagrees with its locale's, so that even the hint would misread it, is drawn again). So the
+answer is always the date the pattern wrote, and the hint decides only where two readings
+exist.
+
+Every pair says where it came from: ``locale``, ``fmt`` (the pattern's name), ``added`` (the
+additions it got, in order), ``hint``, and the pattern's own text (``body``, written by
+``pattern``) with the locale its words name (``words``), from which it was built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from attnseq.core.errors import AttnseqError, non_negative_int
+from attnseq.tasks.locales import as_cldr
+from attnseq.tasks.vocab import Vocab, hint_token
+from attnseq.tasks.wild.additions import ADDITIONS, RATES, STRAY, Context
+from attnseq.tasks.wild.hints import check_locale, numeric_answer, reading_order
+from attnseq.tasks.wild.patterns import (
+    BOOK,
+    has_names,
+    has_weekday,
+    pattern_for,
+    wild_patterns,
+    write,
+)
+
+MAX_QUESTION = 64  # characters of a question, the hint not counted
+MIN_COUNT = 10  # occurrences that earn a character its place in the vocabulary
+HINT_SHARE = 0.5  # of the questions that carry a hint though the default reads them right
+# The locales of the task when none are named: the issue's fifteen, and British English.
+WILD_LOCALES = ("en", "en_GB", "ko", "ja", "zh", "de", "fr", "es", "it", "pt", "ru", "nl",
+                "pl", "tr", "ar", "hi")
+MODERN = (1900, 2099)
+EVER = (1000, 2999)
+
+
+class WildPair(NamedTuple):
+    """A question, its ``YYYY-MM-DD`` answer, and its labels (the module docstring)."""
+
+    question: str
+    answer: str
+    fmt: str
+    locale: str
+    added: tuple[str, ...]
+    hint: str | None
+    body: str
+    pattern: str
+    words: str | None
+
+
+def parse_wild_locales(text: str | Sequence[str]) -> tuple[str, ...]:
+    """'en,de' or a list -> locales CLDR knows, each once; "all" -> every locale Babel ships
+    whose patterns the generator can write (``all_locales``)."""
+    names = text.split(",") if isinstance(text, str) else list(text)
+    names = [n.strip() for n in names if n.strip()]
+    if names == ["all"]:
+        return all_locales()
+    if not names:
+        raise AttnseqError("no locales given, e.g. --locales en,de,ja")
+    twice = [n for k, n in enumerate(names) if n in names[:k]]
+    if twice:
+        raise AttnseqError(f"locale {twice[0]!r} is listed twice")
+    return tuple(check_locale(n) for n in names)
+
+
+def all_locales() -> tuple[str, ...]:
+    """Every locale Babel ships ("en" for en_US's patterns and the book's), sorted; CLDR's date
+    data in Babel is the Gregorian calendar's throughout."""
+    from babel.localedata import locale_identifiers  # noqa: PLC0415 - an optional extra
+
+    return tuple(sorted({"en"} | {n for n in locale_identifiers()
+                                  if n not in ("en", "en_US", "root")}))
+
+
+def _draw_date(rng: np.random.Generator) -> dt.date:
+    first, last = MODERN if rng.random() < 0.7 else EVER
+    lo, hi = dt.date(first, 1, 1).toordinal(), dt.date(last, 12, 31).toordinal()
+    return dt.date.fromordinal(int(rng.integers(lo, hi + 1)))
+
+
+def _numeric_pattern(pattern, concrete: str) -> str:
+    """The CLDR pattern whose numbers a reader orders: the book's numeric ones translated."""
+    if pattern.kind != BOOK:
+        return concrete
+    return concrete if has_names(pattern, concrete) else as_cldr(concrete)
+
+
+def word_locale(words: Sequence[str], locale: str) -> str | None:
+    """The locale whose words a question holds, for the default order: its own locale's
+    when any of its words are there, else English's when English ones are, else none."""
+    if locale in words:
+        return locale
+    return "en" if "en" in words else None
+
+
+def draw_pair(locale: str, rng: np.random.Generator, hint_share: float = HINT_SHARE
+              ) -> WildPair:
+    """One pair of ``locale`` (the module docstring)."""
+    patterns = wild_patterns(locale)
+    while True:
+        date = _draw_date(rng)
+        pattern = patterns[int(rng.integers(len(patterns)))]
+        concrete = pattern_for(pattern, date)
+        if concrete is None:
+            continue
+        body = write(pattern, concrete, date)
+        named_by_pattern = [locale] if has_names(pattern, concrete) else []
+        words = list(named_by_pattern)
+        ctx = Context(date, locale, rng, has_weekday(pattern, concrete),
+                      concrete in ("y-MM-dd", "%Y-%m-%d"), words)
+        text, added = body, list[str]()
+        for name, add in ADDITIONS.items():
+            if rng.random() < RATES[name]:
+                changed = add(text, ctx)
+                if changed is not None:
+                    text, added = changed, [*added, name]
+        if len(text) > MAX_QUESTION or not text.strip():
+            text, added, words[:] = body, [], named_by_pattern  # the additions' words go
+        named = word_locale(words, locale)
+        numeric = _numeric_pattern(pattern, concrete)
+        hint = locale if rng.random() < hint_share else None
+        if numeric_answer(date, numeric, reading_order(hint, named)) != date:
+            hint = locale  # the default would misread it: it needs its hint
+        if numeric_answer(date, numeric, reading_order(hint, named)) != date:
+            continue  # even the hint misreads it (a pattern against its locale's order)
+        return WildPair(text, date.isoformat(), pattern.name, locale, tuple(added), hint,
+                        body, concrete, named)
+
+
+def generate_wild_dates(n: int, locales: Sequence[str] = WILD_LOCALES, *,
+                        seed: int | np.random.Generator = 0,
+                        hint_share: float = HINT_SHARE) -> list[WildPair]:
+    """``n`` pairs, each of a locale drawn uniformly from ``locales``. The same seed gives the
+    same pairs wherever the same Babel (CLDR) version is installed."""
+    n = non_negative_int("the number of dates", n)
+    if not 0.0 <= hint_share <= 1.0:
+        raise AttnseqError(f"the hint share must be in [0, 1], got {hint_share!r}")
+    locales = parse_wild_locales(locales)
+    rng = np.random.default_rng(seed)
+    return [draw_pair(locales[int(rng.integers(len(locales)))], rng, hint_share)
+            for _ in range(n)]
+
+
+def relabel(pair: WildPair, hint: str | None) -> WildPair:
+    """``pair`` asked with ``hint`` instead of its own (None: no hint), and the answer that
+    question has: the hint changes the answer of a numeric date that two orders read, and
+    nothing else."""
+    date = dt.date.fromisoformat(pair.answer)
+    is_book = pair.fmt.startswith(f"{pair.locale}_{BOOK}_")
+    numeric = pair.pattern
+    if is_book and not any(d in numeric for d in ("%B", "%b", "%A", "%a")):
+        numeric = as_cldr(numeric)
+    if hint is not None:
+        check_locale(hint)
+    answer = numeric_answer(date, numeric, reading_order(hint, pair.words))
+    return pair._replace(hint=hint, answer=answer.isoformat())
+
+
+def wild_vocab(pairs: Sequence[WildPair], locales: Sequence[str],
+               min_count: int = MIN_COUNT) -> Vocab:
+    """The characters seen at least ``min_count`` times in ``pairs`` (questions and answers),
+    sorted, but the stray symbols (``additions.STRAY``), and the hint token of each of
+    ``locales``; unknown characters encode as UNK. Rare and stray characters are left out on
+    purpose: they are UNK in training too, so that a model learns to read past a character
+    it does not know, however much data it is trained on."""
+    counts: Counter[str] = Counter()
+    for pair in pairs:
+        counts.update(pair.question)
+        counts.update(pair.answer)
+    chars = sorted(ch for ch, k in counts.items()
+                   if k >= min_count and not STRAY[0] <= ord(ch) <= STRAY[1])
+    return Vocab([*chars, *(hint_token(loc) for loc in locales)], unknown="unk")

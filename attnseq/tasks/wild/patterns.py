@@ -1,0 +1,161 @@
+"""The date patterns of the wild generator: CLDR's, the book's, and the forms people add.
+
+Each locale writes its dates in:
+
+* CLDR's patterns, as ``attnseq.tasks.locales.locale_formats`` reads them from Babel (English,
+  ``en``, takes en_US's), and their numeric ones with the other separators people use
+  (``de_short.slash``: ``03/04/2005`` beside ``03.04.2005``);
+* year-first patterns with the locale's month names (``2003 Sep 25``, ``2003-Sep-25``), the ISO
+  form ``2003-09-25`` and ``2003/09/25``, and compact digits (``20030925``, ``030925``);
+* ordinals as the language writes them (``3rd of May 2001``, ``July 12th, 2014``, ``1er mai``,
+  ``1º de maio``): a literal suffix after CLDR's day field, chosen for the day being written;
+* for ``en``, the book's 34 formats (``attnseq.tasks.dates``) besides, so that a model of this
+  task still reads the book's own dates.
+
+A ``WildPattern`` is one of them; ``pattern_for`` gives the concrete pattern for one date (its
+ordinal), or None when the pattern cannot write that date (a two-digit year outside the
+window of ``attnseq.tasks.dates``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from types import MappingProxyType
+from typing import NamedTuple
+
+from attnseq.tasks.cldr import LocaleFormat, pattern_fields, pattern_pieces
+from attnseq.tasks.dates import FORMATS, TWO_DIGIT_YEAR_MAX, TWO_DIGIT_YEAR_MIN, format_date
+from attnseq.tasks.locales import format_locale_date, locale_formats
+
+BOOK = "book"  # a WildPattern of the book's formats (its pattern is strftime's)
+CLDR = "cldr"
+ORDINAL = "{o}"  # where a template writes the day's ordinal suffix
+READABLE = "yMdEc"  # the CLDR fields a pattern may have: those attnseq.tasks.cldr reads
+SEPARATORS = MappingProxyType({"slash": "/", "dash": "-", "dot": ".", "space": " "})
+
+
+def english_suffix(day: int) -> str:
+    """1st 2nd 3rd 4th ... 11th 12th 13th ... 21st 22nd 23rd ... 31st."""
+    if day % 100 in (11, 12, 13):
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+
+
+# The ordinal suffix of a day in each language that writes one after the number; the
+# templates that use it, as CLDR patterns with ORDINAL after the day field. (German, Polish,
+# Turkish and the rest write "3." or nothing, which CLDR's own patterns already hold.)
+ORDINAL_TEMPLATES = MappingProxyType({
+    "en": ("MMMM d{o}, y", "MMM d{o}, y", "d{o} MMMM y", "'the' d{o} 'of' MMMM y",
+           "d{o} 'of' MMMM y", "EEEE, MMMM d{o}, y", "EEEE 'the' d{o} 'of' MMMM y"),
+    "fr": ("d{o} MMMM y", "EEEE d{o} MMMM y"),
+    "es": ("d{o} 'de' MMMM 'de' y",),
+    "pt": ("d{o} 'de' MMMM 'de' y",),
+    "it": ("d{o} MMMM y",),
+})
+
+
+def ordinal_suffix(language: str, day: int) -> str:
+    """The suffix ``language`` writes after day ``day`` in an ordinal date ('' for none)."""
+    if language == "en":
+        return english_suffix(day)
+    if day != 1:  # the Romance languages mark the first of the month only
+        return ""
+    return {"fr": "er", "es": ".º", "pt": "º", "it": "º"}.get(language, "")
+
+
+class WildPattern(NamedTuple):
+    """A way of writing dates: ``name`` (``de_short``, ``en_book_m_d_yy``, ``en_ordinal3``),
+    its ``locale``, its ``template`` (a CLDR pattern, perhaps with ``{o}``; for ``kind``
+    ``"book"``, one of the book's format names)."""
+
+    name: str
+    locale: str
+    template: str
+    kind: str = CLDR
+
+
+def _cldr_locale(locale: str) -> str:
+    """The locale whose CLDR patterns ``locale`` takes: en_US's for ``en``."""
+    return "en_US" if locale == "en" else locale
+
+
+def _separated(pattern: str, sep: str) -> str | None:
+    """A numeric pattern with each separator between its number fields replaced by ``sep``
+    ("dd.MM.y" -> "dd/MM/y"), or None when it is not numbers and one separator each."""
+    pieces = pattern_pieces(pattern)
+    if [kind for kind, _ in pieces] != ["field", "text", "field", "text", "field"]:
+        return None
+    if any(piece[0] not in "yMd" or (piece[0] == "M" and len(piece) > 2)
+           for kind, piece in pieces if kind == "field"):
+        return None
+    out = [piece if kind == "field" else sep for kind, piece in pieces]
+    return "".join(out)
+
+
+@cache
+def wild_patterns(locale: str) -> tuple[WildPattern, ...]:
+    """Every pattern of ``locale`` (see the module docstring), each distinct one once."""
+    found: dict[str, WildPattern] = {}
+
+    def add(name: str, template: str, kind: str = CLDR) -> None:
+        if kind == CLDR and any(piece[0] not in READABLE for piece in pattern_fields(
+                template.replace(ORDINAL, ""))):
+            return  # an era (G) or a stand-alone month (L): beyond reading back
+        if template not in found:
+            found[template] = WildPattern(f"{locale}_{name}", locale, template, kind)
+
+    source = _cldr_locale(locale)
+    cldr = [(f.name[len(source) + 1:], f.pattern) for f in locale_formats(source)]
+    for name, template in cldr:
+        add(name, template)
+    for name, template in cldr:
+        for sep_name, sep in SEPARATORS.items():
+            other = _separated(template, sep)
+            if other is not None:
+                add(f"{name}.{sep_name}", other)
+    for name, template in (("y_mmm_d", "y MMM d"), ("y-mmm-dd", "y-MMM-dd"),
+                           ("y_mmmm_d", "y MMMM d"), ("iso", "y-MM-dd"),
+                           ("y/mm/dd", "y/MM/dd"), ("yyyymmdd", "yyyyMMdd"),
+                           ("yymmdd", "yyMMdd")):
+        add(name, template)
+    for k, template in enumerate(ORDINAL_TEMPLATES.get(locale.split("_")[0], ())):
+        add(f"ordinal{k + 1}", template)
+    if locale == "en":
+        for f in FORMATS:
+            add(f"book_{f.name}", f.name, BOOK)
+    return tuple(found.values())
+
+
+def pattern_for(pattern: WildPattern, date: dt.date) -> str | None:
+    """The concrete pattern that writes ``date`` (the ordinal suffix of its day filled in), or
+    None when it cannot (a two-digit year outside the window)."""
+    in_window = TWO_DIGIT_YEAR_MIN <= date.year <= TWO_DIGIT_YEAR_MAX
+    if pattern.kind == BOOK:
+        book = next(f for f in FORMATS if f.name == pattern.template)
+        return book.pattern if in_window or not book.two_digit_year else None
+    if not in_window and "yy" in pattern_fields(pattern.template.replace(ORDINAL, "")):
+        return None
+    suffix = ordinal_suffix(pattern.locale.split("_")[0], date.day)
+    return pattern.template.replace(ORDINAL, f"'{suffix}'" if suffix else "")
+
+
+def write(pattern: WildPattern, concrete: str, date: dt.date) -> str:
+    """``date`` written in ``concrete`` (what ``pattern_for`` gave for it)."""
+    if pattern.kind == BOOK:
+        return format_date(date, pattern.template)
+    return format_locale_date(date, LocaleFormat(pattern.name, pattern.locale, concrete))
+
+
+def has_names(pattern: WildPattern, concrete: str) -> bool:
+    """Whether the pattern writes words (month or weekday names)."""
+    if pattern.kind == BOOK:
+        return any(d in concrete for d in ("%B", "%b", "%A", "%a"))
+    return any(piece[0] in "EcL" or (piece[0] == "M" and len(piece) > 2)
+               for piece in pattern_fields(concrete))
+
+
+def has_weekday(pattern: WildPattern, concrete: str) -> bool:
+    if pattern.kind == BOOK:
+        return "%A" in concrete or "%a" in concrete
+    return any(piece[0] in "Ec" for piece in pattern_fields(concrete))

@@ -1,0 +1,170 @@
+"""The wild date generator (attnseq.tasks.wild): every question reads back to its answer,
+every label is right, the same seed gives the same pairs, every locale Babel ships writes."""
+
+import datetime as dt
+import re
+from collections import Counter
+
+import pytest
+
+pytest.importorskip("babel", reason="the locales extra (Babel) is not installed: "
+                                    "pip install 'attnseq[locales]'")
+
+from babel.dates import parse_date  # noqa: E402 - after the skip
+
+from attnseq.core.errors import AttnseqError  # noqa: E402
+from attnseq.tasks.cldr import LocaleFormat, parse_locale_question  # noqa: E402
+from attnseq.tasks.dataset import encode_pairs  # noqa: E402
+from attnseq.tasks.dates import FORMAT_NAMES, parse_question  # noqa: E402
+from attnseq.tasks.wild import (  # noqa: E402
+    MAX_QUESTION,
+    WILD_LOCALES,
+    generate_wild_dates,
+    parse_wild_locales,
+    relabel,
+    wild_vocab,
+)
+from attnseq.tasks.wild.additions import ADDITIONS  # noqa: E402
+from attnseq.tasks.wild.hints import pattern_order  # noqa: E402
+from attnseq.tasks.wild.patterns import wild_patterns  # noqa: E402
+
+ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@pytest.fixture(scope="module")
+def pairs():
+    return generate_wild_dates(4000, seed=11)
+
+
+def is_book(pair) -> bool:
+    return pair.fmt.startswith("en_book_")
+
+
+def read_back(pair) -> dt.date:
+    """The date the pair's body names, read by an implementation apart from the writer:
+    strptime for the book's formats, the pattern's regular expression for CLDR's."""
+    if is_book(pair):
+        return parse_question(pair.body, pair.fmt[len("en_book_"):])
+    return parse_locale_question(pair.body, LocaleFormat(pair.fmt, pair.locale, pair.pattern))
+
+
+def fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def test_every_body_reads_back_to_the_answer_and_stands_in_its_question(pairs):
+    for p in pairs:
+        assert read_back(p).isoformat() == p.answer, p
+        assert fold(p.body) in fold(p.question), p
+
+
+def test_babels_parser_agrees_on_the_numeric_bodies(pairs):
+    checked = 0
+    for p in pairs:
+        if is_book(p) or pattern_order(p.pattern) is None or "yy" in p.pattern \
+                or not p.body.isascii():
+            continue
+        back = parse_date(p.body, locale="en_US" if p.locale == "en" else p.locale,
+                          format=p.pattern)
+        assert back.isoformat() == p.answer, p
+        checked += 1
+    assert checked > 200
+
+
+def test_labels_say_where_each_pair_came_from(pairs):
+    names = {loc: {w.name for w in wild_patterns(loc)} for loc in WILD_LOCALES}
+    for p in pairs:
+        assert ISO.fullmatch(p.answer)
+        assert p.fmt in names[p.locale]
+        assert set(p.added) <= set(ADDITIONS) and len(set(p.added)) == len(p.added)
+        assert (p.question == p.body) == (not p.added), p
+        assert p.hint in (None, p.locale)
+        assert 0 < len(p.question) <= MAX_QUESTION
+    assert {p.locale for p in pairs} == set(WILD_LOCALES)
+    assert set(ADDITIONS) == {a for p in pairs for a in p.added}
+
+
+def test_years_span_1000_to_2999_and_two_digit_years_keep_the_window(pairs):
+    years = [int(p.answer[:4]) for p in pairs]
+    assert min(years) < 1100 and max(years) > 2900 and all(1000 <= y <= 2999 for y in years)
+    for p in pairs:
+        if re.search(r"(?<!y)yy(?!y)", p.pattern) or "%y" in p.pattern:
+            assert 1969 <= int(p.answer[:4]) <= 2068, p
+
+
+def test_the_forms_people_use_are_there(pairs):
+    fmts = {p.fmt for p in pairs}
+    added = " ".join(p.question for p in pairs if "time" in p.added or "iso_time" in p.added)
+    assert {"en_ordinal5", "en_yyyymmdd", "en_yymmdd", "en_y-mmm-dd", "en_y_mmm_d"} <= fmts
+    assert any(f.startswith("en_book_") for f in fmts)
+    for piece in (r"\d:\d\d\b", r"\d:\d\d:\d\d", r"(?i)\d ?[ap]\.?m\.?", r"\dh\d\d",
+                  r"\d時\d+分", r"T\d\d:\d\d", r"\d(Z|[+-]\d\d:?\d\d)", r" (UTC|GMT|EST|CET)"):
+        assert re.search(piece, added), piece
+
+
+def test_questions_without_a_hint_read_right_by_the_default(pairs):
+    """The hint is there where the default would read another date; relabelling a pair with
+    its own hint changes nothing."""
+    for p in pairs:
+        assert relabel(p, p.hint) == p
+    assert 0.3 < sum(p.hint is None for p in pairs) / len(pairs) < 0.7
+
+
+def test_the_same_seed_gives_the_same_pairs():
+    assert generate_wild_dates(50, seed=5) == generate_wild_dates(50, seed=5)
+    assert generate_wild_dates(50, seed=5) != generate_wild_dates(50, seed=6)
+
+
+def test_every_locale_babel_ships_writes_dates_that_read_back():
+    pairs = generate_wild_dates(600, "all", seed=2)
+    assert len({p.locale for p in pairs}) > 300
+    for p in pairs:
+        assert read_back(p).isoformat() == p.answer, p
+
+
+@pytest.mark.parametrize(("locales", "message"), [
+    ("en,xx", "unknown locale 'xx': CLDR has no such locale (e.g. en, ko, ja, de, fr, es)"),
+    ("de,de", "locale 'de' is listed twice"),
+    (" , ", "no locales given, e.g. --locales en,de,ja"),
+])
+def test_bad_locales_are_one_line_errors(locales, message):
+    with pytest.raises(AttnseqError) as err:
+        parse_wild_locales(locales)
+    assert str(err.value) == message
+
+
+def test_a_bad_hint_share_is_refused():
+    with pytest.raises(AttnseqError, match=r"^the hint share must be in \[0, 1\], got 2$"):
+        generate_wild_dates(3, seed=0, hint_share=2)
+
+
+def test_all_hints_or_none_where_the_default_reads_right():
+    hinted = generate_wild_dates(300, ("en", "de"), seed=4, hint_share=1.0)
+    assert all(p.hint == p.locale for p in hinted)
+    bare = generate_wild_dates(300, ("en",), seed=4, hint_share=0.0)
+    assert all(p.hint is None for p in bare)  # US English: the default is its own order
+
+
+def test_known_names_of_formats_are_kept():
+    assert {f"en_book_{name}" for name in FORMAT_NAMES} <= {w.name for w in wild_patterns("en")}
+
+
+def test_the_vocabulary_holds_the_common_characters_and_a_hint_per_locale(pairs):
+    vocab = wild_vocab(pairs, WILD_LOCALES)
+    assert vocab.unknown == "unk" and vocab.hints == WILD_LOCALES
+    assert set("0123456789-/.:") <= set(vocab.tokens) and "月" in vocab and "é" in vocab
+    counts = Counter(ch for p in pairs for ch in p.question + p.answer)
+    rare = [ch for ch, k in counts.items() if k < 10]
+    assert rare and not any(ch in vocab for ch in rare)
+    ids = vocab.encode("☃ 03/04/2005", part="question", hint="en_GB")
+    assert ids[0] == vocab.hint_id("en_GB") and ids[1] == vocab.unk_id and vocab.unk_id \
+        not in ids[2:]
+
+
+def test_questions_of_64_characters_encode_with_their_hint(pairs):
+    vocab = wild_vocab(pairs, WILD_LOCALES)
+    long = ("Saturday, 9 May 2037 at 15:28:53 +0300 " * 2)[:MAX_QUESTION]
+    xs, _ = encode_pairs([(long, "2037-05-09")], vocab, question_len=MAX_QUESTION + 1,
+                         answer_len=10, hints=["en_GB"])
+    assert xs.shape == (1, MAX_QUESTION + 1) and vocab.pad_id not in xs
+    assert xs[0, 0] == vocab.hint_id("en_GB") or xs[0, -1] == vocab.hint_id("en_GB")
