@@ -69,7 +69,8 @@ class AttentionDecoder(Layer):
     def __init__(self, V: int, D: int, H: int, init: Initializer):
         super().__init__()
         self.embed = TimeEmbedding(init.embedding(V, D))
-        self.lstm = TimeLSTM(*init.lstm(D, H), stateful=True)
+        Wx, Wh, b = init.lstm(D, H)
+        self.lstm = TimeLSTM(Wx, Wh, b, stateful=True)
         self.attention = TimeAttention()
         self.step_attention = Attention()  # one step of the same attention, for decoding
         self.affine = TimeAffine(*init.affine(2 * H, V))
