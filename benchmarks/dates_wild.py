@@ -156,22 +156,32 @@ def measure(systems: dict[str, Convert], rows: Sequence[Row], repeats: int) -> d
 
 # -- the systems ----------------------------------------------------------------------------
 def attnseq_convert(converter, rows: Sequence[Row]) -> list[str | None]:
-    """attnseq's one call: ``Converter.convert`` of every row it can encode, in one batch,
-    without the hint (the loaded model has none); a row it cannot encode (a character outside
-    its vocabulary, too long an input) is refused."""
-    readable = []
+    """attnseq's one call: the date normaliser (``attnseq.dates``: beam search re-ranked to
+    real dates on the weekday the text names, else an abstention) over the rows, a batch per
+    locale hint, each row with its hint where the model was taught it (the hint ``en_US`` is
+    the model's ``en``); a row it cannot encode or abstains on gets None."""
+    from attnseq.dates.normalise import DateNormaliser
+
+    groups: dict[str | None, list[int]] = {}
     for n, row in enumerate(rows):
+        groups.setdefault(model_hint(converter, row.hint), []).append(n)
+    outputs: list[str | None] = [None] * len(rows)
+    for hint, members in groups.items():
+        dates = DateNormaliser(converter, locale=hint).normalise([rows[n].text for n in members])
+        for n, date in zip(members, dates, strict=True):
+            outputs[n] = date
+    return outputs
+
+
+def model_hint(converter, hint: str) -> str | None:
+    """The row's hint as the model knows it (``en_US`` may be its ``en``), or None where the
+    row has none or the model was taught neither."""
+    for name in (hint, hint.split("_")[0]) if hint else ():
         try:
-            converter.encode_questions([row.text])
+            return converter.hint(name)
         except AttnseqError:
             continue
-        readable.append(n)
-    outputs: list[str | None] = [None] * len(rows)
-    if readable:
-        for n, out in zip(readable, converter.convert([rows[n].text for n in readable]),
-                          strict=True):
-            outputs[n] = out
-    return outputs
+    return None
 
 
 def dateparser_convert(rows: Sequence[Row]) -> list[str | None]:
@@ -259,7 +269,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.dates_wild", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="dates", metavar="dates|DIR",
-                   help="the attnseq model directory to measure (default: dates)")
+                   help="the attnseq model to measure: a model directory, or else a built-in "
+                        "model's name (default: dates, the built-in one)")
     p.add_argument("--data", type=Path, default=DATA, metavar="FILE",
                    help="the test set (default: benchmarks/data/dates_wild.tsv)")
     p.add_argument("--repeats", type=positive_int_option, default=5,
@@ -267,10 +278,10 @@ def main(argv=None) -> int:
     p.add_argument("--json", type=Path, metavar="OUT", help="also write the results here")
     args = p.parse_args(argv)
     try:
-        from attnseq.experiments.converter import Converter
+        from attnseq.dates.builtin import load
 
         rows = load_rows(args.data)
-        converter = Converter.load(args.model)
+        converter = load(args.model)  # a model directory, or else a built-in model's name
     except AttnseqError as exc:
         print(f"{p.prog}: error: {exc}", file=sys.stderr)
         return 2

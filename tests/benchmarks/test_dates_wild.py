@@ -19,6 +19,7 @@ from benchmarks.dates_wild import (
     is_iso_date,
     load_rows,
     measure,
+    model_hint,
     score,
     table,
 )
@@ -135,29 +136,28 @@ def test_load_rows_refuses_a_missing_file_and_one_that_is_not_utf8(tmp_path):
     assert str(info.value) == f"{latin} is not UTF-8 text"
 
 
-class FakeConverter:
-    """Knows only digits and '-'; converts a text to itself, recording its batches."""
-
-    def __init__(self):
-        self.batches = []
-
-    def encode_questions(self, texts):
-        if any(c not in "0123456789-" for c in texts[0]):
-            raise AttnseqError("unknown character")
-        return texts
-
-    def convert(self, texts):
-        self.batches.append(list(texts))
-        return list(texts)
+def test_attnseq_abstains_or_answers_a_real_date_and_refuses_what_it_cannot_encode():
+    """An untrained model answers at random; the normaliser still prints no invalid date,
+    and a row with a character outside the vocabulary is None."""
+    config = Seq2seqConfig(model="attention", wordvec_size=4, hidden_size=4,
+                           question_len=12, answer_len=10)
+    conv = Converter.create(config, date_vocab(), seed=0)
+    rows = [Row(text, "2001-05-03", "en", hint, "form", ()) for text, hint in
+            [("2001-05-03", ""), ("3 mai 2001 @", ""), ("5/3/01", "en_US"), ("5/3/01", "en_GB")]]
+    outputs = attnseq_convert(conv, rows)
+    assert outputs[1] is None
+    assert all(out is None or is_iso_date(out) for out in outputs)
 
 
-def test_attnseq_refuses_what_it_cannot_encode_and_converts_the_rest_in_one_batch():
-    rows = [Row(text, "2001-05-03", "en", "", "form", ()) for text in
-            ["2001-05-03", "3 May 2001", "2001-5-3"]]
-    fake = FakeConverter()
-    assert attnseq_convert(fake, rows) == ["2001-05-03", None, "2001-5-3"]
-    assert fake.batches == [["2001-05-03", "2001-5-3"]]
-    assert attnseq_convert(fake, rows[1:2]) == [None] and len(fake.batches) == 1
+def test_a_rows_hint_is_the_models_or_none():
+    class Hints:
+        def hint(self, name):
+            if name not in ("en", "en_GB", "de"):
+                raise AttnseqError(f"no hint {name}")
+            return name
+
+    assert [model_hint(Hints(), h) for h in ("en_US", "en_GB", "de", "", "xx")] == [
+        "en", "en_GB", "de", None, None]
 
 
 def test_a_model_that_is_not_there_is_one_line_and_exit_2(tmp_path, capsys):
