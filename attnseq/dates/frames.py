@@ -33,17 +33,18 @@ def _pandas():
     return pandas
 
 
-def normalise_series(series, model: str = "dates", *, beam: int = 5,
-                     min_confidence: float = 0.0, batch_size: int = 256):
+def normalise_series(series, model: str = "dates", *, locale: str | None = None,
+                     beam: int = 5, min_confidence: float = 0.0, batch_size: int = 256):
     """The dates of a pandas Series of texts (module docstring): a Series of ISO strings or
     None, same index and name. ``model`` is a model directory or a built-in model's name;
-    ``beam``, ``min_confidence`` and ``batch_size`` are the normaliser's."""
+    ``locale`` (the locale hint), ``beam``, ``min_confidence`` and ``batch_size`` are the
+    normaliser's."""
     from attnseq.dates.builtin import loaded
     from attnseq.dates.normalise import DateNormaliser
 
     pandas = _pandas()
     normaliser = DateNormaliser(loaded(model), beam=beam, min_confidence=min_confidence,
-                                batch_size=batch_size)
+                                batch_size=batch_size, locale=locale)
     present = series.notna()
     texts = [str(text) for text in series[present]]
     result = pandas.Series([None] * len(series), index=series.index, name=series.name,
