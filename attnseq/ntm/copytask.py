@@ -143,6 +143,8 @@ def load(path) -> tuple[NTM, dict]:
         config = NTMConfig(**meta["ntm"])
     except (KeyError, TypeError) as exc:
         raise AttnseqError(f"{path}: bad NTM config: {exc}") from None
+    except AttnseqError as exc:  # a size beyond its limit (attnseq.core.limits)
+        raise AttnseqError(f"{path}: {exc}") from None
     model = NTM(config)
     # the controller's Wx, Wh, b lead the params whether or not it is a layer of its own
     checkpoint.load_weights(path, model.params, version=meta["format_version"],

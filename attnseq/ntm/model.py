@@ -34,6 +34,7 @@ import numpy
 
 from attnseq.core.backend import float_dtype, xp
 from attnseq.core.errors import boolean, positive_int, positive_number
+from attnseq.core.limits import MEMORY_ROWS, MEMORY_WIDTH, WIDTH
 from attnseq.fast.cell import FastLSTM
 from attnseq.fast.lstm import FastTimeLSTM
 from attnseq.layers.base import gather
@@ -57,8 +58,11 @@ class NTMConfig:
     memory_init: float = 1e-6
 
     def __post_init__(self):
-        for name in ("inputs", "outputs", "hidden_size", "memory_rows", "memory_width"):
-            object.__setattr__(self, name, positive_int(name, getattr(self, name)))
+        # the limits hold for a config read from a model's config.json as for the options
+        for name, limit in (("inputs", WIDTH), ("outputs", WIDTH), ("hidden_size", WIDTH),
+                            ("memory_rows", MEMORY_ROWS), ("memory_width", MEMORY_WIDTH)):
+            value = positive_int(name, getattr(self, name))
+            object.__setattr__(self, name, limit.check(name, value))
         object.__setattr__(self, "controller_only", boolean("controller_only",
                                                             self.controller_only))
         object.__setattr__(self, "memory_init", positive_number("memory_init",

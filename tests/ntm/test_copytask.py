@@ -82,3 +82,22 @@ def test_load_refuses_what_is_no_ntm(tmp_path):
 def test_bad_training_options_are_refused(options, message):
     with pytest.raises(AttnseqError, match=message):
         copytask.CopyConfig(**options)
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("memory_rows", 10**9, "memory_rows must be at most 4096, got 1000000000"),
+    ("memory_width", 10**6, "memory_width must be at most 1024, got 1000000"),
+    ("hidden_size", 10**9, "hidden_size must be at most 8192, got 1000000000"),
+])
+def test_load_refuses_sizes_beyond_the_limits_before_building(tmp_path, key, value, message):
+    """A saved NTM's config.json is held to the limits that its options are
+    (attnseq.core.limits): one line naming the directory, before any allocation."""
+    config = NTMConfig(inputs=3, outputs=2, hidden_size=4, memory_rows=5, memory_width=3)
+    copytask.save(tmp_path / "m", NTM(config, seed=0), copytask.CopyConfig(), [])
+    meta = tmp_path / "m" / "config.json"
+    doc = json.loads(meta.read_text())
+    doc["ntm"][key] = value
+    meta.write_text(json.dumps(doc))
+    with pytest.raises(AttnseqError) as info:
+        copytask.load(tmp_path / "m")
+    assert str(info.value).startswith(f"{tmp_path / 'm'}: {message} (")
