@@ -45,7 +45,7 @@ def plain_model(tmp_path_factory):
 
 
 def test_a_builtin_model_by_name(monkeypatch, capsys):
-    code, out, err = attnseq(monkeypatch, capsys, "convert", "dates",
+    code, out, err = attnseq(monkeypatch, capsys, "convert", "dates-book",
                              "TUESDAY, SEPTEMBER 25, 1984", "9/8/97", "jun 17, 2013")
     assert (code, out, err) == (0, ["1984-09-25", "1997-09-08", "2013-06-17"], "")
 
@@ -82,35 +82,35 @@ LINES = "9/8/97\n\njun 17, 2013\n5/6/07 ☃\n"
 @pytest.mark.parametrize("on_error, expected", [
     ("empty", ["1997-09-08", "", "2013-06-17", ""]), ("skip", ["1997-09-08", "2013-06-17"])])
 def test_on_error_keeps_or_drops_the_failed_lines(monkeypatch, capsys, on_error, expected):
-    code, out, err = attnseq(monkeypatch, capsys, "convert", "--on-error", on_error, "dates",
+    code, out, err = attnseq(monkeypatch, capsys, "convert", "--on-error", on_error, "dates-book",
                              stdin=LINES)
     assert (code, out, err) == (0, expected, "")
 
 
 def test_on_error_fail_names_the_line(monkeypatch, capsys):
-    fails(attnseq(monkeypatch, capsys, "convert", "dates", stdin=LINES),
+    fails(attnseq(monkeypatch, capsys, "convert", "dates-book", stdin=LINES),
           "attnseq convert: error: line 2: empty input")
 
 
 def test_min_confidence_abstains(monkeypatch, capsys):
-    [o] = DateNormaliser(load("dates")).outcomes(["9/8/97"])
-    fails(attnseq(monkeypatch, capsys, "convert", "--min-confidence", "1", "dates", "9/8/97"),
+    [o] = DateNormaliser(load("dates-book")).outcomes(["9/8/97"])
+    fails(attnseq(monkeypatch, capsys, "convert", "--min-confidence", "1", "dates-book", "9/8/97"),
           f"attnseq convert: error: argument 1: abstained: 1997-09-08 has probability "
           f"{o.probability:.4f}, below 1")
     code, out, _ = attnseq(monkeypatch, capsys, "convert", "--min-confidence",
-                           f"{o.probability * 0.99}", "dates", "9/8/97")
+                           f"{o.probability * 0.99}", "dates-book", "9/8/97")
     assert (code, out) == (0, ["1997-09-08"])
 
 
 def test_a_csv_field(monkeypatch, capsys):
-    code, out, _ = attnseq(monkeypatch, capsys, "convert", "--field", "2", "dates",
+    code, out, _ = attnseq(monkeypatch, capsys, "convert", "--field", "2", "dates-book",
                            stdin='a,9/8/97,x\nb,"jun 17, 2013",y\n')
     assert (code, out) == (0, ["a,1997-09-08,x", "b,2013-06-17,y"])
 
 
 def test_a_tsv_field_emptied_on_error(monkeypatch, capsys):
     code, out, _ = attnseq(monkeypatch, capsys, "convert", "--field", "1", "--delimiter",
-                           "\t", "--on-error", "empty", "dates",
+                           "\t", "--on-error", "empty", "dates-book",
                            stdin="9/8/97\tx\n☃\ty\n")
     assert (code, out) == (0, ["1997-09-08\tx", "\ty"])
 

@@ -59,7 +59,7 @@ def test_the_default_must_be_an_entry():
     (SCORES, ["dot", "scaled", "general", "additive"], "dot"),
     (MERGES, ["concat", "sum"], "concat"),
     (ENCODERS, ["uni", "bi"], "uni"),
-    (RECIPES, ["default", "book", "transformer"], "default"),
+    (RECIPES, ["default", "book", "transformer", "wild"], "default"),
     (SCHEMES, ["default", "scaled", "book"], "default"),
     (TASKS, ["dates", "copy", "reverse", "g2p", "file"], "dates"),
     (TOKENS, ["chars", "words"], "chars"),

@@ -16,13 +16,13 @@ from attnseq.models.config import Seq2seqConfig
 from attnseq.training.trainer import TrainConfig
 
 
-def test_the_builtin_dates_model_loads_and_converts():
-    [model] = [m for m in builtin_models() if m.name == "dates"]
+def test_the_builtin_book_dates_model_loads_and_converts():
+    [model] = [m for m in builtin_models() if m.name == "dates-book"]
     assert model.size < 2_000_000
     assert model.info["weights"] == "float16" and 0.999 <= model.info["accuracy"] <= 1.0
     with np.load(model.path / "weights.npz", allow_pickle=False) as data:
         assert {data[k].dtype for k in data.files} == {np.dtype(np.float16)}
-    conv = load("dates")
+    conv = load("dates-book")
     assert {p.dtype for p in conv.model.params} == {np.dtype(np.float32)}
     questions = ["TUESDAY, SEPTEMBER 25, 1984", "9/8/97", "jun 17, 2013", "sat, mar 7, 2015"]
     assert DateNormaliser(conv).normalise(questions) == ["1984-09-25", "1997-09-08",

@@ -24,14 +24,14 @@ def expected(model, questions=QUESTIONS):
 
 def test_a_series_keeps_its_index_and_name():
     series = pandas.Series(QUESTIONS, index=[10, 11, 12, 13, 14, 15, 16], name="when")
-    out = normalise_series(series, model="dates")
+    out = normalise_series(series, model="dates-book")
     assert list(out.index) == list(series.index) and out.name == "when"
-    assert list(out) == expected("dates")
+    assert list(out) == expected("dates-book")
     assert out[10] == "1984-09-25" and out[11] is None and out[14] is None
 
 
 def test_an_empty_series():
-    out = normalise_series(pandas.Series([], dtype=object), model="dates")
+    out = normalise_series(pandas.Series([], dtype=object), model="dates-book")
     assert len(out) == 0
 
 
@@ -40,7 +40,7 @@ def test_dask_map_partitions_on_a_two_worker_local_cluster():
     distributed = pytest.importorskip("distributed")
     frame = pandas.DataFrame({"when": NUMERIC * 2, "n": range(2 * len(NUMERIC))})
     ddf = dd.from_pandas(frame, npartitions=4)
-    ddf["iso"] = ddf["when"].map_partitions(normalise_series, model="dates",
+    ddf["iso"] = ddf["when"].map_partitions(normalise_series, model="dates-book",
                                             meta=("iso", "object"))
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
@@ -51,7 +51,7 @@ def test_dask_map_partitions_on_a_two_worker_local_cluster():
     assert len(loads) == 2
     assert all(n <= 1 for n in loads.values()) and sum(loads.values()) >= 1
     assert list(result["n"]) == list(range(2 * len(NUMERIC)))
-    answers = expected("dates", NUMERIC)
+    answers = expected("dates-book", NUMERIC)
     assert list(result["iso"]) == answers * 2
     assert answers[0] == "1997-09-08" and answers[1] is None and answers[3] is None
 
