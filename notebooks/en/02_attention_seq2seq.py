@@ -17,7 +17,8 @@
 # the book assembles from them, trained for a few steps.
 #
 # **Cost** (measured by the last cell, see `notebooks/README.md`): a few seconds; nothing
-# here trains to convergence, so quick and full settings differ only in the number of steps.
+# here trains to convergence, so the quick settings (`ATTNSEQ_NOTEBOOK_QUICK=1`) and the full
+# ones differ only in the number of training steps.
 
 # %%
 import os
