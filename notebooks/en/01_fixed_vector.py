@@ -19,6 +19,9 @@
 # **Cost** (measured by the last cell, see `notebooks/README.md`): the full settings train two
 # small models on the copy task; with `ATTNSEQ_NOTEBOOK_QUICK=1` everything is tiny and the
 # numbers are only a smoke test.
+#
+# Measured on the shared 2-core development machine (not a laptop; other jobs ran beside it):
+# quick 10 s, full 303 s.
 
 # %%
 # %matplotlib inline
@@ -68,9 +71,9 @@ def per_length(conv):
 t0 = time.perf_counter()
 by_length = {name: per_length(train(name)) for name in ("baseline", "attention")}
 print(f"trained both in {time.perf_counter() - t0:.1f} s")
-print("length  " + "  ".join(f"{n:>4}" for n in by_length["baseline"]))
+print("length   " + "  ".join(f"{n:>4}" for n in by_length["baseline"]))
 for name, acc in by_length.items():
-    print(f"{name:9s}" + "  ".join(f"{a:4.2f}" for a in acc.values()))
+    print(f"{name:10s}" + "  ".join(f"{a:4.2f}" for a in acc.values()))
 
 # %% [markdown]
 # The baseline's accuracy falls as the input grows: the longer the string, the more of it the

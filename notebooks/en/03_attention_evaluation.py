@@ -19,6 +19,9 @@
 # **Cost** (measured by the last cell, see `notebooks/README.md`): the longest notebook; it
 # trains four models. With `ATTNSEQ_NOTEBOOK_QUICK=1` they are tiny and their accuracies
 # mean nothing.
+#
+# Measured on the shared 2-core development machine (not a laptop; other jobs ran beside it):
+# quick 18 s, full not measured yet.
 
 # %%
 # %matplotlib inline

@@ -18,6 +18,9 @@
 # **Cost** (measured by the last cell, see `notebooks/README.md`): four small trainings on
 # the date task; with `ATTNSEQ_NOTEBOOK_QUICK=1` they are tiny and their accuracies mean
 # nothing.
+#
+# Measured on the shared 2-core development machine (not a laptop; other jobs ran beside it):
+# quick 16 s, full 578 s.
 
 # %%
 import os

@@ -18,6 +18,9 @@
 # **Cost** (measured by the last cell, see `notebooks/README.md`): a small Transformer on
 # the date task and an NTM on the copy task, the NTM the longer; with
 # `ATTNSEQ_NOTEBOOK_QUICK=1` both are tiny and their results mean nothing.
+#
+# Measured on the shared 2-core development machine (not a laptop; other jobs ran beside it):
+# quick 15 s, full not measured yet.
 
 # %%
 # %matplotlib inline

@@ -18,6 +18,9 @@
 # **비용** (마지막 셀이 측정합니다. `notebooks/README.md` 참고): 전체 설정에서는 복사 문제로
 # 작은 모델 두 개를 학습합니다. `ATTNSEQ_NOTEBOOK_QUICK=1`이면 모든 것이 아주 작아져서 숫자는
 # 동작 확인용일 뿐입니다.
+#
+# 공유 2코어 개발 머신에서 측정(노트북 PC가 아니며 다른 작업이 함께 돌았음):
+# 빠른 설정 10초, 전체 설정 303초.
 
 # %%
 # %matplotlib inline
@@ -67,9 +70,9 @@ def per_length(conv):
 t0 = time.perf_counter()
 by_length = {name: per_length(train(name)) for name in ("baseline", "attention")}
 print(f"trained both in {time.perf_counter() - t0:.1f} s")
-print("length  " + "  ".join(f"{n:>4}" for n in by_length["baseline"]))
+print("length   " + "  ".join(f"{n:>4}" for n in by_length["baseline"]))
 for name, acc in by_length.items():
-    print(f"{name:9s}" + "  ".join(f"{a:4.2f}" for a in acc.values()))
+    print(f"{name:10s}" + "  ".join(f"{a:4.2f}" for a in acc.values()))
 
 # %% [markdown]
 # 기본 모델의 정확도는 입력이 길어질수록 떨어집니다. 문자열이 길수록 하나의 벡터가 담아야 할
