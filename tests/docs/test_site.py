@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-API_PAGES = ("layers", "fast", "models", "decoding", "training", "tasks", "experiments")
+API_PAGES = ("layers", "fast", "models", "decoding", "training", "tasks", "experiments",
+             "dates")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PLUGINS = ("mkdocs", "material", "mkdocstrings_handlers.python", "mkdocs_jupyter",
            "mkdocs_static_i18n")
