@@ -61,7 +61,7 @@ def test_the_default_must_be_an_entry():
     (ENCODERS, ["uni", "bi"], "uni"),
     (RECIPES, ["default", "book", "transformer", "wild"], "default"),
     (SCHEMES, ["default", "scaled", "book"], "default"),
-    (TASKS, ["dates", "copy", "reverse", "g2p", "file"], "dates"),
+    (TASKS, ["dates", "dates-wild", "copy", "reverse", "g2p", "file"], "dates"),
     (TOKENS, ["chars", "words"], "chars"),
     (OPTIMIZERS, ["adam", "sgd"], "adam"),
     (SCHEDULES, ["linear", "noam"], "linear"),
