@@ -83,3 +83,19 @@ def test_ship_wants_a_plain_name(tiny_model, tmp_path):
     with pytest.raises(AttnseqError, match=r"^a built-in model's name must be a plain name, "
                                            r"got '\.\./x'$"):
         ship(tiny_model, "../x", command="", where=tmp_path)
+
+
+def test_the_builtin_dates_model_reads_dates_as_people_write_them():
+    """The built-in ``dates`` model, trained on the wild generator (docs/dates.md): float16,
+    small, and right on dates with times, zones, ordinals, words, other scripts and years
+    outside the book's range (none of these is in its training data: the generator draws its
+    own dates)."""
+    [model] = [m for m in builtin_models() if m.name == "dates"]
+    assert model.size < 2_000_000 and model.info["weights"] == "float16"
+    assert model.info["accuracy"] >= 0.99
+    cases = {"Nov 25 2014 10:17 pm": "2014-11-25", "2015-05-02T10:20:19+0000": "2015-05-02",
+             "3rd of May 2001": "2001-05-03", "July 12th, 2014": "2014-07-12",
+             "20 Mar 2013 10h11": "2013-03-20", "2016年3月20日 21時40分": "2016-03-20",
+             "12 jan 1876": "1876-01-12", "20030925": "2003-09-25", "2003-Sep-25": "2003-09-25",
+             "25/09/2003": "2003-09-25", "November 19, 2014 at noon": "2014-11-19"}
+    assert DateNormaliser(load("dates")).normalise(list(cases)) == list(cases.values())
