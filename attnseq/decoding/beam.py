@@ -24,6 +24,15 @@ beam with log-probability l ends, at best, with the score l / lp(max_length) (l 
 is done when the M-th best finished score is at least the best such bound over its beams, or
 after ``max_length`` steps; then its alive beams are scored as they stand (they end without
 the end token) and compete with the finished ones. Done inputs leave the batch.
+
+On a device. Every step's work runs where the model's arrays live (``xp``: the log-softmax,
+the top-k, backpointers, penalties, the histories and the finished piles), and the results
+come to the host once, at the end (``Pile.hypotheses``, ``Pile.best_ids``). Which inputs
+leave the batch is a host decision that no array operation can make (it changes the batch's
+shape), so each step but the last copies one small array of bools to the host, through
+``step_decisions``: which inputs are done, and whether any beam ended (if none did, the
+finished piles are left as they are); the rows that stay go back as one index array, and
+only on the steps where some input leaves.
 """
 
 from __future__ import annotations
@@ -40,7 +49,7 @@ from attnseq.decoding.protocol import Decodable, input_attention, select
 # Coverage sum_j a_ij of an input position that was (numerically) never attended to: log(0)
 # would make every such hypothesis -inf and equal; the smallest positive float keeps them
 # finite and still ranked by how much they missed elsewhere.
-_TINY = numpy.finfo(numpy.float64).tiny
+_TINY = float(numpy.finfo(numpy.float64).tiny)
 
 
 def top_indices(values, n: int):
@@ -48,19 +57,28 @@ def top_indices(values, n: int):
     values in the order of their indices, as argmax breaks ties (a tie at the n-th place
     keeps any of them)."""
     if n < values.shape[1]:
-        part = numpy.argpartition(-values, n - 1, axis=1)[:, :n]
+        # in index order, so that the stable sort below leaves equal values in that order
+        part = xp.sort(xp.argpartition(-values, n - 1, axis=1)[:, :n], axis=1)
     else:
-        part = numpy.broadcast_to(numpy.arange(values.shape[1]), values.shape)
-    order = numpy.lexsort((part, -numpy.take_along_axis(values, part, axis=1)), axis=1)
-    return numpy.take_along_axis(part, order, axis=1)
+        part = xp.broadcast_to(xp.arange(values.shape[1]), values.shape)
+    order = xp.argsort(-xp.take_along_axis(values, part, axis=1), axis=1, kind="stable")
+    return xp.take_along_axis(part, order, axis=1)
 
 
 def log_softmax(logits):
     """log softmax over the last axis, in float64: x - max - log(sum(exp(x - max))). Shifting
     by the max keeps exp from overflowing; the float64 sum keeps tiny probabilities' logs."""
-    x = numpy.asarray(logits, dtype=numpy.float64)
+    x = xp.asarray(logits, dtype=xp.float64)
     shifted = x - x.max(axis=-1, keepdims=True)
-    return shifted - numpy.log(numpy.exp(shifted).sum(axis=-1, keepdims=True))
+    return shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def step_decisions(ended, done):
+    """The host's part of a search step, in one small copy through ``to_numpy``: ended (A, K)
+    bools (the beams that ended at this step), done (A,) bools (the inputs whose search is
+    over) -> (whether any beam ended, done as a NumPy array)."""
+    flags = to_numpy(xp.concatenate([done, ended.any(axis=1)]))
+    return bool(flags[len(done):].any()), flags[:len(done)]
 
 
 @dataclass(frozen=True)
@@ -104,15 +122,22 @@ class BeamSearch:
 
     def length_penalty(self, length):
         """lp(|Y|) = ((5 + |Y|) / 6) ** alpha, elementwise."""
-        return ((5.0 + numpy.asarray(length, dtype=numpy.float64)) / 6.0) ** self.alpha
+        return ((5.0 + xp.asarray(length, dtype=xp.float64)) / 6.0) ** self.alpha
 
     def coverage_penalty(self, coverage, real):
         """cp = beta * sum_i log(min(coverage_i, 1)) over the positions where ``real`` is True:
         coverage (..., Te) summed attention, real (..., Te) bool (not padding) -> (...)."""
         if self.beta == 0.0:
-            return numpy.zeros(coverage.shape[:-1])
-        logs = numpy.log(numpy.clip(coverage, _TINY, 1.0))
-        return self.beta * numpy.where(real, logs, 0.0).sum(axis=-1)
+            return xp.zeros(coverage.shape[:-1])
+        logs = xp.log(xp.clip(coverage, _TINY, 1.0))
+        return self.beta * xp.where(real, logs, 0.0).sum(axis=-1)
+
+    def score(self, log_prob, length: int, coverage, real):
+        """s(Y) (A, J) of hypotheses of ``length`` tokens: log_prob (A, J) log P(Y | X),
+        coverage (A, J, Te) their attention's sums, real (A, 1, Te) the inputs' positions
+        that are not padding (both None when beta = 0: no coverage penalty)."""
+        scores = log_prob / self.length_penalty(length)
+        return scores if coverage is None else scores + self.coverage_penalty(coverage, real)
 
     # -- the search -------------------------------------------------------------------------
     def search(self, model: Decodable, xs, start_id: int, length: int, *,
@@ -133,23 +158,23 @@ class BeamSearch:
         """The search itself (module docstring): the piles of finished hypotheses."""
         L = self.max_length if self.max_length is not None else positive_int("length", length)
         self._check_lengths(L)
-        xs_np = to_numpy(xs)
-        N, Te = xs_np.shape
+        xs = to_device(xs)
+        N, Te = xs.shape
         K, M, end = self.beam, self.n_best, self.end_id
         pad_id = getattr(model, "pad_id", None)
-        real = numpy.ones((N, Te), bool) if pad_id is None else xs_np != pad_id
+        real = xp.ones((N, Te), bool) if pad_id is None else xs != pad_id
         lp_max = self.length_penalty(L)
 
         # The finished pile of every input: (N, M) scores, best first, and their histories.
         pile = Pile(N, M, L, Te)
         # The alive beams of the inputs still searched (`active`): (A, K) log-probabilities,
         # only beam 0 alive at first (K copies of one start would fill the beam with repeats).
-        active = numpy.arange(N)
-        cum = numpy.full((N, K), -numpy.inf)
+        active = xp.arange(N)
+        cum = xp.full((N, K), -xp.inf)
         cum[:, 0] = 0.0
         hist = History(N, K, L, Te, record=attention)
         # One row per input for the first step (its K beams would all be the start), then K.
-        state, width = model.start(to_device(xs)), 1
+        state, width = model.start(xs), 1
         tokens = xp.full(N, start_id, dtype=INDEX_DTYPE)
         want_attention = attention or self.beta > 0
         # The model's entries of one row per input (the encoder's states and mask: the bulk
@@ -163,66 +188,70 @@ class BeamSearch:
             static = {k for k, v in stepped.items() if state.get(k) is v} - per_input \
                 if width == K else set()
             state, A = stepped, len(active)
-            logp = log_softmax(to_numpy(logits)).reshape(A, width, -1)  # (A, width, V)
+            logp = log_softmax(logits).reshape(A, width, -1)  # (A, width, V)
             V = logp.shape[2]
             if t + 1 < self.min_length:
-                logp[:, :, end] = -numpy.inf
+                logp[:, :, end] = -xp.inf
             step_att = None
             if want_attention and "attention" in state:
                 step_att = input_attention(state["attention"][:, None], state, Te)
-                step_att = step_att[:, 0].reshape(A, width, Te).astype(numpy.float64)
-                step_att = numpy.broadcast_to(step_att, (A, K, Te))
+                step_att = step_att[:, 0].reshape(A, width, Te).astype(xp.float64)
+                step_att = xp.broadcast_to(step_att, (A, K, Te))
             elif self.beta > 0:
                 raise AttnseqError("beta (the coverage penalty) needs a model with attention")
+            # The coverage penalty's inputs, when it counts (None: beta = 0).
+            real_a = real[active][:, None] if self.beta > 0 else None
 
             # The 2K best extensions of each input (beams 1.. are -inf at first).
-            cand = (cum[:, :, None] + numpy.broadcast_to(logp, (A, K, V))).reshape(A, K * V)
+            cand = (cum[:, :, None] + xp.broadcast_to(logp, (A, K, V))).reshape(A, K * V)
             order = top_indices(cand, 2 * K)
-            score = numpy.take_along_axis(cand, order, axis=1)
-            parent, token = numpy.divmod(order, V)
-            token_logp = numpy.broadcast_to(logp, (A, K, V))[numpy.arange(A)[:, None], parent,
-                                                               token]
+            score = xp.take_along_axis(cand, order, axis=1)
+            parent, token = order // V, order % V
+            token_logp = xp.broadcast_to(logp, (A, K, V))[xp.arange(A)[:, None], parent, token]
             is_end = token == end
 
-            # Those of the first K that end are finished: score them and add them to the pile.
-            fin = is_end[:, :K] & numpy.isfinite(score[:, :K])
-            if fin.any():
-                grown = hist.grown(parent[:, :K], token[:, :K], token_logp[:, :K], step_att, t)
-                final = score[:, :K] / self.length_penalty(t + 1) \
-                    + self.coverage_penalty(grown.coverage, real[active][:, None])
-                pile.add(active, numpy.where(fin, final, -numpy.inf), grown, t + 1)
+            # Those of the first K that end are finished: their scores, -inf for the others.
+            ended = is_end[:, :K] & xp.isfinite(score[:, :K])
+            coverage = None if real_a is None else hist.coverage_of(parent[:, :K], step_att)
+            finished = xp.where(ended, self.score(score[:, :K], t + 1, coverage, real_a),
+                                -xp.inf)
 
             # The first K that do not end go on (at most K of the 2K end: one per beam).
-            pick = numpy.argsort(is_end, axis=1, kind="stable")[:, :K]
-            parent, token = (numpy.take_along_axis(a, pick, axis=1) for a in (parent, token))
-            cum = numpy.take_along_axis(score, pick, axis=1)
-            hist = hist.grown(parent, token, numpy.take_along_axis(token_logp, pick, axis=1),
-                              step_att, t)
+            pick = xp.argsort(is_end.view(xp.int8), axis=1, kind="stable")[:, :K]
+            beams, next_tokens, next_logp, next_cum = (
+                xp.take_along_axis(a, pick, axis=1) for a in (parent, token, token_logp, score))
             if t == L - 1:  # out of steps: the alive beams end as they stand
-                final = cum / lp_max + self.coverage_penalty(hist.coverage,
-                                                             real[active][:, None])
-                pile.add(active, numpy.where(numpy.isfinite(cum), final, -numpy.inf), hist, L)
+                pile.add(active, finished, hist.grown(parent[:, :K], token[:, :K],
+                                                      token_logp[:, :K], step_att, t), t + 1)
+                hist = hist.grown(beams, next_tokens, next_logp, step_att, t)
+                final = self.score(next_cum, L, None if real_a is None else hist.coverage, real_a)
+                pile.add(active, xp.where(xp.isfinite(next_cum), final, -xp.inf), hist, L)
                 break
-            done = pile.scores[active, M - 1] >= cum.max(axis=1) / lp_max
-            keep = ~done
-            active, cum, hist = active[keep], cum[keep], hist.rows(keep)
-            if not len(active):
+            # An input is done when its M-th best finished score beats every alive beam's bound.
+            any_ended, done = step_decisions(
+                ended, pile.mth_best(active, finished) >= next_cum.max(axis=1) / lp_max)
+            if any_ended:
+                pile.add(active, finished, hist.grown(parent[:, :K], token[:, :K],
+                                                      token_logp[:, :K], step_att, t), t + 1)
+            cum, hist = next_cum, hist.grown(beams, next_tokens, next_logp, step_att, t)
+            if done.all():
                 break
-            first = numpy.arange(A)[:, None] * width
-            rows = (first + parent if width == K else numpy.broadcast_to(first, parent.shape))
-            moved = select({k: v for k, v in state.items()
-                            if k not in static and k not in per_input},
-                           to_device(rows[keep].ravel()))
+            first = xp.arange(A)[:, None] * width
+            rows = first + beams if width == K else xp.broadcast_to(first, beams.shape)
             kept = {k: state[k] for k in static}
             inputs = {k: state[k] for k in per_input}
-            if not keep.all():
-                kept = select(kept, to_device((first + numpy.arange(K))[keep].ravel()))
-                inputs = select(inputs, to_device(numpy.flatnonzero(keep)))
+            if done.any():  # done inputs leave: the rows that stay, back on the device
+                stay = to_device(numpy.flatnonzero(~done))
+                active, cum, hist = active[stay], cum[stay], hist.rows(stay)
+                rows, next_tokens = rows[stay], next_tokens[stay]
+                kept = select(kept, (first + xp.arange(K))[stay].ravel())
+                inputs = select(inputs, stay)
+            moved = select({k: v for k, v in state.items()
+                            if k not in static and k not in per_input}, rows.ravel())
             # moved last: its EQUAL_ROWS (the rows copied from one parent) is the one that holds
             state, width = {**kept, **inputs, **moved}, K
-            tokens = to_device(token[keep].ravel().astype(INDEX_DTYPE))
+            tokens = next_tokens.ravel().astype(INDEX_DTYPE)
         return pile
-
 
 def beam_search(model: Decodable, xs, start_id: int, length: int, *, end_id: int,
                 beam: int = 5, n_best: int = 1, alpha: float = 0.0, beta: float = 0.0,

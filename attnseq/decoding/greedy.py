@@ -31,4 +31,4 @@ def greedy(model: Decodable, xs, start_id: int, length: int, *,
         return ids
     if not weights:
         return ids, numpy.zeros((N, 0, xs.shape[1]))
-    return ids, input_attention(xp.stack(weights, axis=1), state, xs.shape[1])
+    return ids, to_numpy(input_attention(xp.stack(weights, axis=1), state, xs.shape[1]))

@@ -33,9 +33,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-import numpy
-
-from attnseq.core.backend import to_numpy
+from attnseq.core.backend import xp
 
 State = dict  # str -> array, batch-first
 
@@ -75,18 +73,16 @@ def stepped(state: State, **changes) -> State:
 
 
 def input_attention(weights, state: State, Te: int):
-    """Weights (N, L, K) that ``state`` says cover its attention columns -> (N, L, Te), as a
-    NumPy array, with zeros at the input positions that were not attended over. The state's
-    ``attention_columns`` may hold one row per input, N / g of them (``input_keys``)."""
-    weights = to_numpy(weights)
+    """Weights (N, L, K) that ``state`` says cover its attention columns -> (N, L, Te), an
+    array of ``weights``' module (on the device, for a device array), with zeros at the input
+    positions that were not attended over. The state's ``attention_columns`` may hold one row
+    per input, N / g of them (``input_keys``)."""
     columns = state.get("attention_columns")
     if columns is None:
         return weights
     N, L, K = weights.shape
-    columns = to_numpy(columns)
     if len(columns) != N:  # one row per input for g rows per input (see "Rows per input")
-        columns = numpy.repeat(columns, N // len(columns), axis=0)
-    full = numpy.zeros((N, L, Te), dtype=weights.dtype)
-    positions = numpy.broadcast_to(columns[:, None, :], (N, L, K))
-    numpy.put_along_axis(full, positions, weights, axis=2)
+        columns = xp.repeat(columns, N // len(columns), axis=0)
+    full = xp.zeros((N, L, Te), dtype=weights.dtype)
+    full[xp.arange(N)[:, None, None], xp.arange(L)[None, :, None], columns[:, None, :]] = weights
     return full

@@ -1,11 +1,11 @@
 """Beam search on the real models: beam 1 is greedy, a hypothesis' log-probabilities and
-attention are what a teacher-forced forward pass on it computes, and many inputs searched
-together give what each gives alone."""
+attention are what a teacher-forced forward pass on it computes, many inputs searched
+together give what each gives alone, and what the search copies to the host."""
 
 import numpy as np
 import pytest
 
-from attnseq.decoding import BeamSearch, greedy, log_softmax
+from attnseq.decoding import BeamSearch, beam, greedy, hypotheses, log_softmax
 from attnseq.models import AttentionSeq2seq, PeekySeq2seq, Seq2seq
 
 V, TE, PAD, START, END = 12, 7, 0, 1, 2
@@ -169,3 +169,33 @@ def test_encoder_states_stay_once_per_input_and_change_nothing(name):
             np.testing.assert_array_equal(a.tokens, b.tokens)
             assert a.score == pytest.approx(b.score, rel=1e-12)
             np.testing.assert_allclose(a.attention, b.attention, rtol=1e-12, atol=1e-15)
+
+
+def test_the_search_copies_a_few_bools_per_step_and_its_results_once(monkeypatch):
+    """What would cross from a device to the host is what ``to_numpy`` copies: in a step, at
+    most one array of bools (the inputs done, any beam ended: 2 per input), none in the last;
+    the finished piles once, at the end (one array for the best ids)."""
+    copies = []
+
+    def recorder(where):
+        def to_numpy(a):
+            copies.append((where, a.dtype, a.size))
+            return np.asarray(a)
+        return to_numpy
+
+    monkeypatch.setattr(beam, "to_numpy", recorder("step"))
+    monkeypatch.setattr(hypotheses, "to_numpy", recorder("end"))
+    model = randomised(MODELS["bi-2-layers"](), seed=1)
+    N, M, L = 30, 2, 6
+    search = BeamSearch(END, beam=4, n_best=M, alpha=0.6, beta=0.2)
+    found = search.search(model, inputs(N, seed=3), START, L)
+    assert len(found) == N and all(len(hyps) == M for hyps in found)
+    steps = [(dtype, size) for where, dtype, size in copies if where == "step"]
+    assert 1 <= len(steps) <= L - 1
+    assert all(dtype == np.bool_ and size <= 2 * N for dtype, size in steps)
+    assert sorted(size for where, _, size in copies if where == "end") == sorted(
+        [N * M, N * M * L, N * M * L, N * M, N * M * L * TE])  # scores, tokens, ... attention
+    copies.clear()
+    ids = search(model, inputs(N, seed=3), START, L)
+    assert [(dtype, size) for where, dtype, size in copies if where == "end"] == [
+        (ids.dtype, N * L)]
