@@ -32,7 +32,7 @@ from IPython.display import display
 
 QUICK = os.environ.get("ATTNSEQ_NOTEBOOK_QUICK") == "1"  # CI's small settings
 STARTED = time.perf_counter()
-SAMPLES, D_MODEL, HEADS, EPOCHS = (1_000, 16, 2, 1) if QUICK else (20_000, 64, 4, 2)
+SAMPLES, D_MODEL, HEADS, EPOCHS = (1_000, 16, 2, 1) if QUICK else (50_000, 64, 4, 3)
 NTM_SEQUENCES = 1_000 if QUICK else 60_000  # full: the run of docs/ntm.md, seed 2
 
 # %% [markdown]
