@@ -87,9 +87,8 @@ def test_ship_wants_a_plain_name(tiny_model, tmp_path):
 
 def test_the_builtin_dates_model_reads_dates_as_people_write_them():
     """The built-in ``dates`` model, trained on the wild generator (docs/dates.md): float16,
-    small, and right on dates with times, zones, ordinals, words, other scripts and years
-    outside the book's range (none of these is in its training data: the generator draws its
-    own dates)."""
+    small, right on dates with times, zones, ordinals, words, other scripts and years outside
+    the book's range, and reading an ambiguous numeric date as its hint says."""
     [model] = [m for m in builtin_models() if m.name == "dates"]
     assert model.size < 2_000_000 and model.info["weights"] == "float16"
     assert model.info["accuracy"] >= 0.99
@@ -99,3 +98,7 @@ def test_the_builtin_dates_model_reads_dates_as_people_write_them():
              "12 jan 1876": "1876-01-12", "20030925": "2003-09-25", "2003-Sep-25": "2003-09-25",
              "25/09/2003": "2003-09-25", "November 19, 2014 at noon": "2014-11-19"}
     assert DateNormaliser(load("dates")).normalise(list(cases)) == list(cases.values())
+    by_hint = {hint: DateNormaliser(load("dates"), locale=hint).normalise(["03/04/2005"])[0]
+               for hint in (None, "en", "en_GB", "de")}
+    assert by_hint == {None: "2005-03-04", "en": "2005-03-04", "en_GB": "2005-04-03",
+                       "de": "2005-04-03"}
