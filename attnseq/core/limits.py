@@ -44,7 +44,8 @@ WIDTH = Limit(8192, "at the limit one LSTM weight matrix, 4H x H or D x 4H, take
                     "float32, 4 GiB with its gradient and Adam's moments")
 """hidden_size, wordvec_size, d_model, d_ff: every width of a layer."""
 
-LAYERS = Limit(64, "each stacked layer adds its own weights and states; GNMT has 8")
+LAYERS = Limit(64, "each stacked layer adds its own weights and states; the GNMT paper's "
+                   "have 8")
 """num_layers of an LSTM stack or a Transformer."""
 
 SEQUENCE_LENGTH = Limit(2048, "the LSTM loops over every step and attention scores every "

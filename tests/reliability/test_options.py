@@ -113,6 +113,12 @@ def test_beam_times_length_is_limited_too(capsys, model):
     assert (code, out) == (2, "")
     assert err == (f"attnseq eval: error: --beam times --max-length must be at most 65536, "
                    f"got 400000 ({BEAM_STEPS.reason})\n")
+    # the date normaliser's beam search (a built-in model) is held to it too
+    code, out, err = run_cli(capsys, "convert", "dates", "--beam", "256", "--max-length", "2048",
+                             "9/8/97")
+    assert (code, out) == (2, "")
+    assert err == (f"attnseq convert: error: --beam times --max-length must be at most 65536, "
+                   f"got 524288 ({BEAM_STEPS.reason})\n")
 
 
 # -- every other option checked: seeds, empty paths ------------------------------------------
