@@ -162,15 +162,8 @@ def attnseq_convert(converter, rows: Sequence[Row]) -> list[str | None]:
     the model's ``en``); a row it cannot encode or abstains on gets None."""
     from attnseq.dates.normalise import DateNormaliser
 
-    groups: dict[str | None, list[int]] = {}
-    for n, row in enumerate(rows):
-        groups.setdefault(model_hint(converter, row.hint), []).append(n)
-    outputs: list[str | None] = [None] * len(rows)
-    for hint, members in groups.items():
-        dates = DateNormaliser(converter, locale=hint).normalise([rows[n].text for n in members])
-        for n, date in zip(members, dates, strict=True):
-            outputs[n] = date
-    return outputs
+    return DateNormaliser.normalise_each(converter, [row.text for row in rows],
+                                         [model_hint(converter, row.hint) for row in rows])
 
 
 def model_hint(converter, hint: str) -> str | None:

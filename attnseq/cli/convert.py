@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import sys
 
-from attnseq.cli.options import add_beam_options, beam_search, path_option
+from attnseq.cli.options import add_beam_options, beam_length, beam_search, path_option
 from attnseq.core.errors import AttnseqError
-from attnseq.core.limits import BEAM_STEPS
 from attnseq.core.option_types import option_type, positive_int_option
 
 
@@ -117,15 +116,13 @@ def _check_some_input(lines) -> None:
 
 
 def _normaliser(args, conv, locale):
-    """The ``DateNormaliser`` that the options ask for (beam x length limited as any beam
-    search's: ``attnseq.core.limits.BEAM_STEPS``)."""
+    """The ``DateNormaliser`` that the options ask for."""
     from attnseq.dates.normalise import DateNormaliser
 
-    beam, max_length = args.beam or 5, args.max_length or conv.output_len
-    BEAM_STEPS.check("--beam times --max-length", beam * max_length)
+    beam = args.beam or 5
     return DateNormaliser(conv, beam=beam, min_confidence=args.min_confidence or 0.0,
                           locale=locale, alpha=args.alpha, beta=args.beta,
-                          min_length=args.min_length, max_length=max_length)
+                          min_length=args.min_length, max_length=beam_length(args, conv, beam))
 
 
 def _print_alternatives(args, conv, lines, what: str, locale) -> int:

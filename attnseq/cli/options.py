@@ -183,11 +183,17 @@ def beam_search(args, conv):
             raise AttnseqError(f"{', '.join(given)} {'needs' if len(given) == 1 else 'need'} "
                                "--beam K")
         return None
-    max_length = args.max_length or conv.output_len
-    # K hypotheses' rows and backpointers at every one of the steps: refuse before decoding
-    BEAM_STEPS.check("--beam times --max-length", args.beam * max_length)
     return conv.beam(beam=args.beam, n_best=n_best, alpha=args.alpha, beta=args.beta,
-                     min_length=args.min_length, max_length=max_length)
+                     min_length=args.min_length, max_length=beam_length(args, conv, args.beam))
+
+
+def beam_length(args, conv, beam: int) -> int:
+    """--max-length, or the model's longest answer: checked against ``BEAM_STEPS`` with the
+    ``beam`` width K, since beam search keeps K hypotheses' rows and backpointers at every
+    one of the steps; refused before decoding."""
+    max_length = args.max_length or conv.output_len
+    BEAM_STEPS.check("--beam times --max-length", beam * max_length)
+    return max_length
 
 
 def described_search(search) -> str:

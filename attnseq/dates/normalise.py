@@ -79,6 +79,21 @@ class DateNormaliser:
         """Per text its date (ISO text), or None where the normaliser refused or abstained."""
         return [o.output for o in self.outcomes(texts)]
 
+    @classmethod
+    def normalise_each(cls, conv, texts: Sequence[str], hints: Sequence[str | None],
+                       **settings) -> list[str | None]:
+        """``normalise`` of each text with its own locale hint (None: none), a batch per
+        hint; ``settings`` are the normaliser's (beam, min_confidence, ...)."""
+        groups: dict[str | None, list[int]] = {}
+        for n, hint in enumerate(hints):
+            groups.setdefault(hint, []).append(n)
+        dates: list[str | None] = [None] * len(texts)
+        for hint, members in groups.items():
+            found = cls(conv, locale=hint, **settings).normalise([texts[n] for n in members])
+            for n, date in zip(members, found, strict=True):
+                dates[n] = date
+        return dates
+
     def _choose(self, question: str, hypotheses) -> Outcome:
         """The first acceptable hypothesis of the beam (best first), or an abstention."""
         for h in hypotheses:

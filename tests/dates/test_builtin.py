@@ -102,3 +102,13 @@ def test_the_builtin_dates_model_reads_dates_as_people_write_them():
                for hint in (None, "en", "en_GB", "de")}
     assert by_hint == {None: "2005-03-04", "en": "2005-03-04", "en_GB": "2005-04-03",
                        "de": "2005-04-03"}
+
+
+def test_normalise_each_reads_each_text_with_its_own_hint():
+    conv = load("dates")
+    texts = ["03/04/2005", "03/04/2005", "Nov 25 2014", "03/04/2005"]
+    hints = [None, "en_GB", "de", "en"]
+    assert DateNormaliser.normalise_each(conv, texts, hints) == [
+        DateNormaliser(conv, locale=h).normalise([t])[0] for t, h in zip(texts, hints)]
+    assert DateNormaliser.normalise_each(conv, texts, hints) == [
+        "2005-03-04", "2005-04-03", "2014-11-25", "2005-03-04"]

@@ -99,16 +99,9 @@ def ship(model_dir, name: str, *, command: str, where: Path = HERE, beam: int = 
     doc = {**conv.meta, "model": conv.config.to_dict(), "vocab": conv.vocab.to_dict()}
     checkpoint.save(target, halves, doc)
     task = Task.from_source(conv.meta.get("data", {}))
-    shipped = Converter.load(target)
-    answers: list[str | None] = [None] * len(task.test)
-    by_hint: dict[str | None, list[int]] = {}  # a pair of the wild task carries its hint
-    for n, pair in enumerate(task.test):
-        by_hint.setdefault(getattr(pair, "hint", None), []).append(n)
-    for hint, members in by_hint.items():
-        found = DateNormaliser(shipped, beam=beam, locale=hint).normalise(
-            [task.test[n][0] for n in members])
-        for n, answer in zip(members, found, strict=True):
-            answers[n] = answer
+    answers = DateNormaliser.normalise_each(  # a pair of the wild task carries its hint
+        Converter.load(target), [pair[0] for pair in task.test],
+        [getattr(pair, "hint", None) for pair in task.test], beam=beam)
     right = sum(a == pair[1] for a, pair in zip(answers, task.test, strict=True))
     doc["builtin"] = {
         "accuracy": right / len(task.test),
