@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from attnseq.core.errors import AttnseqError, integer_at_least
+from attnseq.core.jsontext import json_depth
 
 # A date is some 30 characters; a body this size holds any input a model here accepts, and
 # bounds what one request can make the server read and hold.
@@ -81,24 +82,7 @@ def nesting(body: bytes) -> int:
     brackets = body.count(b"[") + body.count(b"{")
     if brackets <= MAX_DEPTH:
         return brackets  # an upper bound, and cheap: most bodies end here
-    depth = deepest = 0
-    in_string = escaped = False
-    for byte in body:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # a backslash: the next byte is escaped
-                escaped = True
-            elif byte == 0x22:
-                in_string = False
-        elif byte == 0x22:  # a double quote
-            in_string = True
-        elif byte in b"[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif byte in b"]}":
-            depth -= 1
-    return deepest
+    return json_depth(body)
 
 
 def _integer(digits: str) -> int:

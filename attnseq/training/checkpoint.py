@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 from pathlib import Path
 
@@ -29,6 +28,7 @@ import numpy
 
 from attnseq.core.backend import to_device, to_numpy
 from attnseq.core.errors import AttnseqError
+from attnseq.core.jsontext import json_depth
 from attnseq.layers.base import walk
 from attnseq.layers.recurrent import LSTM, TimeLSTM
 from attnseq.models.init import book_gate_order
@@ -44,7 +44,6 @@ WEIGHTS_FILE = "weights.npz"
 MAX_CONFIG_BYTES = 64 << 20
 MAX_JSON_DEPTH = 32
 # JSON strings (skipped whole, whatever brackets they hold) and brackets: depth before parsing.
-_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 # What the sections beside "model" and "vocab" (which their own readers check) must be.
 SECTION_TYPES = (("data", dict, "an object"), ("train", dict, "an object"),
                  ("history", list, "an array"))
@@ -144,12 +143,8 @@ def _read_json(file: Path):
         raise AttnseqError(f"{file} is over the limit of {MAX_CONFIG_BYTES} bytes")
     try:
         text = raw.decode("utf-8")
-        depth = 0
-        for match in _JSON_NESTING.finditer(text):
-            token = match.group()  # a bracket, or a whole string (which "[{" cannot hold)
-            depth += 1 if token in "[{" else -1 if token in "]}" else 0
-            if depth > MAX_JSON_DEPTH:
-                raise AttnseqError(f"{file} nests deeper than {MAX_JSON_DEPTH} levels")
+        if json_depth(text, stop=MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+            raise AttnseqError(f"{file} nests deeper than {MAX_JSON_DEPTH} levels")
         return json.loads(text, parse_constant=_refuse_constant)
     except AttnseqError:
         raise
