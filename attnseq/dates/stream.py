@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import NamedTuple
 
+import numpy
+
 from attnseq.core.errors import AttnseqError, positive_int
 
 CHUNK = 512  # lines converted per batch: large enough to batch well, small enough to stream
@@ -57,31 +59,38 @@ def refusals(conv, texts: Sequence[str], locale: str | None = None) -> dict[int,
     """{index: why} of the texts the converter ``conv`` cannot encode (empty, an unknown
     character, too long) with the hint ``locale``; {} when it can encode them all, found with
     one batch."""
+    return encoded(conv, texts, locale)[1]
+
+
+def encoded(conv, texts: Sequence[str], locale: str | None = None
+            ) -> tuple[numpy.ndarray, dict[int, str]]:
+    """The texts that ``conv`` can encode with the hint ``locale``, encoded, in order: xs (M,
+    question_len); and {index: why} of the others (``refusals``). All in one batch when all
+    can be encoded; else one text at a time, to find which ones."""
     try:
         if all(t.strip() for t in texts):
-            conv.encode_questions(texts, locale)
-            return {}
+            return conv.encode_questions(texts, locale), {}
     except AttnseqError:
         pass  # find which ones, one at a time
-    found = {}
+    found, rows = {}, [conv.encode_questions([], locale)]
     for i, text in enumerate(texts):
         if not text.strip():
             found[i] = "empty input"
             continue
         try:
-            conv.encode_questions([text], locale)
+            rows.append(conv.encode_questions([text], locale))
         except AttnseqError as exc:
             found[i] = str(exc)
-    return found
+    return numpy.concatenate(rows), found
 
 
 def converted(conv, search=None, locale: str | None = None) -> Converts:
     """A ``Converts`` of a plain converter: its greedy (or ``search``'s best) output, with the
     hint ``locale``, for every text it can encode, a refusal for the others."""
     def convert(texts: Sequence[str]) -> list[Outcome]:
-        bad = refusals(conv, texts, locale)
-        good = [t for i, t in enumerate(texts) if i not in bad]
-        outputs = iter(conv.convert(good, search=search, locale=locale) if good else ())
+        xs, bad = encoded(conv, texts, locale)
+        outputs = iter(conv.text(row) for row in conv.generate_ids(xs, search=search)) \
+            if len(xs) else iter(())
         return [Outcome(None, None, bad[i]) if i in bad else Outcome(next(outputs))
                 for i in range(len(texts))]
     return convert

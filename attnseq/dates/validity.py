@@ -65,14 +65,33 @@ def accepts(question: str, answer: str) -> bool:
 @cache
 def _weekday_patterns() -> tuple[re.Pattern, ...]:
     """Two patterns that find the names of ``weekday_names``: whole words, and names in
-    scripts written without spaces, anywhere. One alternation each, longest names first (so
-    that ``tuesday`` is found whole, not as ``tue``): one scan of a question per pattern."""
-    names = sorted(weekday_names(), key=len, reverse=True)
+    scripts written without spaces, anywhere. One scan of a question per pattern, each an
+    alternation in the shape of a trie (``_trie``), where a longer name is tried before its
+    prefix (so that ``tuesday`` is found whole, not as ``tue``)."""
+    names = weekday_names()
     unspaced = [n for n in names if max(map(ord, n)) >= _UNSPACED_SCRIPTS]
     spaced = [n for n in names if max(map(ord, n)) < _UNSPACED_SCRIPTS]
-    return (re.compile(_NOT_LETTER_BEFORE + _any_of(spaced) + _NOT_LETTER_AFTER),
-            re.compile(_any_of(unspaced)))
+    return (re.compile(_NOT_LETTER_BEFORE + "(" + _trie(spaced) + ")" + _NOT_LETTER_AFTER),
+            re.compile("(" + _trie(unspaced) + ")"))
 
 
-def _any_of(names: list[str]) -> str:
-    return "(" + "|".join(map(re.escape, names)) + ")"
+def _trie(names: list[str]) -> str:
+    """A regular expression that matches each of ``names`` and nothing else, shared prefixes
+    written once: ``tue``, ``tuesday``, ``thu`` -> ``t(?:ue(?:sday)?|hu)``. A flat alternation
+    of the thousands of names CLDR has would try each at every position of a question; this
+    one reads a question's character once per branch it is on. At a position where several
+    names match, one is a prefix of the other, and the longer is tried first."""
+    if not names:
+        return "(?!)"  # matches nothing
+    branches: dict[str, list[str]] = {}
+    ends = False
+    for name in names:
+        if name:
+            branches.setdefault(name[0], []).append(name[1:])
+        else:
+            ends = True
+    if not branches:
+        return ""
+    alternatives = [re.escape(ch) + _trie(rest) for ch, rest in sorted(branches.items())]
+    body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+    return f"(?:{body})?" if ends else body

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy
 
 from attnseq.core.backend import INDEX_DTYPE, to_device, to_numpy, xp
+from attnseq.decoding.beam import log_softmax
 from attnseq.decoding.protocol import Decodable, input_attention
 
 
@@ -32,3 +33,30 @@ def greedy(model: Decodable, xs, start_id: int, length: int, *,
     if not weights:
         return ids, numpy.zeros((N, 0, xs.shape[1]))
     return ids, to_numpy(input_attention(xp.stack(weights, axis=1), state, xs.shape[1]))
+
+
+def scored_greedy(model: Decodable, xs, start_id: int, length: int, end_id: int):
+    """Greedy decoding with the probability of what it wrote: xs (N, Te) ids -> ids (N,
+    length) and log P(Y | X) (N,) as NumPy arrays, Y a row's tokens up to and including its
+    first ``end_id`` (all ``length`` of them if it has none):
+
+        log P(Y | X) = sum_j log softmax(logits_j)[y_j]     (j up to Y's end)
+
+    in float64, as beam search scores its hypotheses (``attnseq.decoding.beam``). When
+    P(Y | X) > 1/2, Y is the most likely output of all (any other has at most 1 - P(Y | X)),
+    and beam search of any width ranks it first: the date normaliser's shortcut.
+    """
+    N = xs.shape[0]
+    state = model.start(to_device(xs))
+    tokens = xp.full(N, start_id, dtype=INDEX_DTYPE)
+    out = xp.empty((N, length), dtype=INDEX_DTYPE)
+    log_p = xp.zeros(N)
+    alive = xp.ones(N, dtype=bool)  # no end token written yet
+    rows = xp.arange(N)
+    for t in range(length):
+        logits, state = model.step(tokens, state)
+        tokens = logits.argmax(axis=1).astype(INDEX_DTYPE)
+        out[:, t] = tokens
+        log_p += xp.where(alive, log_softmax(logits)[rows, tokens], 0.0)
+        alive &= tokens != end_id
+    return to_numpy(out), to_numpy(log_p)

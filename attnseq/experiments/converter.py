@@ -30,7 +30,14 @@ import numpy
 
 from attnseq.core.backend import to_device, to_numpy
 from attnseq.core.errors import AttnseqError
-from attnseq.decoding import DEFAULT_BATCH, BeamSearch, Hypothesis, decode_in_batches
+from attnseq.decoding import (
+    DEFAULT_BATCH,
+    BeamSearch,
+    Hypothesis,
+    batch_rows,
+    decode_in_batches,
+    scored_greedy,
+)
 from attnseq.models.config import FamilyConfig, build_model
 from attnseq.models.config_entry import config_from_dict
 from attnseq.tasks.dataset import encode_pairs
@@ -120,6 +127,18 @@ class Converter:
         ids = self.generate_ids(self.encode_questions(texts, locale), batch_size,
                                 search=search)
         return [self.text(row) for row in ids]
+
+    def scored(self, xs, batch_size: int = DEFAULT_BATCH) -> tuple[list[str], numpy.ndarray]:
+        """Greedy outputs of encoded questions xs (N, question_len) (``encode_questions``)
+        and the log P(Y | X) (N,) float64 of each (``attnseq.decoding.greedy.scored_greedy``),
+        decoded in batches of like inputs (``attnseq.decoding.batching.batch_rows``), one
+        after another."""
+        ids = numpy.zeros((len(xs), self.output_len), dtype=numpy.int32)
+        log_p = numpy.zeros(len(xs))
+        for rows in batch_rows(self.model, xs, batch_size):
+            ids[rows], log_p[rows] = scored_greedy(self.model, xs[rows], self.vocab.start_id,
+                                                   self.output_len, self.vocab.end_id)
+        return [self.text(row) for row in ids], log_p
 
     def hypotheses(self, texts: Sequence[str], search: BeamSearch,
                    batch_size: int = DEFAULT_BATCH, locale: str | None = None

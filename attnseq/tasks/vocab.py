@@ -276,13 +276,16 @@ class Vocab:
         ``<unk>``. Characters are joined with "", words with a single space.
         """
         out: list[str] = []
-        for token_id in ids:
-            i = int(token_id)
-            if i == self.end_id and stop_at_end:
+        end, skipped, tokens = self.end_id, (self.pad_id, self.start_id, self.end_id), \
+            self._tokens
+        # plain ints: a date normaliser decodes thousands of answers a second, and reading
+        # NumPy scalars one by one would cost more than the rest of the loop
+        for i in (ids.tolist() if hasattr(ids, "tolist") else map(int, ids)):
+            if i == end and stop_at_end:
                 break
-            if i in (self.pad_id, self.start_id, self.end_id):
+            if i in skipped:
                 continue
-            out.append(self.id_to_token(i))
+            out.append(tokens[i] if 0 <= i < len(tokens) else self.id_to_token(i))
         return self.join(out)
 
     # -- value semantics ----------------------------------------------------------------------

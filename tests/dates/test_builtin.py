@@ -29,6 +29,24 @@ def test_the_builtin_book_dates_model_loads_and_converts():
                                                          "2013-06-17", "2015-03-07"]
 
 
+def test_the_builtin_model_answers_greedy_first_as_searching_every_question_does():
+    """The shortcut of ``DateNormaliser`` (greedy's answer where it is valid and above 1/2)
+    on a trained model: the same outcomes as beam search over every question."""
+    from attnseq.tasks.wild import generate_wild_dates
+
+    conv = load("dates")
+    questions = [p.question for p in generate_wild_dates(120, seed=26)]
+    questions += ["8/3/02", "3.2.21", "tue 3/2/21", "the 5th of nothing", "平成7年1月17日"]
+    for locale in (None, "en_GB"):
+        first = DateNormaliser(conv, locale=locale).outcomes(questions)
+        every = DateNormaliser(conv, locale=locale, greedy_first=False).outcomes(questions)
+        assert [o.output for o in first] == [o.output for o in every]
+        assert [o.reason for o in first] == [o.reason for o in every]
+        # float32 sums over other batches of rows: equal to some 1e-6
+        assert [o.probability for o in first] == pytest.approx(
+            [o.probability for o in every], rel=1e-4)
+
+
 def test_a_directory_of_the_name_wins(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert resolve("dates") == HERE / "dates"

@@ -81,3 +81,47 @@ def test_min_confidence_must_be_a_probability(model, value):
     with pytest.raises(AttnseqError) as err:
         DateNormaliser(model.conv, min_confidence=value)
     assert str(err.value) == f"min_confidence must be a probability in [0, 1], got {value!r}"
+
+
+def test_greedy_first_answers_as_searching_every_question_does(scripted, monkeypatch):
+    """Greedy's answer stands where it is valid and more likely than 1/2; the others are
+    searched, and every outcome is the one of searching them all."""
+    model = scripted({"3/2/21": READINGS, "tue 3/2/21": READINGS,  # greedy invalid: searched
+                      "9/8/97": {"1997-09-08": 0.8, "1997-08-09": 0.2},  # greedy stands
+                      "sat 9/8/97": {"1997-09-08": 0.7, "1997-08-09": 0.3},  # a Monday
+                      "8/9/97": {"1997-08-09": 0.45, "1997-09-08": 0.35,  # likely, not > 1/2
+                                 "1997-13-08": 0.2}})
+    questions = ["3/2/21", "9/8/97", "tue 3/2/21", "sat 9/8/97", "8/9/97", "9/8/97 ☃"]
+    searched = []
+    hypotheses = model.conv.hypotheses
+
+    def recorded(texts, *args):
+        searched.extend(texts)
+        return hypotheses(texts, *args)
+
+    monkeypatch.setattr(model.conv, "hypotheses", recorded)
+    expected = {0.0: ["2021-02-03", "1997-09-08", "2021-03-02", "1997-08-09", "1997-08-09",
+                      None],
+                0.75: [None, "1997-09-08", None, None, None, None]}
+    for min_confidence, outputs in expected.items():
+        first = DateNormaliser(model.conv, min_confidence=min_confidence).outcomes(questions)
+        assert searched == ["3/2/21", "tue 3/2/21", "sat 9/8/97", "8/9/97"]
+        searched.clear()
+        every = DateNormaliser(model.conv, min_confidence=min_confidence,
+                               greedy_first=False).outcomes(questions)
+        assert searched == ["3/2/21", "9/8/97", "tue 3/2/21", "sat 9/8/97", "8/9/97"]
+        searched.clear()
+        assert [o.output for o in first] == [o.output for o in every] == outputs
+        assert [o.reason for o in first] == [o.reason for o in every]
+        assert [o.probability for o in first[:-1]] == pytest.approx(
+            [o.probability for o in every[:-1]], rel=1e-9)
+    assert first[1].probability == pytest.approx(model.probability("9/8/97", "1997-09-08"),
+                                                 rel=1e-9)
+
+
+def test_length_and_coverage_penalties_search_every_question(model):
+    """With alpha or beta the beam ranks by another score than P(Y | X), which greedy's
+    answer need not top: no shortcut then."""
+    assert DateNormaliser(model.conv, alpha=0.6).greedy_first is False
+    assert DateNormaliser(model.conv, beta=0.2).greedy_first is False
+    assert DateNormaliser(model.conv).greedy_first is True

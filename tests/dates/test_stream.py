@@ -1,9 +1,18 @@
 """Streams of lines: read lazily a chunk at a time, --on-error, CSV/TSV fields."""
 
+import numpy as np
 import pytest
 
 from attnseq.core.errors import AttnseqError
-from attnseq.dates.stream import Fields, Outcome, chunks, converted, stream
+from attnseq.dates.stream import (
+    Fields,
+    Outcome,
+    chunks,
+    converted,
+    encoded,
+    refusals,
+    stream,
+)
 
 
 def upper_or_refuse(texts):
@@ -122,3 +131,16 @@ def test_a_plain_converter_refuses_lines_one_by_one(scripted):
     assert [o.output for o in outs] == ["2021-02-03", None, None, "2021-02-03"]
     assert outs[1].reason == "empty input"
     assert outs[2].reason.startswith("unknown character '☃'")
+
+
+def test_encoded_keeps_the_rows_it_can_encode_in_order(scripted):
+    conv = scripted({"3/2/21": {"2021-02-03": 1.0}}).conv
+    texts = ["3/2/21", " ", "9/8/97", "3/2/21 ☃", "1.1.99"]
+    xs, bad = encoded(conv, texts)
+    np.testing.assert_array_equal(xs, conv.encode_questions(["3/2/21", "9/8/97", "1.1.99"]))
+    assert sorted(bad) == [1, 3] and bad[1] == "empty input"
+    assert bad == refusals(conv, texts)
+    xs, bad = encoded(conv, ["", "☃"])
+    assert xs.shape == (0, conv.config.question_len) and sorted(bad) == [0, 1]
+    xs, bad = encoded(conv, ["9/8/97"])
+    assert bad == {} and xs.shape == (1, conv.config.question_len)

@@ -1,9 +1,12 @@
 """What a normalised date may be: ISO, real, years 1000-2999, on the weekday named."""
 
+import re
+
 import pytest
 
 from attnseq.core.errors import AttnseqError
 from attnseq.dates import accepts, iso_date, named_weekdays
+from attnseq.dates.validity import _trie, _weekday_patterns
 from attnseq.tasks import cldr
 from attnseq.tasks.cldr import weekday_names
 
@@ -64,3 +67,31 @@ def test_without_babel_english_names_are_built_in(monkeypatch):
         "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
         "sunday": 6, "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
         "tues": 1, "thur": 3, "thurs": 3}
+
+
+def test_the_trie_pattern_matches_the_names_and_nothing_else():
+    names = ["tue", "tuesday", "thu", "thursday", "t", "sun", "s.", "dim."]
+    pattern = re.compile(_trie(names))
+    for name in names:
+        assert pattern.fullmatch(name)
+    for other in ["tu", "tues", "thurs", "su", "s", "dim", "wed", "", "tuesdays"]:
+        assert not pattern.fullmatch(other)
+    assert pattern.match("tuesday!")[0] == "tuesday"  # the longer name first
+    assert pattern.match("tuesdax")[0] == "tue"
+    assert re.compile(_trie([])).search("anything") is None
+
+
+def test_weekday_patterns_find_what_a_flat_alternation_finds():
+    """The trie patterns against the flat alternation of every name, longest first, on
+    questions with a name at each place a name can be."""
+    names = sorted(weekday_names(), key=len, reverse=True)
+    flat = "(" + "|".join(map(re.escape, names)) + ")"
+    slow = re.compile(r"(?<![^\W\d_])" + flat + r"(?![^\W\d_])")
+    fast, unspaced = _weekday_patterns()
+    questions = [f"{n} 3/2/21" for n in names] + [f"x{n}" for n in names] + \
+        [f"3/2/21 ({n}), {n}s" for n in names[::7]]
+    for q in questions:
+        found = fast.findall(q) + unspaced.findall(q)
+        want = [m for m in slow.findall(q) if max(map(ord, m)) < 0x2E80]
+        want += [m for m in re.findall(flat, q) if max(map(ord, m)) >= 0x2E80]
+        assert sorted(found) == sorted(want), q

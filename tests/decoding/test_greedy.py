@@ -3,9 +3,20 @@ of the decoder protocol; batching. (Every real model is checked against the prot
 tests/models/test_decoder_protocol.py.)"""
 
 import numpy as np
+import pytest
 
 from attnseq.core.backend import INDEX_DTYPE
-from attnseq.decoding import EQUAL_ROWS, decode_in_batches, greedy, input_attention, select, stepped
+from attnseq.core.errors import AttnseqError
+from attnseq.decoding import (
+    EQUAL_ROWS,
+    batch_rows,
+    decode_in_batches,
+    greedy,
+    input_attention,
+    scored_greedy,
+    select,
+    stepped,
+)
 
 V, TE = 10, 4
 
@@ -187,3 +198,35 @@ def test_decode_in_batches_puts_a_batchs_rows_in_the_models_row_order():
     assert ordered.batches == [[2, 1], [4, 3], [5]]
     assert np.array_equal(decode_in_batches(unordered, xs, 9, 1, batch_size=2, workers=1), ids)
     assert unordered.batches == [[1, 2], [3, 4], [5]]
+
+
+def test_scored_greedy_writes_greedys_ids_with_their_log_probability():
+    end_id, length, xs = 4, 6, np.zeros((5, TE), dtype=INDEX_DTYPE)
+    ids, log_p = scored_greedy(FakeModel(), xs, 1, length, end_id)
+    np.testing.assert_array_equal(ids, greedy(FakeModel(), xs, 1, length))
+    model, expected = FakeModel(), []
+    for n in range(len(xs)):  # row by row: log softmax of each step up to the first end
+        state, token, total = {"t": 0, "rows": np.array([n])}, 1, 0.0
+        for t in range(length):
+            logits, state = model.step(np.array([token]), state)
+            token = int(np.argmax(logits[0]))
+            assert token == ids[n, t]
+            total += logits[0, token] - np.log(np.exp(logits[0]).sum())
+            if token == end_id:
+                break
+        expected.append(total)
+    assert (ids == end_id).any(axis=1).sum() >= 2  # some rows end early, some never
+    assert not (ids == end_id).any(axis=1).all()
+    np.testing.assert_allclose(log_p, expected, rtol=1e-12)
+
+
+def test_batch_rows_holds_each_row_once_in_batches_of_like_inputs():
+    class Padded:
+        pad_id = 0
+
+    xs = np.array([[5, 7, 7], [4, 0, 0], [3, 7, 0], [2, 0, 0], [1, 7, 7]])
+    batches = batch_rows(Padded(), xs, 2)
+    assert [b.tolist() for b in batches] == [[4, 0], [2, 3], [1]]
+    assert sorted(np.concatenate(batches).tolist()) == list(range(5))
+    with pytest.raises(AttnseqError, match=r"^batch_size must be a positive integer, got 0$"):
+        batch_rows(Padded(), xs, 0)
