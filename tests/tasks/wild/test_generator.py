@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections import Counter
 
+import numpy as np
 import pytest
 
 pytest.importorskip("babel", reason="the locales extra (Babel) is not installed: "
@@ -25,7 +26,7 @@ from attnseq.tasks.wild import (  # noqa: E402
     relabel,
     wild_vocab,
 )
-from attnseq.tasks.wild.additions import ADDITIONS  # noqa: E402
+from attnseq.tasks.wild.additions import ADDITIONS, Context, restyle_case  # noqa: E402
 from attnseq.tasks.wild.hints import pattern_order  # noqa: E402
 from attnseq.tasks.wild.patterns import (  # noqa: E402
     BOOK,
@@ -161,6 +162,74 @@ def test_the_forms_people_use_are_there(pairs):
     for piece in (r"\d:\d\d\b", r"\d:\d\d:\d\d", r"(?i)\d ?[ap]\.?m\.?", r"\dh\d\d",
                   r"\d時\d+分", r"T\d\d:\d\d", r"\d(Z|[+-]\d\d:?\d\d)", r" (UTC|GMT|EST|CET)"):
         assert re.search(piece, added), piece
+
+
+def test_the_forms_of_the_wild_test_sets_misses_are_there(new_forms):
+    fmts = Counter(p.fmt for p in new_forms)
+    for fmt in ("ja_era", "ja_era_weekday", "en_ctime", "en_apache", "en_iso_basic",
+                "ja_iso_basic", "en_mmm_dd_y", "en_mmmm_dd_y", "en_compact",
+                "de_compact", "ja_yy_mm_dd.slash", "ko_yy_mm_dd.dash", "zh_yy_mm_dd.dot",
+                "ar_long.levant"):
+        assert fmts[fmt] > 0, fmt
+    assert {p.pattern for p in new_forms if p.fmt in ("en_compact", "de_compact")} \
+        == {"MMddyyyy", "ddMMyyyy"}
+    questions = " ".join(p.question for p in new_forms)
+    for piece in (r"(明治|大正|昭和|平成|令和)\d+年",
+                  r"日\([月火水木金土日]\)", r"二〇[〇一二三四五六七八九]{2}年",
+                  r"二零[零一二三四五六七八九]{2}年", r"[一二三]?十[一二三四五六七八九]?日",
+                  r"(明治|大正|昭和|平成|令和)[一二三四五六七八九十]+年",
+                  r"[A-Z][a-z]{2} [A-Z][a-z]{2} [ 123]\d \d\d:\d\d:\d\d \d{4}",
+                  r"\[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\]",
+                  r"\d{8}T\d{6}Z",
+                  "[٠-٩]{4}", "[०-९]{4}", "كانون الثاني|شباط|آذار|نيسان|أيار|حزيران"):
+        assert re.search(piece, questions), piece
+
+
+def test_native_digits_write_the_whole_question_in_ar_and_hi_alone(new_forms):
+    native = [p for p in new_forms if "native_digits" in p.added]
+    assert {p.locale for p in native} == {"ar", "hi"}
+    assert not any(re.search("[0-9]", p.question) for p in native)
+    for locale in ("ar", "hi"):
+        mine = [p for p in new_forms if p.locale == locale]
+        assert 0.2 < sum("native_digits" in p.added for p in mine) / len(mine) < 0.4
+
+
+def test_levantine_month_names_are_a_share_of_ar_and_name_ar(new_forms):
+    arabic = [p for p in new_forms if p.locale == "ar"]
+    levant = [p for p in arabic if p.fmt.endswith(".levant")]
+    assert 0.1 < len(levant) / len(arabic) < 0.4
+    assert all(p.words == "ar" for p in levant)
+
+
+def test_english_month_forms_and_case_reaching_them():
+    english = generate_wild_dates(3000, ("en",), seed=5)
+    bodies = {p.fmt: p.body for p in english}
+    assert re.fullmatch(r"[A-Z][a-z]{2} \d\d \d{4}", bodies["en_mmm_dd_y"])
+    assert re.fullmatch(r"\d{1,2}-[A-Z][a-z]{2}-\d\d", bodies["en_d-mmm-yy"])
+    rng = np.random.default_rng(0)
+    ctx = Context(dt.date(1989, 11, 9), "en", rng, False, False, False, [])
+    assert "NOV 09 1989" in {restyle_case("Nov 09 1989", ctx) for _ in range(30)}
+    cased = [p for p in english if "case" in p.added
+             and p.fmt in ("en_mmm_dd_y", "en_mmmm_dd_y")]
+    assert cased and all(fold(p.body) in fold(p.question) for p in cased)
+
+
+def test_a_book_share_of_pairs_is_the_books_with_the_usual_hint_rule():
+    book = generate_wild_dates(300, ("de", "en"), seed=8, book_share=1.0)
+    assert all(is_book(p) and p.locale == "en" and relabel(p, p.hint) == p for p in book)
+    assert 0.3 < sum(p.hint is None for p in book) / len(book) < 0.7
+    # en's own patterns hold the book's too: of 2000 pairs, half are en's and half of those
+    # the book's; a book share of 0.1 adds 0.1 x (1 - 0.25) of the pairs to them
+    share = sum(map(is_book, generate_wild_dates(2000, ("de", "en"), seed=8))) / 2000
+    none = sum(map(is_book, generate_wild_dates(2000, ("de", "en"), seed=8, book_share=0))) \
+        / 2000
+    assert 0.2 < none < 0.3 and 0.03 < share - none < 0.13
+    assert not any(map(is_book, generate_wild_dates(300, ("de",), seed=8, book_share=1.0)))
+
+
+def test_a_bad_book_share_is_refused():
+    with pytest.raises(AttnseqError, match=r"^the book share must be in \[0, 1\], got -0.1$"):
+        generate_wild_dates(3, seed=0, book_share=-0.1)
 
 
 def test_questions_without_a_hint_read_right_by_the_default(pairs):
