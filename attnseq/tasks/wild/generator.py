@@ -6,7 +6,9 @@ then tries each addition of ``additions.ADDITIONS`` at its rate. Dates: seven in
 1900-2099, the rest from 1000-2999; a pattern with a two-digit year is drawn for dates of the
 window 1969-2068 only (``attnseq.tasks.dates``: 69-99 are 19xx, 00-68 are 20xx), the stated
 pivot. Questions are at most ``MAX_QUESTION`` characters (a longer one is drawn again
-without additions).
+without additions). A share ``book_share`` of the pairs is drawn from the book's formats
+(``en``'s kind ``book``) when ``en`` is one of the locales, so that the no-hint default on the
+book's numeric dates is well taught.
 
 The locale hint (``hints``): a share ``hint_share`` of the questions carries its writer's
 locale as a hint; a question without one must be read right by the default, so a numeric one
