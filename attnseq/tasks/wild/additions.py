@@ -6,10 +6,13 @@ a case change that would lose letters); ``ADDITIONS`` names them. None of them c
 date the text names: the date stays what the pattern wrote, and the generator's labels say
 which additions a question has.
 
+    numerals  ja/zh: a 年月日 date in CJK numerals (``二〇二〇年八月六日``, ``平成七年``)
     time      10:17  10:17:03  10:17 pm  10:17 p.m.  10h11  21時40分  21시 40분  (+ CLDR's
               own, e.g. ``오후 9:40``), at times behind a filler (``at``, ``um``, ``à``), then
               at times a zone: UTC, GMT, EST, CET, JST, ..., +0300, +03:00
     iso_time  an ISO date's T10:20:19, T10:20:19.532, then Z, +0000 or +03:00
+    native_digits  every digit in the locale's native digits where CLDR's are not Latin
+              (ar: ``٢٠٢٠``, hi: ``२०२०``), times included
     weekday   the locale's weekday name (wide or abbreviated) before or after the date
     filler    a word before the date: ``on``, ``the``, ``am``, ``le``, ``el``, ``dnia``, ...
     case      lower, UPPER or Title case, where the change loses no letter
@@ -31,6 +34,7 @@ import numpy as np
 
 from attnseq.tasks.cldr import babel_module, cldr_locale
 from attnseq.tasks.wild.hints import language
+from attnseq.tasks.wild.numerals import CJK_DIGITS, cjk_date, native_digits, native_zero
 
 ZONES = ("UTC", "GMT", "EST", "EDT", "PST", "CET", "CEST", "BST", "JST", "KST", "MSK", "IST")
 AM_PM = (("am", "pm"), ("AM", "PM"), ("a.m.", "p.m."), ("A.M.", "P.M."))
@@ -59,6 +63,7 @@ class Context:
     rng: np.random.Generator
     has_weekday: bool
     iso: bool  # the body is the ISO date, where a 'T' time belongs
+    timed: bool  # the body has its time already (a machine's form)
     words: list
 
     def pick(self, options):
@@ -108,6 +113,8 @@ def _clock(ctx: Context) -> str:
 
 
 def add_time(text: str, ctx: Context) -> str | None:
+    if ctx.timed:
+        return None
     clock = _clock(ctx)
     fillers = TIME_FILLERS.get(language(ctx.locale), ())
     if fillers and ctx.chance(0.3):
@@ -133,6 +140,20 @@ def add_iso_time(text: str, ctx: Context) -> str | None:
             clock += f".{int(rng.integers(1000)):03d}"
     zone = ctx.pick(("Z", "+0000", "+03:00", "-05:00", "+0300", ""))
     return text + clock + zone
+
+
+def cjk_numerals(text: str, ctx: Context) -> str | None:
+    lang = language(ctx.locale)
+    if lang not in ("ja", "zh"):
+        return None
+    zero = "零" if lang == "zh" and ctx.chance(0.5) else CJK_DIGITS[0]
+    return cjk_date(text, zero)
+
+
+def to_native_digits(text: str, ctx: Context) -> str | None:
+    zero = native_zero(ctx.locale)
+    return None if zero is None or not any(ch.isdigit() for ch in text) \
+        else native_digits(text, zero)
 
 
 def add_weekday(text: str, ctx: Context) -> str | None:
@@ -189,13 +210,14 @@ def add_brackets(text: str, ctx: Context) -> str | None:
     return f"{pair[0]}{text}{pair[1]}"
 
 
-# In the order they are applied: words first, then times, then styling and marks.
+# In the order they are applied: the body's numerals first, then words, times, the digits of
+# it all, then styling and marks.
 ADDITIONS: MappingProxyType[str, Callable[[str, Context], str | None]] = MappingProxyType({
-    "weekday": add_weekday, "filler": add_filler, "time": add_time, "iso_time": add_iso_time,
-    "case": restyle_case, "spacing": restyle_spacing, "stray": add_stray, "mark": add_mark,
-    "brackets": add_brackets,
+    "numerals": cjk_numerals, "weekday": add_weekday, "filler": add_filler, "time": add_time,
+    "iso_time": add_iso_time, "native_digits": to_native_digits, "case": restyle_case,
+    "spacing": restyle_spacing, "stray": add_stray, "mark": add_mark, "brackets": add_brackets,
 })
 # How often each is tried on a question (it may then not apply).
-RATES = MappingProxyType({"weekday": 0.15, "filler": 0.12, "time": 0.25, "iso_time": 0.5,
-                          "case": 0.15, "spacing": 0.1, "stray": 0.03, "mark": 0.08,
-                          "brackets": 0.06})
+RATES = MappingProxyType({"numerals": 0.3, "native_digits": 0.3, "weekday": 0.15,
+                          "filler": 0.12, "time": 0.25, "iso_time": 0.5, "case": 0.15,
+                          "spacing": 0.1, "stray": 0.03, "mark": 0.08, "brackets": 0.06})

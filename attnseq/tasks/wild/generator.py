@@ -6,7 +6,9 @@ then tries each addition of ``additions.ADDITIONS`` at its rate. Dates: seven in
 1900-2099, the rest from 1000-2999; a pattern with a two-digit year is drawn for dates of the
 window 1969-2068 only (``attnseq.tasks.dates``: 69-99 are 19xx, 00-68 are 20xx), the stated
 pivot. Questions are at most ``MAX_QUESTION`` characters (a longer one is drawn again
-without additions).
+without additions). A share ``book_share`` of the pairs is drawn from the book's formats
+(``en``'s kind ``book``) when ``en`` is one of the locales, so that the no-hint default on the
+book's numeric dates is well taught.
 
 The locale hint (``hints``): a share ``hint_share`` of the questions carries its writer's
 locale as a hint; a question without one must be read right by the default, so a numeric one
@@ -25,20 +27,24 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
+from functools import cache
 from typing import NamedTuple
 
 import numpy as np
 
 from attnseq.core.errors import AttnseqError, non_negative_int
-from attnseq.tasks.locales import as_cldr
 from attnseq.tasks.vocab import Vocab, hint_token
 from attnseq.tasks.wild.additions import ADDITIONS, RATES, STRAY, Context
 from attnseq.tasks.wild.hints import check_locale, numeric_answer, reading_order
 from attnseq.tasks.wild.patterns import (
     BOOK,
+    MACHINE,
+    WildPattern,
     has_names,
     has_weekday,
+    numeric_pattern,
     pattern_for,
+    pattern_named,
     wild_patterns,
     write,
 )
@@ -46,6 +52,7 @@ from attnseq.tasks.wild.patterns import (
 MAX_QUESTION = 64  # characters of a question, the hint not counted
 MIN_COUNT = 10  # occurrences that earn a character its place in the vocabulary
 HINT_SHARE = 0.5  # of the questions that carry a hint though the default reads them right
+BOOK_SHARE = 0.1  # of the pairs drawn from the book's formats (en), when en is a locale
 # The locales of the task when none are named: the issue's fifteen, and British English.
 WILD_LOCALES = ("en", "en_GB", "ko", "ja", "zh", "de", "fr", "es", "it", "pt", "ru", "nl",
                 "pl", "tr", "ar", "hi")
@@ -97,13 +104,6 @@ def _draw_date(rng: np.random.Generator) -> dt.date:
     return dt.date.fromordinal(int(rng.integers(lo, hi + 1)))
 
 
-def _numeric_pattern(pattern, concrete: str) -> str:
-    """The CLDR pattern whose numbers a reader orders: the book's numeric ones translated."""
-    if pattern.kind != BOOK:
-        return concrete
-    return concrete if has_names(pattern, concrete) else as_cldr(concrete)
-
-
 def word_locale(words: Sequence[str], locale: str) -> str | None:
     """The locale whose words a question holds, for the default order: its own locale's
     when any of its words are there, else English's when English ones are, else none."""
@@ -112,21 +112,34 @@ def word_locale(words: Sequence[str], locale: str) -> str | None:
     return "en" if "en" in words else None
 
 
-def draw_pair(locale: str, rng: np.random.Generator, hint_share: float = HINT_SHARE
-              ) -> WildPair:
-    """One pair of ``locale`` (the module docstring)."""
-    patterns = wild_patterns(locale)
+def _answer(date: dt.date, numeric: str | None, order: str) -> dt.date:
+    """The date a reader in ``order`` takes ``date`` for, written by a pattern whose numbers
+    are ``numeric`` (None: numbers of one reading)."""
+    return date if numeric is None else numeric_answer(date, numeric, order)
+
+
+@cache
+def book_patterns() -> tuple[WildPattern, ...]:
+    """en's patterns of the book's formats."""
+    return tuple(p for p in wild_patterns("en") if p.kind == BOOK)
+
+
+def draw_pair(locale: str, rng: np.random.Generator, hint_share: float = HINT_SHARE,
+              patterns: Sequence[WildPattern] | None = None) -> WildPair:
+    """One pair of ``locale`` (the module docstring), of one of ``patterns`` (default: all
+    of the locale's)."""
+    patterns = wild_patterns(locale) if patterns is None else patterns
     while True:
         date = _draw_date(rng)
         pattern = patterns[int(rng.integers(len(patterns)))]
         concrete = pattern_for(pattern, date)
         if concrete is None:
             continue
-        body = write(pattern, concrete, date)
+        body = write(pattern, concrete, date, rng)
         named_by_pattern = [locale] if has_names(pattern, concrete) else []
         words = list(named_by_pattern)
         ctx = Context(date, locale, rng, has_weekday(pattern, concrete),
-                      concrete in ("y-MM-dd", "%Y-%m-%d"), words)
+                      concrete in ("y-MM-dd", "%Y-%m-%d"), pattern.kind == MACHINE, words)
         text, added = body, list[str]()
         for name, add in ADDITIONS.items():
             if rng.random() < RATES[name]:
@@ -136,11 +149,11 @@ def draw_pair(locale: str, rng: np.random.Generator, hint_share: float = HINT_SH
         if len(text) > MAX_QUESTION or not text.strip():
             text, added, words[:] = body, [], named_by_pattern  # the additions' words go
         named = word_locale(words, locale)
-        numeric = _numeric_pattern(pattern, concrete)
+        numeric = numeric_pattern(pattern, concrete)
         hint = locale if rng.random() < hint_share else None
-        if numeric_answer(date, numeric, reading_order(hint, named)) != date:
+        if _answer(date, numeric, reading_order(hint, named)) != date:
             hint = locale  # the default would misread it: it needs its hint
-        if numeric_answer(date, numeric, reading_order(hint, named)) != date:
+        if _answer(date, numeric, reading_order(hint, named)) != date:
             continue  # even the hint misreads it (a pattern against its locale's order)
         return WildPair(text, date.isoformat(), pattern.name, locale, tuple(added), hint,
                         body, concrete, named)
@@ -148,16 +161,27 @@ def draw_pair(locale: str, rng: np.random.Generator, hint_share: float = HINT_SH
 
 def generate_wild_dates(n: int, locales: Sequence[str] = WILD_LOCALES, *,
                         seed: int | np.random.Generator = 0,
-                        hint_share: float = HINT_SHARE) -> list[WildPair]:
-    """``n`` pairs, each of a locale drawn uniformly from ``locales``. The same seed gives the
-    same pairs wherever the same Babel (CLDR) version is installed."""
+                        hint_share: float = HINT_SHARE,
+                        book_share: float = BOOK_SHARE) -> list[WildPair]:
+    """``n`` pairs, each of a locale drawn uniformly from ``locales``, but a share
+    ``book_share`` drawn from the book's formats (locale ``en``) when ``en`` is one of
+    ``locales``. The same seed gives the same pairs wherever the same Babel (CLDR) version
+    is installed."""
     n = non_negative_int("the number of dates", n)
-    if not 0.0 <= hint_share <= 1.0:
-        raise AttnseqError(f"the hint share must be in [0, 1], got {hint_share!r}")
+    for what, share in (("hint", hint_share), ("book", book_share)):
+        if not 0.0 <= share <= 1.0:
+            raise AttnseqError(f"the {what} share must be in [0, 1], got {share!r}")
     locales = parse_wild_locales(locales)
+    if "en" not in locales:
+        book_share = 0.0  # the book's dates are en's, and en has no hint token here
     rng = np.random.default_rng(seed)
-    return [draw_pair(locales[int(rng.integers(len(locales)))], rng, hint_share)
-            for _ in range(n)]
+
+    def one() -> WildPair:
+        if rng.random() < book_share:
+            return draw_pair("en", rng, hint_share, book_patterns())
+        return draw_pair(locales[int(rng.integers(len(locales)))], rng, hint_share)
+
+    return [one() for _ in range(n)]
 
 
 def relabel(pair: WildPair, hint: str | None) -> WildPair:
@@ -165,13 +189,11 @@ def relabel(pair: WildPair, hint: str | None) -> WildPair:
     question has: the hint changes the answer of a numeric date that two orders read, and
     nothing else."""
     date = dt.date.fromisoformat(pair.answer)
-    is_book = pair.fmt.startswith(f"{pair.locale}_{BOOK}_")
-    numeric = pair.pattern
-    if is_book and not any(d in numeric for d in ("%B", "%b", "%A", "%a")):
-        numeric = as_cldr(numeric)
+    pattern = pattern_named(pair.locale, pair.fmt)
     if hint is not None:
         check_locale(hint)
-    answer = numeric_answer(date, numeric, reading_order(hint, pair.words))
+    answer = _answer(date, numeric_pattern(pattern, pair.pattern),
+                     reading_order(hint, pair.words))
     return pair._replace(hint=hint, answer=answer.isoformat())
 
 

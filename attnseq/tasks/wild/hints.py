@@ -54,16 +54,19 @@ def numeric_order(locale: str) -> str:
 
 def pattern_order(pattern: str) -> str | None:
     """The order of a CLDR pattern's numeric fields, when it writes the year, the month and
-    the day as three numbers with something between each two ("d.M.yy" -> "dmy"); None for
-    any other pattern (names, a compact "yyyyMMdd", no year)."""
+    the day as three numbers with something between each two ("d.M.yy" -> "dmy"), or as
+    digits of fixed widths with a four-digit year ("ddMMyyyy" -> "dmy", "yyyyMMdd" -> "ymd",
+    whose numbers split one way only); None for any other pattern (names, a compact "yyMMdd",
+    no year)."""
     pieces = pattern_pieces(pattern)
     fields = [(k, piece) for k, (kind, piece) in enumerate(pieces) if kind == "field"
               and piece[0] in "yMd"]
     letters = "".join(piece[0] for _, piece in fields)
     if sorted(letters) != sorted("yMd") or any(len(p) > 2 and p[0] == "M" for _, p in fields):
         return None
-    if any(b - a < 2 for (a, _), (b, _) in zip(fields, fields[1:])):
-        return None  # adjacent fields: "yyyyMMdd" has one reading
+    fixed = sorted(p for _, p in fields) == ["MM", "dd", "yyyy"]
+    if any(b - a < 2 for (a, _), (b, _) in zip(fields, fields[1:])) and not fixed:
+        return None  # adjacent fields of varying widths: "yyMMdd" is read as it is written
     return letters.replace("M", "m")
 
 

@@ -3,8 +3,10 @@ every label is right, the same seed gives the same pairs, every locale Babel shi
 
 import datetime as dt
 import re
+import unicodedata
 from collections import Counter
 
+import numpy as np
 import pytest
 
 pytest.importorskip("babel", reason="the locales extra (Babel) is not installed: "
@@ -24,9 +26,15 @@ from attnseq.tasks.wild import (  # noqa: E402
     relabel,
     wild_vocab,
 )
-from attnseq.tasks.wild.additions import ADDITIONS  # noqa: E402
+from attnseq.tasks.wild.additions import ADDITIONS, Context, restyle_case  # noqa: E402
 from attnseq.tasks.wild.hints import pattern_order  # noqa: E402
-from attnseq.tasks.wild.patterns import wild_patterns  # noqa: E402
+from attnseq.tasks.wild.patterns import (  # noqa: E402
+    BOOK,
+    ERA,
+    MACHINE,
+    pattern_named,
+    wild_patterns,
+)
 
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -36,33 +44,87 @@ def pairs():
     return generate_wild_dates(4000, seed=11)
 
 
+@pytest.fixture(scope="module")
+def new_forms():
+    """The locales of the forms added for the wild test set's misses."""
+    return generate_wild_dates(3000, ("en", "ja", "zh", "ko", "ar", "hi", "de"), seed=12)
+
+
 def is_book(pair) -> bool:
     return pair.fmt.startswith("en_book_")
 
 
+# The first day of each Japanese era (the facts, written here apart from the generator's).
+ERA_STARTS = {"明治": dt.date(1868, 10, 23), "大正": dt.date(1912, 7, 30),
+              "昭和": dt.date(1926, 12, 25), "平成": dt.date(1989, 1, 8),
+              "令和": dt.date(2019, 5, 1)}
+ERA_DATE = re.compile(r"(明治|大正|昭和|平成|令和)(元|\d+)年(\d+)月(\d+)日(?:\((.)\))?")
+JA_WEEKDAYS = "月火水木金土日"
+
+
+def read_era(body: str) -> dt.date:
+    """A Japanese era date, checked to lie within its era."""
+    m = ERA_DATE.fullmatch(body)
+    assert m is not None, body
+    era, year, month, day, weekday = m.groups()
+    start = ERA_STARTS[era]
+    date = dt.date(start.year + (1 if year == "元" else int(year)) - 1, int(month), int(day))
+    later = [s for s in ERA_STARTS.values() if s > start]
+    assert start <= date < min(later, default=dt.date.max), body
+    assert weekday is None or JA_WEEKDAYS.index(weekday) == date.weekday(), body
+    return date
+
+
 def read_back(pair) -> dt.date:
     """The date the pair's body names, read by an implementation apart from the writer:
-    strptime for the book's formats, the pattern's regular expression for CLDR's."""
-    if is_book(pair):
+    strptime for the book's formats and the machines', the pattern's regular expression for
+    CLDR's (with the names of the locale it writes them of), the era table above for eras."""
+    pattern = pattern_named(pair.locale, pair.fmt)
+    if pattern.kind == BOOK:
         return parse_question(pair.body, pair.fmt[len("en_book_"):])
-    return parse_locale_question(pair.body, LocaleFormat(pair.fmt, pair.locale, pair.pattern))
+    if pattern.kind == MACHINE:
+        return dt.datetime.strptime(pair.body, pair.pattern).date()
+    if pattern.kind == ERA:
+        return read_era(pair.body)
+    return parse_locale_question(pair.body, LocaleFormat(pair.fmt, pattern.names or pair.locale,
+                                                         pair.pattern))
+
+
+CJK_VALUES = {ch: k for k, ch in enumerate("〇一二三四五六七八九")} | {"零": 0}
+
+
+def _cjk_number(m: re.Match) -> str:
+    text = m.group(0)
+    if "十" not in text:  # digit by digit
+        return "".join(str(CJK_VALUES[ch]) for ch in text)
+    tens, _, ones = text.partition("十")
+    return str(10 * (CJK_VALUES[tens] if tens else 1) + (CJK_VALUES[ones] if ones else 0))
+
+
+def ascii_numbers(text: str) -> str:
+    """``text`` with native digits and CJK numerals as ASCII digits."""
+    text = "".join(str(unicodedata.digit(ch)) if unicodedata.digit(ch, None) is not None
+                   else ch for ch in text)
+    return re.sub("[〇一二三四五六七八九零十]+(?=[年月日])", _cjk_number, text)
 
 
 def fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def test_every_body_reads_back_to_the_answer_and_stands_in_its_question(pairs):
-    for p in pairs:
+def test_every_body_reads_back_to_the_answer_and_stands_in_its_question(pairs, new_forms):
+    for p in [*pairs, *new_forms]:
         assert read_back(p).isoformat() == p.answer, p
-        assert fold(p.body) in fold(p.question), p
+        question = ascii_numbers(p.question) if {"numerals", "native_digits"} & set(p.added) \
+            else p.question
+        assert fold(p.body) in fold(question), p
 
 
 def test_babels_parser_agrees_on_the_numeric_bodies(pairs):
     checked = 0
     for p in pairs:
-        if is_book(p) or pattern_order(p.pattern) is None or "yy" in p.pattern \
-                or not p.body.isascii():
+        if pattern_named(p.locale, p.fmt).kind != "cldr" or pattern_order(p.pattern) is None \
+                or "yy" in p.pattern or not p.body.isascii() or p.body.isdigit():
             continue
         back = parse_date(p.body, locale="en_US" if p.locale == "en" else p.locale,
                           format=p.pattern)
@@ -100,6 +162,74 @@ def test_the_forms_people_use_are_there(pairs):
     for piece in (r"\d:\d\d\b", r"\d:\d\d:\d\d", r"(?i)\d ?[ap]\.?m\.?", r"\dh\d\d",
                   r"\d時\d+分", r"T\d\d:\d\d", r"\d(Z|[+-]\d\d:?\d\d)", r" (UTC|GMT|EST|CET)"):
         assert re.search(piece, added), piece
+
+
+def test_the_forms_of_the_wild_test_sets_misses_are_there(new_forms):
+    fmts = Counter(p.fmt for p in new_forms)
+    for fmt in ("ja_era", "ja_era_weekday", "en_ctime", "en_apache", "en_iso_basic",
+                "ja_iso_basic", "en_mmm_dd_y", "en_mmmm_dd_y", "en_compact",
+                "de_compact", "ja_yy_mm_dd.slash", "ko_yy_mm_dd.dash", "zh_yy_mm_dd.dot",
+                "ar_long.levant"):
+        assert fmts[fmt] > 0, fmt
+    assert {p.pattern for p in new_forms if p.fmt in ("en_compact", "de_compact")} \
+        == {"MMddyyyy", "ddMMyyyy"}
+    questions = " ".join(p.question for p in new_forms)
+    for piece in (r"(明治|大正|昭和|平成|令和)\d+年",
+                  r"日\([月火水木金土日]\)", r"二〇[〇一二三四五六七八九]{2}年",
+                  r"二零[零一二三四五六七八九]{2}年", r"[一二三]?十[一二三四五六七八九]?日",
+                  r"(明治|大正|昭和|平成|令和)[一二三四五六七八九十]+年",
+                  r"[A-Z][a-z]{2} [A-Z][a-z]{2} [ 123]\d \d\d:\d\d:\d\d \d{4}",
+                  r"\[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\]",
+                  r"\d{8}T\d{6}Z",
+                  "[٠-٩]{4}", "[०-९]{4}", "كانون الثاني|شباط|آذار|نيسان|أيار|حزيران"):
+        assert re.search(piece, questions), piece
+
+
+def test_native_digits_write_the_whole_question_in_ar_and_hi_alone(new_forms):
+    native = [p for p in new_forms if "native_digits" in p.added]
+    assert {p.locale for p in native} == {"ar", "hi"}
+    assert not any(re.search("[0-9]", p.question) for p in native)
+    for locale in ("ar", "hi"):
+        mine = [p for p in new_forms if p.locale == locale]
+        assert 0.2 < sum("native_digits" in p.added for p in mine) / len(mine) < 0.4
+
+
+def test_levantine_month_names_are_a_share_of_ar_and_name_ar(new_forms):
+    arabic = [p for p in new_forms if p.locale == "ar"]
+    levant = [p for p in arabic if p.fmt.endswith(".levant")]
+    assert 0.1 < len(levant) / len(arabic) < 0.4
+    assert all(p.words == "ar" for p in levant)
+
+
+def test_english_month_forms_and_case_reaching_them():
+    english = generate_wild_dates(3000, ("en",), seed=5)
+    bodies = {p.fmt: p.body for p in english}
+    assert re.fullmatch(r"[A-Z][a-z]{2} \d\d \d{4}", bodies["en_mmm_dd_y"])
+    assert re.fullmatch(r"\d{1,2}-[A-Z][a-z]{2}-\d\d", bodies["en_d-mmm-yy"])
+    rng = np.random.default_rng(0)
+    ctx = Context(dt.date(1989, 11, 9), "en", rng, False, False, False, [])
+    assert "NOV 09 1989" in {restyle_case("Nov 09 1989", ctx) for _ in range(30)}
+    cased = [p for p in english if "case" in p.added
+             and p.fmt in ("en_mmm_dd_y", "en_mmmm_dd_y")]
+    assert cased and all(fold(p.body) in fold(p.question) for p in cased)
+
+
+def test_a_book_share_of_pairs_is_the_books_with_the_usual_hint_rule():
+    book = generate_wild_dates(300, ("de", "en"), seed=8, book_share=1.0)
+    assert all(is_book(p) and p.locale == "en" and relabel(p, p.hint) == p for p in book)
+    assert 0.3 < sum(p.hint is None for p in book) / len(book) < 0.7
+    # en's own patterns hold the book's too: of 2000 pairs, half are en's and half of those
+    # the book's; a book share of 0.1 adds 0.1 x (1 - 0.25) of the pairs to them
+    share = sum(map(is_book, generate_wild_dates(2000, ("de", "en"), seed=8))) / 2000
+    none = sum(map(is_book, generate_wild_dates(2000, ("de", "en"), seed=8, book_share=0))) \
+        / 2000
+    assert 0.2 < none < 0.3 and 0.03 < share - none < 0.13
+    assert not any(map(is_book, generate_wild_dates(300, ("de",), seed=8, book_share=1.0)))
+
+
+def test_a_bad_book_share_is_refused():
+    with pytest.raises(AttnseqError, match=r"^the book share must be in \[0, 1\], got -0.1$"):
+        generate_wild_dates(3, seed=0, book_share=-0.1)
 
 
 def test_questions_without_a_hint_read_right_by_the_default(pairs):

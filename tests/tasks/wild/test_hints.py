@@ -35,7 +35,8 @@ def test_numeric_order_comes_from_cldrs_short_pattern(locale, order):
 
 @pytest.mark.parametrize(("pattern", "order"), [
     ("dd/MM/y", "dmy"), ("M/d/yy", "mdy"), ("y/MM/dd", "ymd"), ("E, d.M.y", "dmy"),
-    ("yyyyMMdd", None), ("d MMM y", None), ("MMMM d, y", None),
+    ("yyyyMMdd", "ymd"), ("ddMMyyyy", "dmy"), ("MMddyyyy", "mdy"), ("yy/MM/dd", "ymd"),
+    ("yyMMdd", None), ("ddMMyy", None), ("d MMM y", None), ("MMMM d, y", None),
 ])
 def test_pattern_order(pattern, order):
     assert pattern_order(pattern) == order
@@ -49,6 +50,26 @@ def test_the_hint_changes_the_reading_of_03_04_2005():
     assert relabel(pair, "en").answer == "2005-03-04"
     assert relabel(pair, None).answer == "2005-03-04"  # the default: month first
     assert relabel(pair, "ja").answer == "2005-04-03"  # ymd cannot read 03 as a year: own
+
+
+def test_a_two_digit_year_first_is_read_year_first_under_its_hint_alone():
+    pair = WildPair("01/04/05", "2001-04-05", "ko_yy_mm_dd.slash", "ko", (), "ko", "01/04/05",
+                    "yy/MM/dd", None)
+    assert relabel(pair, "ko").answer == relabel(pair, "ja").answer == "2001-04-05"
+    assert relabel(pair, None).answer == "2005-01-04"  # the default: month first
+    assert relabel(pair, "en_GB").answer == "2005-04-01"
+    late = pair._replace(question="19/04/30", answer="2019-04-30", body="19/04/30")
+    assert relabel(late, None).answer == "2019-04-30"  # no month 19: one reading
+
+
+def test_compact_digits_are_read_in_their_order_by_the_hint():
+    pair = WildPair("01021989", "1989-02-01", "de_compact", "de", (), "de", "01021989",
+                    "ddMMyyyy", None)
+    assert relabel(pair, "de").answer == "1989-02-01"
+    assert relabel(pair, None).answer == relabel(pair, "en").answer == "1989-01-02"
+    assert relabel(pair, "ja").answer == "1989-02-01"  # a year first cannot read 01021989
+    late = pair._replace(question="14071989", answer="1989-07-14", body="14071989")
+    assert relabel(late, None).answer == "1989-07-14"
 
 
 def test_words_of_a_locale_set_the_default_order():

@@ -1,0 +1,75 @@
+"""Dates in forms that CLDR's patterns cannot write: Japanese eras and machines' logs.
+
+* Japanese eras (ja): ``令和元年5月1日``, ``平成31年4月30日``, ``昭和64年1月7日``, at times with
+  the weekday ``(火)``. An era's year counts from 1 on the day it began (``ERAS``), and its
+  first year is written ``元年`` as often as ``1年``. 明治 is taken from the official change,
+  1868-10-23; no date before it is written in an era.
+* Machines (``MACHINE_FORMS``): C's ``ctime`` (``Wed Sep  5 13:45:10 2012``, the day padded
+  with a space), Apache's access log (``[10/Oct/2000:13:55:36 -0700]``) and ISO 8601's basic
+  form (``20160101T000000Z``), each with a time of day drawn for it. Their names are C's
+  English ones whatever the locale. Each form is named by the ``strptime`` format that reads
+  it, which the tests use to read it back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import MappingProxyType
+
+import numpy as np
+
+from attnseq.tasks.cldr import cldr_locale
+
+# Each era and the day it began (facts).
+ERAS = (("明治", dt.date(1868, 10, 23)), ("大正", dt.date(1912, 7, 30)),
+        ("昭和", dt.date(1926, 12, 25)), ("平成", dt.date(1989, 1, 8)),
+        ("令和", dt.date(2019, 5, 1)))
+FIRST_YEAR = "元"  # 元年: the first year of an era
+C_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+C_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+LOG_ZONES = ("-0700", "+0000", "+0100", "+0200", "-0500", "+0530", "+0900")
+# Each machine form by name: the strptime format that reads it back.
+MACHINE_FORMS = MappingProxyType({
+    "ctime": "%a %b %d %H:%M:%S %Y",
+    "apache": "[%d/%b/%Y:%H:%M:%S %z]",
+    "iso_basic": "%Y%m%dT%H%M%SZ",
+})
+ERA_FORMS = ("era", "era_weekday")
+
+
+def japanese_era(date: dt.date) -> tuple[str, int] | None:
+    """(era, year of the era) of ``date``, or None before 明治."""
+    found = None
+    for name, start in ERAS:
+        if date >= start:
+            found = (name, date.year - start.year + 1)
+    return found
+
+
+def write_era(form: str, date: dt.date, rng: np.random.Generator) -> str:
+    """``date`` as a Japanese era date (``form`` "era" or "era_weekday"); the caller has
+    checked that ``japanese_era(date)`` is not None."""
+    era = japanese_era(date)
+    if era is None:
+        raise ValueError(f"{date.isoformat()} is before the first era")
+    name, year = era
+    number = FIRST_YEAR if year == 1 and rng.random() < 0.5 else str(year)
+    text = f"{name}{number}年{date.month}月{date.day}日"
+    if form == "era_weekday":
+        text += f"({cldr_locale('ja').days['format']['abbreviated'][date.weekday()]})"
+    return text
+
+
+def write_machine(form: str, date: dt.date, rng: np.random.Generator) -> str:
+    """``date`` in machine form ``form`` (a name of ``MACHINE_FORMS``), at a drawn time."""
+    h, m, s = int(rng.integers(24)), int(rng.integers(60)), int(rng.integers(60))
+    clock = f"{h:02d}:{m:02d}:{s:02d}"
+    month = C_MONTHS[date.month - 1]
+    if form == "ctime":
+        return f"{C_DAYS[date.weekday()]} {month} {date.day:2d} {clock} {date.year}"
+    if form == "apache":
+        zone = LOG_ZONES[int(rng.integers(len(LOG_ZONES)))]
+        return f"[{date.day:02d}/{month}/{date.year}:{clock} {zone}]"
+    if form == "iso_basic":
+        return f"{date.year:04d}{date.month:02d}{date.day:02d}T{clock.replace(':', '')}Z"
+    raise ValueError(f"no machine form {form!r}")
