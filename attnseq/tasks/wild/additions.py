@@ -7,9 +7,10 @@ date the text names: the date stays what the pattern wrote, and the generator's 
 which additions a question has.
 
     numerals  ja/zh: a 年月日 date in CJK numerals (``二〇二〇年八月六日``, ``平成七年``)
-    time      10:17  10:17:03  10:17 pm  10:17 p.m.  10h11  21時40分  21시 40분  (+ CLDR's
-              own, e.g. ``오후 9:40``), at times behind a filler (``at``, ``um``, ``à``), then
-              at times a zone: UTC, GMT, EST, CET, JST, ..., +0300, +03:00
+    time      10:17  10:17:03  10:17 pm  10:17 p.m.  10h11  21時40分  21시 40분
+              12 Uhr  17 h 45  (+ CLDR's own, e.g. ``오후 9:40``), at times behind a
+              filler (``at``, ``um``, ``à``), then at times a zone: UTC, GMT, EST, CET,
+              JST, ..., +0300, +03:00
     iso_time  an ISO date's T10:20:19, T10:20:19.532, then Z, +0000 or +03:00
     native_digits  every digit in the locale's native digits where CLDR's are not Latin
               (ar: ``٢٠٢٠``, hi: ``२०२०``), times included
@@ -49,6 +50,15 @@ TIME_FILLERS = MappingProxyType({
     "en": ("at", "@"), "de": ("um",), "fr": ("à",), "es": ("a las",), "it": ("alle",),
     "pt": ("às",), "nl": ("om",), "pl": ("o",), "ru": ("в",), "tr": ("saat",),
 })
+# Times as a language writes them with its own words or marks ("12 Uhr", "17 h 45", "18h30"),
+# as str.format templates of the hour h and the minute m.
+LOCAL_CLOCKS = MappingProxyType({
+    "de": ("{h} Uhr", "{h}.{m:02d} Uhr", "{h}:{m:02d} Uhr"), "nl": ("{h}.{m:02d} uur", "{h} uur"),
+    "fr": ("{h} h {m:02d}", "{h} h", "{h}h{m:02d}"), "pt": ("{h}h", "{h}h{m:02d}"),
+    "es": ("{h}h", "{h}.{m:02d} h"), "it": ("ore {h}", "{h}.{m:02d}"),
+    "pl": ("godz. {h}:{m:02d}", "{h}.{m:02d}"), "tr": ("{h:02d}.{m:02d}",),
+    "ru": ("{h}:{m:02d} ч.", "{h} ч."),
+})
 BRACKETS = ("()", "[]", '""', "«»", "<>", "''")
 STRAY = (0x2190, 0x26FF)  # the code points add_stray draws from
 
@@ -87,6 +97,8 @@ def _clock(ctx: Context) -> str:
     styles = ["hm", "hms", "ampm", "h_m", "cldr"]
     if lang in ("ja", "zh", "ko"):
         styles.append("cjk")
+    if lang in LOCAL_CLOCKS:
+        styles.append("local")
     style = ctx.pick(styles)
     if style == "hm":
         return f"{h:02d}:{m:02d}" if ctx.chance(0.7) else f"{h}:{m:02d}"
@@ -100,6 +112,11 @@ def _clock(ctx: Context) -> str:
         return f"{clock}{space}{pm if h >= 12 else am}"
     if style == "h_m":
         return f"{h}h{m:02d}"
+    if style == "local":
+        template = ctx.pick(LOCAL_CLOCKS[lang])
+        if any(ch.isalpha() for ch in template):
+            ctx.words.append(ctx.locale)
+        return template.format(h=h, m=m)
     if style == "cjk":
         ctx.words.append(ctx.locale)
         if lang == "ko":

@@ -1,9 +1,11 @@
 """Dates in forms that CLDR's patterns cannot write: Japanese eras and machines' logs.
 
 * Japanese eras (ja): ``令和元年5月1日``, ``平成31年4月30日``, ``昭和64年1月7日``, at times with
-  the weekday ``(火)``. An era's year counts from 1 on the day it began (``ERAS``), and its
+  the weekday ``(火)``, and as forms write them, the era's initial and numbers (``H7.1.17``,
+  ``R01/05/01``). An era's year counts from 1 on the day it began (``ERAS``), and its
   first year is written ``元年`` as often as ``1年``. 明治 is taken from the official change,
-  1868-10-23; no date before it is written in an era.
+  1868-10-23; no date before it is written in an era, nor one of an era's year over
+  ``ERA_YEAR_MAX`` (令和 99 is 2117: later dates are written in years).
 * Machines (``MACHINE_FORMS``): C's ``ctime`` (``Wed Sep  5 13:45:10 2012``, the day padded
   with a space), Apache's access log (``[10/Oct/2000:13:55:36 -0700]``) and ISO 8601's basic
   form (``20160101T000000Z``), each with a time of day drawn for it. Their names are C's
@@ -25,6 +27,8 @@ ERAS = (("明治", dt.date(1868, 10, 23)), ("大正", dt.date(1912, 7, 30)),
         ("昭和", dt.date(1926, 12, 25)), ("平成", dt.date(1989, 1, 8)),
         ("令和", dt.date(2019, 5, 1)))
 FIRST_YEAR = "元"  # 元年: the first year of an era
+ERA_INITIALS = MappingProxyType({"明治": "M", "大正": "T", "昭和": "S", "平成": "H", "令和": "R"})
+ERA_YEAR_MAX = 99
 C_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 C_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 LOG_ZONES = ("-0700", "+0000", "+0100", "+0200", "-0500", "+0530", "+0900")
@@ -34,7 +38,7 @@ MACHINE_FORMS = MappingProxyType({
     "apache": "[%d/%b/%Y:%H:%M:%S %z]",
     "iso_basic": "%Y%m%dT%H%M%SZ",
 })
-ERA_FORMS = ("era", "era_weekday")
+ERA_FORMS = ("era", "era_weekday", "era_initial")
 
 
 def japanese_era(date: dt.date) -> tuple[str, int] | None:
@@ -46,13 +50,24 @@ def japanese_era(date: dt.date) -> tuple[str, int] | None:
     return found
 
 
+def writes_era(date: dt.date) -> bool:
+    """Whether an era form writes ``date``: from 明治 on, in an era's year 1-``ERA_YEAR_MAX``."""
+    era = japanese_era(date)
+    return era is not None and era[1] <= ERA_YEAR_MAX
+
+
 def write_era(form: str, date: dt.date, rng: np.random.Generator) -> str:
-    """``date`` as a Japanese era date (``form`` "era" or "era_weekday"); the caller has
-    checked that ``japanese_era(date)`` is not None."""
+    """``date`` as a Japanese era date (``form`` of ``ERA_FORMS``); the caller has checked
+    that ``japanese_era(date)`` is not None."""
     era = japanese_era(date)
     if era is None:
         raise ValueError(f"{date.isoformat()} is before the first era")
     name, year = era
+    if form == "era_initial":  # H7.1.17, H07/01/17
+        sep = "./"[int(rng.integers(2))]
+        width = 2 if rng.random() < 0.5 else 1
+        return sep.join([f"{ERA_INITIALS[name]}{year:0{width}d}", f"{date.month:0{width}d}",
+                         f"{date.day:0{width}d}"])
     number = FIRST_YEAR if year == 1 and rng.random() < 0.5 else str(year)
     text = f"{name}{number}年{date.month}月{date.day}日"
     if form == "era_weekday":

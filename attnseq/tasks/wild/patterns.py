@@ -40,9 +40,9 @@ from attnseq.tasks.locales import as_cldr, format_locale_date, locale_formats
 from attnseq.tasks.wild.forms import (
     ERA_FORMS,
     MACHINE_FORMS,
-    japanese_era,
     write_era,
     write_machine,
+    writes_era,
 )
 from attnseq.tasks.wild.hints import language, numeric_order
 
@@ -196,7 +196,7 @@ def pattern_for(pattern: WildPattern, date: dt.date) -> str | None:
     if pattern.kind == MACHINE:
         return MACHINE_FORMS[pattern.template]
     if pattern.kind == ERA:
-        return pattern.template if japanese_era(date) is not None else None
+        return pattern.template if writes_era(date) else None
     if pattern.kind == BOOK:
         book = next(f for f in FORMATS if f.name == pattern.template)
         return book.pattern if in_window or not book.two_digit_year else None

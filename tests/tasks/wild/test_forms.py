@@ -14,6 +14,7 @@ from attnseq.tasks.wild.forms import (  # noqa: E402
     japanese_era,
     write_era,
     write_machine,
+    writes_era,
 )
 
 
@@ -40,6 +41,19 @@ def test_an_eras_first_year_is_written_gannen_or_1nen():
     assert written == {"令和元年5月1日", "令和1年5月1日"}
     assert write_era("era", dt.date(2019, 4, 30), rng) == "平成31年4月30日"
     assert write_era("era_weekday", dt.date(2019, 4, 30), rng) == "平成31年4月30日(火)"
+
+
+def test_the_initial_form_writes_the_eras_letter_and_numbers():
+    rng = np.random.default_rng(3)
+    written = {write_era("era_initial", dt.date(1995, 1, 17), rng) for _ in range(60)}
+    assert written == {"H7.1.17", "H07.01.17", "H7/1/17", "H07/01/17"}
+    assert write_era("era_initial", dt.date(1912, 7, 29), rng) in (
+        "M45.7.29", "M45.07.29", "M45/7/29", "M45/07/29")
+
+
+def test_era_forms_stop_at_the_99th_year_of_an_era():
+    assert writes_era(dt.date(2117, 12, 31)) and not writes_era(dt.date(2118, 1, 1))
+    assert not writes_era(dt.date(1868, 10, 22)) and writes_era(dt.date(1868, 10, 23))
 
 
 def test_machine_forms_read_back_with_their_strptime_format():

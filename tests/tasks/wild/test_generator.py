@@ -59,18 +59,25 @@ ERA_STARTS = {"明治": dt.date(1868, 10, 23), "大正": dt.date(1912, 7, 30),
               "昭和": dt.date(1926, 12, 25), "平成": dt.date(1989, 1, 8),
               "令和": dt.date(2019, 5, 1)}
 ERA_DATE = re.compile(r"(明治|大正|昭和|平成|令和)(元|\d+)年(\d+)月(\d+)日(?:\((.)\))?")
+ERA_INITIAL = re.compile(r"([MTSHR])(\d{1,2})([./])(\d{1,2})\3(\d{1,2})")
+INITIALS = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": "令和"}
 JA_WEEKDAYS = "月火水木金土日"
 
 
 def read_era(body: str) -> dt.date:
     """A Japanese era date, checked to lie within its era."""
-    m = ERA_DATE.fullmatch(body)
-    assert m is not None, body
-    era, year, month, day, weekday = m.groups()
+    m, short = ERA_DATE.fullmatch(body), ERA_INITIAL.fullmatch(body)
+    assert m is not None or short is not None, body
+    if m is not None:
+        era, year, month, day, weekday = m.groups()
+    else:
+        era, year, _, month, day = short.groups()
+        era, weekday = INITIALS[era], None
     start = ERA_STARTS[era]
     date = dt.date(start.year + (1 if year == "元" else int(year)) - 1, int(month), int(day))
     later = [s for s in ERA_STARTS.values() if s > start]
     assert start <= date < min(later, default=dt.date.max), body
+    assert int(year if year != "元" else 1) <= 99, body
     assert weekday is None or JA_WEEKDAYS.index(weekday) == date.weekday(), body
     return date
 
@@ -157,17 +164,19 @@ def test_years_span_1000_to_2999_and_two_digit_years_keep_the_window(pairs):
 def test_the_forms_people_use_are_there(pairs):
     fmts = {p.fmt for p in pairs}
     added = " ".join(p.question for p in pairs if "time" in p.added or "iso_time" in p.added)
-    assert {"en_ordinal5", "en_yyyymmdd", "en_yymmdd", "en_y-mmm-dd", "en_y_mmm_d"} <= fmts
+    english = {p.fmt for p in generate_wild_dates(2000, ("en",), seed=3)}
+    assert {"en_ordinal5", "en_yyyymmdd", "en_yymmdd", "en_y-mmm-dd", "en_y_mmm_d"} <= english
     assert any(f.startswith("en_book_") for f in fmts)
     for piece in (r"\d:\d\d\b", r"\d:\d\d:\d\d", r"(?i)\d ?[ap]\.?m\.?", r"\dh\d\d",
-                  r"\d時\d+分", r"T\d\d:\d\d", r"\d(Z|[+-]\d\d:?\d\d)", r" (UTC|GMT|EST|CET)"):
+                  r"\d時\d+分", r"\d (Uhr|uur|h|ч\.)", r"T\d\d:\d\d", r"\d(Z|[+-]\d\d:?\d\d)",
+                  r" (UTC|GMT|EST|CET)"):
         assert re.search(piece, added), piece
 
 
 def test_the_forms_of_the_wild_test_sets_misses_are_there(new_forms):
     fmts = Counter(p.fmt for p in new_forms)
-    for fmt in ("ja_era", "ja_era_weekday", "en_ctime", "en_apache", "en_iso_basic",
-                "ja_iso_basic", "en_mmm_dd_y", "en_mmmm_dd_y", "en_compact",
+    for fmt in ("ja_era", "ja_era_weekday", "ja_era_initial", "en_ctime", "en_apache",
+                "en_iso_basic", "ja_iso_basic", "en_mmm_dd_y", "en_mmmm_dd_y", "en_compact",
                 "de_compact", "ja_yy_mm_dd.slash", "ko_yy_mm_dd.dash", "zh_yy_mm_dd.dot",
                 "ar_long.levant"):
         assert fmts[fmt] > 0, fmt
