@@ -76,47 +76,68 @@ class DateNormaliser:
         self.min_confidence = probability("min_confidence", min_confidence)
         self.batch_size = positive_int("batch_size", batch_size)
 
-    def outcomes(self, texts: Sequence[str]) -> list[Outcome]:
+    def outcomes(self, texts: Sequence[str], hints: Sequence[str | None] | None = None
+                 ) -> list[Outcome]:
         """Per text its ``Outcome``: the accepted date and its probability, or None and why
         (refused by the model, no valid date among the K hypotheses, or below
-        ``min_confidence``)."""
-        xs, bad = encoded(self.conv, texts, self.locale)
+        ``min_confidence``). ``hints``: each text's own locale hint (None: none), all decoded
+        in the same batches; None gives every text the normaliser's ``locale``."""
+        xs, bad = self._encoded(texts, hints)
         good = [i for i in range(len(texts)) if i not in bad]
         out = {i: Outcome(None, None, why) for i, why in bad.items()}
+        rows = numpy.arange(len(good))  # the rows of xs left to decide
         if self.greedy_first and good:
             answers, log_p = self.conv.scored(xs, self.batch_size)
-            searched = []
-            for i, answer, lp in zip(good, answers, log_p, strict=True):
+            left = []
+            for k, (i, answer, lp) in enumerate(zip(good, answers, log_p, strict=True)):
                 if lp > _LOG_HALF and accepts(texts[i], answer):
                     out[i] = self._verdict(answer, math.exp(lp))
                 else:
-                    searched.append(i)
-            good = searched
-        if good:
-            hypotheses = self.conv.hypotheses([texts[i] for i in good], self.search,
-                                              self.batch_size, self.locale)
-            for i, hyps in zip(good, hypotheses, strict=True):
-                out[i] = self._choose(texts[i], hyps)
+                    left.append(k)
+            rows = numpy.array(left, dtype=int)
+        if len(rows):
+            hypotheses = self.conv.searched(xs[rows], self.search, self.batch_size)
+            for row, hyps in zip(rows.tolist(), hypotheses, strict=True):
+                out[good[row]] = self._choose(texts[good[row]], hyps)
         return [out[i] for i in range(len(texts))]
 
-    def normalise(self, texts: Sequence[str]) -> list[str | None]:
-        """Per text its date (ISO text), or None where the normaliser refused or abstained."""
-        return [o.output for o in self.outcomes(texts)]
+    def normalise(self, texts: Sequence[str], hints: Sequence[str | None] | None = None
+                  ) -> list[str | None]:
+        """Per text its date (ISO text), or None where the normaliser refused or abstained;
+        ``hints`` as ``outcomes`` takes them."""
+        return [o.output for o in self.outcomes(texts, hints)]
 
     @classmethod
     def normalise_each(cls, conv, texts: Sequence[str], hints: Sequence[str | None],
                        **settings) -> list[str | None]:
-        """``normalise`` of each text with its own locale hint (None: none), a batch per
-        hint; ``settings`` are the normaliser's (beam, min_confidence, ...)."""
+        """``normalise`` of each text with its own locale hint (None: none); ``settings`` are
+        the normaliser's (beam, min_confidence, ...)."""
+        return cls(conv, **settings).normalise(texts, hints)
+
+    def _encoded(self, texts: Sequence[str], hints: Sequence[str | None] | None
+                 ) -> tuple[numpy.ndarray, dict[int, str]]:
+        """``attnseq.dates.stream.encoded`` of the texts, each with its hint: xs (M,
+        question_len) of those that can be encoded, in order, and {index: why} of the
+        others. A hint the model was not taught is the one-line error."""
+        if hints is None:
+            return encoded(self.conv, texts, self.locale)
+        if len(hints) != len(texts):
+            raise AttnseqError(f"need one hint per text; got {len(hints)} for "
+                               f"{len(texts)} texts")
         groups: dict[str | None, list[int]] = {}
-        for n, hint in enumerate(hints):
-            groups.setdefault(hint, []).append(n)
-        dates: list[str | None] = [None] * len(texts)
+        for i, hint in enumerate(hints):
+            groups.setdefault(self.conv.hint(hint), []).append(i)
+        bad: dict[int, str] = {}
+        placed: list[tuple[list[int], numpy.ndarray]] = []
         for hint, members in groups.items():
-            found = cls(conv, locale=hint, **settings).normalise([texts[n] for n in members])
-            for n, date in zip(members, found, strict=True):
-                dates[n] = date
-        return dates
+            xs, why = encoded(self.conv, [texts[i] for i in members], hint)
+            bad.update((members[k], reason) for k, reason in why.items())
+            placed.append(([i for k, i in enumerate(members) if k not in why], xs))
+        rank = {i: k for k, i in enumerate(i for i in range(len(texts)) if i not in bad)}
+        out = numpy.zeros((len(rank), self.conv.config.question_len), dtype=numpy.int32)
+        for members, xs in placed:
+            out[[rank[i] for i in members]] = xs
+        return out, bad
 
     def _choose(self, question: str, hypotheses) -> Outcome:
         """The first acceptable hypothesis of the beam (best first), or an abstention."""

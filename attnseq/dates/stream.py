@@ -65,23 +65,26 @@ def refusals(conv, texts: Sequence[str], locale: str | None = None) -> dict[int,
 def encoded(conv, texts: Sequence[str], locale: str | None = None
             ) -> tuple[numpy.ndarray, dict[int, str]]:
     """The texts that ``conv`` can encode with the hint ``locale``, encoded, in order: xs (M,
-    question_len); and {index: why} of the others (``refusals``). All in one batch when all
-    can be encoded; else one text at a time, to find which ones."""
-    try:
-        if all(t.strip() for t in texts):
-            return conv.encode_questions(texts, locale), {}
-    except AttnseqError:
-        pass  # find which ones, one at a time
-    found, rows = {}, [conv.encode_questions([], locale)]
-    for i, text in enumerate(texts):
-        if not text.strip():
-            found[i] = "empty input"
-            continue
+    question_len); and {index: why} of the others (``refusals``). The texts are encoded in
+    one batch, and a batch that fails in halves, so that a few bad texts among many cost a
+    few batches each, not one per text."""
+    found = {i: "empty input" for i, t in enumerate(texts) if not t.strip()}
+    parts: list[numpy.ndarray] = [conv.encode_questions([], locale)]
+
+    def encode(rows: list[int]) -> None:
         try:
-            rows.append(conv.encode_questions([text], locale))
+            parts.append(conv.encode_questions([texts[i] for i in rows], locale))
         except AttnseqError as exc:
-            found[i] = str(exc)
-    return numpy.concatenate(rows), found
+            if len(rows) == 1:
+                found[rows[0]] = str(exc)
+                return
+            encode(rows[:len(rows) // 2])
+            encode(rows[len(rows) // 2:])
+
+    rows = [i for i in range(len(texts)) if i not in found]
+    if rows:
+        encode(rows)
+    return numpy.concatenate(parts), found
 
 
 def converted(conv, search=None, locale: str | None = None) -> Converts:

@@ -147,7 +147,11 @@ class Converter:
         ``search.n_best`` hypotheses, best first, in batches of ``batch_size`` texts; a
         hypothesis' attention (|Y|, question_len) is over the encoded input's columns
         (reversed when the model reverses its input)."""
-        xs = self.encode_questions(texts, locale)
+        return self.searched(self.encode_questions(texts, locale), search, batch_size)
+
+    def searched(self, xs, search: BeamSearch, batch_size: int = DEFAULT_BATCH
+                 ) -> list[list[Hypothesis]]:
+        """``hypotheses`` of encoded questions xs (N, question_len) (``encode_questions``)."""
         out = []
         for lo in range(0, len(xs), batch_size):
             out += search.search(self.model, xs[lo:lo + batch_size], self.vocab.start_id,

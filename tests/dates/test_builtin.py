@@ -130,3 +130,24 @@ def test_normalise_each_reads_each_text_with_its_own_hint():
         DateNormaliser(conv, locale=h).normalise([t])[0] for t, h in zip(texts, hints)]
     assert DateNormaliser.normalise_each(conv, texts, hints) == [
         "2005-03-04", "2005-04-03", "2014-11-25", "2005-03-04"]
+
+
+def test_texts_with_their_own_hints_share_batches(monkeypatch):
+    conv = load("dates")
+    texts = ["03/04/2005", "19/04/01", "", "Nov 25 2014", "03/04/2005 ☃" * 9, "03/04/2005",
+             "05.06.07"]
+    hints = [None, "ja", "de", "de", "en_GB", "en_GB", "ja"]
+    batches = []
+    scored = conv.scored
+    monkeypatch.setattr(conv, "scored", lambda xs, *a: batches.append(len(xs)) or
+                        scored(xs, *a))
+    outs = DateNormaliser(conv).outcomes(texts, hints)
+    assert batches == [5]  # every text that can be encoded, in one call
+    alone = [DateNormaliser(conv, locale=h).outcomes([t])[0] for t, h in zip(texts, hints)]
+    assert [o.output for o in outs] == [o.output for o in alone]
+    assert [o.output for o in outs[:6:5]] == ["2005-03-04", "2005-04-03"]
+    assert outs[2].reason == "empty input" and "at most 65" in outs[4].reason
+    with pytest.raises(AttnseqError, match=r"^need one hint per text; got 1 for 2 texts$"):
+        DateNormaliser(conv).outcomes(["1/2/03", "1/2/03"], ["de"])
+    with pytest.raises(AttnseqError, match=r"^this model has no locale hint 'sw' \(it knows: en, "):
+        DateNormaliser(conv).outcomes(["1/2/03"], ["sw"])

@@ -92,14 +92,14 @@ def test_greedy_first_answers_as_searching_every_question_does(scripted, monkeyp
                       "8/9/97": {"1997-08-09": 0.45, "1997-09-08": 0.35,  # likely, not > 1/2
                                  "1997-13-08": 0.2}})
     questions = ["3/2/21", "9/8/97", "tue 3/2/21", "sat 9/8/97", "8/9/97", "9/8/97 ☃"]
-    searched = []
-    hypotheses = model.conv.hypotheses
+    searched: list[str] = []
+    search, question_of = model.conv.searched, {ids: q for q, ids in model.keys.items()}
 
-    def recorded(texts, *args):
-        searched.extend(texts)
-        return hypotheses(texts, *args)
+    def recorded(xs, *args):  # the questions that beam search is given
+        searched.extend(question_of[tuple(int(i) for i in row)] for row in xs)
+        return search(xs, *args)
 
-    monkeypatch.setattr(model.conv, "hypotheses", recorded)
+    monkeypatch.setattr(model.conv, "searched", recorded)
     expected = {0.0: ["2021-02-03", "1997-09-08", "2021-03-02", "1997-08-09", "1997-08-09",
                       None],
                 0.75: [None, "1997-09-08", None, None, None, None]}

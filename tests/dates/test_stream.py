@@ -144,3 +144,16 @@ def test_encoded_keeps_the_rows_it_can_encode_in_order(scripted):
     assert xs.shape == (0, conv.config.question_len) and sorted(bad) == [0, 1]
     xs, bad = encoded(conv, ["9/8/97"])
     assert bad == {} and xs.shape == (1, conv.config.question_len)
+
+
+def test_encoded_finds_a_few_bad_texts_among_many_in_halves(scripted, monkeypatch):
+    conv = scripted({"3/2/21": {"2021-02-03": 1.0}}).conv
+    texts = ["3/2/21"] * 64
+    texts[5], texts[40] = "3/2/21 ☃", "☃"
+    calls = []
+    encode = conv.encode_questions
+    monkeypatch.setattr(conv, "encode_questions",
+                        lambda batch, *a: calls.append(len(batch)) or encode(batch, *a))
+    xs, bad = encoded(conv, texts)
+    assert sorted(bad) == [5, 40] and len(xs) == 62
+    assert len(calls) <= 2 + 2 * 2 * 6  # the empty batch, then two paths of halves

@@ -13,10 +13,12 @@ from attnseq.decoding import (
     decode_in_batches,
     greedy,
     input_attention,
+    log_softmax,
     scored_greedy,
     select,
     stepped,
 )
+from attnseq.decoding.greedy import chosen_log_softmax
 
 V, TE = 10, 4
 
@@ -230,3 +232,15 @@ def test_batch_rows_holds_each_row_once_in_batches_of_like_inputs():
     assert sorted(np.concatenate(batches).tolist()) == list(range(5))
     with pytest.raises(AttnseqError, match=r"^batch_size must be a positive integer, got 0$"):
         batch_rows(Padded(), xs, 0)
+
+
+def test_chosen_log_softmax_is_log_softmax_at_the_chosen_tokens():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(6, 9)) * 30 + np.array([[0], [500], [-500], [0], [1e4], [0]])
+    rows, tokens = np.arange(6), rng.integers(9, size=6)
+    want = log_softmax(logits)[rows, tokens]
+    np.testing.assert_allclose(chosen_log_softmax(logits, rows, tokens), want, rtol=1e-12)
+    got32 = chosen_log_softmax(logits.astype(np.float32), rows, tokens)
+    assert got32.dtype == np.float64 and np.isfinite(got32).all()
+    np.testing.assert_allclose(got32, log_softmax(logits.astype(np.float32))[rows, tokens],
+                               rtol=1e-5, atol=1e-5)
