@@ -15,7 +15,8 @@ untimed warm-up on a row of each language, the systems taking turns, the best of
 one thread too (``OPENBLAS_NUM_THREADS=1`` as well keeps the BLAS from starting idle threads
 at all). The peers get what they can use: dateparser the row's language and, from its hint,
 ``DATE_ORDER``; dateutil ``dayfirst`` (and ``yearfirst``) from the hint, without and with
-``fuzzy``. attnseq gets no hint: the model it loads has none yet.
+``fuzzy``. attnseq gets the hint as ``--locale`` (where its model was taught it), all rows
+in one call (``DateNormaliser.normalise(texts, hints)``: the hints share its batches).
 """
 
 from __future__ import annotations
@@ -156,10 +157,11 @@ def measure(systems: dict[str, Convert], rows: Sequence[Row], repeats: int) -> d
 
 # -- the systems ----------------------------------------------------------------------------
 def attnseq_convert(converter, rows: Sequence[Row]) -> list[str | None]:
-    """attnseq's one call: the date normaliser (``attnseq.dates``: beam search re-ranked to
-    real dates on the weekday the text names, else an abstention) over the rows, a batch per
-    locale hint, each row with its hint where the model was taught it (the hint ``en_US`` is
-    the model's ``en``); a row it cannot encode or abstains on gets None."""
+    """attnseq's one call: the date normaliser (``attnseq.dates``: greedy decoding, then beam
+    search re-ranked to real dates on the weekday the text names where greedy's answer will
+    not do, else an abstention) over the rows, each row with its hint where the model was
+    taught it (the hint ``en_US`` is the model's ``en``), all in the same batches; a row it
+    cannot encode or abstains on gets None."""
     from attnseq.dates.normalise import DateNormaliser
 
     return DateNormaliser.normalise_each(converter, [row.text for row in rows],
