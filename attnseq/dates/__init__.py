@@ -2,8 +2,9 @@
 
 * ``validity``: what may be answered: a real calendar date, years 1000-2999, on the weekday
   the question names;
-* ``normalise``: ``DateNormaliser``, beam search re-ranked by validity, with each answer's
-  probability and abstentions (``min_confidence``);
+* ``normalise``: ``DateNormaliser``, greedy decoding where its answer is valid and more
+  likely than 1/2, else beam search re-ranked by validity, with each answer's probability
+  and abstentions (``min_confidence``);
 * ``stream``: lines in, lines out in bounded memory, ``on_error`` and CSV/TSV fields (what
   ``attnseq convert`` runs on standard input);
 * ``builtin``: the models shipped in the package (``attnseq models``), and a model name's
