@@ -57,7 +57,8 @@ class DateNormaliser:
     ``beam`` K >= 1 hypotheses are searched and all K kept; ``min_confidence`` in [0, 1];
     ``batch_size`` questions are searched at a time; ``locale`` is the locale hint (None:
     the model's default order, docs/dates-wild.md); ``greedy_first`` decodes greedily before
-    searching (the module docstring); ``settings`` are beam search's others (alpha, beta,
+    searching (the module docstring; not with alpha, beta, a min_length over 1 or a
+    max_length other than the model's); ``settings`` are beam search's others (alpha, beta,
     min_length, max_length: ``attnseq.decoding.beam``; max_length defaults to the model's
     ``output_len``).
     """
@@ -66,13 +67,15 @@ class DateNormaliser:
                  batch_size: int = 256, locale: str | None = None, greedy_first: bool = True,
                  **settings):
         self.conv = conv
-        # Greedy's answer is beam search's only when hypotheses are ranked by log P(Y | X).
-        self.greedy_first = greedy_first and not settings.get("alpha") \
-            and not settings.get("beta")
         self.locale = conv.hint(locale)
         beam = positive_int("beam", beam)
         self.search = conv.beam(beam=beam, n_best=beam,
                                 **{"max_length": conv.output_len, **settings})
+        # Greedy's answer is beam search's only where the search ranks by log P(Y | X) over
+        # the outputs greedy decoding can write: no penalties, every length greedy's.
+        s = self.search
+        self.greedy_first = greedy_first and s.alpha == s.beta == 0 and s.min_length <= 1 \
+            and s.max_length == conv.output_len
         self.min_confidence = probability("min_confidence", min_confidence)
         self.batch_size = positive_int("batch_size", batch_size)
 

@@ -119,9 +119,16 @@ def test_greedy_first_answers_as_searching_every_question_does(scripted, monkeyp
                                                  rel=1e-9)
 
 
-def test_length_and_coverage_penalties_search_every_question(model):
+def test_penalties_and_other_lengths_search_every_question(model):
     """With alpha or beta the beam ranks by another score than P(Y | X), which greedy's
-    answer need not top: no shortcut then."""
+    answer need not top; with min_length or max_length it searches other outputs than
+    greedy decoding writes: no shortcut then."""
     assert DateNormaliser(model.conv, alpha=0.6).greedy_first is False
     assert DateNormaliser(model.conv, beta=0.2).greedy_first is False
     assert DateNormaliser(model.conv).greedy_first is True
+    # an end token forbidden early, or fewer steps than greedy's: other outputs than greedy's
+    assert DateNormaliser(model.conv, min_length=3).greedy_first is False
+    assert DateNormaliser(model.conv, min_length=1).greedy_first is True
+    assert DateNormaliser(model.conv, max_length=model.conv.output_len - 1).greedy_first \
+        is False
+    assert DateNormaliser(model.conv, greedy_first=False).greedy_first is False
