@@ -7,8 +7,12 @@
   1868-10-23; no date before it is written in an era, nor one of an era's year over
   ``ERA_YEAR_MAX`` (令和 99 is 2117: later dates are written in years).
 * Machines (``MACHINE_FORMS``): C's ``ctime`` (``Wed Sep  5 13:45:10 2012``, the day padded
-  with a space), Apache's access log (``[10/Oct/2000:13:55:36 -0700]``) and ISO 8601's basic
-  form (``20160101T000000Z``), each with a time of day drawn for it. Their names are C's
+  with a space), Apache's access log (``[10/Oct/2000:13:55:36 -0700]``), ISO 8601's basic
+  form (``20160101T000000Z``), e-mail's RFC 2822 (``Tue, 1 Jul 2003 10:52:37 +0200``),
+  JavaScript's ``Date.toString`` without the zone's name (``Wed Sep 05 2012 13:45:10
+  GMT+0200``), and the names cameras and screenshots give their files
+  (``IMG_20190812_143015.jpg``, ``Screenshot 2019-08-12 at 14.30.15.png``), each with a time
+  of day drawn for it. Their names are C's
   English ones whatever the locale. Each form is named by the ``strptime`` format that reads
   it, which the tests use to read it back.
 """
@@ -37,7 +41,14 @@ MACHINE_FORMS = MappingProxyType({
     "ctime": "%a %b %d %H:%M:%S %Y",
     "apache": "[%d/%b/%Y:%H:%M:%S %z]",
     "iso_basic": "%Y%m%dT%H%M%SZ",
+    "rfc2822": "%a, %d %b %Y %H:%M:%S %z",
+    "js": "%a %b %d %Y %H:%M:%S GMT%z",
+    "camera": "IMG_%Y%m%d_%H%M%S.jpg",
+    "screenshot": "Screenshot %Y-%m-%d at %H.%M.%S.png",
 })
+# The machine forms that write the weekday, and those that write English words.
+MACHINE_WEEKDAYS = ("ctime", "rfc2822", "js")
+MACHINE_NAMES = ("ctime", "apache", "rfc2822", "js", "screenshot")
 ERA_FORMS = ("era", "era_weekday", "era_initial")
 
 
@@ -79,12 +90,21 @@ def write_machine(form: str, date: dt.date, rng: np.random.Generator) -> str:
     """``date`` in machine form ``form`` (a name of ``MACHINE_FORMS``), at a drawn time."""
     h, m, s = int(rng.integers(24)), int(rng.integers(60)), int(rng.integers(60))
     clock = f"{h:02d}:{m:02d}:{s:02d}"
+    zone = LOG_ZONES[int(rng.integers(len(LOG_ZONES)))]
     month = C_MONTHS[date.month - 1]
     if form == "ctime":
         return f"{C_DAYS[date.weekday()]} {month} {date.day:2d} {clock} {date.year}"
     if form == "apache":
-        zone = LOG_ZONES[int(rng.integers(len(LOG_ZONES)))]
         return f"[{date.day:02d}/{month}/{date.year}:{clock} {zone}]"
+    ymd = f"{date.year:04d}{date.month:02d}{date.day:02d}"
     if form == "iso_basic":
-        return f"{date.year:04d}{date.month:02d}{date.day:02d}T{clock.replace(':', '')}Z"
+        return f"{ymd}T{clock.replace(':', '')}Z"
+    if form == "rfc2822":  # e-mail headers: the day unpadded, as mail programs write it
+        return f"{C_DAYS[date.weekday()]}, {date.day} {month} {date.year} {clock} {zone}"
+    if form == "js":  # JavaScript's Date.toString, without the zone's name
+        return f"{C_DAYS[date.weekday()]} {month} {date.day:02d} {date.year} {clock} GMT{zone}"
+    if form == "camera":
+        return f"IMG_{ymd}_{clock.replace(':', '')}.jpg"
+    if form == "screenshot":
+        return f"Screenshot {date.isoformat()} at {clock.replace(':', '.')}.png"
     raise ValueError(f"no machine form {form!r}")

@@ -40,6 +40,8 @@ from attnseq.tasks.locales import as_cldr, format_locale_date, locale_formats
 from attnseq.tasks.wild.forms import (
     ERA_FORMS,
     MACHINE_FORMS,
+    MACHINE_NAMES,
+    MACHINE_WEEKDAYS,
     write_era,
     write_machine,
     writes_era,
@@ -156,11 +158,15 @@ def wild_patterns(locale: str) -> tuple[WildPattern, ...]:
         add("compact", "ddMMyyyy" if order == "dmy" else "MMddyyyy")
     if lang == "en":
         for name, template in (("d-mmm-yy", "d-MMM-yy"), ("mmmm_dd_y", "MMMM dd y"),
-                               ("mmm_dd_y", "MMM dd y")):
+                               ("mmm_dd_y", "MMM dd y"), ("mmm_d_'yy", "MMM d ''yy"),
+                               ("d_mmm_'yy", "d MMM ''yy")):
             add(name, template)
-        for form in ("ctime", "apache"):
+        for form in ("ctime", "apache", "rfc2822", "js", "screenshot"):
             add(form, form, MACHINE)
-    add("iso_basic", "iso_basic", MACHINE)
+    if lang == "ko":  # '21년 11월 11일: the year's century left out
+        add("'yy_m_d", "''yy년 MMMM d일")  # MMMM: ko's month names, 11월
+    for form in ("iso_basic", "camera"):
+        add(form, form, MACHINE)
     if locale == "ja":
         for form in ERA_FORMS:
             add(form, form, ERA)
@@ -232,8 +238,10 @@ def numeric_pattern(pattern: WildPattern, concrete: str) -> str | None:
 
 def has_names(pattern: WildPattern, concrete: str) -> bool:
     """Whether the pattern writes words (month or weekday names, an era)."""
-    if pattern.kind in (ERA, MACHINE):
-        return pattern.template != "iso_basic"
+    if pattern.kind == MACHINE:
+        return pattern.template in MACHINE_NAMES
+    if pattern.kind == ERA:
+        return pattern.template != "era_initial"
     if pattern.kind == BOOK:
         return any(d in concrete for d in ("%B", "%b", "%A", "%a"))
     return any(piece[0] in "EcL" or (piece[0] == "M" and len(piece) > 2)
@@ -242,7 +250,7 @@ def has_names(pattern: WildPattern, concrete: str) -> bool:
 
 def has_weekday(pattern: WildPattern, concrete: str) -> bool:
     if pattern.kind in (ERA, MACHINE):
-        return pattern.template in ("era_weekday", "ctime")
+        return pattern.template in ("era_weekday", *MACHINE_WEEKDAYS)
     if pattern.kind == BOOK:
         return "%A" in concrete or "%a" in concrete
     return any(piece[0] in "Ec" for piece in pattern_fields(concrete))

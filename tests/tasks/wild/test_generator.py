@@ -176,7 +176,9 @@ def test_the_forms_people_use_are_there(pairs):
 def test_the_forms_of_the_wild_test_sets_misses_are_there(new_forms):
     fmts = Counter(p.fmt for p in new_forms)
     for fmt in ("ja_era", "ja_era_weekday", "ja_era_initial", "en_ctime", "en_apache",
-                "en_iso_basic", "ja_iso_basic", "en_mmm_dd_y", "en_mmmm_dd_y", "en_compact",
+                "en_rfc2822", "en_js", "en_screenshot", "de_camera", "en_mmm_d_'yy",
+                "ko_'yy_m_d", "en_iso_basic", "ja_iso_basic", "en_mmm_dd_y", "en_mmmm_dd_y",
+                "en_compact",
                 "de_compact", "ja_yy_mm_dd.slash", "ko_yy_mm_dd.dash", "zh_yy_mm_dd.dot",
                 "ar_long.levant"):
         assert fmts[fmt] > 0, fmt
