@@ -54,7 +54,7 @@ TIME_FILLERS = MappingProxyType({
 # as str.format templates of the hour h and the minute m.
 LOCAL_CLOCKS = MappingProxyType({
     "de": ("{h} Uhr", "{h}.{m:02d} Uhr", "{h}:{m:02d} Uhr"), "nl": ("{h}.{m:02d} uur", "{h} uur"),
-    "fr": ("{h} h {m:02d}", "{h} h", "{h}h{m:02d}"), "pt": ("{h}h", "{h}h{m:02d}"),
+    "fr": ("{h} h {m:02d}", "{h} h"), "pt": ("{h}h",),
     "es": ("{h}h", "{h}.{m:02d} h"), "it": ("ore {h}", "{h}.{m:02d}"),
     "pl": ("godz. {h}:{m:02d}", "{h}.{m:02d}"), "tr": ("{h:02d}.{m:02d}",),
     "ru": ("{h}:{m:02d} ч.", "{h} ч."),
@@ -75,6 +75,7 @@ class Context:
     iso: bool  # the body is the ISO date, where a 'T' time belongs
     timed: bool  # the body has its time already (a machine's form)
     words: list
+    added: list  # the names of the additions made so far
 
     def pick(self, options):
         return options[int(self.rng.integers(len(options)))]
@@ -113,10 +114,12 @@ def _clock(ctx: Context) -> str:
     if style == "h_m":
         return f"{h}h{m:02d}"
     if style == "local":
-        template = ctx.pick(LOCAL_CLOCKS[lang])
-        if any(ch.isalpha() for ch in template):
+        clock = ctx.pick(LOCAL_CLOCKS[lang]).format(h=h, m=m)
+        # A word names the language (Uhr, uur, ore, ч.); a bare "h" (9h, 17 h 45) does not:
+        # the style "h_m" writes 10h11 in every language.
+        if re.search(r"[^\W\d_]{2,}|[^\W\d_h]", clock):
             ctx.words.append(ctx.locale)
-        return template.format(h=h, m=m)
+        return clock
     if style == "cjk":
         ctx.words.append(ctx.locale)
         if lang == "ko":
@@ -147,7 +150,7 @@ def add_time(text: str, ctx: Context) -> str | None:
 
 
 def add_iso_time(text: str, ctx: Context) -> str | None:
-    if not ctx.iso:
+    if not ctx.iso or "time" in ctx.added:  # one time of day to a question
         return None
     rng = ctx.rng
     clock = f"T{int(rng.integers(24)):02d}:{int(rng.integers(60)):02d}"

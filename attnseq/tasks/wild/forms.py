@@ -3,8 +3,10 @@
 * Japanese eras (ja): ``令和元年5月1日``, ``平成31年4月30日``, ``昭和64年1月7日``, at times with
   the weekday ``(火)``, and as forms write them, the era's initial and numbers (``H7.1.17``,
   ``R01/05/01``). An era's year counts from 1 on the day it began (``ERAS``), and its
-  first year is written ``元年`` as often as ``1年``. 明治 is taken from the official change,
-  1868-10-23; no date before it is written in an era, nor one of an era's year over
+  first year is written ``元年`` as often as ``1年``. 明治 (from 1868-10-23) is written from
+  1873-01-01 on, when Japan took up the Gregorian calendar (明治6年: before it, months and
+  days were the old calendar's); no date before it is written in an era, nor one of an era's
+  year over
   ``ERA_YEAR_MAX`` (令和 99 is 2117: later dates are written in years).
 * Machines (``MACHINE_FORMS``): C's ``ctime`` (``Wed Sep  5 13:45:10 2012``, the day padded
   with a space), Apache's access log (``[10/Oct/2000:13:55:36 -0700]``), ISO 8601's basic
@@ -26,7 +28,8 @@ import numpy as np
 
 from attnseq.tasks.cldr import cldr_locale
 
-# Each era and the day it began (facts).
+# Each era and the day it began (facts); its dates are Gregorian from 明治6年 on only.
+GREGORIAN_FROM = dt.date(1873, 1, 1)
 ERAS = (("明治", dt.date(1868, 10, 23)), ("大正", dt.date(1912, 7, 30)),
         ("昭和", dt.date(1926, 12, 25)), ("平成", dt.date(1989, 1, 8)),
         ("令和", dt.date(2019, 5, 1)))
@@ -53,7 +56,9 @@ ERA_FORMS = ("era", "era_weekday", "era_initial")
 
 
 def japanese_era(date: dt.date) -> tuple[str, int] | None:
-    """(era, year of the era) of ``date``, or None before 明治."""
+    """(era, year of the era) of ``date``, or None before ``GREGORIAN_FROM`` (明治6年)."""
+    if date < GREGORIAN_FROM:
+        return None
     found = None
     for name, start in ERAS:
         if date >= start:
@@ -72,7 +77,7 @@ def write_era(form: str, date: dt.date, rng: np.random.Generator) -> str:
     that ``japanese_era(date)`` is not None."""
     era = japanese_era(date)
     if era is None:
-        raise ValueError(f"{date.isoformat()} is before the first era")
+        raise ValueError(f"{date.isoformat()} is before the era dates written")
     name, year = era
     if form == "era_initial":  # H7.1.17, H07/01/17
         sep = "./"[int(rng.integers(2))]

@@ -138,16 +138,19 @@ def draw_pair(locale: str, rng: np.random.Generator, hint_share: float = HINT_SH
         body = write(pattern, concrete, date, rng)
         named_by_pattern = [locale] if has_names(pattern, concrete) else []
         words = list(named_by_pattern)
+        added: list[str] = []
         ctx = Context(date, locale, rng, has_weekday(pattern, concrete),
-                      concrete in ("y-MM-dd", "%Y-%m-%d"), pattern.kind == MACHINE, words)
-        text, added = body, list[str]()
+                      concrete in ("y-MM-dd", "%Y-%m-%d"), pattern.kind == MACHINE, words,
+                      added)
+        text = body
         for name, add in ADDITIONS.items():
             if rng.random() < RATES[name]:
                 changed = add(text, ctx)
                 if changed is not None:
-                    text, added = changed, [*added, name]
+                    text = changed
+                    added.append(name)
         if len(text) > MAX_QUESTION or not text.strip():
-            text, added, words[:] = body, [], named_by_pattern  # the additions' words go
+            text, added[:], words[:] = body, [], named_by_pattern  # the additions' words go
         named = word_locale(words, locale)
         numeric = numeric_pattern(pattern, concrete)
         hint = locale if rng.random() < hint_share else None

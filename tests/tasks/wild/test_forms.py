@@ -23,15 +23,17 @@ from attnseq.tasks.wild.forms import (  # noqa: E402
     (dt.date(1989, 1, 7), ("昭和", 64)), (dt.date(1989, 1, 8), ("平成", 1)),
     (dt.date(1926, 12, 25), ("昭和", 1)), (dt.date(1926, 12, 24), ("大正", 15)),
     (dt.date(1912, 7, 30), ("大正", 1)), (dt.date(1912, 7, 29), ("明治", 45)),
-    (dt.date(1868, 10, 23), ("明治", 1)), (dt.date(2999, 12, 31), ("令和", 981)),
+    (dt.date(1873, 1, 1), ("明治", 6)), (dt.date(2999, 12, 31), ("令和", 981)),
 ])
 def test_each_date_has_its_era_and_year(date, era):
     assert japanese_era(date) == era
 
 
 def test_no_era_before_meiji():
-    assert japanese_era(dt.date(1868, 10, 22)) is None
-    with pytest.raises(ValueError, match=r"^1800-01-01 is before the first era$"):
+    # 明治 began 1868-10-23; its months and days are Gregorian from 明治6年 (1873) on only
+    assert japanese_era(dt.date(1872, 12, 31)) is None
+    assert japanese_era(dt.date(1868, 10, 23)) is None
+    with pytest.raises(ValueError, match=r"^1800-01-01 is before the era dates written$"):
         write_era("era", dt.date(1800, 1, 1), np.random.default_rng(0))
 
 
@@ -49,11 +51,12 @@ def test_the_initial_form_writes_the_eras_letter_and_numbers():
     assert written == {"H7.1.17", "H07.01.17", "H7/1/17", "H07/01/17"}
     assert write_era("era_initial", dt.date(1912, 7, 29), rng) in (
         "M45.7.29", "M45.07.29", "M45/7/29", "M45/07/29")
+    assert write_era("era", dt.date(1873, 1, 1), rng) == "明治6年1月1日"
 
 
 def test_era_forms_stop_at_the_99th_year_of_an_era():
     assert writes_era(dt.date(2117, 12, 31)) and not writes_era(dt.date(2118, 1, 1))
-    assert not writes_era(dt.date(1868, 10, 22)) and writes_era(dt.date(1868, 10, 23))
+    assert not writes_era(dt.date(1872, 12, 31)) and writes_era(dt.date(1873, 1, 1))
 
 
 def test_machine_forms_read_back_with_their_strptime_format():

@@ -26,7 +26,12 @@ from attnseq.tasks.wild import (  # noqa: E402
     relabel,
     wild_vocab,
 )
-from attnseq.tasks.wild.additions import ADDITIONS, Context, restyle_case  # noqa: E402
+from attnseq.tasks.wild.additions import (  # noqa: E402
+    ADDITIONS,
+    Context,
+    _clock,
+    restyle_case,
+)
 from attnseq.tasks.wild.hints import pattern_order  # noqa: E402
 from attnseq.tasks.wild.patterns import (  # noqa: E402
     BOOK,
@@ -218,7 +223,7 @@ def test_english_month_forms_and_case_reaching_them():
     assert re.fullmatch(r"[A-Z][a-z]{2} \d\d \d{4}", bodies["en_mmm_dd_y"])
     assert re.fullmatch(r"\d{1,2}-[A-Z][a-z]{2}-\d\d", bodies["en_d-mmm-yy"])
     rng = np.random.default_rng(0)
-    ctx = Context(dt.date(1989, 11, 9), "en", rng, False, False, False, [])
+    ctx = Context(dt.date(1989, 11, 9), "en", rng, False, False, False, [], [])
     assert "NOV 09 1989" in {restyle_case("Nov 09 1989", ctx) for _ in range(30)}
     cased = [p for p in english if "case" in p.added
              and p.fmt in ("en_mmm_dd_y", "en_mmmm_dd_y")]
@@ -309,3 +314,31 @@ def test_questions_of_64_characters_encode_with_their_hint(pairs):
                          answer_len=10, hints=["en_GB"])
     assert xs.shape == (1, MAX_QUESTION + 1) and vocab.pad_id not in xs
     assert xs[0, 0] == vocab.hint_id("en_GB") or xs[0, -1] == vocab.hint_id("en_GB")
+
+
+def test_one_time_of_day_to_a_question():
+    both = [p for p in generate_wild_dates(20000, ("en", "de", "fr"), seed=9)
+            if "time" in p.added and "iso_time" in p.added]
+    assert both == []
+    iso = [p for p in generate_wild_dates(4000, ("en",), seed=9) if "iso_time" in p.added]
+    assert iso and all(re.search(r"(?i)T\d\d:\d\d", p.question) for p in iso)
+
+
+def test_a_bare_h_in_a_time_names_no_language():
+    """`18h30` is written in every language (the style h_m): it leaves the default order to
+    the rest of the question; `12 Uhr` names German."""
+    rng = np.random.default_rng(0)
+    seen = set()
+    for locale in ("fr", "pt", "de", "ru"):
+        for _ in range(40):
+            words: list[str] = []
+            ctx = Context(dt.date(1989, 11, 9), locale, rng, False, False, False, words, [])
+            clock = _clock(ctx)
+            named = re.search(r"Uhr|uur|ore |godz|ч", clock) is not None
+            if re.fullmatch(r"\d{1,2} ?h(?: ?\d\d)?", clock):
+                assert words == [], clock
+                seen.add("bare h")
+            elif named:
+                assert words == [locale], clock
+                seen.add("word")
+    assert seen == {"bare h", "word"}
