@@ -22,7 +22,8 @@ with the probability of what greedy decoding wrote (``Converter.scored``); where
 1/2 and the answer is acceptable, it is the answer: no other output can be as likely (all of
 them together have less than 1/2), so greedy's output is the most likely of all, the first
 hypothesis of beam search of any width, and the answer beam search would give. Only the other
-questions are searched. The answers are the same as searching them all (``greedy_first=False``
+questions are searched (and those just above 1/2, whose runner-up may be as likely, to
+float32's rounding). The answers are the same as searching them all (``greedy_first=False``
 does, for comparison), at a fraction of the cost (docs/dates.md has the figures).
 
     norm = DateNormaliser(Converter.load("runs/dates"), beam=5, min_confidence=0.5)
@@ -41,7 +42,10 @@ from attnseq.core.errors import AttnseqError, positive_int
 from attnseq.dates.stream import Outcome, encoded
 from attnseq.dates.validity import accepts
 
-_LOG_HALF = math.log(0.5)  # above it, greedy's answer is the most likely of all
+# Above 1/2, greedy's answer is the most likely of all. The margin leaves a question whose
+# two readings are each near 1/2 to the search, which sums its log-probabilities in other
+# batches and so to a float32 rounding apart.
+_GREEDY_STANDS = math.log(0.5) + 1e-4
 
 
 def probability(name: str, value) -> float:
@@ -83,8 +87,9 @@ class DateNormaliser:
                  ) -> list[Outcome]:
         """Per text its ``Outcome``: the accepted date and its probability, or None and why
         (refused by the model, no valid date among the K hypotheses, or below
-        ``min_confidence``). ``hints``: each text's own locale hint (None: none), all decoded
-        in the same batches; None gives every text the normaliser's ``locale``."""
+        ``min_confidence``). ``hints``: each text's own locale hint, all decoded in the same
+        batches; a None in them is no hint (not the normaliser's ``locale``); ``hints`` None
+        gives every text the normaliser's ``locale``."""
         xs, bad = self._encoded(texts, hints)
         good = [i for i in range(len(texts)) if i not in bad]
         out = {i: Outcome(None, None, why) for i, why in bad.items()}
@@ -93,7 +98,7 @@ class DateNormaliser:
             answers, log_p = self.conv.scored(xs, self.batch_size)
             left = []
             for k, (i, answer, lp) in enumerate(zip(good, answers, log_p, strict=True)):
-                if lp > _LOG_HALF and accepts(texts[i], answer):
+                if lp > _GREEDY_STANDS and accepts(texts[i], answer):
                     out[i] = self._verdict(answer, math.exp(lp))
                 else:
                     left.append(k)

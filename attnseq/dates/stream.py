@@ -33,6 +33,7 @@ from attnseq.core.errors import AttnseqError, positive_int
 
 CHUNK = 512  # lines converted per batch: large enough to batch well, small enough to stream
 ON_ERROR = ("fail", "skip", "empty")
+ONE_BY_ONE = 8  # a failing batch of this many texts or fewer is encoded text by text
 
 
 class Outcome(NamedTuple):
@@ -67,7 +68,8 @@ def encoded(conv, texts: Sequence[str], locale: str | None = None
     """The texts that ``conv`` can encode with the hint ``locale``, encoded, in order: xs (M,
     question_len); and {index: why} of the others (``refusals``). The texts are encoded in
     one batch, and a batch that fails in halves, so that a few bad texts among many cost a
-    few batches each, not one per text."""
+    few batches each, not one per text; a failing batch of ``ONE_BY_ONE`` texts or fewer
+    one text at a time (when most texts are bad, halving further would only add batches)."""
     found = {i: "empty input" for i, t in enumerate(texts) if not t.strip()}
     parts: list[numpy.ndarray] = [conv.encode_questions([], locale)]
 
@@ -77,6 +79,10 @@ def encoded(conv, texts: Sequence[str], locale: str | None = None
         except AttnseqError as exc:
             if len(rows) == 1:
                 found[rows[0]] = str(exc)
+                return
+            if len(rows) <= ONE_BY_ONE:
+                for i in rows:
+                    encode([i])
                 return
             encode(rows[:len(rows) // 2])
             encode(rows[len(rows) // 2:])

@@ -151,11 +151,13 @@ class Converter:
 
     def searched(self, xs, search: BeamSearch, batch_size: int = DEFAULT_BATCH
                  ) -> list[list[Hypothesis]]:
-        """``hypotheses`` of encoded questions xs (N, question_len) (``encode_questions``)."""
-        out = []
-        for lo in range(0, len(xs), batch_size):
-            out += search.search(self.model, xs[lo:lo + batch_size], self.vocab.start_id,
-                                 self.output_len)
+        """``hypotheses`` of encoded questions xs (N, question_len) (``encode_questions``),
+        searched in batches of like inputs (``attnseq.decoding.batching.batch_rows``)."""
+        out: list[list[Hypothesis]] = [[] for _ in range(len(xs))]
+        for rows in batch_rows(self.model, xs, batch_size):
+            found = search.search(self.model, xs[rows], self.vocab.start_id, self.output_len)
+            for row, hypotheses in zip(rows.tolist(), found, strict=True):
+                out[row] = hypotheses
         return out
 
     def alternatives(self, texts: Sequence[str], search: BeamSearch,

@@ -278,9 +278,9 @@ class Vocab:
         out: list[str] = []
         end, skipped, tokens = self.end_id, (self.pad_id, self.start_id, self.end_id), \
             self._tokens
-        # plain ints: a date normaliser decodes thousands of answers a second, and reading
-        # NumPy scalars one by one would cost more than the rest of the loop
-        for i in (ids.tolist() if hasattr(ids, "tolist") else map(int, ids)):
+        # plain ints first: a date normaliser decodes thousands of answers a second, and
+        # reading NumPy scalars one by one would cost more than the rest of the loop
+        for i in map(int, ids.tolist() if hasattr(ids, "tolist") else ids):
             if i == end and stop_at_end:
                 break
             if i in skipped:

@@ -53,12 +53,16 @@ class ScriptModel:
 
 
 class Scripted:
-    """A ``Converter`` around a ``ScriptModel`` built from {question: {answer: probability}}."""
+    """A ``Converter`` around a ``ScriptModel`` built from {question: {answer: probability}};
+    in the book's layout (``book=True``) its answers are padded to 10 characters and have no
+    end token, as the book's are."""
 
-    def __init__(self, script: dict):
+    def __init__(self, script: dict, book: bool = False):
         vocab = Vocab.from_texts(["0123456789-/ .,abcdefghijklmnopqrstuvwxyz"])
-        self.conv = Converter.create(Seq2seqConfig(wordvec_size=2, hidden_size=2), vocab,
-                                     seed=0)
+        config = Seq2seqConfig(wordvec_size=2, hidden_size=2, **(
+            {"layout": "book", "question_len": 12, "answer_len": 10} if book else {}))
+        self.book = book
+        self.conv = Converter.create(config, vocab, seed=0)
         self.keys = {q: tuple(int(i) for i in self.conv.encode_questions([q])[0])
                      for q in script}
         self.model = ScriptModel({self.keys[q]: {self.answer_ids(a): p for a, p in d.items()}
@@ -66,6 +70,8 @@ class Scripted:
         self.conv.model = self.model
 
     def answer_ids(self, answer: str):
+        if self.book:
+            return tuple(self.conv.vocab.encode(answer.ljust(10)))
         return (*self.conv.vocab.encode(answer), self.conv.vocab.end_id)
 
     def probability(self, question: str, answer: str) -> float:

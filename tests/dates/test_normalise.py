@@ -132,3 +132,25 @@ def test_penalties_and_other_lengths_search_every_question(model):
     assert DateNormaliser(model.conv, max_length=model.conv.output_len - 1).greedy_first \
         is False
     assert DateNormaliser(model.conv, greedy_first=False).greedy_first is False
+
+
+@pytest.mark.parametrize("book", [False, True])
+def test_greedy_first_in_the_books_layout_and_without_an_end_token(scripted, book):
+    """The book's layout decodes a fixed ten steps and no end token; an answer without its
+    end token (here one that runs on, "1997-09-08x") is scored over every step, by greedy
+    decoding as by beam search."""
+    script = {"9/8/97": {"1997-09-08": 0.8, "1997-08-09": 0.2},
+              "8/9/97": {"1997-08-09": 0.45, "1997-09-08": 0.35, "1997-13-08": 0.2}}
+    model = scripted(script, book=book)
+    if not book:  # an answer that fills every step and has no end token
+        long = (*model.conv.vocab.encode("1997-09-08x"),)[:model.conv.output_len]
+        long += (model.conv.vocab.encode("x")[0],) * (model.conv.output_len - len(long))
+        model.model.tables[0] = {long: 0.9, model.answer_ids("1997-08-09"): 0.1}
+    questions = list(script)
+    first = DateNormaliser(model.conv).outcomes(questions)
+    every = DateNormaliser(model.conv, greedy_first=False).outcomes(questions)
+    assert [o.output for o in first] == [o.output for o in every]
+    assert [o.probability for o in first] == pytest.approx([o.probability for o in every],
+                                                           rel=1e-9)
+    assert [o.output for o in first] == (["1997-09-08", "1997-08-09"] if book
+                                         else ["1997-08-09", "1997-08-09"])

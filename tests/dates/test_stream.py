@@ -156,4 +156,10 @@ def test_encoded_finds_a_few_bad_texts_among_many_in_halves(scripted, monkeypatc
                         lambda batch, *a: calls.append(len(batch)) or encode(batch, *a))
     xs, bad = encoded(conv, texts)
     assert sorted(bad) == [5, 40] and len(xs) == 62
-    assert len(calls) <= 2 + 2 * 2 * 6  # the empty batch, then two paths of halves
+    # the empty batch, the 64, then each bad text's path of halves 32, 16, 8, whose 8 go
+    # one by one: 1 + 1 + 2 + 4 + 4 + 2 * 8, against 1 + 1 + 64 text by text
+    assert len(calls) == 28 and calls.count(1) == 16
+    calls.clear()
+    xs, bad = encoded(conv, ["☃"] * 64)
+    assert len(bad) == 64 and len(xs) == 0
+    assert len(calls) == 1 + 1 + 2 + 4 + 8 + 64  # all bad: halves down to 8, then singles
