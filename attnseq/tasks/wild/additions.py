@@ -7,11 +7,14 @@ date the text names: the date stays what the pattern wrote, and the generator's 
 which additions a question has.
 
     numerals  ja/zh: a 年月日 date in CJK numerals (``二〇二〇年八月六日``, ``平成七年``)
+    file      a compact yyyyMMdd date in a file's name: ``Kontoauszug_20221231.pdf``
     time      10:17  10:17:03  10:17 pm  10:17 p.m.  10h11  21時40分  21시 40분
               12 Uhr  17 h 45  (+ CLDR's own, e.g. ``오후 9:40``), at times behind a
               filler (``at``, ``um``, ``à``), then at times a zone: UTC, GMT, EST, CET,
               JST, ..., +0300, +03:00
     iso_time  an ISO date's T10:20:19, T10:20:19.532, then Z, +0000 or +03:00
+    words     words of the language before or after it all (a letter's place, a reply
+              line's "Marie a écrit :", a log's message): CLDR's names of places
     native_digits  every digit in the locale's native digits where CLDR's are not Latin
               (ar: ``٢٠٢٠``, hi: ``२०२०``), times included
     weekday   the locale's weekday name (wide or abbreviated) before or after the date
@@ -29,6 +32,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from types import MappingProxyType
 
 import numpy as np
@@ -61,6 +65,7 @@ LOCAL_CLOCKS = MappingProxyType({
 })
 BRACKETS = ("()", "[]", '""', "«»", "<>", "''")
 STRAY = (0x2190, 0x26FF)  # the code points add_stray draws from
+FILE_TYPES = ("pdf", "xlsx", "csv", "docx", "txt", "log", "zip", "tar.gz", "jpg", "png")
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class Context:
     rng: np.random.Generator
     has_weekday: bool
     iso: bool  # the body is the ISO date, where a 'T' time belongs
+    compact: bool  # the body is yyyyMMdd, as file names hold it
     timed: bool  # the body has its time already (a machine's form)
     words: list
     added: list  # the names of the additions made so far
@@ -230,14 +236,47 @@ def add_brackets(text: str, ctx: Context) -> str | None:
     return f"{pair[0]}{text}{pair[1]}"
 
 
+@cache
+def place_names(locale: str) -> tuple[str, ...]:
+    """Names of places in ``locale``'s language (CLDR's names of the world's territories):
+    words of its script that are no part of any date."""
+    names = cldr_locale(locale).territories.values()
+    return tuple(sorted(n for n in names if not any(ch.isdigit() for ch in n) and len(n) <= 16))
+
+
+def add_words(text: str, ctx: Context) -> str | None:
+    """Words of the locale's language before or after the date, as a letter's place
+    (``Kraków, dnia ...``), a mail's reply line (``..., Marie a écrit :``) or a log's message
+    (``... worker started``) put them."""
+    places = place_names(ctx.locale)
+    if not places:  # a locale without CLDR's names of places
+        return None
+    words = " ".join(ctx.pick(places) for _ in range(1 + ctx.chance(0.4)))
+    ctx.words.append(ctx.locale)
+    if ctx.chance(0.3):
+        return f"{words}{ctx.pick((', ', ' '))}{text}"
+    return f"{text}{ctx.pick((', ', ' ', ' - ', ' | '))}{words}{ctx.pick(('', ':', ' :'))}"
+
+
+def add_file_name(text: str, ctx: Context) -> str | None:
+    """A compact ``yyyyMMdd`` date in a file's name: ``Kontoauszug_20221231.pdf``."""
+    if not ctx.compact or not place_names(ctx.locale):
+        return None
+    word = ctx.pick(place_names(ctx.locale)).replace(" ", "_")
+    ctx.words.append(ctx.locale)
+    return f"{word}{ctx.pick(('_', '-', ' '))}{text}.{ctx.pick(FILE_TYPES)}"
+
+
 # In the order they are applied: the body's numerals first, then words, times, the digits of
 # it all, then styling and marks.
 ADDITIONS: MappingProxyType[str, Callable[[str, Context], str | None]] = MappingProxyType({
-    "numerals": cjk_numerals, "weekday": add_weekday, "filler": add_filler, "time": add_time,
-    "iso_time": add_iso_time, "native_digits": to_native_digits, "case": restyle_case,
-    "spacing": restyle_spacing, "stray": add_stray, "mark": add_mark, "brackets": add_brackets,
+    "numerals": cjk_numerals, "file": add_file_name, "weekday": add_weekday,
+    "filler": add_filler, "time": add_time, "iso_time": add_iso_time, "words": add_words,
+    "native_digits": to_native_digits, "case": restyle_case, "spacing": restyle_spacing,
+    "stray": add_stray, "mark": add_mark, "brackets": add_brackets,
 })
 # How often each is tried on a question (it may then not apply).
-RATES = MappingProxyType({"numerals": 0.3, "native_digits": 0.3, "weekday": 0.15,
+RATES = MappingProxyType({"numerals": 0.3, "file": 0.3, "words": 0.08, "native_digits": 0.3,
+                          "weekday": 0.15,
                           "filler": 0.12, "time": 0.25, "iso_time": 0.5, "case": 0.15,
                           "spacing": 0.1, "stray": 0.03, "mark": 0.08, "brackets": 0.06})

@@ -8,7 +8,9 @@ window 1969-2068 only (``attnseq.tasks.dates``: 69-99 are 19xx, 00-68 are 20xx),
 pivot. Questions are at most ``MAX_QUESTION`` characters (a longer one is drawn again
 without additions). A share ``book_share`` of the pairs is drawn from the book's formats
 (``en``'s kind ``book``) when ``en`` is one of the locales, so that the no-hint default on the
-book's numeric dates is well taught.
+book's numeric dates is well taught, and a share ``era_share`` of the others from the
+Japanese eras (``ja``'s kind ``era``) when ``ja`` is, so that each era's arithmetic (平成7年
+is 1988 + 7) is too: drawn as the others, they would be 1 in 200 pairs.
 
 The locale hint (``hints``): a share ``hint_share`` of the questions carries its writer's
 locale as a hint; a question without one must be read right by the default, so a numeric one
@@ -38,6 +40,7 @@ from attnseq.tasks.wild.additions import ADDITIONS, RATES, STRAY, Context
 from attnseq.tasks.wild.hints import check_locale, numeric_answer, reading_order
 from attnseq.tasks.wild.patterns import (
     BOOK,
+    ERA,
     MACHINE,
     WildPattern,
     has_names,
@@ -53,6 +56,7 @@ MAX_QUESTION = 64  # characters of a question, the hint not counted
 MIN_COUNT = 10  # occurrences that earn a character its place in the vocabulary
 HINT_SHARE = 0.5  # of the questions that carry a hint though the default reads them right
 BOOK_SHARE = 0.1  # of the pairs drawn from the book's formats (en), when en is a locale
+ERA_SHARE = 0.03  # of the pairs drawn from the Japanese eras (ja), when ja is a locale
 # The locales of the task when none are named: the issue's fifteen, and British English.
 WILD_LOCALES = ("en", "en_GB", "ko", "ja", "zh", "de", "fr", "es", "it", "pt", "ru", "nl",
                 "pl", "tr", "ar", "hi")
@@ -124,6 +128,12 @@ def book_patterns() -> tuple[WildPattern, ...]:
     return tuple(p for p in wild_patterns("en") if p.kind == BOOK)
 
 
+@cache
+def era_patterns() -> tuple[WildPattern, ...]:
+    """ja's patterns of the Japanese eras."""
+    return tuple(p for p in wild_patterns("ja") if p.kind == ERA)
+
+
 def draw_pair(locale: str, rng: np.random.Generator, hint_share: float = HINT_SHARE,
               patterns: Sequence[WildPattern] | None = None) -> WildPair:
     """One pair of ``locale`` (the module docstring), of one of ``patterns`` (default: all
@@ -140,8 +150,8 @@ def draw_pair(locale: str, rng: np.random.Generator, hint_share: float = HINT_SH
         words = list(named_by_pattern)
         added: list[str] = []
         ctx = Context(date, locale, rng, has_weekday(pattern, concrete),
-                      concrete in ("y-MM-dd", "%Y-%m-%d"), pattern.kind == MACHINE, words,
-                      added)
+                      concrete in ("y-MM-dd", "%Y-%m-%d"), concrete == "yyyyMMdd",
+                      pattern.kind == MACHINE, words, added)
         text = body
         for name, add in ADDITIONS.items():
             if rng.random() < RATES[name]:
@@ -165,23 +175,30 @@ def draw_pair(locale: str, rng: np.random.Generator, hint_share: float = HINT_SH
 def generate_wild_dates(n: int, locales: Sequence[str] = WILD_LOCALES, *,
                         seed: int | np.random.Generator = 0,
                         hint_share: float = HINT_SHARE,
-                        book_share: float = BOOK_SHARE) -> list[WildPair]:
+                        book_share: float = BOOK_SHARE,
+                        era_share: float = ERA_SHARE) -> list[WildPair]:
     """``n`` pairs, each of a locale drawn uniformly from ``locales``, but a share
     ``book_share`` drawn from the book's formats (locale ``en``) when ``en`` is one of
-    ``locales``. The same seed gives the same pairs wherever the same Babel (CLDR) version
-    is installed."""
+    ``locales``, and a share ``era_share`` of the others from the Japanese era forms when
+    ``ja`` is. The same seed gives the same pairs wherever the same Babel (CLDR) version is
+    installed."""
     n = non_negative_int("the number of dates", n)
-    for what, share in (("hint", hint_share), ("book", book_share)):
+    for what, share in (("hint", hint_share), ("book", book_share), ("era", era_share)):
         if not 0.0 <= share <= 1.0:
             raise AttnseqError(f"the {what} share must be in [0, 1], got {share!r}")
     locales = parse_wild_locales(locales)
     if "en" not in locales:
         book_share = 0.0  # the book's dates are en's, and en has no hint token here
+    if "ja" not in locales:
+        era_share = 0.0
     rng = np.random.default_rng(seed)
 
     def one() -> WildPair:
-        if rng.random() < book_share:
+        u = rng.random()
+        if u < book_share:
             return draw_pair("en", rng, hint_share, book_patterns())
+        if u < book_share + era_share * (1.0 - book_share):
+            return draw_pair("ja", rng, hint_share, era_patterns())
         return draw_pair(locales[int(rng.integers(len(locales)))], rng, hint_share)
 
     return [one() for _ in range(n)]

@@ -28,8 +28,10 @@ from attnseq.tasks.wild import (  # noqa: E402
 )
 from attnseq.tasks.wild.additions import (  # noqa: E402
     ADDITIONS,
+    FILE_TYPES,
     Context,
     _clock,
+    place_names,
     restyle_case,
 )
 from attnseq.tasks.wild.hints import pattern_order  # noqa: E402
@@ -223,7 +225,7 @@ def test_english_month_forms_and_case_reaching_them():
     assert re.fullmatch(r"[A-Z][a-z]{2} \d\d \d{4}", bodies["en_mmm_dd_y"])
     assert re.fullmatch(r"\d{1,2}-[A-Z][a-z]{2}-\d\d", bodies["en_d-mmm-yy"])
     rng = np.random.default_rng(0)
-    ctx = Context(dt.date(1989, 11, 9), "en", rng, False, False, False, [], [])
+    ctx = Context(dt.date(1989, 11, 9), "en", rng, False, False, False, False, [], [])
     assert "NOV 09 1989" in {restyle_case("Nov 09 1989", ctx) for _ in range(30)}
     cased = [p for p in english if "case" in p.added
              and p.fmt in ("en_mmm_dd_y", "en_mmmm_dd_y")]
@@ -246,6 +248,39 @@ def test_a_book_share_of_pairs_is_the_books_with_the_usual_hint_rule():
 def test_a_bad_book_share_is_refused():
     with pytest.raises(AttnseqError, match=r"^the book share must be in \[0, 1\], got -0.1$"):
         generate_wild_dates(3, seed=0, book_share=-0.1)
+
+
+def test_an_era_share_of_pairs_is_japanese_eras():
+    def eras(pairs):
+        return sum(p.fmt.startswith("ja_era") for p in pairs) / len(pairs)
+
+    assert eras(generate_wild_dates(300, ("de", "ja"), seed=8, era_share=1.0)) == 1.0
+    # of 4000 pairs of de and ja, ja's own era forms are 3 of its 26 patterns: 1 in 17; a
+    # share of 0.2 adds 0.2 x (1 - 1/17) of the pairs to them
+    none = eras(generate_wild_dates(4000, ("de", "ja"), seed=8, era_share=0))
+    some = eras(generate_wild_dates(4000, ("de", "ja"), seed=8, era_share=0.2))
+    assert 0.03 < none < 0.08 and 0.15 < some - none < 0.23
+    assert eras(generate_wild_dates(300, ("de",), seed=8, era_share=1.0)) == 0.0
+    mixed = generate_wild_dates(400, ("en", "ja"), seed=8, book_share=0.5, era_share=1.0)
+    assert 0.4 < sum(map(is_book, mixed)) / 400 < 0.6 and eras(mixed) > 0.4
+    with pytest.raises(AttnseqError, match=r"^the era share must be in \[0, 1\], got 2$"):
+        generate_wild_dates(3, seed=0, era_share=2)
+
+
+def test_words_and_file_names_around_a_date():
+    pairs = generate_wild_dates(6000, ("fr", "de", "ja"), seed=4)
+    worded = [p for p in pairs if "words" in p.added]
+    filed = [p for p in pairs if "file" in p.added]
+    assert worded and filed
+    for p in worded:  # a place's name of the locale before or after the date's text
+        names = "|".join(map(re.escape, place_names(p.locale)))
+        assert re.search(f"(?i)({names})", p.question), p
+        assert p.words == p.locale
+    for p in filed:  # name_yyyyMMdd.ext, the body compact
+        assert p.pattern == "yyyyMMdd" and re.search(
+            rf"[_\- ]{re.escape(p.body)}\.({'|'.join(map(re.escape, FILE_TYPES))})", p.question,
+            re.IGNORECASE), p
+    assert not [p for p in pairs if "file" in p.added and p.pattern != "yyyyMMdd"]
 
 
 def test_questions_without_a_hint_read_right_by_the_default(pairs):
@@ -332,7 +367,8 @@ def test_a_bare_h_in_a_time_names_no_language():
     for locale in ("fr", "pt", "de", "ru"):
         for _ in range(40):
             words: list[str] = []
-            ctx = Context(dt.date(1989, 11, 9), locale, rng, False, False, False, words, [])
+            ctx = Context(dt.date(1989, 11, 9), locale, rng, False, False, False, False, words,
+                          [])
             clock = _clock(ctx)
             named = re.search(r"Uhr|uur|ore |godz|ч", clock) is not None
             if re.fullmatch(r"\d{1,2} ?h(?: ?\d\d)?", clock):
