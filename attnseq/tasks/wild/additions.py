@@ -247,12 +247,13 @@ def place_names(locale: str) -> tuple[str, ...]:
 def add_words(text: str, ctx: Context) -> str | None:
     """Words of the locale's language before or after the date, as a letter's place
     (``Kraków, dnia ...``), a mail's reply line (``..., Marie a écrit :``) or a log's message
-    (``... worker started``) put them."""
+    (``... worker started``) put them. They name no locale for the default order: they are
+    text beside the date, not the way it is written (and a model that had to tell each
+    place's language to read ``03/04/2005`` read the book's dates worse: docs/dates.md)."""
     places = place_names(ctx.locale)
     if not places:  # a locale without CLDR's names of places
         return None
     words = " ".join(ctx.pick(places) for _ in range(1 + ctx.chance(0.4)))
-    ctx.words.append(ctx.locale)
     if ctx.chance(0.3):
         return f"{words}{ctx.pick((', ', ' '))}{text}"
     return f"{text}{ctx.pick((', ', ' ', ' - ', ' | '))}{words}{ctx.pick(('', ':', ' :'))}"
@@ -262,8 +263,7 @@ def add_file_name(text: str, ctx: Context) -> str | None:
     """A compact ``yyyyMMdd`` date in a file's name: ``Kontoauszug_20221231.pdf``."""
     if not ctx.compact or not place_names(ctx.locale):
         return None
-    word = ctx.pick(place_names(ctx.locale)).replace(" ", "_")
-    ctx.words.append(ctx.locale)
+    word = ctx.pick(place_names(ctx.locale)).replace(" ", "_")  # names no locale: add_words
     return f"{word}{ctx.pick(('_', '-', ' '))}{text}.{ctx.pick(FILE_TYPES)}"
 
 
