@@ -41,6 +41,7 @@ import numpy
 from attnseq.core.errors import AttnseqError, positive_int
 from attnseq.dates.stream import Outcome, encoded
 from attnseq.dates.validity import accepts
+from attnseq.tasks.wild.hints import US_ORDER, numeric_order
 
 # Above 1/2, greedy's answer is the most likely of all. The margin leaves a question whose
 # two readings are each near 1/2 to the search, which sums its log-probabilities in other
@@ -53,6 +54,18 @@ def probability(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
         raise AttnseqError(f"{name} must be a probability in [0, 1], got {value!r}")
     return float(value)
+
+
+def reading_order_of(hint: str | None) -> str | None:
+    """The order a question of three numbers alone is read in (``validity.numeric_reading``):
+    without a hint month first, the documented default; with one, its locale's (CLDR's, so
+    Babel's: without Babel, None, and the model's reading stands)."""
+    if hint is None:
+        return US_ORDER
+    try:
+        return numeric_order(hint)
+    except AttnseqError:  # Babel is not installed
+        return None
 
 
 class DateNormaliser:
@@ -91,6 +104,7 @@ class DateNormaliser:
         batches; a None in them is no hint (not the normaliser's ``locale``); ``hints`` None
         gives every text the normaliser's ``locale``."""
         xs, bad = self._encoded(texts, hints)
+        orders = [reading_order_of(h) for h in (hints or [self.locale] * len(texts))]
         good = [i for i in range(len(texts)) if i not in bad]
         out = {i: Outcome(None, None, why) for i, why in bad.items()}
         rows = numpy.arange(len(good))  # the rows of xs left to decide
@@ -98,7 +112,7 @@ class DateNormaliser:
             answers, log_p = self.conv.scored(xs, self.batch_size)
             left = []
             for k, (i, answer, lp) in enumerate(zip(good, answers, log_p, strict=True)):
-                if lp > _GREEDY_STANDS and accepts(texts[i], answer):
+                if lp > _GREEDY_STANDS and accepts(texts[i], answer, orders[i]):
                     out[i] = self._verdict(answer, math.exp(lp))
                 else:
                     left.append(k)
@@ -106,7 +120,8 @@ class DateNormaliser:
         if len(rows):
             hypotheses = self.conv.searched(xs[rows], self.search, self.batch_size)
             for row, hyps in zip(rows.tolist(), hypotheses, strict=True):
-                out[good[row]] = self._choose(texts[good[row]], hyps)
+                i = good[row]
+                out[i] = self._choose(texts[i], hyps, orders[i])
         return [out[i] for i in range(len(texts))]
 
     def normalise(self, texts: Sequence[str], hints: Sequence[str | None] | None = None
@@ -147,11 +162,11 @@ class DateNormaliser:
             out[[rank[i] for i in members]] = xs
         return out, bad
 
-    def _choose(self, question: str, hypotheses) -> Outcome:
+    def _choose(self, question: str, hypotheses, order: str | None) -> Outcome:
         """The first acceptable hypothesis of the beam (best first), or an abstention."""
         for h in hypotheses:
             answer = self.conv.text(h.tokens)
-            if accepts(question, answer):
+            if accepts(question, answer, order):
                 return self._verdict(answer, math.exp(float(numpy.sum(h.log_probs))))
         return Outcome(None, 0.0, f"abstained: no valid date among the "
                                   f"{len(hypotheses)} best answers")

@@ -7,6 +7,9 @@ A seq2seq model writes its answer one character at a time, so nothing stops it f
 
 * the answer is ``YYYY-MM-DD`` with a year in ``YEARS`` (1000-2999) and names a day of the
   Gregorian calendar (``2021-02-29`` does not);
+* a question of three numbers alone (``8/3/02``) is read in the order of its locale hint, or
+  without one month first, as documented (``attnseq.tasks.wild.hints``): where that
+  reading is a date, the answer is it, whatever the model preferred (``numeric_reading``);
 * if the question names weekdays (``Tuesday``, ``dienstag``, ``火曜日``: English built in, every
   CLDR language with Babel, ``attnseq.tasks.cldr.weekday_names``), the date falls on one of
   them: ``Tue 3/2/21`` is 2021-03-02, a Tuesday, not 2021-02-03.
@@ -19,10 +22,12 @@ import re
 from functools import cache
 
 from attnseq.tasks.cldr import weekday_names
+from attnseq.tasks.wild.hints import read_numbers
 
 YEARS = (1000, 2999)  # the years a normalised date may have, both included
 
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_NUMBERS = re.compile(r"(\d{1,4})([./ -])(\d{1,2})\2(\d{1,4})", re.ASCII)  # 8/3/02
 # A weekday name is a whole word: no letter right before or after it ("sun" is not in
 # "sunny"). Names in scripts written without spaces (Han, kana, Hangul) match anywhere.
 _NOT_LETTER_BEFORE, _NOT_LETTER_AFTER = r"(?<![^\W\d_])", r"(?![^\W\d_])"
@@ -52,11 +57,24 @@ def named_weekdays(question: str) -> frozenset[int]:
                      for found in pattern.findall(folded))
 
 
-def accepts(question: str, answer: str) -> bool:
+def numeric_reading(question: str, order: str | None) -> dt.date | None:
+    """The date that a question of three numbers alone (``8/3/02``, ``06.09.2034``) names when
+    read in ``order`` ("mdy", "dmy" or "ymd", ``attnseq.tasks.wild.hints``); None for any other
+    question, no order, or a reading that is no date (``25/09/2003`` month first), where
+    the model's own reading stands."""
+    m = _NUMBERS.fullmatch(question.strip())
+    return None if m is None or order is None else read_numbers((m[1], m[3], m[4]), order)
+
+
+def accepts(question: str, answer: str, order: str | None = None) -> bool:
     """Whether ``answer`` may stand for ``question``: a valid ISO date (``iso_date``) on a
-    weekday that the question names, if it names any."""
+    weekday that the question names, if it names any, and, for a question of three numbers
+    alone, their reading in ``order`` where that is a date (``numeric_reading``)."""
     date = iso_date(answer)
     if date is None:
+        return False
+    reading = numeric_reading(question, order)
+    if reading is not None and date != reading:
         return False
     days = named_weekdays(question)
     return not days or date.weekday() in days

@@ -6,7 +6,7 @@ import pytest
 
 from attnseq.core.errors import AttnseqError
 from attnseq.dates import accepts, iso_date, named_weekdays
-from attnseq.dates.validity import _trie, _weekday_patterns
+from attnseq.dates.validity import _trie, _weekday_patterns, numeric_reading
 from attnseq.tasks import cldr
 from attnseq.tasks.cldr import weekday_names
 
@@ -95,3 +95,22 @@ def test_weekday_patterns_find_what_a_flat_alternation_finds():
         want = [m for m in slow.findall(q) if max(map(ord, m)) < 0x2E80]
         want += [m for m in re.findall(flat, q) if max(map(ord, m)) >= 0x2E80]
         assert sorted(found) == sorted(want), q
+
+
+@pytest.mark.parametrize(("question", "order", "reading"), [
+    ("3/2/21", "mdy", "2021-03-02"), ("3/2/21", "dmy", "2021-02-03"),
+    (" 06.09.2034 ", "mdy", "2034-06-09"), ("19/04/01", "ymd", "2019-04-01"),
+    ("07-03-86", "dmy", "1986-03-07"), ("3 2 21", "mdy", "2021-03-02"),
+    ("25/09/2003", "mdy", None),  # no month 25: no reading, the model's stands
+    ("3/2/21", None, None), ("3/2-21", "mdy", None), ("on 3/2/21", "mdy", None),
+    ("2005/03/04", "mdy", None), ("1/1/999", "mdy", None),
+])
+def test_the_numeric_reading_of_three_numbers_alone(question, order, reading):
+    assert numeric_reading(question, order) == (None if reading is None
+                                                else iso_date(reading))
+
+
+def test_accepts_only_the_numeric_reading_where_there_is_one():
+    assert accepts("3/2/21", "2021-03-02", "mdy") and not accepts("3/2/21", "2021-02-03", "mdy")
+    assert accepts("3/2/21", "2021-02-03", "dmy") and accepts("3/2/21", "2021-02-03")
+    assert accepts("25/09/2003", "2003-09-25", "mdy")
