@@ -6,7 +6,9 @@ readings (``Tue 3/2/21`` as 2021-02-03, a Wednesday). ``DateNormaliser`` answers
 with the first of the K hypotheses of beam search (``n_best = beam``), in the beam's order (its
 score: the log-probability with the default alpha = beta = 0), that
 ``attnseq.dates.validity.accepts``: a valid ISO date with a year in 1000-2999, on the weekday
-the question names if it names one. If none of the K is acceptable, it abstains.
+the question names if it names one, and for a question of three numbers alone (``8/3/02``)
+their reading in the order of its hint, month first without one, where that is a date
+(``reading_order_of``). If none of the K is acceptable, it abstains.
 
 Its **probability** is the model's probability of that answer as a whole,
 
