@@ -6,9 +6,10 @@ readings (``Tue 3/2/21`` as 2021-02-03, a Wednesday). ``DateNormaliser`` answers
 with the first of the K hypotheses of beam search (``n_best = beam``), in the beam's order (its
 score: the log-probability with the default alpha = beta = 0), that
 ``attnseq.dates.validity.accepts``: a valid ISO date with a year in 1000-2999, on the weekday
-the question names if it names one, and for a question of three numbers alone (``8/3/02``)
-their reading in the order of its hint, month first without one, where that is a date
-(``reading_order_of``). If none of the K is acceptable, it abstains.
+the question names if it names one, and, where the model was taught locale hints, for a
+question of three numbers alone (``8/3/02``) their reading in the order of its hint, month
+first without one, where that is a date (``reading_order_of``). If none of the K is
+acceptable, it abstains.
 
 Its **probability** is the model's probability of that answer as a whole,
 
@@ -106,7 +107,10 @@ class DateNormaliser:
         batches; a None in them is no hint (not the normaliser's ``locale``); ``hints`` None
         gives every text the normaliser's ``locale``."""
         xs, bad = self._encoded(texts, hints)
-        orders = [reading_order_of(h) for h in (hints or [self.locale] * len(texts))]
+        # The documented order is the hinted models'; a model without hints read its numbers
+        # as its own data did, and keeps its reading.
+        orders = [reading_order_of(h) if self.conv.vocab.hints else None
+                  for h in (hints or [self.locale] * len(texts))]
         good = [i for i in range(len(texts)) if i not in bad]
         out = {i: Outcome(None, None, why) for i, why in bad.items()}
         rows = numpy.arange(len(good))  # the rows of xs left to decide

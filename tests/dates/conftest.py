@@ -7,7 +7,7 @@ import pytest
 from attnseq.decoding import greedy
 from attnseq.experiments.converter import Converter
 from attnseq.models.config import Seq2seqConfig
-from attnseq.tasks.vocab import Vocab
+from attnseq.tasks.vocab import Vocab, hint_token
 
 EPS = 1e-4  # probability mass spread over every token, so that no log-probability is -inf
 
@@ -55,10 +55,11 @@ class ScriptModel:
 class Scripted:
     """A ``Converter`` around a ``ScriptModel`` built from {question: {answer: probability}};
     in the book's layout (``book=True``) its answers are padded to 10 characters and have no
-    end token, as the book's are."""
+    end token, as the book's are; ``hints``: the locale hints its vocabulary holds."""
 
-    def __init__(self, script: dict, book: bool = False):
-        vocab = Vocab.from_texts(["0123456789-/ .,abcdefghijklmnopqrstuvwxyz"])
+    def __init__(self, script: dict, book: bool = False, hints: tuple[str, ...] = ()):
+        vocab = Vocab([*"0123456789-/ .,abcdefghijklmnopqrstuvwxyz",
+                       *(hint_token(h) for h in hints)])
         config = Seq2seqConfig(wordvec_size=2, hidden_size=2, **(
             {"layout": "book", "question_len": 12, "answer_len": 10} if book else {}))
         self.book = book

@@ -163,11 +163,14 @@ def test_three_numbers_alone_are_read_in_the_hints_order(scripted):
     none (month 25), the model's reading stands."""
     pytest.importorskip("babel", reason="the locales extra (Babel) gives a hint's order")
     prefers_day_first = {"2021-02-03": 0.7, "2021-03-02": 0.3}
-    model = scripted({"3/2/21": prefers_day_first, "on 3/2/21": prefers_day_first,
-                      "25/9/21": {"2021-09-25": 0.9, "2021-02-25": 0.1}})
+    script = {"3/2/21": prefers_day_first, "on 3/2/21": prefers_day_first,
+              "25/9/21": {"2021-09-25": 0.9, "2021-02-25": 0.1}}
+    model = scripted(script, hints=("en", "en_GB"))
     norm = DateNormaliser(model.conv)
     assert norm.normalise(["3/2/21", "on 3/2/21", "25/9/21"]) == [
         "2021-03-02", "2021-02-03", "2021-09-25"]
+    # a model taught no hints read its numbers as its data did: its reading stands
+    assert DateNormaliser(scripted(script).conv).normalise(["3/2/21"]) == ["2021-02-03"]
     [out] = norm.outcomes(["3/2/21"])
     assert out.probability == pytest.approx(model.probability("3/2/21", "2021-03-02"),
                                             rel=1e-9)
