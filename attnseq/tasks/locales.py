@@ -75,8 +75,9 @@ class LocaleDatePair(NamedTuple):
     locale: str
 
 
-def parse_locales(text: str | Sequence[str]) -> tuple[str, ...]:
-    """'en,ko' (or a list) -> ('en', 'ko'): each a locale CLDR knows, each once, at least one.
+def parse_locales(text: str | Sequence[str], example: str = "en,ko") -> tuple[str, ...]:
+    """'en,ko' (or a list) -> ('en', 'ko'): each a locale CLDR knows, each once, at least one
+    (``example`` is the list that the error for none suggests).
 
     Names are kept as written (``ko``, ``pt_BR``) so that a saved task rebuilds the same.
     """
@@ -86,7 +87,7 @@ def parse_locales(text: str | Sequence[str]) -> tuple[str, ...]:
             raise AttnseqError(f"a locale is a name such as 'ko', got {name!r}")
     names = [n.strip() for n in names if n.strip()]
     if not names:
-        raise AttnseqError("no locales given, e.g. --locales en,ko")
+        raise AttnseqError(f"no locales given, e.g. --locales {example}")
     for name in names:
         if name != ENGLISH:
             cldr_locale(name)

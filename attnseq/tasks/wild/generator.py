@@ -35,6 +35,7 @@ from typing import NamedTuple
 import numpy as np
 
 from attnseq.core.errors import AttnseqError, non_negative_int
+from attnseq.tasks.locales import parse_locales
 from attnseq.tasks.vocab import Vocab, hint_token
 from attnseq.tasks.wild.additions import ADDITIONS, RATES, STRAY, Context
 from attnseq.tasks.wild.hints import check_locale, numeric_answer, reading_order
@@ -79,18 +80,12 @@ class WildPair(NamedTuple):
 
 
 def parse_wild_locales(text: str | Sequence[str]) -> tuple[str, ...]:
-    """'en,de' or a list -> locales CLDR knows, each once; "all" -> every locale Babel ships
-    whose patterns the generator can write (``all_locales``)."""
+    """'en,de' or a list -> locales CLDR knows, each once (``parse_locales``); "all" -> every
+    locale Babel ships whose patterns the generator can write (``all_locales``)."""
     names = text.split(",") if isinstance(text, str) else list(text)
-    names = [n.strip() for n in names if n.strip()]
-    if names == ["all"]:
+    if [n.strip() for n in names if isinstance(n, str) and n.strip()] == ["all"]:
         return all_locales()
-    if not names:
-        raise AttnseqError("no locales given, e.g. --locales en,de,ja")
-    twice = [n for k, n in enumerate(names) if n in names[:k]]
-    if twice:
-        raise AttnseqError(f"locale {twice[0]!r} is listed twice")
-    return tuple(check_locale(n) for n in names)
+    return parse_locales(names, example="en,de,ja")
 
 
 def all_locales() -> tuple[str, ...]:
@@ -123,15 +118,9 @@ def _answer(date: dt.date, numeric: str | None, order: str) -> dt.date:
 
 
 @cache
-def book_patterns() -> tuple[WildPattern, ...]:
-    """en's patterns of the book's formats."""
-    return tuple(p for p in wild_patterns("en") if p.kind == BOOK)
-
-
-@cache
-def era_patterns() -> tuple[WildPattern, ...]:
-    """ja's patterns of the Japanese eras."""
-    return tuple(p for p in wild_patterns("ja") if p.kind == ERA)
+def patterns_of_kind(locale: str, kind: str) -> tuple[WildPattern, ...]:
+    """``locale``'s patterns of ``kind``: en's of the book's formats, ja's of the eras."""
+    return tuple(p for p in wild_patterns(locale) if p.kind == kind)
 
 
 def draw_pair(locale: str, rng: np.random.Generator, hint_share: float = HINT_SHARE,
@@ -196,9 +185,9 @@ def generate_wild_dates(n: int, locales: Sequence[str] = WILD_LOCALES, *,
     def one() -> WildPair:
         u = rng.random()
         if u < book_share:
-            return draw_pair("en", rng, hint_share, book_patterns())
+            return draw_pair("en", rng, hint_share, patterns_of_kind("en", BOOK))
         if u < book_share + era_share * (1.0 - book_share):
-            return draw_pair("ja", rng, hint_share, era_patterns())
+            return draw_pair("ja", rng, hint_share, patterns_of_kind("ja", ERA))
         return draw_pair(locales[int(rng.integers(len(locales)))], rng, hint_share)
 
     return [one() for _ in range(n)]
