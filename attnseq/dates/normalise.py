@@ -44,7 +44,7 @@ import numpy
 from attnseq.core.errors import AttnseqError, positive_int
 from attnseq.dates.stream import Outcome, encoded
 from attnseq.dates.validity import accepts
-from attnseq.tasks.wild.hints import US_ORDER, numeric_order
+from attnseq.tasks.wild.hints import reading_order
 
 # Above 1/2, greedy's answer is the most likely of all. The margin leaves a question whose
 # two readings are each near 1/2 to the search, which sums its log-probabilities in other
@@ -63,10 +63,8 @@ def reading_order_of(hint: str | None) -> str | None:
     """The order a question of three numbers alone is read in (``validity.numeric_reading``):
     without a hint month first, the documented default; with one, its locale's (CLDR's, so
     Babel's: without Babel, None, and the model's reading stands)."""
-    if hint is None:
-        return US_ORDER
     try:
-        return numeric_order(hint)
+        return reading_order(hint, None)  # no words: the question is numbers alone
     except AttnseqError:  # Babel is not installed
         return None
 

@@ -16,13 +16,10 @@ def greedy(model: Decodable, xs, start_id: int, length: int, *,
     also the attention weights (N, length, Te) of every step, over the input's positions.
     """
     N = xs.shape[0]
-    state = model.start(to_device(xs))
-    tokens = xp.full(N, start_id, dtype=INDEX_DTYPE)
     out = xp.empty((N, length), dtype=INDEX_DTYPE)
     weights = []
-    for t in range(length):
-        logits, state = model.step(tokens, state)
-        tokens = logits.argmax(axis=1).astype(INDEX_DTYPE)
+    state: dict = {}  # the state after the last step, whose columns the weights are over
+    for t, (_, tokens, state) in enumerate(_steps(model, xs, start_id, length)):
         out[:, t] = tokens
         if return_attention:
             weights.append(state["attention"])
@@ -32,6 +29,17 @@ def greedy(model: Decodable, xs, start_id: int, length: int, *,
     if not weights:
         return ids, numpy.zeros((N, 0, xs.shape[1]))
     return ids, to_numpy(input_attention(xp.stack(weights, axis=1), state, xs.shape[1]))
+
+
+def _steps(model: Decodable, xs, start_id: int, length: int):
+    """Greedy decoding's ``length`` steps over xs (N, Te): per step, the logits (N, V), the
+    tokens chosen (N,), the model's state after the step."""
+    state = model.start(to_device(xs))
+    tokens = xp.full(xs.shape[0], start_id, dtype=INDEX_DTYPE)
+    for _ in range(length):
+        logits, state = model.step(tokens, state)
+        tokens = logits.argmax(axis=1).astype(INDEX_DTYPE)
+        yield logits, tokens, state
 
 
 def scored_greedy(model: Decodable, xs, start_id: int, length: int, end_id: int):
@@ -47,15 +55,11 @@ def scored_greedy(model: Decodable, xs, start_id: int, length: int, end_id: int)
     and beam search of any width ranks it first: the date normaliser's shortcut.
     """
     N = xs.shape[0]
-    state = model.start(to_device(xs))
-    tokens = xp.full(N, start_id, dtype=INDEX_DTYPE)
     out = xp.empty((N, length), dtype=INDEX_DTYPE)
     log_p = xp.zeros(N)
     alive = xp.ones(N, dtype=bool)  # no end token written yet
     rows = xp.arange(N)
-    for t in range(length):
-        logits, state = model.step(tokens, state)
-        tokens = logits.argmax(axis=1).astype(INDEX_DTYPE)
+    for t, (logits, tokens, _) in enumerate(_steps(model, xs, start_id, length)):
         out[:, t] = tokens
         log_p += xp.where(alive, chosen_log_softmax(logits, rows, tokens), 0.0)
         alive &= tokens != end_id
